@@ -1,0 +1,90 @@
+"""Composition root: the only place that picks concrete classes. Tests override the defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+from meta.accounts import AccountRegistry, load_accounts
+from meta.campaigns import CampaignService, Clock, utcnow
+from meta.graph import GraphClient, MetaConfig
+from meta.pipeline import CampaignPipeline
+from meta.video_check import check_video
+from meta.video_upload import VideoUploader, wait_until_ready
+from storage.db import create_schema, make_engine, make_session_factory
+from storage.repository import CampaignStore
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    store: CampaignStore
+    accounts: AccountRegistry
+    campaigns: CampaignService
+    graph: GraphClient | None
+
+
+def build_services(
+    settings: Settings,
+    *,
+    with_meta: bool = True,
+    clock: Clock = utcnow,
+    base_dir: Path | None = None,
+) -> Services:
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    store = CampaignStore(make_session_factory(engine))
+    root = base_dir or Path.cwd()
+    accounts_path = settings.accounts_file
+    if not accounts_path.is_absolute():
+        accounts_path = root / accounts_path
+    accounts = load_accounts(accounts_path)
+    graph: GraphClient | None = None
+    factory = None
+    if with_meta:
+        meta = settings.meta_config()
+        graph = GraphClient(meta)  # retry policy from settings (META_RETRY_*)
+        factory = _pipeline_factory(settings, meta, graph, store, accounts)
+    campaigns = CampaignService(
+        store=store,
+        accounts=accounts,
+        base_dir=root,
+        check_video=check_video,
+        pipeline_factory=factory,
+        clock=clock,
+    )
+    return Services(settings, engine, store, accounts, campaigns, graph)
+
+
+def _pipeline_factory(
+    settings: Settings,
+    meta: MetaConfig,
+    graph: GraphClient,
+    store: CampaignStore,
+    accounts: AccountRegistry,
+):  # type: ignore[no-untyped-def]
+    def build() -> CampaignPipeline:
+        uploader = VideoUploader(
+            video_url=meta.video_url,
+            api_version=meta.api_version,
+            access_token=meta.access_token,
+            appsecret_proof=meta.appsecret_proof,
+            retry=meta.retry_policy(),
+        )
+        return CampaignPipeline(
+            store=store,
+            graph=graph,
+            uploader=uploader,
+            wait_until_ready=wait_until_ready,
+            accounts=accounts,
+            video_timeout=settings.video_timeout,
+            video_poll_interval=settings.video_poll_interval,
+        )
+
+    return build

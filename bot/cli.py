@@ -1,0 +1,187 @@
+"""``python -m bot <command>``: validate and create campaigns from files, run the bot, the demo.
+
+Exit codes: 0 done, 1 the input or Meta refused (the message says what to fix), 2 usage or
+configuration problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from bot.settings import Settings, SettingsError
+from meta.accounts import AccountsFileError
+from meta.campaign_spec import CampaignSpec
+from meta.errors import AdBeeError, ValidationError
+from meta.pipeline import STEP_LABELS, AlreadyCreatedError, ProgressEvent
+from meta.summary import CampaignSummary
+from meta.times import format_local
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    try:
+        if command == "validate":
+            return _validate(Path(args.file), out)
+        if command == "create":
+            return _create(Path(args.file), dry_run=args.dry_run, out=out)
+        if command == "run":
+            from bot.runner import run_bot
+
+            return run_bot(Settings(), out=out)
+        if command == "demo":
+            from bot.demo import run_demo
+
+            return run_demo(out=out, speed=args.speed)
+        if command == "health":
+            from bot.runner import health
+
+            return health(Settings(), out=out)
+    except (SettingsError, AccountsFileError) as exc:
+        print(f"error: {exc}", file=out)
+        return 2
+    parser.error(f"unknown command {command}")
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="AdBee: launch Meta Advantage+ Sales video campaigns from Slack or files.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    validate = sub.add_parser("validate", help="check a campaign file; exit 1 with errors if bad")
+    validate.add_argument("file")
+    create = sub.add_parser("create", help="create the campaign in Meta, everything PAUSED")
+    create.add_argument("file")
+    create.add_argument(
+        "--dry-run", action="store_true", help="print the Graph API requests, send none"
+    )
+    sub.add_parser("run", help="start the Slack bot (Socket Mode); the default")
+    demo = sub.add_parser("demo", help="play the whole story offline against the emulators")
+    demo.add_argument("--speed", type=float, default=1.0, help="time compression factor")
+    sub.add_parser("health", help="check the database and configuration; exit 0 when healthy")
+    return parser
+
+
+def _services(*, with_meta: bool):  # type: ignore[no-untyped-def]
+    from bot.bootstrap import build_services
+
+    return build_services(Settings(), with_meta=with_meta)
+
+
+def _check(path: Path, out: TextIO, *, with_meta: bool = False):  # type: ignore[no-untyped-def]
+    services = _services(with_meta=with_meta)
+    try:
+        spec = services.campaigns.validate_file(path)
+    except ValidationError as exc:
+        print(f"{path}: {len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
+        for problem in exc.problems:
+            print(f"  - {problem.field}: {problem.message}", file=out)
+        return services, None
+    return services, spec
+
+
+def _validate(path: Path, out: TextIO) -> int:
+    services, spec = _check(path, out)
+    if spec is None:
+        return 1
+    account = services.accounts.get(spec.account_key)
+    _print_spec(spec, account.timezone if account else "UTC", out)
+    print("OK: ready to create.", file=out)
+    return 0
+
+
+def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
+    print(f"{spec.name} ({spec.account_key})", file=out)
+    print(f"  budget:    {spec.budget_text()} per day", file=out)
+    print(f"  starts:    {format_local(spec.start_time, tz)}", file=out)
+    if spec.end_time:
+        print(f"  ends:      {format_local(spec.end_time, tz)}", file=out)
+    print(f"  countries: {', '.join(spec.countries)}", file=out)
+    print(f"  video:     {spec.video_path.name}", file=out)
+    for warning in spec.warnings:
+        print(f"  warning:   {warning}", file=out)
+
+
+def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
+    services, spec = _check(path, out, with_meta=not dry_run)
+    if spec is None:
+        return 1
+    if dry_run:
+        settings = services.settings
+        print(
+            f"Dry run: these requests would be sent to {settings.meta_graph_url} "
+            f"(uploads to {settings.meta_video_url}); none was sent.",
+            file=out,
+        )
+        for number, call in enumerate(services.campaigns.dry_run(spec), start=1):
+            base = settings.meta_video_url if "advideos" in call.path else settings.meta_graph_url
+            print(
+                f"\n{number}. {call.label}\n   {call.method} {base}/{settings.meta_api_version}/{call.path}",
+                file=out,
+            )
+            for key, value in call.params.items():
+                shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                print(f"     {key}={shown}", file=out)
+        return 0
+    printer = ProgressPrinter(out)
+    try:
+        summary = services.campaigns.create(
+            spec, requested_by="cli", source="cli", on_progress=printer
+        )
+    except AlreadyCreatedError as exc:
+        print(f"error: {exc}", file=out)
+        return 1
+    except AdBeeError as exc:
+        print(f"\nerror: {exc.message}", file=out)
+        return 1
+    _print_created(summary, out)
+    return 0
+
+
+def _print_created(summary: CampaignSummary, out: TextIO) -> None:
+    print(f"\nCreated {summary.name!r}, everything PAUSED (AdBee #{summary.id}):", file=out)
+    print(f"  campaign  {summary.campaign_id}", file=out)
+    print(f"  ad set    {summary.adset_id}", file=out)
+    print(f"  creative  {summary.creative_id}", file=out)
+    print(f"  ad        {summary.ad_id}", file=out)
+    print(f"  video     {summary.video_id}", file=out)
+    print(f"  starts    {summary.start_text}", file=out)
+    print(f"  {summary.ads_manager_url}", file=out)
+
+
+class ProgressPrinter:
+    """Prints one line per step change, and upload/processing progress in 10% steps."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._last: dict[str, int] = {}
+
+    def __call__(self, event: ProgressEvent) -> None:
+        label = STEP_LABELS[event.step]
+        if event.state == "progress":
+            bucket = (event.percent or 0) // 10
+            if self._last.get(event.step) == bucket:
+                return
+            self._last[event.step] = bucket
+            print(f"  {label}: {event.percent}% {event.detail}", file=self._out, flush=True)
+            return
+        marks = {
+            "started": "...",
+            "done": "done",
+            "skipped": "already done",
+            "retry": "retrying",
+            "failed": "FAILED",
+        }
+        print(
+            f"  {label}: {marks.get(event.state, event.state)} {event.detail}".rstrip(),
+            file=self._out,
+            flush=True,
+        )

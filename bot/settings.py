@@ -1,0 +1,149 @@
+"""All configuration, from the environment and ``.env``; validated once, passed down explicitly.
+
+Secrets are ``SecretStr`` so they never show in reprs, logs or error texts. Each entry point asks
+only for what it needs (``require_meta``/``require_slack``), so ``validate`` works without tokens
+while the bot refuses to start half-configured.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from facebook_business.apiconfig import ads_api_config
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from meta.graph import MetaConfig
+
+SDK_API_VERSION: str = ads_api_config["API_VERSION"]
+_PLACEHOLDERS = ("changeme", "change-me", "your-", "your_", "placeholder", "xxx", "emulator", "<")
+
+
+class SettingsError(ValueError):
+    """Configuration is missing or unusable; the message says what to set and where to get it."""
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Meta
+    meta_access_token: SecretStr | None = None
+    meta_app_secret: SecretStr | None = None
+    meta_api_version: str = SDK_API_VERSION
+    meta_graph_url: str = "https://graph.facebook.com"
+    meta_video_url: str = "https://graph-video.facebook.com"
+    accounts_file: Path = Path("configs/accounts.yaml")
+    database_url: str = "sqlite:///data/adbee.db"
+    video_poll_interval: float = Field(default=3.0, gt=0)
+    video_timeout: float = Field(default=600.0, gt=0)
+    meta_retry_attempts: int = Field(default=5, ge=1, le=20)
+    meta_retry_base_delay: float = Field(default=1.0, ge=0)
+    meta_max_throttle_wait: float = Field(default=300.0, ge=0)
+
+    # Slack
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = None
+    campaigns_channel: str | None = None
+    alerts_channel: str | None = None
+    approver_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    allow_self_approval: bool = False
+    worker_threads: int = Field(default=4, ge=1, le=64)
+    sync_interval_seconds: int = Field(default=900, ge=10)
+
+    # Set by the demo and tests: the emulators accept placeholder-looking tokens.
+    adbee_sandbox: bool = False
+
+    _split = field_validator("approver_ids", "admin_ids", mode="before")(_split_ids)
+
+    @field_validator("meta_api_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not value.startswith("v") or not value[1:].replace(".", "").isdigit():
+            raise ValueError("must look like v24.0")
+        return value
+
+    @field_validator("meta_graph_url", "meta_video_url", "slack_api_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/") if value and not value.endswith("/api/") else value
+
+    # ------------------------------------------------------------------ requirements
+    def meta_config(self) -> MetaConfig:
+        """The Meta connection settings, refusing to go on without a usable token."""
+        token = self._secret("META_ACCESS_TOKEN", self.meta_access_token)
+        if token is None:
+            raise SettingsError(
+                "META_ACCESS_TOKEN is not set. Create a system user in Meta Business Settings, "
+                "give it the ad accounts, page and pixel, generate a token with ads_management "
+                "and ads_read, and put it in .env (see docs/setup.md). To try AdBee offline, run "
+                "`python -m bot demo`."
+            )
+        secret = self._secret("META_APP_SECRET", self.meta_app_secret)
+        return MetaConfig(
+            retry_attempts=self.meta_retry_attempts,
+            retry_base_delay=self.meta_retry_base_delay,
+            max_throttle_wait=self.meta_max_throttle_wait,
+            access_token=token,
+            app_secret=secret,
+            api_version=self.meta_api_version,
+            graph_url=self.meta_graph_url,
+            video_url=self.meta_video_url,
+        )
+
+    def require_slack(self) -> tuple[str, str]:
+        """Both Slack tokens, or a message naming each missing one and where to get it."""
+        missing = []
+        bot = self._secret("SLACK_BOT_TOKEN", self.slack_bot_token)
+        app = self._secret("SLACK_APP_TOKEN", self.slack_app_token)
+        if bot is None:
+            missing.append(
+                "SLACK_BOT_TOKEN (xoxb-...): create the app from manifest.yml at "
+                "api.slack.com/apps > Create New App > From a manifest, install it, then copy "
+                "OAuth & Permissions > Bot User OAuth Token"
+            )
+        elif not bot.startswith("xoxb-"):
+            missing.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+        if app is None:
+            missing.append(
+                "SLACK_APP_TOKEN (xapp-...): Basic Information > App-Level Tokens > Generate, "
+                "with the connections:write scope"
+            )
+        elif not app.startswith("xapp-"):
+            missing.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+        if not self.campaigns_channel:
+            missing.append("CAMPAIGNS_CHANNEL: the channel id (C...) where progress is posted")
+        if not self.approver_ids:
+            missing.append(
+                "APPROVER_IDS: comma-separated Slack user ids (U...) or a user group (S...)"
+            )
+        if missing:
+            raise SettingsError(
+                "AdBee cannot start; missing or wrong settings:\n  - "
+                + "\n  - ".join(missing)
+                + "\nSet them in .env (see .env.example). To see AdBee work without Slack or "
+                "Meta, run `python -m bot demo`."
+            )
+        assert bot is not None and app is not None
+        return bot, app
+
+    def _secret(self, name: str, value: SecretStr | None) -> str | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        text = value.get_secret_value().strip()
+        if not self.adbee_sandbox and any(p in text.lower() for p in _PLACEHOLDERS):
+            raise SettingsError(
+                f"{name} still holds a placeholder value; put the real token in .env "
+                "(or set ADBEE_SANDBOX=1 to run against the emulators)"
+            )
+        return text

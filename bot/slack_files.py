@@ -1,0 +1,102 @@
+"""Fetch the video a user attached in the modal, safely.
+
+Only a file id from the payload is trusted, never a URL: the file is looked up with ``files.info``
+using our bot token (so a file from another workspace is simply not found), then its
+``url_private_download`` is streamed to disk with the same token, refusing HTML (Slack's login
+page when auth fails), anything larger than the cap, and content that is not a video.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from meta.errors import VideoRejectedError
+from meta.video_check import describe_kind, sniff_kind
+
+MAX_VIDEO_BYTES = 4 * 1024**3
+_CHUNK = 1024 * 1024
+# Early refusal of obvious non-videos; the full check runs on the downloaded file.
+_VIDEO_KINDS = frozenset(
+    {"mp4", "mov", "3gp", "webm", "matroska", "mpegts", "mpeg-ps", "avi", "flv", "asf"}
+)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class DownloadedFile:
+    path: Path
+    name: str
+    size: int
+
+
+def download_slack_file(
+    client: WebClient,
+    file_id: str,
+    *,
+    dest_dir: Path | None = None,
+    max_bytes: int = MAX_VIDEO_BYTES,
+    on_progress: Callable[[int, int], None] | None = None,
+    timeout: float = 60,
+) -> DownloadedFile:
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except SlackApiError as exc:
+        raise VideoRejectedError(
+            f"Slack could not find the uploaded file ({exc.response.get('error')}); attach it again"
+        ) from None
+    size = int(info.get("size") or 0)
+    name = str(info.get("name") or "video")
+    if size > max_bytes:
+        raise VideoRejectedError(
+            f"{name} is {size / 1024**3:.1f} GB; the limit is {max_bytes / 1024**3:.0f} GB"
+        )
+    url = info.get("url_private_download") or info.get("url_private")
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        raise VideoRejectedError(f"Slack offers no download for {name}; attach it again")
+    folder = dest_dir or Path(tempfile.mkdtemp(prefix="adbee-video-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (_SAFE_NAME.sub("_", Path(name).name) or "video.mp4")
+    token = client.token or ""
+    with requests.get(
+        url,
+        headers={"Authorization": f"Bearer {token}"},
+        stream=True,
+        timeout=timeout,
+        allow_redirects=False,
+    ) as response:
+        if response.status_code != 200:
+            raise VideoRejectedError(
+                f"Slack refused the download of {name} (HTTP {response.status_code}); attach it again"
+            )
+        if "text/html" in response.headers.get("Content-Type", ""):
+            raise VideoRejectedError(
+                f"Slack sent a web page instead of {name}: the bot cannot read this file"
+            )
+        received = 0
+        with target.open("wb") as out:
+            for chunk in response.iter_content(_CHUNK):
+                if received == 0:
+                    kind = sniff_kind(chunk[:4096])
+                    if kind is not None and kind not in _VIDEO_KINDS:
+                        raise VideoRejectedError(
+                            f"{name} is not a video: it looks like {describe_kind(kind)}. "
+                            "Upload an MP4 or MOV file."
+                        )
+                received += len(chunk)
+                if received > max_bytes:
+                    raise VideoRejectedError(
+                        f"{name} is larger than {max_bytes / 1024**2:.0f} MB; upload a smaller file"
+                    )
+                out.write(chunk)
+                if on_progress:
+                    on_progress(received, size or received)
+    return DownloadedFile(path=target, name=name, size=received)

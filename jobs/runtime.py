@@ -1,0 +1,36 @@
+"""What persistent jobs run against.
+
+APScheduler stores a job as a textual function reference plus arguments; we store only a
+campaign id so no pickled object can break on upgrade. The function then finds the live services
+here, installed once at start-up by the bot's composition root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meta.alerts import AlertOutbox, Notifier
+from meta.lifecycle import CampaignLifecycle
+from meta.status_sync import StatusSync
+
+
+@dataclass
+class JobContext:
+    lifecycle: CampaignLifecycle
+    outbox: AlertOutbox
+    notifier: Notifier
+    sync: StatusSync | None = None
+
+
+_context: JobContext | None = None
+
+
+def install(context: JobContext | None) -> None:
+    global _context
+    _context = context
+
+
+def current() -> JobContext:
+    if _context is None:
+        raise RuntimeError("jobs.runtime.install() was not called")
+    return _context

@@ -1,0 +1,100 @@
+"""APScheduler wiring: one date job per scheduled activation, plus interval safety nets.
+
+The campaign row is the source of truth. Date jobs give punctual firing; the scan job catches
+anything missed (bot down at the start time, a job lost in an upgrade); ``reconcile`` at start-up
+makes the job table match the rows. Activation claims the row itself, so a job firing twice (or
+on two replicas) is harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+ACTIVATE_FUNC = "jobs.activation:activate_job"
+
+
+def activation_job_id(campaign_id: int) -> str:
+    return f"activate-{campaign_id}"
+
+
+def build_scheduler(database_url: str) -> BackgroundScheduler:
+    """A scheduler whose jobs live in the bot's own database (same URL as the campaign rows)."""
+    return BackgroundScheduler(
+        jobstores={
+            "default": SQLAlchemyJobStore(url=database_url, tablename="apscheduler_jobs"),
+            "memory": "memory",
+        },
+        executors={"default": {"type": "threadpool", "max_workers": 20}},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        timezone=UTC,
+    )
+
+
+class ActivationScheduler:
+    def __init__(
+        self,
+        scheduler: BackgroundScheduler,
+        *,
+        scan_seconds: int = 30,
+        sync_seconds: int = 900,
+        alert_seconds: int = 15,
+    ) -> None:
+        self._scheduler = scheduler
+        self._intervals = {
+            "jobs.activation:scan_job": scan_seconds,
+            "jobs.activation:sync_job": sync_seconds,
+            "jobs.activation:flush_alerts_job": alert_seconds,
+        }
+
+    def start(self, scheduled: Iterable[tuple[int, datetime]]) -> None:
+        self._scheduler.start()
+        for func, seconds in self._intervals.items():
+            # Interval jobs live in memory: each replica runs its own safety nets.
+            self._scheduler.add_job(
+                func,
+                "interval",
+                seconds=seconds,
+                id=func.rsplit(":", 1)[1],
+                jobstore="memory",
+                replace_existing=True,
+                next_run_time=datetime.now(UTC),
+            )
+        self.reconcile(scheduled)
+
+    def reconcile(self, scheduled: Iterable[tuple[int, datetime]]) -> None:
+        """Make date jobs match the SCHEDULED rows: add missing, move changed, drop stale."""
+        wanted = {activation_job_id(cid): (cid, when) for cid, when in scheduled}
+        for job in self._scheduler.get_jobs(jobstore="default"):
+            if job.id.startswith("activate-") and job.id not in wanted:
+                job.remove()
+        for cid, when in wanted.values():
+            self.schedule(cid, when)
+
+    def schedule(self, campaign_id: int, when: datetime | None) -> None:
+        job_id = activation_job_id(campaign_id)
+        if when is None:
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(job_id, jobstore="default")
+            return
+        self._scheduler.add_job(
+            ACTIVATE_FUNC,
+            "date",
+            run_date=when if when.tzinfo else when.replace(tzinfo=UTC),
+            args=[campaign_id],
+            id=job_id,
+            jobstore="default",
+            replace_existing=True,
+        )
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

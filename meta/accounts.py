@@ -1,0 +1,138 @@
+"""Client ad accounts from ``configs/accounts.yaml``, validated once at start-up.
+
+A bad accounts file stops the process with a message naming the account and field, instead of
+failing later in the middle of someone's campaign creation.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from meta.money import SUPPORTED_CURRENCIES
+from meta.times import TimeParseError, zone
+from meta.yaml_files import load_yaml_file
+
+_NUMERIC_ID = re.compile(r"^\d{1,20}$")
+
+
+class AccountsFileError(ValueError):
+    """The accounts file is missing or wrong; the message names the account and field."""
+
+
+class Regulation(BaseModel):
+    """Verified identity ids Meta requires for regulated regions (ids, never names)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    singapore_beneficiary: str | None = None
+    singapore_payer: str | None = None
+    dsa_beneficiary: str | None = Field(default=None, max_length=512)
+    dsa_payor: str | None = Field(default=None, max_length=512)
+
+    @field_validator("singapore_beneficiary", "singapore_payer", mode="before")
+    @classmethod
+    def _numeric_identity(cls, value: object) -> object:
+        if value is None:
+            return None
+        text = str(value)
+        if not _NUMERIC_ID.match(text):
+            raise ValueError("must be the numeric verified identity id from Business Manager")
+        return text
+
+
+class AccountConfig(BaseModel):
+    """One client ad account, as the ops team configures it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    name: str
+    ad_account_id: str
+    page_id: str
+    instagram_user_id: str | None = None
+    pixel_id: str
+    currency: str
+    timezone: str
+    max_daily_budget: Decimal | None = Field(
+        default=None, gt=0, description="Guardrail in major units; larger budgets are refused."
+    )
+    regulation: Regulation = Field(default_factory=Regulation)
+
+    @field_validator("ad_account_id", mode="before")
+    @classmethod
+    def _account_id(cls, value: object) -> str:
+        text = str(value)
+        if not re.fullmatch(r"act_\d{1,20}", text):
+            raise ValueError("must look like act_1234567890")
+        return text
+
+    @field_validator("page_id", "pixel_id", "instagram_user_id", mode="before")
+    @classmethod
+    def _numeric(cls, value: object) -> object:
+        if value is None:
+            return None
+        text = str(value)
+        if not _NUMERIC_ID.match(text):
+            raise ValueError("must be a numeric id (quote it in YAML)")
+        return text
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in SUPPORTED_CURRENCIES:
+            raise ValueError(
+                f"unsupported currency; use one of {', '.join(sorted(SUPPORTED_CURRENCIES))}"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except TimeParseError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class AccountRegistry:
+    """The configured accounts, looked up by the short key users type."""
+
+    def __init__(self, accounts: dict[str, AccountConfig]) -> None:
+        self._accounts = dict(accounts)
+
+    def get(self, key: str) -> AccountConfig | None:
+        return self._accounts.get(key)
+
+    def all(self) -> list[AccountConfig]:
+        return list(self._accounts.values())
+
+    def keys(self) -> list[str]:
+        return list(self._accounts)
+
+
+def load_accounts(path: Path) -> AccountRegistry:
+    try:
+        data = load_yaml_file(path)
+    except ValueError as exc:
+        raise AccountsFileError(str(exc)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("accounts"), dict):
+        raise AccountsFileError(f"{path}: expected a top-level 'accounts:' mapping")
+    accounts: dict[str, AccountConfig] = {}
+    for key, body in data["accounts"].items():
+        if not isinstance(body, dict):
+            raise AccountsFileError(f"{path}: account {key!r} must be a mapping")
+        try:
+            accounts[str(key)] = AccountConfig(key=str(key), **body)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            )
+            raise AccountsFileError(f"{path}: account {key!r}: {problems}") from None
+    if not accounts:
+        raise AccountsFileError(f"{path}: no accounts configured")
+    return AccountRegistry(accounts)

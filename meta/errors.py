@@ -1,0 +1,138 @@
+"""Errors the Meta layer raises, each carrying a message that is safe to show a user.
+
+Nothing above ``meta/`` ever sees an SDK or ``requests`` exception: the adapters translate them
+into these types, so handlers, jobs and the CLI can decide what to tell the user from one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Codes Meta documents as "back off and retry later" (error-handling and rate-limiting guides).
+THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+# Codes Meta documents as temporary: unknown/downtime (1) and service unavailable (2).
+TRANSIENT_CODES = frozenset({1, 2})
+# Token problems: nothing will work until someone renews the token.
+AUTH_CODES = frozenset({102, 190})
+
+
+class AdBeeError(Exception):
+    """Base of every error whose ``message`` may be shown to the user as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One bad input value, named by the field the user filled in."""
+
+    field: str
+    message: str
+
+
+class ValidationError(AdBeeError):
+    """The user's input is wrong; nothing was sent to Meta."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+    def by_field(self) -> dict[str, str]:
+        """First problem per field, the shape Slack's ``response_action: errors`` wants."""
+        result: dict[str, str] = {}
+        for problem in self.problems:
+            result.setdefault(problem.field, problem.message)
+        return result
+
+
+class VideoRejectedError(ValidationError):
+    """The video file cannot be used for an ad (missing, not a video, wrong codec, too big...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([FieldProblem("video", message)])
+
+
+@dataclass
+class MetaApiError(AdBeeError):
+    """A Graph API error, with Meta's own words for the user when Meta gave them."""
+
+    message: str
+    code: int | None = None
+    subcode: int | None = None
+    user_title: str | None = None
+    user_message: str | None = None
+    http_status: int | None = None
+    is_transient_flag: bool = False
+    fbtrace_id: str | None = None
+    retry_after_seconds: float | None = None
+    blame_fields: list[str] = field(default_factory=list)
+    # Meta's ``error_data`` object, decoded when Meta sent it as a JSON string. Some errors carry
+    # what to do next in it, e.g. the chunked video upload's 1363037 names the offsets to resend.
+    error_data: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, self.message)
+
+    @property
+    def is_throttle(self) -> bool:
+        return self.code in THROTTLE_CODES
+
+    @property
+    def is_transient(self) -> bool:
+        """Worth retrying with backoff: Meta said so, or the code/status says the server hiccuped."""
+        if self.is_transient_flag or self.code in TRANSIENT_CODES:
+            return True
+        return self.http_status is not None and self.http_status >= 500 and not self.code
+
+    @property
+    def is_auth(self) -> bool:
+        return self.code in AUTH_CODES
+
+    def user_text(self) -> str:
+        """What to tell the user: Meta's user-facing message first, then its developer message."""
+        parts = [p for p in (self.user_title, self.user_message) if p]
+        text = ": ".join(parts) if parts else self.message
+        ref = f" (code {self.code}" + (f"/{self.subcode}" if self.subcode else "") + ")"
+        return text + (ref if self.code else "")
+
+    def fix_hint(self) -> str:
+        """One line telling the user what to do about it."""
+        if self.is_auth:
+            return (
+                "The Meta access token is invalid or expired: generate a new system-user token in "
+                "Business Settings > System users and update META_ACCESS_TOKEN, then retry."
+            )
+        if self.is_throttle:
+            return "Meta is rate-limiting this ad account; AdBee will retry after the wait Meta asks for."
+        if self.is_transient:
+            return "Meta had a temporary problem; retry the creation, it resumes where it stopped."
+        if self.code in (10, 200) or (self.code is not None and 200 <= self.code < 300):
+            return "The system user lacks a permission on this ad account, page or pixel; grant it in Business Settings."
+        return "Fix the value Meta names above and run the creation again; it resumes where it stopped."
+
+
+class MetaTransportError(AdBeeError):
+    """Meta could not be reached or closed the connection; the outcome of a write is unknown."""
+
+
+class VideoProcessingError(AdBeeError):
+    """Meta accepted the upload but could not process the video, or took too long.
+
+    ``retryable`` is True for a timeout: Meta may still finish, so waiting again can succeed,
+    whereas a processing error means the file itself must change.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class PipelineError(AdBeeError):
+    """A campaign creation stopped; ``step`` names where, ``cause`` holds the underlying error."""
+
+    def __init__(self, message: str, *, step: str, cause: Exception | None = None) -> None:
+        super().__init__(message)
+        self.step = step
+        self.cause = cause

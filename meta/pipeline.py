@@ -1,0 +1,539 @@
+"""Campaign creation as a persisted state machine.
+
+Two branches run side by side because neither needs the other until the very end:
+
+    video:    upload -> wait until processed -> creative ─┐
+    campaign: campaign -> ad set ─────────────────────────┴─> ad
+
+Every id Meta returns is committed to the campaign row before the next call, and a create whose
+answer was lost is recorded in ``pending_writes`` first, so re-running after a crash looks the
+object up by name instead of creating it twice. A permanent Meta error deletes what this creation
+made and reports Meta's own message; a temporary one leaves the row resumable.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from meta.accounts import AccountConfig, AccountRegistry
+from meta.campaign_spec import CampaignSpec
+from meta.errors import (
+    AdBeeError,
+    MetaApiError,
+    MetaTransportError,
+    PipelineError,
+    ValidationError,
+    VideoProcessingError,
+)
+from meta.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call, object_names
+from storage.models import CampaignRow
+from storage.repository import CampaignStore
+
+log = logging.getLogger(__name__)
+
+
+class Status(StrEnum):
+    CREATING = "creating"
+    FAILED = "failed"  # stopped on a temporary problem; running it again resumes
+    ROLLED_BACK = "rolled_back"  # permanent problem; what was created has been deleted
+    CREATED = "created"  # all objects exist, PAUSED, waiting for approval
+    SCHEDULED = "scheduled"
+    ACTIVATING = "activating"
+    ACTIVE = "active"
+    ACTIVATION_FAILED = "activation_failed"
+    PAUSED = "paused"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class Step(StrEnum):
+    UPLOAD = "upload_video"
+    PROCESS = "wait_for_processing"
+    CREATIVE = "create_creative"
+    CAMPAIGN = "create_campaign"
+    ADSET = "create_adset"
+    AD = "create_ad"
+
+
+STEP_LABELS = {
+    Step.UPLOAD: "Uploading video",
+    Step.PROCESS: "Meta is processing the video",
+    Step.CREATIVE: "Creating ad creative",
+    Step.CAMPAIGN: "Creating campaign",
+    Step.ADSET: "Creating ad set",
+    Step.AD: "Creating ad",
+}
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What a progress display needs: which step, how far, and a line for people."""
+
+    campaign_id: int
+    step: Step
+    state: str  # started | progress | done | retry | failed | skipped
+    detail: str = ""
+    percent: int | None = None
+
+
+ProgressSink = Callable[[ProgressEvent], None]
+
+
+class GraphApi(Protocol):
+    def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict: ...
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict: ...
+    def delete(self, path: str, params: dict[str, Any] | None = None) -> dict: ...
+
+
+class Uploader(Protocol):
+    def upload(
+        self,
+        *,
+        account_id: str,
+        path: Path,
+        title: str,
+        on_progress: Callable[[Any], None] | None = None,
+        resume_session: Any | None = None,
+        on_session: Callable[[Any], None] | None = None,
+    ) -> str: ...
+
+
+WaitUntilReady = Callable[..., dict]
+
+# Row columns holding each step's result, and the Graph edge to search when an answer was lost.
+_RESULT_COLUMN = {
+    Step.CREATIVE: "creative_id",
+    Step.CAMPAIGN: "meta_campaign_id",
+    Step.ADSET: "adset_id",
+    Step.AD: "ad_id",
+}
+_EDGE = {
+    Step.CREATIVE: "adcreatives",
+    Step.CAMPAIGN: "campaigns",
+    Step.ADSET: "adsets",
+    Step.AD: "ads",
+}
+_NAME_KEY = {
+    Step.CREATIVE: "creative",
+    Step.CAMPAIGN: "campaign",
+    Step.ADSET: "adset",
+    Step.AD: "ad",
+}
+
+
+class AlreadyCreatedError(AdBeeError):
+    """A campaign with this name already exists in this account; creating it again would duplicate it."""
+
+
+class CampaignPipeline:
+    """Creates (or resumes creating) the four PAUSED objects of one campaign."""
+
+    def __init__(
+        self,
+        *,
+        store: CampaignStore,
+        graph: GraphApi,
+        uploader: Uploader,
+        wait_until_ready: WaitUntilReady,
+        accounts: AccountRegistry,
+        video_timeout: float = 600,
+        video_poll_interval: float = 3,
+    ) -> None:
+        self._store = store
+        self._graph = graph
+        self._uploader = uploader
+        self._wait_until_ready = wait_until_ready
+        self._accounts = accounts
+        self._video_timeout = video_timeout
+        self._video_poll_interval = video_poll_interval
+
+    # ---------------------------------------------------------------- entry points
+    def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRow:
+        """Record a creation, or return the unfinished one for the same account and name."""
+        account = self._account(spec)
+        existing = self._store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
+        if existing is not None:
+            if existing.status in (Status.CREATING, Status.FAILED):
+                return existing
+            raise AlreadyCreatedError(
+                f"{spec.name!r} already exists in {account.key} (AdBee #{existing.id}, "
+                f"status {existing.status}, campaign {existing.meta_campaign_id}); "
+                "pick another name to create a new campaign"
+            )
+        return self._store.add(
+            account_key=account.key,
+            ad_account_id=account.ad_account_id,
+            name=spec.name,
+            spec=spec.to_json(),
+            status=Status.CREATING,
+            requested_by=requested_by,
+            source=source,
+            start_time=spec.start_time,
+            pending_writes=[],
+        )
+
+    def run(self, campaign_id: int, on_progress: ProgressSink | None = None) -> CampaignRow:
+        """Run every step not yet done. Raises ``PipelineError`` after recording the outcome."""
+        notify = on_progress or (lambda _event: None)
+        row = self._store.get(campaign_id)
+        if row is None:
+            raise KeyError(campaign_id)
+        if row.status == Status.CREATED:
+            return row
+        self._store.update(campaign_id, status=Status.CREATING, error=None)
+        spec = CampaignSpec.from_json(row.spec)
+        account = self._account(spec)
+        stop = threading.Event()
+        try:
+            with ThreadPoolExecutor(
+                max_workers=2, thread_name_prefix=f"create-{campaign_id}"
+            ) as pool:
+                video_branch = pool.submit(
+                    self._video_branch, campaign_id, spec, account, notify, stop
+                )
+                campaign_branch = pool.submit(
+                    self._campaign_branch, campaign_id, spec, account, notify, stop
+                )
+                errors = []
+                for branch in (campaign_branch, video_branch):
+                    try:
+                        branch.result()
+                    except Exception as exc:  # both branches are awaited before deciding
+                        stop.set()
+                        errors.append(exc)
+                if errors:
+                    raise errors[0]
+            self._create(campaign_id, Step.AD, spec, account, notify)
+        except Exception as exc:
+            return self._fail(campaign_id, exc, notify)
+        return self._store.update(campaign_id, status=Status.CREATED, step=None, error=None)
+
+    def rollback(
+        self, campaign_id: int, *, reason: str, status: Status = Status.ROLLED_BACK
+    ) -> list[str]:
+        """Delete every object this creation made, newest first; returns ids that could not be deleted."""
+        row = self._store.get(campaign_id)
+        if row is None:
+            raise KeyError(campaign_id)
+        leftovers: list[str] = []
+        for column in ("ad_id", "adset_id", "meta_campaign_id", "creative_id"):
+            object_id = getattr(row, column)
+            if not object_id:
+                continue
+            try:
+                self._graph.delete(object_id)
+                self._store.update(campaign_id, **{column: None})
+            except AdBeeError as exc:
+                if isinstance(exc, MetaApiError) and exc.subcode == 33:
+                    self._store.update(campaign_id, **{column: None})  # already gone
+                    continue
+                log.warning("could not delete %s %s: %s", column, object_id, exc)
+                leftovers.append(object_id)
+        if row.video_id:
+            try:
+                self._graph.delete(f"{row.ad_account_id}/advideos", {"video_id": row.video_id})
+                self._store.update(campaign_id, video_id=None, upload_session=None)
+            except AdBeeError as exc:
+                log.warning("could not remove video %s: %s", row.video_id, exc)
+                leftovers.append(row.video_id)
+        self._store.update(campaign_id, status=status, error=reason, pending_writes=[])
+        return leftovers
+
+    # ---------------------------------------------------------------- branches
+    def _video_branch(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        notify: ProgressSink,
+        stop: threading.Event,
+    ) -> None:
+        row = self._store.get(campaign_id)
+        assert row is not None
+        if row.creative_id and not row.pending_writes:
+            notify(
+                ProgressEvent(campaign_id, Step.CREATIVE, "skipped", f"creative {row.creative_id}")
+            )
+            return
+        video_id = row.video_id if row.video_id and not row.upload_session else None
+        if video_id is None:
+            video_id = self._upload(campaign_id, spec, account, row.upload_session, notify)
+        if stop.is_set():
+            return
+        thumbnail = row.thumbnail_url or self._wait_for_video(campaign_id, video_id, notify, stop)
+        if stop.is_set():
+            return
+        self._create(
+            campaign_id,
+            Step.CREATIVE,
+            spec,
+            account,
+            notify,
+            video_id=video_id,
+            thumbnail=thumbnail,
+        )
+
+    def _campaign_branch(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        notify: ProgressSink,
+        stop: threading.Event,
+    ) -> None:
+        self._create(campaign_id, Step.CAMPAIGN, spec, account, notify)
+        if not stop.is_set():
+            self._create(campaign_id, Step.ADSET, spec, account, notify)
+
+    # ---------------------------------------------------------------- steps
+    def _upload(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        saved_session: dict | None,
+        notify: ProgressSink,
+    ) -> str:
+        self._store.update(campaign_id, step=Step.UPLOAD)
+        total = spec.video_path.stat().st_size
+        notify(ProgressEvent(campaign_id, Step.UPLOAD, "started", _mb(total), 0))
+        last_percent = [-1]
+
+        def progress(update: Any) -> None:
+            percent = int(update.bytes_sent * 100 / max(update.total_bytes, 1))
+            if percent != last_percent[0]:
+                last_percent[0] = percent
+                detail = f"{_mb(update.bytes_sent)} of {_mb(update.total_bytes)}"
+                notify(ProgressEvent(campaign_id, Step.UPLOAD, "progress", detail, percent))
+
+        def persist(session: Any) -> None:
+            data = _session_json(session)
+            self._store.update(campaign_id, video_id=data.get("video_id"), upload_session=data)
+
+        from meta.video_upload import UploadSession  # local: keeps the Protocol free of it
+
+        resume = UploadSession(**saved_session) if saved_session else None
+        video_id = self._uploader.upload(
+            account_id=account.ad_account_id,
+            path=spec.video_path,
+            title=spec.video_path.name,
+            on_progress=progress,
+            resume_session=resume,
+            on_session=persist,
+        )
+        self._store.update(campaign_id, video_id=video_id, upload_session=None)
+        notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", f"video {video_id}", 100))
+        return video_id
+
+    def _wait_for_video(
+        self, campaign_id: int, video_id: str, notify: ProgressSink, stop: threading.Event
+    ) -> str:
+        self._store.update(campaign_id, step=Step.PROCESS)
+        notify(ProgressEvent(campaign_id, Step.PROCESS, "started", f"video {video_id}", 0))
+
+        def on_progress(state: str, percent: int) -> None:
+            notify(ProgressEvent(campaign_id, Step.PROCESS, "progress", state, percent))
+
+        def get_status() -> dict:
+            if stop.is_set():
+                raise PipelineError("stopped: the other branch failed", step=Step.PROCESS)
+            return self._graph.get(video_id, {"fields": "status"}).get("status", {})
+
+        self._wait_until_ready(
+            get_status,
+            timeout=self._video_timeout,
+            interval=self._video_poll_interval,
+            on_progress=on_progress,
+        )
+        thumbnail = self._thumbnail(video_id)
+        self._store.update(campaign_id, thumbnail_url=thumbnail)
+        notify(ProgressEvent(campaign_id, Step.PROCESS, "done", "video ready", 100))
+        return thumbnail
+
+    def _thumbnail(self, video_id: str) -> str:
+        thumbnails = self._graph.get(f"{video_id}/thumbnails").get("data", [])
+        preferred = [t for t in thumbnails if t.get("is_preferred")] or thumbnails
+        if preferred and preferred[0].get("uri"):
+            return str(preferred[0]["uri"])
+        picture = self._graph.get(video_id, {"fields": "picture"}).get("picture")
+        if not picture:
+            raise VideoProcessingError(
+                f"Meta processed video {video_id} but offers no thumbnail; upload it again"
+            )
+        return str(picture)
+
+    def _create(
+        self,
+        campaign_id: int,
+        step: Step,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        notify: ProgressSink,
+        *,
+        video_id: str | None = None,
+        thumbnail: str | None = None,
+    ) -> str:
+        column = _RESULT_COLUMN[step]
+        row = self._store.get(campaign_id)
+        assert row is not None
+        existing = getattr(row, column)
+        if existing:
+            notify(ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}"))
+            return str(existing)
+        if step in row.pending_writes:
+            found = self._find_lost_create(step, spec, account, since=row.created_at)
+            if found:
+                self._record(campaign_id, step, column, found)
+                notify(
+                    ProgressEvent(
+                        campaign_id, step, "done", f"found {found} from the interrupted run"
+                    )
+                )
+                return found
+        call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
+        self._store.update(campaign_id, step=step, pending_writes=[*row.pending_writes, step.value])
+        notify(ProgressEvent(campaign_id, step, "started", STEP_LABELS[step]))
+        try:
+            object_id = str(self._graph.post(call.path, call.params)["id"])
+        except MetaTransportError:
+            # The answer was lost, not necessarily the create: look before posting again.
+            found = self._find_lost_create(step, spec, account, since=row.created_at)
+            if found is None:
+                notify(ProgressEvent(campaign_id, step, "retry", "connection lost; retrying"))
+                found = str(self._graph.post(call.path, call.params)["id"])
+            object_id = found
+        self._record(campaign_id, step, column, object_id)
+        notify(ProgressEvent(campaign_id, step, "done", f"{call.label} {object_id}"))
+        return object_id
+
+    def _record(self, campaign_id: int, step: Step, column: str, object_id: str) -> None:
+        row = self._store.get(campaign_id)
+        assert row is not None
+        pending = [name for name in row.pending_writes if name != step.value]
+        self._store.update(campaign_id, **{column: object_id}, pending_writes=pending)
+
+    def _call_for(
+        self,
+        step: Step,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        row: CampaignRow,
+        *,
+        video_id: str | None,
+        thumbnail: str | None,
+    ) -> GraphCall:
+        if step is Step.CAMPAIGN:
+            return campaign_call(spec, account)
+        if step is Step.ADSET:
+            assert row.meta_campaign_id
+            return adset_call(spec, account, row.meta_campaign_id)
+        if step is Step.CREATIVE:
+            assert video_id and thumbnail
+            return creative_call(spec, account, video_id=video_id, thumbnail_url=thumbnail)
+        assert row.adset_id and row.creative_id
+        return ad_call(spec, account, adset_id=row.adset_id, creative_id=row.creative_id)
+
+    def _find_lost_create(
+        self, step: Step, spec: CampaignSpec, account: AccountConfig
+    ) -> str | None:
+        """After a create whose answer never came, look for the object by its exact name."""
+        name = object_names(spec)[_NAME_KEY[step]]
+        path = f"{account.ad_account_id}/{_EDGE[step]}"
+        params: dict[str, Any] = {"fields": "id,name", "limit": 100}
+        for _page in range(20):
+            body = self._graph.get(path, params)
+            for item in body.get("data", []):
+                if item.get("name") == name:
+                    return str(item["id"])
+            after = body.get("paging", {}).get("cursors", {}).get("after")
+            if not body.get("paging", {}).get("next") or not after:
+                return None
+            params = {**params, "after": after}
+        return None
+
+    # ---------------------------------------------------------------- failure
+    def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRow:
+        row = self._store.get(campaign_id)
+        assert row is not None
+        step = Step(row.step) if row.step else Step.UPLOAD
+        if _is_permanent(exc):
+            reason = _describe(exc)
+            leftovers = self.rollback(campaign_id, reason=reason)
+            notify(ProgressEvent(campaign_id, step, "failed", reason))
+            message = (
+                f"{STEP_LABELS[step]} failed: {reason}. Everything created so far was deleted."
+            )
+            if leftovers:
+                message += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
+            raise PipelineError(message, step=step, cause=exc) from exc
+        reason = _describe(exc)
+        self._store.update(campaign_id, status=Status.FAILED, error=reason)
+        notify(ProgressEvent(campaign_id, step, "failed", reason))
+        raise PipelineError(
+            f"{STEP_LABELS[step]} stopped: {reason}. Nothing is lost; run the creation again to "
+            "resume from this step.",
+            step=step,
+            cause=exc,
+        ) from exc
+
+    def _account(self, spec: CampaignSpec) -> AccountConfig:
+        account = self._accounts.get(spec.account_key)
+        if account is None:
+            raise ValidationError([])  # pragma: no cover - spec was built from this registry
+        return account
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """Permanent means running it again cannot help: Meta refused the request itself."""
+    if isinstance(exc, PipelineError) and exc.cause is not None:
+        return _is_permanent(exc.cause)
+    if isinstance(exc, MetaApiError):
+        return not (exc.is_transient or exc.is_throttle or exc.is_auth)
+    if isinstance(exc, VideoProcessingError):
+        return not exc.retryable
+    return isinstance(exc, ValidationError)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, MetaApiError):
+        return f"{exc.user_text()}. {exc.fix_hint()}"
+    if isinstance(exc, AdBeeError):
+        return exc.message
+    if isinstance(exc, MetaTransportError):
+        return str(exc)
+    log.exception("unexpected error during campaign creation", exc_info=exc)
+    return f"unexpected error ({type(exc).__name__}); see the bot's log"
+
+
+def _created_after(value: object, cutoff: datetime) -> bool:
+    """Graph renders times like 2026-12-03T12:00:00+0000; an unreadable one counts as recent."""
+    if not isinstance(value, str):
+        return True
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z") >= cutoff
+    except ValueError:
+        return True
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB"
+
+
+def _session_json(session: Any) -> dict:
+    if isinstance(session, dict):
+        return session
+    from dataclasses import asdict
+
+    return asdict(session)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,683 @@
+"""Check a video file locally before a single byte goes to Meta.
+
+A chunked upload of a large file takes minutes, and Meta reports most problems only after its
+processing step (or with an opaque code 352 "unsupported format"). Checking here turns those into an
+immediate, specific message for the user ("ad.mp4 is 21:9; Meta accepts 9:16 to 16:9") and keeps
+broken files (renamed ZIPs, half-downloaded MP4s) from ever starting an upload.
+
+Everything is read cheaply, whatever the file size: the first 4 KiB (to name what a non-video
+looks like), the MP4/MOV top-level box headers (to catch truncation), and the container index plus
+one decoded frame via PyAV. The media data itself is never read in full.
+
+Accepted (decisions, see ``VideoLimits``): MP4 or MOV container; H.264 or H.265/HEVC video (MPEG-4
+Part 2 tolerated with a warning: Meta accepts and re-encodes it, but it is not what the Advantage+
+video specs recommend); 1 s to 241 min; aspect ratio 9:16 to 16:9 (1 % tolerance); at least
+120 px on each side; up to 4 GiB (the chunked-upload limit).
+"""
+
+from __future__ import annotations
+
+import logging
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import av.error
+
+from meta.errors import VideoRejectedError
+
+log = logging.getLogger(__name__)
+
+GIB = 1024**3
+SNIFF_BYTES = 4096
+_MAX_TOP_LEVEL_BOXES = 200_000  # fragmented MP4s have a moof+mdat pair per fragment
+
+# What a file "looks like", for messages. Keys are the values ``sniff_kind`` returns.
+KIND_LABELS: dict[str, str] = {
+    "mp4": "an MP4 video",
+    "mov": "a QuickTime (MOV) video",
+    "3gp": "a 3GP video",
+    "m4a": "an M4A audio file",
+    "webm": "a WebM video",
+    "matroska": "a Matroska (MKV) video",
+    "mpegts": "an MPEG transport stream (.ts)",
+    "mpeg-ps": "an MPEG program stream (.mpg)",
+    "avi": "an AVI video",
+    "flv": "a Flash video (FLV)",
+    "asf": "a Windows Media (WMV/ASF) file",
+    "mp3": "an MP3 audio file",
+    "aac": "an AAC audio file",
+    "wav": "a WAV audio file",
+    "aiff": "an AIFF audio file",
+    "ogg": "an Ogg media file",
+    "flac": "a FLAC audio file",
+    "midi": "a MIDI file",
+    "jpeg": "a JPEG image",
+    "png": "a PNG image",
+    "gif": "a GIF image",
+    "webp": "a WebP image",
+    "bmp": "a BMP image",
+    "tiff": "a TIFF image",
+    "heic": "a HEIC/HEIF image",
+    "avif": "an AVIF image",
+    "psd": "a Photoshop document",
+    "raw-photo": "a camera RAW photo",
+    "pdf": "a PDF document",
+    "office": "an Office document",
+    "rtf": "an RTF document",
+    "zip": "a ZIP archive",
+    "gzip": "a gzip archive",
+    "bzip2": "a bzip2 archive",
+    "xz": "an xz archive",
+    "7z": "a 7-Zip archive",
+    "rar": "a RAR archive",
+    "exe": "a Windows program",
+    "elf": "a Linux program",
+    "sqlite": "an SQLite database",
+    "html": "an HTML web page",
+    "xml": "an XML document",
+    "svg": "an SVG image",
+    "json": "JSON text",
+    "text": "plain text",
+}
+
+# Kinds FFmpeg may read as audio/video; anything else sniffed is refused before opening it.
+MEDIA_KINDS = frozenset(
+    {
+        "mp4",
+        "mov",
+        "3gp",
+        "m4a",
+        "webm",
+        "matroska",
+        "mpegts",
+        "mpeg-ps",
+        "avi",
+        "flv",
+        "asf",
+        "mp3",
+        "aac",
+        "wav",
+        "aiff",
+        "ogg",
+        "flac",
+    }
+)
+ISO_BMFF_KINDS = frozenset({"mp4", "mov", "3gp", "m4a"})
+
+CODEC_LABELS: dict[str, str] = {
+    "h264": "H.264",
+    "hevc": "H.265/HEVC",
+    "mpeg4": "MPEG-4 Part 2",
+    "vp8": "VP8",
+    "vp9": "VP9",
+    "av1": "AV1",
+    "prores": "Apple ProRes",
+    "mjpeg": "Motion JPEG",
+    "dnxhd": "Avid DNxHD",
+    "mpeg2video": "MPEG-2",
+    "mpeg1video": "MPEG-1",
+    "h263": "H.263",
+    "wmv3": "Windows Media Video 9",
+    "theora": "Theora",
+    "png": "PNG",
+    "gif": "GIF",
+}
+
+CONTAINER_LABELS: dict[str, str] = {"mp4": "MP4", "mov": "MOV"}
+
+
+@dataclass(frozen=True)
+class VideoLimits:
+    """What AdBee accepts; defaults follow Meta's ad video specs (meta-api.md §1.1).
+
+    ``recommended_*`` values only produce warnings. ``tolerated_codecs`` are accepted with a
+    warning. Aspect bounds are width:height and are compared exactly (``Fraction``), widened by
+    ``aspect_tolerance`` (relative) so encoder rounding such as 480x854 still counts as 9:16.
+    """
+
+    max_bytes: int = 4 * GIB
+    min_duration_seconds: float = 1.0
+    max_duration_seconds: float = 241 * 60.0
+    min_aspect: Fraction = Fraction(9, 16)
+    max_aspect: Fraction = Fraction(16, 9)
+    aspect_tolerance: Fraction = Fraction(1, 100)
+    min_side_px: int = 120
+    recommended_min_width_px: int = 1200
+    recommended_fps: tuple[float, float] = (24.0, 60.0)
+    containers: tuple[str, ...] = ("mp4", "mov")
+    codecs: tuple[str, ...] = ("h264", "hevc")
+    tolerated_codecs: tuple[str, ...] = ("mpeg4",)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the check learned. ``width``/``height`` are as displayed (rotation and pixel shape applied)."""
+
+    path: Path
+    size_bytes: int
+    container: str
+    codec: str
+    width: int
+    height: int
+    duration_seconds: float
+    fps: float | None
+    has_audio: bool
+    warnings: tuple[str, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------------------------
+# Sniffing
+
+
+def _iso_kind(head: bytes) -> str | None:
+    box_type = head[4:8]
+    if box_type == b"ftyp":
+        brand = head[8:12]
+        if brand == b"qt  ":
+            return "mov"
+        if brand in (b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "):
+            return "m4a"
+        if brand[:3] in (b"3gp", b"3g2", b"3ge", b"3gg", b"3gs"):
+            return "3gp"
+        if brand in (b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"heim", b"heis"):
+            return "heic"
+        if brand in (b"avif", b"avis"):
+            return "avif"
+        if brand == b"crx ":
+            return "raw-photo"
+        return "mp4"
+    if box_type in (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot") and len(head) >= 8:
+        return "mov"  # QuickTime files from before the ftyp box existed
+    return None
+
+
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\f\x1b") + b"\x7f"
+
+
+def _text_kind(head: bytes) -> str | None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16 byte-order mark
+    body = head.removeprefix(b"\xef\xbb\xbf")
+    if not body or body.translate(None, _CONTROL) != body:
+        return None
+    start = body.lstrip()[:256].lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "html"
+    if start.startswith(b"<?xml") or start.startswith(b"<svg"):
+        return "svg" if b"<svg" in body.lower() else "xml"
+    if start.startswith((b"{", b"[")):
+        return "json"
+    return "text"
+
+
+def sniff_kind(first_bytes: bytes) -> str | None:
+    """Name the format of a file from its first bytes (4 KiB is plenty), or None if unknown.
+
+    Used to tell a user what they sent instead of a video ("looks like a ZIP archive"), and by the
+    Slack file intake for the same purpose. Returns a key of ``KIND_LABELS``; only the content is
+    looked at, never the file name.
+    """
+    head = first_bytes
+    if len(head) < 2:
+        return None
+    iso = _iso_kind(head)
+    if iso:
+        return iso
+    signatures: tuple[tuple[bytes, str], ...] = (
+        (b"\xff\xd8\xff", "jpeg"),
+        (b"\x89PNG\r\n\x1a\n", "png"),
+        (b"GIF87a", "gif"),
+        (b"GIF89a", "gif"),
+        (b"%PDF", "pdf"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "office"),
+        (b"{\\rtf", "rtf"),
+        (b"\x1f\x8b", "gzip"),
+        (b"BZh", "bzip2"),
+        (b"\xfd7zXZ\x00", "xz"),
+        (b"7z\xbc\xaf\x27\x1c", "7z"),
+        (b"Rar!\x1a\x07", "rar"),
+        (b"\x7fELF", "elf"),
+        (b"SQLite format 3\x00", "sqlite"),
+        (b"8BPS", "psd"),
+        (b"II*\x00", "tiff"),
+        (b"MM\x00*", "tiff"),
+        (b"FLV\x01", "flv"),
+        (b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "asf"),
+        (b"\x00\x00\x01\xba", "mpeg-ps"),
+        (b"\x00\x00\x01\xb3", "mpeg-ps"),
+        (b"OggS", "ogg"),
+        (b"fLaC", "flac"),
+        (b"MThd", "midi"),
+        (b"ID3", "mp3"),
+    )
+    for magic, kind in signatures:
+        if head.startswith(magic):
+            return kind
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        window = head[:2048]
+        if any(m in window for m in (b"[Content_Types].xml", b"word/", b"xl/", b"ppt/")) or (
+            b"mimetypeapplication/vnd.oasis" in window
+        ):
+            return "office"
+        return "zip"
+    if head.startswith(b"RIFF") and len(head) >= 12:
+        return {b"WEBP": "webp", b"WAVE": "wav", b"AVI ": "avi"}.get(head[8:12])
+    if head.startswith(b"FORM") and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm" if b"webm" in head[:64] else "matroska"
+    if head[0] == 0x47 and len(head) > 188 and head[188] == 0x47:
+        return "mpegts"
+    if len(head) > 196 and head[4] == 0x47 and head[196] == 0x47:
+        return "mpegts"  # M2TS: 192-byte packets with a 4-byte timestamp prefix
+    if head.startswith(b"BM") and len(head) >= 10 and head[6:10] == b"\x00\x00\x00\x00":
+        return "bmp"
+    if head.startswith(b"MZ"):
+        return "exe"
+    if head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
+        return "aac" if (head[1] & 0x06) == 0 else "mp3"  # ADTS (layer 0) vs MPEG audio frame
+    return _text_kind(head)
+
+
+def describe_kind(kind: str | None) -> str:
+    """Human label for a ``sniff_kind`` result ("a ZIP archive"); generic text for None."""
+    if kind is None:
+        return "an unrecognised format"
+    return KIND_LABELS.get(kind, kind)
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting helpers for messages
+
+
+def _fmt_size(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{n} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _fmt_sizes(have: int, need: int) -> tuple[str, str]:
+    """Two sizes that read as different even when they differ by a few bytes."""
+    a, b = _fmt_size(have), _fmt_size(need)
+    return (a, b) if a != b else (f"{have:,} bytes", f"{need:,} bytes")
+
+
+def _fmt_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.2f}".rstrip("0").rstrip(".") + " s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+_COMMON_RATIOS = (
+    (32, 9),
+    (21, 9),
+    (2, 1),
+    (16, 9),
+    (3, 2),
+    (4, 3),
+    (5, 4),
+    (1, 1),
+    (4, 5),
+    (3, 4),
+    (2, 3),
+    (9, 16),
+    (1, 2),
+    (9, 21),
+    (9, 32),
+)
+
+
+def describe_ratio(ratio: Fraction) -> str:
+    """Name a ratio for messages: 21:9 for 2560x1080 (within 2 % of a common one), else 2.41:1."""
+    for w, h in _COMMON_RATIOS:
+        common = Fraction(w, h)
+        if abs(ratio - common) <= common * Fraction(2, 100):
+            return f"{w}:{h}"
+    if ratio.numerator <= 50 and ratio.denominator <= 50:
+        return f"{ratio.numerator}:{ratio.denominator}"
+    return f"{float(ratio):.2f}:1" if ratio >= 1 else f"1:{float(1 / ratio):.2f}"
+
+
+def _join_or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _accepted_formats(limits: VideoLimits) -> str:
+    """Text such as 'MP4 or MOV (H.264 or H.265/HEVC)' to complete "send an ... video"."""
+    containers = _join_or([CONTAINER_LABELS.get(c, c.upper()) for c in limits.containers])
+    codecs = _join_or([CODEC_LABELS.get(c, c) for c in limits.codecs])
+    return f"{containers} ({codecs})"
+
+
+# --------------------------------------------------------------------------------------------
+# Aspect ratio
+
+
+def aspect_ratio_accepted(width: int, height: int, limits: VideoLimits = VideoLimits()) -> bool:
+    """Whether a displayed ``width`` x ``height`` lies within Meta's 9:16..16:9 (with tolerance)."""
+    if width <= 0 or height <= 0:
+        return False
+    return _ratio_accepted(Fraction(width, height), limits)
+
+
+def _ratio_accepted(ratio: Fraction, limits: VideoLimits) -> bool:
+    tolerance = Fraction(limits.aspect_tolerance)
+    # Divide at the low end, multiply at the high end: the band stays symmetric (w:h accepted
+    # exactly when h:w is), which 0.99 x 9/16 would not be.
+    low = Fraction(limits.min_aspect) / (1 + tolerance)
+    high = Fraction(limits.max_aspect) * (1 + tolerance)
+    return low <= ratio <= high
+
+
+# --------------------------------------------------------------------------------------------
+# MP4/MOV structure
+
+
+def _iter_top_level_boxes(path: Path, size: int) -> Iterator[tuple[bytes, int, int]]:
+    """Yield (type, offset, declared size) for each top-level ISO-BMFF box; reads headers only.
+
+    The declared size may run past the end of the file: that is what the caller checks. Stops at
+    trailing bytes that do not look like a box (some tools append junk after the last box).
+    """
+    offset = 0
+    with path.open("rb") as f:
+        for _ in range(_MAX_TOP_LEVEL_BOXES):
+            if offset + 8 > size:
+                return
+            f.seek(offset)
+            header = f.read(16)
+            box_size = int.from_bytes(header[0:4], "big")
+            box_type = header[4:8]
+            header_len = 8
+            if not all(32 <= b < 127 for b in box_type):
+                return
+            if box_size == 1:
+                if len(header) < 16:
+                    yield box_type, offset, size + 1  # 64-bit size cut off: truncated
+                    return
+                box_size = int.from_bytes(header[8:16], "big")
+                header_len = 16
+            elif box_size == 0:
+                box_size = size - offset  # "extends to end of file"
+            if box_size < header_len:
+                return
+            yield box_type, offset, box_size
+            offset += box_size
+
+
+def _check_iso_structure(path: Path, size: int, name: str) -> None:
+    """Refuse MP4/MOV files that were cut off: a box running past EOF, or no ``moov`` index."""
+    seen: set[bytes] = set()
+    for box_type, offset, box_size in _iter_top_level_boxes(path, size):
+        if offset + box_size > size:
+            have, need = _fmt_sizes(size, offset + box_size)
+            raise VideoRejectedError(
+                f"{name} is incomplete: the file is {have} but its "
+                f"'{box_type.decode('ascii')}' section needs {need}, so it "
+                "was cut off (an interrupted download or export?). Download or export it again."
+            )
+        seen.add(box_type)
+    if b"moov" not in seen:
+        raise VideoRejectedError(
+            f"{name} is incomplete: it has no MP4 index ('moov' section), which usually means the "
+            "recording or export was interrupted. Export or download it again."
+        )
+
+
+def _check_index_within_file(container: av.container.InputContainer, size: int, name: str) -> None:
+    """Second truncation guard: the last indexed sample of each stream must lie inside the file."""
+    for stream in container.streams:
+        try:
+            entries = stream.index_entries
+            count = len(entries)
+            if not count:
+                continue
+            last = entries[count - 1]
+            end = last.pos + last.size
+        except (AttributeError, IndexError, TypeError):  # pragma: no cover - PyAV variations
+            continue
+        if last.pos >= 0 and end > size:
+            have, need = _fmt_sizes(size, end)
+            raise VideoRejectedError(
+                f"{name} is incomplete: the file is {have} but its {stream.type} data "
+                f"runs to {need}, so it was cut off (an interrupted download or export?). "
+                "Download or export it again."
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# The check
+
+
+def _container_kind(kind: str | None, format_name: str) -> str:
+    if kind in MEDIA_KINDS:
+        return kind
+    first = format_name.split(",")[0]
+    return {"matroska": "matroska", "mpeg": "mpeg-ps"}.get(first, first)
+
+
+def _stat(path: Path, name: str) -> int:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise VideoRejectedError(f"The video file {name} does not exist ({path}).") from None
+    except OSError as exc:
+        raise VideoRejectedError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise VideoRejectedError(f"{name} is a folder, not a video file.")
+    if not stat.S_ISREG(st.st_mode):
+        raise VideoRejectedError(f"{name} is not a regular file (a device, pipe or socket).")
+    return st.st_size
+
+
+def check_video(path: Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
+    """Check that ``path`` is a video Meta will take for an Advantage+ ad; refuse it otherwise.
+
+    Raises ``VideoRejectedError`` with one specific message (what is wrong, what is accepted).
+    Returns ``VideoInfo`` whose ``warnings`` list soft problems (below recommended width or frame
+    rate, tolerated codec) that do not block the upload.
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    size = _stat(path, name)
+    if size == 0:
+        raise VideoRejectedError(
+            f"{name} is empty (0 bytes); the download or export probably failed."
+        )
+    if size > limits.max_bytes:
+        raise VideoRejectedError(
+            f"{name} is {_fmt_size(size)}; AdBee can upload videos up to "
+            f"{_fmt_size(limits.max_bytes)}. Export a shorter or more compressed version."
+        )
+
+    try:
+        with path.open("rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise VideoRejectedError(f"Cannot read {name}: {exc.strerror or exc}.") from None
+    kind = sniff_kind(head)
+    if kind is not None and kind not in MEDIA_KINDS:
+        raise VideoRejectedError(
+            f"{name} is not a video file (its content looks like {describe_kind(kind)}); "
+            f"send an {_accepted_formats(limits)} video."
+        )
+    if kind in ISO_BMFF_KINDS:
+        _check_iso_structure(path, size, name)
+
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        log.info("PyAV could not open %s (sniffed %s): %s", path, kind, exc)
+        if kind is None:
+            raise VideoRejectedError(
+                f"{name} is not a video file (its content is not a format AdBee recognises); "
+                f"send an {_accepted_formats(limits)} video."
+            ) from None
+        raise VideoRejectedError(
+            f"{name} looks like {describe_kind(kind)} but cannot be read; it is probably damaged. "
+            "Export or download it again."
+        ) from None
+
+    with container:
+        return _inspect(container, path, name, size, kind, limits)
+
+
+def _inspect(
+    container: av.container.InputContainer,
+    path: Path,
+    name: str,
+    size: int,
+    kind: str | None,
+    limits: VideoLimits,
+) -> VideoInfo:
+    attached_pic = av.stream.Disposition.attached_pic
+    videos = [s for s in container.streams.video if not (s.disposition & attached_pic)]
+    has_audio = bool(container.streams.audio)
+    if not videos:
+        if has_audio:
+            raise VideoRejectedError(
+                f"{name} contains only audio, no video track; a video ad needs an "
+                f"{_accepted_formats(limits)} video."
+            )
+        raise VideoRejectedError(
+            f"{name} has no video track; send an {_accepted_formats(limits)} video."
+        )
+    stream = videos[0]
+
+    container_kind = _container_kind(kind, container.format.name)
+    if container_kind == "m4a":
+        container_kind = "mp4"  # an .m4a/.m4v brand that does carry video is plain MP4
+    if container_kind not in limits.containers:
+        label = KIND_LABELS.get(container_kind) or f"a {container.format.long_name} file"
+        raise VideoRejectedError(
+            f"{name} is {label}; AdBee accepts {_accepted_formats(limits)} videos only, the "
+            "formats Meta recommends for Advantage+ video ads. Export it as an H.264 MP4."
+        )
+
+    warnings: list[str] = []
+    codec = stream.codec_context.name
+    codec_label = CODEC_LABELS.get(codec, codec)
+    if codec in limits.tolerated_codecs:
+        warnings.append(
+            f"{name} uses {codec_label} video, which Meta accepts but does not recommend; "
+            "an H.264 export usually looks better after Meta re-encodes it."
+        )
+    elif codec not in limits.codecs:
+        raise VideoRejectedError(
+            f"{name} uses {codec_label} video; Meta recommends "
+            f"{_join_or([CODEC_LABELS.get(c, c) for c in limits.codecs])} for video ads. "
+            "Re-export it as an H.264 MP4."
+        )
+
+    if kind in ISO_BMFF_KINDS:
+        _check_index_within_file(container, size, name)
+
+    rotation = _first_frame_rotation(container, stream, name)
+    width = stream.codec_context.width
+    height = stream.codec_context.height
+    ratio = Fraction(width, height) if width > 0 and height > 0 else None
+    sar = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    if ratio is not None and sar and sar > 0 and sar != 1:
+        ratio *= Fraction(sar)
+        width = round(width * sar)
+    if rotation % 180 == 90:
+        width, height = height, width
+        ratio = 1 / ratio if ratio else ratio
+    if ratio is None:
+        raise VideoRejectedError(f"{name}: its picture size cannot be read; it may be damaged.")
+
+    if min(width, height) < limits.min_side_px:
+        raise VideoRejectedError(
+            f"{name} is {width}x{height} px; Meta needs at least {limits.min_side_px} px on each "
+            "side (1080 px or more is recommended)."
+        )
+    if not _ratio_accepted(ratio, limits):
+        raise VideoRejectedError(
+            f"{name} is {describe_ratio(ratio)} ({width}x{height}); Meta accepts aspect ratios from "
+            f"{describe_ratio(Fraction(limits.min_aspect))} (vertical) to "
+            f"{describe_ratio(Fraction(limits.max_aspect))} (horizontal), e.g. 9:16, 4:5, 1:1 "
+            "or 16:9. Crop or re-export it."
+        )
+
+    duration = _duration_seconds(container, stream)
+    if duration is None:
+        raise VideoRejectedError(
+            f"AdBee cannot tell how long {name} is; the file may be damaged. Export it again."
+        )
+    # Half a millisecond of slack: container rounding must not refuse an exact 1 s clip.
+    if duration + 0.0005 < limits.min_duration_seconds:
+        raise VideoRejectedError(
+            f"{name} is {_fmt_duration(duration)} long; Meta needs at least "
+            f"{_fmt_duration(limits.min_duration_seconds)}."
+        )
+    if duration > limits.max_duration_seconds:
+        raise VideoRejectedError(
+            f"{name} is {_fmt_duration(duration)} long; Meta accepts at most "
+            f"{_fmt_duration(limits.max_duration_seconds)}."
+        )
+
+    rate = stream.average_rate or stream.guessed_rate
+    fps = float(rate) if rate else None
+    low_fps, high_fps = limits.recommended_fps
+    if fps is not None and not (low_fps - 0.5 <= fps <= high_fps + 0.5):
+        warnings.append(
+            f"{name} plays at {fps:.3g} fps; Meta recommends {low_fps:g} to {high_fps:g} fps."
+        )
+    if width < limits.recommended_min_width_px:
+        warnings.append(
+            f"{name} is {width} px wide; Meta recommends at least "
+            f"{limits.recommended_min_width_px} px for the sharpest delivery."
+        )
+
+    return VideoInfo(
+        path=path,
+        size_bytes=size,
+        container=container_kind,
+        codec=codec,
+        width=width,
+        height=height,
+        duration_seconds=duration,
+        fps=fps,
+        has_audio=has_audio,
+        warnings=tuple(warnings),
+    )
+
+
+def _first_frame_rotation(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, name: str
+) -> int:
+    """Decode the first picture: proves the stream is decodable and yields the display rotation.
+
+    Phones store portrait video as landscape pixels plus a 90° display matrix; PyAV exposes the
+    matrix only on frames, hence one decode (a few packets at most, cheap at any file size).
+    """
+    try:
+        for frame in container.decode(stream):
+            return round(frame.rotation or 0) % 360
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        log.info("decoding the first frame of %s failed: %s", name, exc)
+    raise VideoRejectedError(
+        f"{name} has a video track, but its pictures cannot be decoded; the file is probably "
+        "damaged. Export or download it again."
+    )
+
+
+def _duration_seconds(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> float | None:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration and container.duration > 0:
+        return container.duration / av.time_base
+    return None

@@ -1,0 +1,213 @@
+"""Small keyword-only persistence functions over the tables in ``storage.models``.
+
+Every write commits at once: the pipeline relies on "returned means durable" so that a crash
+after any call loses nothing that Meta already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.models import Alert, AuditEvent, CampaignRow, ProcessedRequest, utcnow
+
+
+class CampaignStore:
+    """Campaign rows, audit trail, alert outbox and request de-duplication."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    # campaigns ---------------------------------------------------------------------------
+    def add(self, **fields: Any) -> CampaignRow:
+        with self._sessions() as session:
+            row = CampaignRow(**fields)
+            session.add(row)
+            session.commit()
+            return row
+
+    def get(self, campaign_id: int) -> CampaignRow | None:
+        with self._sessions() as session:
+            return session.get(CampaignRow, campaign_id)
+
+    def update(self, campaign_id: int, **fields: Any) -> CampaignRow:
+        with self._sessions() as session:
+            row = session.get(CampaignRow, campaign_id)
+            if row is None:
+                raise KeyError(campaign_id)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            session.commit()
+            return row
+
+    def transition(
+        self,
+        campaign_id: int,
+        *,
+        from_statuses: Iterable[str],
+        to_status: str,
+        **fields: Any,
+    ) -> bool:
+        """Atomically move a row between statuses; False when another actor got there first.
+
+        This compare-and-set is what makes activation exactly-once across replicas: only the
+        process whose UPDATE matched the old status goes on to call Meta.
+        """
+        with self._sessions() as session:
+            result = session.execute(
+                update(CampaignRow)
+                .where(CampaignRow.id == campaign_id, CampaignRow.status.in_(list(from_statuses)))
+                .values(status=to_status, updated_at=utcnow(), **fields)
+            )
+            session.commit()
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def find_open(self, *, ad_account_id: str, name: str) -> CampaignRow | None:
+        """The newest creation for this account and name that has not been rolled back."""
+        with self._sessions() as session:
+            return session.scalars(
+                select(CampaignRow)
+                .where(
+                    CampaignRow.ad_account_id == ad_account_id,
+                    CampaignRow.name == name,
+                    CampaignRow.status.not_in(["rolled_back", "rejected", "deleted"]),
+                )
+                .order_by(CampaignRow.id.desc())
+            ).first()
+
+    def find(self, ref: str) -> CampaignRow | None:
+        """Look a campaign up the way users name it: AdBee id, Meta campaign id or exact name."""
+        with self._sessions() as session:
+            if ref.isdigit():
+                row = session.get(CampaignRow, int(ref)) if len(ref) < 10 else None
+                if row is None:
+                    row = session.scalars(
+                        select(CampaignRow).where(CampaignRow.meta_campaign_id == ref)
+                    ).first()
+                if row is not None:
+                    return row
+            return session.scalars(
+                select(CampaignRow)
+                .where(func.lower(CampaignRow.name) == ref.lower())
+                .order_by(CampaignRow.id.desc())
+            ).first()
+
+    def list(
+        self,
+        *,
+        account_key: str | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int = 20,
+    ) -> list[CampaignRow]:
+        with self._sessions() as session:
+            query = select(CampaignRow).order_by(CampaignRow.id.desc()).limit(limit)
+            if account_key:
+                query = query.where(CampaignRow.account_key == account_key)
+            if statuses is not None:
+                query = query.where(CampaignRow.status.in_(list(statuses)))
+            return list(session.scalars(query))
+
+    def list_due(self, *, now: datetime, status: str = "scheduled") -> list[CampaignRow]:
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(CampaignRow)
+                    .where(CampaignRow.status == status, CampaignRow.activate_at <= now)
+                    .order_by(CampaignRow.activate_at)
+                )
+            )
+
+    # audit -------------------------------------------------------------------------------
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        outcome: str,
+        campaign_id: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        with self._sessions() as session:
+            session.add(
+                AuditEvent(
+                    actor=actor,
+                    action=action,
+                    outcome=outcome,
+                    campaign_id=campaign_id,
+                    detail=detail,
+                )
+            )
+            session.commit()
+
+    def audit_events(self, *, campaign_id: int | None = None) -> list[AuditEvent]:
+        with self._sessions() as session:
+            query = select(AuditEvent).order_by(AuditEvent.id)
+            if campaign_id is not None:
+                query = query.where(AuditEvent.campaign_id == campaign_id)
+            return list(session.scalars(query))
+
+    # alert outbox ------------------------------------------------------------------------
+    def enqueue_alert(
+        self, *, kind: str, dedupe_key: str, payload: dict, campaign_id: int | None = None
+    ) -> bool:
+        """Queue an alert once per dedupe key; False when the same alert was queued before."""
+        with self._sessions() as session:
+            session.add(
+                Alert(kind=kind, dedupe_key=dedupe_key, payload=payload, campaign_id=campaign_id)
+            )
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+            return True
+
+    def pending_alerts(self, *, limit: int = 50) -> list[Alert]:
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    select(Alert).where(Alert.status == "pending").order_by(Alert.id).limit(limit)
+                )
+            )
+
+    def claim_alert(self, alert_id: int) -> bool:
+        """Take one pending alert for sending, so two replicas never post it twice."""
+        with self._sessions() as session:
+            result = session.execute(
+                update(Alert)
+                .where(Alert.id == alert_id, Alert.status == "pending")
+                .values(status="sending", attempts=Alert.attempts + 1)
+            )
+            session.commit()
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def finish_alert(self, alert_id: int, *, error: str | None = None) -> None:
+        with self._sessions() as session:
+            values: dict[str, Any] = (
+                {"status": "sent", "sent_at": utcnow(), "last_error": None}
+                if error is None
+                else {"status": "pending", "last_error": error}
+            )
+            session.execute(update(Alert).where(Alert.id == alert_id).values(**values))
+            session.commit()
+
+    def alerts(self) -> list[Alert]:
+        with self._sessions() as session:
+            return list(session.scalars(select(Alert).order_by(Alert.id)))
+
+    # de-duplication ----------------------------------------------------------------------
+    def remember_request(self, key: str) -> bool:
+        """Record a Slack request key; False when it was seen before (a redelivery)."""
+        with self._sessions() as session:
+            session.add(ProcessedRequest(key=key))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+            return True
