@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -400,7 +400,7 @@ class CampaignPipeline:
                 return found
         call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
         self._store.update(campaign_id, step=step, pending_writes=[*row.pending_writes, step.value])
-        notify(ProgressEvent(campaign_id, step, "started", STEP_LABELS[step]))
+        notify(ProgressEvent(campaign_id, step, "started"))
         try:
             object_id = str(self._graph.post(call.path, call.params)["id"])
         except MetaTransportError:
@@ -442,16 +442,21 @@ class CampaignPipeline:
         return ad_call(spec, account, adset_id=row.adset_id, creative_id=row.creative_id)
 
     def _find_lost_create(
-        self, step: Step, spec: CampaignSpec, account: AccountConfig
+        self, step: Step, spec: CampaignSpec, account: AccountConfig, *, since: datetime
     ) -> str | None:
-        """After a create whose answer never came, look for the object by its exact name."""
+        """After a create whose answer never came, look for the object by its exact name.
+
+        Only objects created since this creation began count, so a same-named campaign someone
+        made in Ads Manager last month is never adopted by mistake.
+        """
         name = object_names(spec)[_NAME_KEY[step]]
         path = f"{account.ad_account_id}/{_EDGE[step]}"
-        params: dict[str, Any] = {"fields": "id,name", "limit": 100}
+        params: dict[str, Any] = {"fields": "id,name,created_time", "limit": 100}
+        cutoff = (since if since.tzinfo else since.replace(tzinfo=UTC)) - timedelta(minutes=10)
         for _page in range(20):
             body = self._graph.get(path, params)
             for item in body.get("data", []):
-                if item.get("name") == name:
+                if item.get("name") == name and _created_after(item.get("created_time"), cutoff):
                     return str(item["id"])
             after = body.get("paging", {}).get("cursors", {}).get("after")
             if not body.get("paging", {}).get("next") or not after:

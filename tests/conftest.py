@@ -1,0 +1,57 @@
+"""Shared fixtures: the Graph API emulator seeded with configs/accounts.yaml, and a settings env."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from meta.accounts import AccountRegistry, load_accounts
+from sandbox.graph_emulator import GraphEmulator
+from sandbox.seeding import SANDBOX_META_TOKEN, seed_graph
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def accounts() -> AccountRegistry:
+    return load_accounts(ROOT / "configs" / "accounts.yaml")
+
+
+@pytest.fixture
+def graph(accounts: AccountRegistry) -> Iterator[GraphEmulator]:
+    emulator = GraphEmulator()
+    emulator.video_processing_seconds = 0.2
+    emulator.ad_review_seconds = 0.2
+    seed_graph(emulator, accounts)
+    with emulator:
+        yield emulator
+
+
+@pytest.fixture
+def meta_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, graph: GraphEmulator) -> Path:
+    """Environment of a user whose .env points AdBee at the emulator; returns the database path."""
+    db = tmp_path / "adbee.db"
+    monkeypatch.chdir(ROOT)
+    for key, value in {
+        "META_ACCESS_TOKEN": SANDBOX_META_TOKEN,
+        "META_GRAPH_URL": graph.url,
+        "META_VIDEO_URL": graph.url,
+        "META_API_VERSION": "v24.0",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "ACCOUNTS_FILE": "configs/accounts.yaml",
+        "VIDEO_POLL_INTERVAL": "0.05",
+        "META_RETRY_BASE_DELAY": "0.01",
+        "META_MAX_THROTTLE_WAIT": "2",
+        "ADBEE_SANDBOX": "1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return db
+
+
+def future(days: int = 3, hour: int = 20) -> str:
+    """A start time in the future in Singapore wall-clock form."""
+    when = datetime.now(UTC) + timedelta(days=days)
+    return f"{when:%Y-%m-%d} {hour:02d}:00"
