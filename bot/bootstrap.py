@@ -12,6 +12,7 @@ from meta.accounts import AccountRegistry, load_accounts
 from meta.campaigns import CampaignService, Clock, utcnow
 from meta.graph import GraphClient, MetaConfig
 from meta.pipeline import CampaignPipeline
+from meta.templates import load_templates
 from meta.video_check import check_video
 from meta.video_upload import VideoUploader, wait_until_ready
 from storage.db import create_schema, make_engine, make_session_factory
@@ -51,7 +52,9 @@ def build_services(
         meta = settings.meta_config()
         graph = GraphClient(meta)  # retry policy from settings (META_RETRY_*)
         factory = _pipeline_factory(settings, meta, graph, store, accounts)
+    templates = load_templates(root / "configs" / "templates", accounts=accounts, base_dir=root)
     campaigns = CampaignService(
+        templates=templates,
         store=store,
         accounts=accounts,
         base_dir=root,

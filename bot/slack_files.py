@@ -31,6 +31,15 @@ _VIDEO_KINDS = frozenset(
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def _trusted_host(url: str, api_base: str) -> bool:
+    """The bot token is only ever sent to Slack itself (or the Slack API host configured)."""
+    host = urlsplit(url).hostname or ""
+    api_host = urlsplit(api_base).hostname or ""
+    return (
+        host == api_host or host == "slack.com" or host.endswith((".slack.com", ".slack-edge.com"))
+    )
+
+
 @dataclass(frozen=True)
 class DownloadedFile:
     path: Path
@@ -62,6 +71,8 @@ def download_slack_file(
     url = info.get("url_private_download") or info.get("url_private")
     if not url or urlsplit(url).scheme not in ("http", "https"):
         raise VideoRejectedError(f"Slack offers no download for {name}; attach it again")
+    if not _trusted_host(url, client.base_url):
+        raise VideoRejectedError(f"Slack pointed {name} at an unexpected host; attach it again")
     folder = dest_dir or Path(tempfile.mkdtemp(prefix="adbee-video-"))
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / (_SAFE_NAME.sub("_", Path(name).name) or "video.mp4")

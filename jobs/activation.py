@@ -1,4 +1,8 @@
-"""Job bodies: small, idempotent, and failing per campaign rather than per batch."""
+"""Job bodies: small, idempotent, and failing per campaign rather than per batch.
+
+APScheduler calls these by textual reference (``jobs.activation:activate_job``) with nothing but
+a campaign id, and they find the live services through ``jobs.runtime``.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +15,27 @@ log = logging.getLogger(__name__)
 
 
 def activate_job(campaign_id: int) -> None:
-    """The date job APScheduler fires at a campaign's start time (by textual reference)."""
+    """The date job APScheduler fires at a campaign's start time."""
     context = current()
     context.lifecycle.activate(campaign_id)
-    flush_alerts_job()
+    flush_alerts_job(context)  # "live" or "failed", whichever it was, goes out now
 
 
 def activate_due(context: JobContext | None = None, *, now: datetime | None = None) -> int:
-    """Activate everything due: the safety net for missed, late or lost date jobs."""
+    """Activate everything due: the safety net for missed, late or lost date jobs.
+
+    ``now`` (injected in tests) decides what is due and how late it is. Stale claims are judged
+    on the wall clock, like the ``updated_at`` they are read from.
+    """
     context = context or current()
     activated = 0
-    context.lifecycle.release_stale_claims(now)
+    context.lifecycle.release_stale_claims()
     for campaign_id in context.lifecycle.due(now):
         try:
             activated += bool(context.lifecycle.activate(campaign_id, now=now))
         except Exception:  # one broken campaign must not stop the others
             log.exception("activation of #%s failed unexpectedly", campaign_id)
-    if activated:
-        flush_alerts_job(context)
+    flush_alerts_job(context)
     return activated
 
 
@@ -39,10 +46,16 @@ def scan_job() -> None:
 def sync_job() -> None:
     context = current()
     if context.sync is not None:
-        context.sync.sync_all()
+        try:
+            context.sync.sync_all()
+        except Exception:  # the next run tries again; alerts queued so far still go out
+            log.exception("status sync failed")
     flush_alerts_job(context)
 
 
 def flush_alerts_job(context: JobContext | None = None) -> None:
     context = context or current()
-    context.outbox.flush(context.notifier)
+    try:
+        context.outbox.flush(context.notifier)
+    except Exception:  # e.g. the database is briefly unreachable: alerts stay queued
+        log.exception("alert flush failed")

@@ -13,26 +13,61 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 
 ACTIVATE_FUNC = "jobs.activation:activate_job"
+JOBS_TABLE = "apscheduler_jobs"
 
 
 def activation_job_id(campaign_id: int) -> str:
     return f"activate-{campaign_id}"
 
 
-def build_scheduler(database_url: str) -> BackgroundScheduler:
-    """A scheduler whose jobs live in the bot's own database (same URL as the campaign rows)."""
+class SharedJobStore(SQLAlchemyJobStore):
+    """The SQLAlchemy job store, made safe for several replicas on one table.
+
+    APScheduler 3 assumes one scheduler per store: when another replica already ran and deleted
+    a date job, ``remove_job`` raises ``JobLookupError`` inside the scheduler loop, which kills the
+    scheduler thread. Here "already gone" counts as done, and replacing a job that vanished
+    adds it again.
+    """
+
+    def remove_job(self, job_id: str) -> None:
+        with contextlib.suppress(JobLookupError):
+            super().remove_job(job_id)
+
+    def update_job(self, job) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().update_job(job)
+        except JobLookupError:
+            with contextlib.suppress(ConflictingIdError):
+                super().add_job(job)
+
+
+def build_scheduler(
+    database_url: str | None = None, *, engine: object | None = None
+) -> BackgroundScheduler:
+    """A scheduler whose jobs live in the bot's own database (same URL as the campaign rows).
+
+    Pass the bot's ``engine`` to share its connection settings (SQLite WAL and busy timeout);
+    a ``postgresql://`` URL is read as psycopg 3, like ``storage.db.make_engine`` does.
+    """
+    if engine is None and database_url is None:
+        raise ValueError("build_scheduler needs a database_url or an engine")
+    if engine is not None:
+        store = SharedJobStore(engine=engine, tablename=JOBS_TABLE)
+    else:
+        assert database_url is not None
+        if database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        store = SharedJobStore(url=database_url, tablename=JOBS_TABLE)
     return BackgroundScheduler(
-        jobstores={
-            "default": SQLAlchemyJobStore(url=database_url, tablename="apscheduler_jobs"),
-            "memory": "memory",
-        },
+        jobstores={"default": store, "memory": MemoryJobStore()},
         executors={"default": {"type": "threadpool", "max_workers": 20}},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone=UTC,
@@ -75,7 +110,8 @@ class ActivationScheduler:
         wanted = {activation_job_id(cid): (cid, when) for cid, when in scheduled}
         for job in self._scheduler.get_jobs(jobstore="default"):
             if job.id.startswith("activate-") and job.id not in wanted:
-                job.remove()
+                log.info("removing activation job %s: its campaign is no longer scheduled", job.id)
+                self._scheduler.remove_job(job.id, jobstore="default")
         for cid, when in wanted.values():
             self.schedule(cid, when)
 
@@ -95,6 +131,10 @@ class ActivationScheduler:
             replace_existing=True,
         )
 
-    def shutdown(self) -> None:
+    @property
+    def scheduler(self) -> BackgroundScheduler:
+        return self._scheduler
+
+    def shutdown(self, *, wait: bool = False) -> None:
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.shutdown(wait=wait)

@@ -17,6 +17,7 @@ from meta.errors import FieldProblem, ValidationError
 from meta.payloads import GraphCall, dry_run_calls
 from meta.pipeline import CampaignPipeline, ProgressSink
 from meta.summary import CampaignSummary, summarize
+from meta.templates import Template
 from meta.yaml_files import YamlFileError, load_yaml_file
 from storage.repository import CampaignStore
 
@@ -37,6 +38,7 @@ class CampaignService:
         check_video: Callable[[Path], object] | None,
         pipeline_factory: Callable[[], CampaignPipeline] | None = None,
         clock: Clock = utcnow,
+        templates: list[Template] | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
@@ -45,6 +47,7 @@ class CampaignService:
         self._pipeline_factory = pipeline_factory
         self._pipeline: CampaignPipeline | None = None
         self.clock = clock
+        self.templates = list(templates or [])
 
     # ------------------------------------------------------------------ validation
     def validate(self, raw: Mapping[str, Any]) -> CampaignSpec:
@@ -56,6 +59,19 @@ class CampaignService:
             check_video=self._check_video,
         )
 
+    def check_without_video(self, raw: Mapping[str, Any]) -> None:
+        """Validate every field but the video, which is still on its way from Slack.
+
+        Lets the modal show field errors at once (inside Slack's 3-second window) while the
+        download and the content check of the video happen afterwards.
+        """
+        try:
+            self.validate({**raw, "video": None})
+        except ValidationError as exc:
+            problems = [p for p in exc.problems if p.field != "video"]
+            if problems:
+                raise ValidationError(problems) from None
+
     def validate_file(self, path: Path) -> CampaignSpec:
         try:
             raw = load_yaml_file(path)
@@ -66,6 +82,9 @@ class CampaignService:
                 [FieldProblem("file", f"{path}: expected a mapping of campaign fields")]
             )
         return self.validate(raw)
+
+    def template(self, key: str) -> Template | None:
+        return next((t for t in self.templates if t.key == key), None)
 
     def dry_run(self, spec: CampaignSpec) -> list[GraphCall]:
         account = self.accounts.get(spec.account_key)

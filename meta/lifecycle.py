@@ -13,18 +13,25 @@ from datetime import UTC, datetime, timedelta
 
 from meta.access import AccessPolicy, Actor, NotAllowedError
 from meta.accounts import AccountRegistry
-from meta.errors import AdBeeError, MetaApiError, MetaTransportError
+from meta.activation import LATE_AFTER, STALE_CLAIM, Activator, ScheduleHook, utc
+from meta.errors import AdBeeError, MetaApiError
 from meta.pipeline import CampaignPipeline, GraphApi, Status
+from meta.status_sync import merge_state, read_state
 from meta.summary import CampaignSummary, summarize
-from meta.times import TimeParseError, format_local, humanize_delta, parse_local_time
+from meta.times import TimeParseError, format_local, parse_local_time
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 
-LATE_AFTER = timedelta(minutes=2)
-STALE_CLAIM = timedelta(minutes=10)
-ScheduleHook = Callable[[int, datetime | None], None]
+__all__ = [
+    "LATE_AFTER",
+    "STALE_CLAIM",
+    "CampaignLifecycle",
+    "CampaignNotFoundError",
+    "InvalidTransitionError",
+    "ScheduleHook",
+]
 
 
 class CampaignNotFoundError(AdBeeError):
@@ -56,6 +63,14 @@ class CampaignLifecycle:
         self.clock = clock
         self._on_schedule = on_schedule or (lambda _id, _when: None)
         self.worker_id = worker_id
+        self._activator = Activator(
+            store=store,
+            graph=graph,
+            accounts=accounts,
+            clock=lambda: self.clock(),
+            worker_id=worker_id,
+            on_schedule=self._schedule,
+        )
 
     # ------------------------------------------------------------------ decisions
     def approve(self, campaign_id: int, actor: Actor) -> CampaignSummary:
@@ -63,8 +78,9 @@ class CampaignLifecycle:
         self._require_approver(row, actor, "approve")
         if not self._policy.allow_self_approval and row.requested_by == actor.user_id:
             self._refuse(row, actor, "approve", "requesters may not approve their own campaign")
-        now = self.clock()
-        activate_at = max(_utc(row.start_time), now)
+        now = utc(self.clock())
+        # A start already past activates at once; lateness is then counted from approval.
+        activate_at = max(utc(row.start_time), now)
         if not self.store.transition(
             row.id,
             from_statuses=[Status.CREATED],
@@ -74,7 +90,7 @@ class CampaignLifecycle:
         ):
             raise InvalidTransitionError(self._state_text(row.id, "approved"))
         self.store.audit(actor=actor.user_id, action="approve", outcome="ok", campaign_id=row.id)
-        self._on_schedule(row.id, activate_at)
+        self._schedule(row.id, activate_at)
         return self._summary(row.id)
 
     def reject(self, campaign_id: int, actor: Actor) -> CampaignSummary:
@@ -86,7 +102,7 @@ class CampaignLifecycle:
             to_status=Status.REJECTED,
         ):
             raise InvalidTransitionError(self._state_text(row.id, "rejected"))
-        self._on_schedule(row.id, None)
+        self._schedule(row.id, None)
         leftovers: list[str] = []
         if self._pipeline is not None:
             leftovers = self._pipeline().rollback(
@@ -106,7 +122,7 @@ class CampaignLifecycle:
             row.id, from_statuses=[Status.SCHEDULED], to_status=Status.CANCELLED, activate_at=None
         ):
             raise InvalidTransitionError(self._state_text(row.id, "cancelled"))
-        self._on_schedule(row.id, None)
+        self._schedule(row.id, None)
         self.store.audit(actor=actor.user_id, action="cancel", outcome="ok", campaign_id=row.id)
         return self._summary(row.id)
 
@@ -119,7 +135,7 @@ class CampaignLifecycle:
             at = parse_local_time(when, tz)
         except TimeParseError as exc:
             raise InvalidTransitionError(f"Cannot reschedule: {exc}") from None
-        now = self.clock()
+        now = utc(self.clock())
         if at < now - timedelta(minutes=1):
             raise InvalidTransitionError(
                 f"{format_local(at, tz)} is in the past; use `/campaign activate {row.id}` to go live now"
@@ -129,9 +145,10 @@ class CampaignLifecycle:
             from_statuses=[Status.SCHEDULED, Status.CANCELLED, Status.ACTIVATION_FAILED],
             to_status=Status.SCHEDULED,
             activate_at=max(at, now),
+            error=None,
         ):
             raise InvalidTransitionError(self._state_text(row.id, "rescheduled"))
-        self._on_schedule(row.id, max(at, now))
+        self._schedule(row.id, max(at, now))
         self.store.audit(
             actor=actor.user_id, action="reschedule", outcome="ok", campaign_id=row.id, detail=when
         )
@@ -143,7 +160,7 @@ class CampaignLifecycle:
         own = row.status == Status.CREATED and row.requested_by == actor.user_id
         if own and not self._policy.allow_self_approval:
             self._refuse(row, actor, "activate", "requesters may not approve their own campaign")
-        now = self.clock()
+        now = utc(self.clock())
         if not self.store.transition(
             row.id,
             from_statuses=[
@@ -155,6 +172,7 @@ class CampaignLifecycle:
             to_status=Status.SCHEDULED,
             activate_at=now,
             approved_by=row.approved_by or actor.user_id,
+            error=None,
         ):
             raise InvalidTransitionError(self._state_text(row.id, "activated"))
         self.store.audit(actor=actor.user_id, action="activate", outcome="ok", campaign_id=row.id)
@@ -169,100 +187,24 @@ class CampaignLifecycle:
 
     # ------------------------------------------------------------------ activation (jobs)
     def due(self, now: datetime | None = None) -> list[int]:
-        return [row.id for row in self.store.list_due(now=now or self.clock())]
+        """Ids of SCHEDULED campaigns whose activation time has come."""
+        return [row.id for row in self.store.list_due(now=utc(now or self.clock()))]
+
+    def scheduled(self) -> list[tuple[int, datetime]]:
+        """(id, activate_at) of every SCHEDULED campaign: what the job store must hold."""
+        return [
+            (row.id, utc(row.activate_at))
+            for row in self.store.list(statuses=[Status.SCHEDULED], limit=100_000)
+            if row.activate_at is not None
+        ]
 
     def activate(self, campaign_id: int, *, now: datetime | None = None) -> bool:
         """Activate one due campaign if this process wins the claim; True when it went live."""
-        now = now or self.clock()
-        row = self.store.get(campaign_id)
-        if row is None or row.status != Status.SCHEDULED or row.activate_at is None:
-            return False
-        if _utc(row.activate_at) > now:
-            return False
-        if not self.store.transition(
-            row.id,
-            from_statuses=[Status.SCHEDULED],
-            to_status=Status.ACTIVATING,
-            claimed_by=self.worker_id,
-        ):
-            return False  # another replica (or a double-fired job) has it
-        graph = self._require_graph()
-        try:
-            for object_id in (row.ad_id, row.adset_id, row.meta_campaign_id):
-                if object_id:
-                    graph.post(object_id, {"status": "ACTIVE"}, idempotent=True)
-            state = graph.get(
-                str(row.meta_campaign_id), {"fields": "effective_status,configured_status"}
-            )
-        except (MetaApiError, MetaTransportError) as exc:
-            self._activation_failed(row, exc, now)
-            return False
-        self.store.transition(
-            row.id,
-            from_statuses=[Status.ACTIVATING],
-            to_status=Status.ACTIVE,
-            activated_at=now,
-            error=None,
-            last_sync={"campaign": state.get("effective_status")},
-        )
-        late = now - _utc(row.activate_at)
-        kind = "live_late" if late > LATE_AFTER else "live"
-        detail = (
-            f"late by {humanize_delta(late).removesuffix(' ago')}" if kind == "live_late" else None
-        )
-        if kind == "live_late":
-            detail = f"{detail} (AdBee was not running at {format_local(_utc(row.activate_at), self._tz(row))})"
-        self.store.enqueue_alert(
-            kind=kind, dedupe_key=f"{row.id}:live", payload={"detail": detail}, campaign_id=row.id
-        )
-        self.store.audit(actor=self.worker_id, action="activated", outcome="ok", campaign_id=row.id)
-        return True
+        return self._activator.activate(campaign_id, now=now)
 
     def release_stale_claims(self, now: datetime | None = None) -> int:
-        """Rows left ACTIVATING by a process that died go back to SCHEDULED (activation is idempotent)."""
-        now = now or self.clock()
-        released = 0
-        for row in self.store.list(statuses=[Status.ACTIVATING], limit=1000):
-            if _utc(row.updated_at) < now - STALE_CLAIM and self.store.transition(
-                row.id, from_statuses=[Status.ACTIVATING], to_status=Status.SCHEDULED
-            ):
-                released += 1
-        return released
-
-    def _activation_failed(self, row: CampaignRow, exc: Exception, now: datetime) -> None:
-        retryable = isinstance(exc, MetaTransportError) or (
-            isinstance(exc, MetaApiError) and (exc.is_transient or exc.is_throttle)
-        )
-        if retryable:
-            wait = getattr(exc, "retry_after_seconds", None) or 60
-            self.store.transition(
-                row.id,
-                from_statuses=[Status.ACTIVATING],
-                to_status=Status.SCHEDULED,
-                activate_at=now + timedelta(seconds=wait),
-            )
-            log.warning("activation of #%s postponed %ss: %s", row.id, wait, exc)
-            return
-        message = exc.user_text() if isinstance(exc, MetaApiError) else str(exc)
-        fix = exc.fix_hint() if isinstance(exc, MetaApiError) else ""
-        try:  # leave nothing half-live: the campaign switch is the one that starts delivery
-            self._require_graph().post(
-                str(row.meta_campaign_id), {"status": "PAUSED"}, idempotent=True
-            )
-        except AdBeeError:
-            log.warning("could not re-pause campaign %s", row.meta_campaign_id)
-        self.store.transition(
-            row.id,
-            from_statuses=[Status.ACTIVATING],
-            to_status=Status.ACTIVATION_FAILED,
-            error=f"{message}. {fix}".strip(),
-        )
-        self.store.enqueue_alert(
-            kind="activation_failed",
-            dedupe_key=f"{row.id}:activation_failed:{now.isoformat()}",
-            payload={"detail": f"{message}. {fix}".strip()},
-            campaign_id=row.id,
-        )
+        """Rows left ACTIVATING by a process that died go back to SCHEDULED (see ``Activator``)."""
+        return self._activator.release_stale_claims(now)
 
     # ------------------------------------------------------------------ helpers
     def _set_delivery(
@@ -281,8 +223,26 @@ class CampaignLifecycle:
                 f"Meta refused: {exc.user_text()}. {exc.fix_hint()}"
             ) from None
         self.store.transition(row.id, from_statuses=[from_status], to_status=to)
+        self._remember_state(row.id)
         self.store.audit(actor=actor.user_id, action=to.value, outcome="ok", campaign_id=row.id)
         return self._summary(row.id)
+
+    def _remember_state(self, campaign_id: int) -> None:
+        """After our own change, store Meta's new state: the sync reports others' changes only."""
+        row = self._row(campaign_id)
+        try:
+            state = read_state(self._require_graph(), row)
+        except AdBeeError as exc:
+            log.info("could not read back #%s: %s", campaign_id, exc)
+            return
+        self.store.update(campaign_id, last_sync=merge_state(row.last_sync, state))
+
+    def _schedule(self, campaign_id: int, when: datetime | None) -> None:
+        """Tell the job scheduler; a failure there is logged, as the scan job reads the rows."""
+        try:
+            self._on_schedule(campaign_id, when)
+        except Exception:
+            log.exception("could not (un)schedule the activation job of #%s", campaign_id)
 
     def _require_graph(self) -> GraphApi:
         if self._graph is None:
@@ -315,11 +275,3 @@ class CampaignLifecycle:
 
     def _summary(self, campaign_id: int) -> CampaignSummary:
         return summarize(self._row(campaign_id), self._accounts)
-
-    def _tz(self, row: CampaignRow) -> str:
-        account = self._accounts.get(row.account_key)
-        return account.timezone if account else "UTC"
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,14 +1,18 @@
-"""Read what Meta says about live campaigns and turn each change into exactly one alert.
+"""Read what Meta says about campaigns and turn each change into exactly one alert.
 
-The last seen state is kept on the campaign row; an alert's dedupe key includes the change's
-sequence number, so two replicas syncing at once still queue one alert per change, and an
-unchanged state on the next poll queues nothing.
+The last seen state is kept on the campaign row (``last_sync``); an alert's dedupe key includes
+the change's sequence number, so two replicas syncing at once still queue one alert per change,
+and an unchanged state on the next poll queues nothing. Keys starting with ``_`` in ``last_sync``
+are bookkeeping (the sequence number) and survive every rewrite of the state.
+
+One read per campaign: the campaign node with its ad sets and ads expanded, so activation (which
+reads the state back) and the sync see Meta the same way.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,13 +24,66 @@ from storage.repository import CampaignStore
 log = logging.getLogger(__name__)
 
 SYNCED_STATUSES = (Status.CREATED, Status.SCHEDULED, Status.ACTIVE, Status.PAUSED)
-_AD_FIELDS = "effective_status,configured_status,ad_review_feedback,issues_info"
+_NODE_FIELDS = "configured_status,effective_status,issues_info"
+_STATE_FIELDS = f"{_NODE_FIELDS},adsets{{{_NODE_FIELDS}}},ads{{{_NODE_FIELDS},ad_review_feedback}}"
+# Meta shows these while it applies a change; they are not news and would alert twice.
+_TRANSITIONAL = frozenset({"IN_PROCESS"})
+_LEVELS = ("campaign", "adset", "ad")
+
+
+def read_state(graph: GraphApi, row: CampaignRow) -> dict[str, Any]:
+    """Meta's view of one campaign's three objects, in the JSON shape kept in ``last_sync``.
+
+    ``campaign``/``adset``/``ad`` hold effective statuses, ``configured`` the statuses we set,
+    ``review`` the ad review feedback text and ``issues`` the sorted issue texts.
+    """
+    body = graph.get(str(row.meta_campaign_id), {"fields": _STATE_FIELDS})
+    adset = _child(body.get("adsets"), row.adset_id)
+    ad = _child(body.get("ads"), row.ad_id)
+    state: dict[str, Any] = {
+        "campaign": body.get("effective_status"),
+        "adset": adset.get("effective_status"),
+        "ad": ad.get("effective_status"),
+        "configured": {
+            "campaign": body.get("configured_status"),
+            "adset": adset.get("configured_status"),
+            "ad": ad.get("configured_status"),
+        },
+        "review": _feedback_text(ad.get("ad_review_feedback") or {}),
+    }
+    issues = list(body.get("issues_info") or []) + list(adset.get("issues_info") or [])
+    if ad.get("effective_status") != "DISAPPROVED":
+        # A disapproval comes with its own issue entry; the review alert already says it.
+        issues += list(ad.get("issues_info") or [])
+    elif not state["review"]:
+        texts = [str(i.get("error_message")) for i in ad.get("issues_info") or [] if i]
+        state["review"] = "; ".join(t for t in texts if t and t != "None") or None
+    state["issues"] = sorted({_issue_text(issue) for issue in issues})
+    return state
+
+
+def merge_state(previous: dict[str, Any] | None, current: dict[str, Any]) -> dict[str, Any]:
+    """``current`` plus the bookkeeping keys of ``previous``; transitional statuses keep the old one."""
+    previous = dict(previous or {})
+    merged = {key: value for key, value in previous.items() if key.startswith("_")}
+    merged.update(current)
+    for level in _LEVELS:
+        if merged.get(level) in _TRANSITIONAL and previous.get(level):
+            merged[level] = previous[level]
+    return merged
 
 
 class StatusSync:
-    def __init__(self, *, store: CampaignStore, graph: GraphApi) -> None:
+    def __init__(
+        self,
+        *,
+        store: CampaignStore,
+        graph: GraphApi,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
         self._graph = graph
+        self._clock = clock
 
     def sync_all(self) -> int:
         """Sync every campaign that can still change; returns the number of alerts queued."""
@@ -36,7 +93,7 @@ class StatusSync:
                 queued += self.sync(row.id)
             except MetaApiError as exc:
                 if exc.is_auth:
-                    self._auth_alert(exc)
+                    queued += self._auth_alert(exc)
                     return queued  # every other call would fail the same way
                 log.warning("sync of #%s failed: %s", row.id, exc)
             except AdBeeError as exc:
@@ -44,11 +101,12 @@ class StatusSync:
         return queued
 
     def sync(self, campaign_id: int) -> int:
+        """Read one campaign from Meta; queue one alert per change since the last read."""
         row = self._store.get(campaign_id)
         if row is None or not row.meta_campaign_id:
             return 0
-        current = self._read(row)
         previous: dict[str, Any] = dict(row.last_sync or {})
+        current = merge_state(previous, read_state(self._graph, row))
         seq = int(previous.get("_seq", 0))
         queued = 0
         for kind, key, detail in _changes(previous, current):
@@ -65,21 +123,6 @@ class StatusSync:
         self._follow_manual_changes(row, current)
         return queued
 
-    def _read(self, row: CampaignRow) -> dict[str, Any]:
-        campaign = self._graph.get(
-            str(row.meta_campaign_id), {"fields": "effective_status,issues_info"}
-        )
-        state: dict[str, Any] = {"campaign": campaign.get("effective_status")}
-        issues = list(campaign.get("issues_info") or [])
-        if row.ad_id:
-            ad = self._graph.get(row.ad_id, {"fields": _AD_FIELDS})
-            state["ad"] = ad.get("effective_status")
-            feedback = ad.get("ad_review_feedback") or {}
-            state["review"] = _feedback_text(feedback)
-            issues += list(ad.get("issues_info") or [])
-        state["issues"] = sorted({_issue_text(issue) for issue in issues})
-        return state
-
     def _follow_manual_changes(self, row: CampaignRow, current: dict[str, Any]) -> None:
         """Someone paused or resumed in Ads Manager: keep AdBee's status truthful."""
         effective = current.get("campaign")
@@ -88,28 +131,47 @@ class StatusSync:
         elif row.status == Status.PAUSED and effective == "ACTIVE":
             self._store.transition(row.id, from_statuses=[Status.PAUSED], to_status=Status.ACTIVE)
 
-    def _auth_alert(self, exc: MetaApiError) -> None:
-        day = datetime.now(UTC).date().isoformat()
-        self._store.enqueue_alert(
-            kind="meta_auth",
-            dedupe_key=f"meta-auth:{exc.code}/{exc.subcode}:{day}",
-            payload={"detail": f"{exc.user_text()}. {exc.fix_hint()}"},
+    def _auth_alert(self, exc: MetaApiError) -> int:
+        """One alert a day while the token is broken: a reminder, not one per poll."""
+        day = self._clock().astimezone(UTC).date().isoformat()
+        return int(
+            self._store.enqueue_alert(
+                kind="meta_auth",
+                dedupe_key=f"meta-auth:{exc.code}/{exc.subcode}:{day}",
+                payload={"detail": f"{exc.user_text()}. {exc.fix_hint()}"},
+            )
         )
 
 
 def _changes(previous: dict[str, Any], current: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
+    """(kind, dedupe part, detail) for each piece of news between two reads."""
     first = "campaign" not in previous
     ad_before, ad_now = previous.get("ad"), current.get("ad")
-    if ad_now == "DISAPPROVED" and ad_before != "DISAPPROVED":
+    disapproved = ad_now == "DISAPPROVED" and ad_before != "DISAPPROVED"
+    if disapproved:
         yield "ad_disapproved", "ad", current.get("review") or "Meta gave no reason"
-    elif ad_now != ad_before and not first:
-        yield "status_changed", "ad", f"ad: {ad_before or 'unknown'} -> {ad_now}"
-    camp_before, camp_now = previous.get("campaign"), current.get("campaign")
-    if camp_now != camp_before and not first:
-        yield "status_changed", "campaign", f"campaign: {camp_before or 'unknown'} -> {camp_now}"
+    if not first:
+        moves = []
+        for level in _LEVELS:
+            before, now = previous.get(level), current.get(level)
+            if before == now or (level == "ad" and disapproved) or now is None:
+                continue
+            label = {"adset": "ad set"}.get(level, level)
+            prefix = "ad review passed: " if level == "ad" and before == "PENDING_REVIEW" else ""
+            moves.append(f"{prefix}{label}: {before or 'unknown'} -> {now}")
+        if moves:
+            yield "status_changed", "status", "; ".join(moves)
     new_issues = sorted(set(current.get("issues", [])) - set(previous.get("issues", [])))
     if new_issues:
         yield "delivery_issue", "issues", "; ".join(new_issues)
+
+
+def _child(edge: Any, wanted: str | None) -> dict[str, Any]:
+    items = (edge or {}).get("data", []) if isinstance(edge, dict) else []
+    for item in items:
+        if wanted is None or str(item.get("id")) == str(wanted):
+            return dict(item)
+    return {}
 
 
 def _feedback_text(feedback: dict[str, Any]) -> str | None:

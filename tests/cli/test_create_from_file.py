@@ -112,7 +112,9 @@ def test_bad_input_exits_1_names_the_field_and_never_reaches_meta(
 @pytest.mark.usefixtures("meta_env")
 def test_transient_errors_are_retried_without_duplicates(graph, tmp_path):
     graph.inject(Fault(code=2, times=2, path_contains="/adsets", method="POST", http_status=503))
-    graph.inject(Fault(code=1, times=1, path_contains="/adcreatives", method="POST", http_status=500))
+    graph.inject(
+        Fault(code=1, times=1, path_contains="/adcreatives", method="POST", http_status=500)
+    )
     code, out = run("create", str(write_campaign(tmp_path)))
     assert code == 0, out
     assert [len(live(graph, k)) for k in ("campaign", "adset", "adcreative", "ad")] == [1, 1, 1, 1]
@@ -150,8 +152,16 @@ def test_a_permanent_error_rolls_back_and_shows_metas_message(graph, tmp_path):
 @pytest.mark.usefixtures("meta_env")
 def test_an_interrupted_run_resumes_without_duplicating(graph, tmp_path):
     # Meta throttles the ad set for longer than AdBee waits in-process: the run stops, resumable.
-    graph.inject(Fault(code=80004, subcode=2446079, times=1, path_contains="/adsets",
-                       method="POST", regain_minutes=5))
+    graph.inject(
+        Fault(
+            code=80004,
+            subcode=2446079,
+            times=1,
+            path_contains="/adsets",
+            method="POST",
+            regain_minutes=5,
+        )
+    )
     path = write_campaign(tmp_path)
     code, out = run("create", str(path))
     assert code == 1, out
@@ -162,7 +172,11 @@ def test_an_interrupted_run_resumes_without_duplicating(graph, tmp_path):
     assert code == 0, out
     assert "already" in out
     assert [len(live(graph, k)) for k in ("campaign", "adset", "adcreative", "ad", "advideo")] == [
-        1, 1, 1, 1, 1,
+        1,
+        1,
+        1,
+        1,
+        1,
     ]
 
 

@@ -1,0 +1,222 @@
+"""What happens after the create modal is submitted, in the bounded worker pool.
+
+download the video from Slack -> check it -> record the creation -> run the Meta pipeline while
+the channel message shows live progress -> the approval message, or the failure in the thread
+with Meta's own words and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.campaign_messages import CampaignMessages
+from bot.slack_files import download_slack_file
+from handlers.blocks.progress import StepState, build_progress_message
+from handlers.blocks.results import build_refused_modal
+from handlers.forms import CampaignForm, form_errors
+from handlers.ids import CampaignCreateBlock
+from meta.campaigns import CampaignService
+from meta.errors import AdBeeError, PipelineError, ValidationError
+from meta.pipeline import ProgressEvent, Step
+from meta.summary import CampaignSummary
+from storage.repository import CampaignStore
+
+log = logging.getLogger(__name__)
+_ACK_SETTLE_SECONDS = 1.0
+
+
+class CreationFlow:
+    def __init__(
+        self,
+        *,
+        client: WebClient,
+        campaigns: CampaignService,
+        store: CampaignStore,
+        messages: CampaignMessages,
+        channel: str,
+        executor: Executor,
+        base_dir: Path,
+        work_dir: Path,
+        update_interval: float = 1.0,
+    ) -> None:
+        self._client = client
+        self._campaigns = campaigns
+        self._store = store
+        self._messages = messages
+        self._channel = channel
+        self._executor = executor
+        self._base_dir = base_dir
+        self._work_dir = work_dir
+        self._interval = update_interval
+
+    # ------------------------------------------------------------------ CreationPort
+    def check_form(self, form: CampaignForm) -> dict[str, str]:
+        template_video = self._template_video(form)
+        errors = form.problems(video_required=template_video is None)
+        try:
+            self._campaigns.check_without_video(form.to_request())
+        except ValidationError as exc:
+            errors = {**form_errors(exc), **errors}
+        return errors
+
+    def accept_once(self, key: str) -> bool:
+        return self._store.remember_request(key)
+
+    def submit(
+        self, form: CampaignForm, *, user_id: str, team_id: str | None, view_id: str
+    ) -> None:
+        self._executor.submit(self._run_safely, form, user_id, view_id, time.monotonic())
+
+    # ------------------------------------------------------------------ the work
+    def _run_safely(
+        self, form: CampaignForm, user_id: str, view_id: str, submitted_at: float
+    ) -> None:
+        try:
+            self._run(form, user_id, view_id, submitted_at)
+        except Exception:
+            log.exception("campaign creation for %s crashed", user_id)
+
+    def _run(self, form: CampaignForm, user_id: str, view_id: str, submitted_at: float) -> None:
+        name = form.name or "campaign"
+        posted = self._client.chat_postMessage(
+            channel=self._channel,
+            text=f"Preparing {name} for <@{user_id}>: downloading the video from Slack",
+            unfurl_links=False,
+        )
+        channel, ts = posted["channel"], posted["ts"]
+        folder = self._work_dir / f"upload-{ts.replace('.', '-')}"
+        try:
+            spec = self._spec_with_video(form, folder, view_id, channel, ts, submitted_at)
+            if spec is None:
+                return
+            try:
+                summary = self._campaigns.start_creation(
+                    spec, requested_by=user_id, source="slack", slack_channel=channel
+                )
+            except AdBeeError as exc:
+                self._finish_failed(channel, ts, exc.message)
+                return
+            self._store.update(summary.id, slack_channel=channel, slack_ts=ts)
+            progress = _Progress(
+                self._client, channel, ts, self._campaigns.get(summary.id), self._interval
+            )
+            progress.download = StepState("done", 100, "downloaded")
+            progress.flush(force=True)
+            try:
+                done = self._campaigns.run_creation(summary.id, progress)
+            except PipelineError as exc:
+                progress.flush(force=True)
+                self._thread_reply(channel, ts, f":x: {exc.message}")
+                return
+            self._messages.refresh_campaign_message(done)
+            self._thread_reply(
+                channel,
+                ts,
+                f"<@{user_id}> {done.name} is ready and PAUSED; an approver can approve it now.",
+            )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _spec_with_video(self, form, folder, view_id, channel, ts, submitted_at):  # type: ignore[no-untyped-def]
+        video: Path | str | None = self._template_video(form)
+        try:
+            if form.video_file is not None:
+                video = download_slack_file(self._client, form.video_file.id, dest_dir=folder).path
+            return self._campaigns.validate(form.to_request(video))
+        except ValidationError as exc:
+            problem = "; ".join(p.message for p in exc.problems)
+            self._refuse_in_modal(form, view_id, problem, submitted_at)
+            self._finish_failed(channel, ts, problem)
+            return None
+
+    def _refuse_in_modal(
+        self, form: CampaignForm, view_id: str, problem: str, submitted_at: float
+    ) -> None:
+        prefill = {k: v for k, v in form.to_request().items() if v not in (None, [], "")}
+        if form.template:
+            prefill["template"] = form.template
+        view = build_refused_modal(
+            accounts=self._campaigns.accounts.all(),
+            templates=[(t.key, t.label) for t in self._campaigns.templates],
+            prefill=prefill,
+            problem=problem,
+        )
+        # Slack applies the submission's own "update" (the working modal) asynchronously; an
+        # update that overtakes it would be overwritten, so a very fast refusal waits a moment.
+        early = _ACK_SETTLE_SECONDS - (time.monotonic() - submitted_at)
+        if early > 0:
+            time.sleep(early)
+        try:
+            self._client.views_update(view_id=view_id, view=view)
+        except SlackApiError as exc:  # the user closed the modal: the channel still says why
+            log.info("could not reopen the form: %s", exc.response.get("error"))
+
+    def _finish_failed(self, channel: str, ts: str, problem: str) -> None:
+        self._client.chat_update(channel=channel, ts=ts, text=f":x: Not created: {problem}")
+
+    def _thread_reply(self, channel: str, ts: str, text: str) -> None:
+        self._client.chat_postMessage(channel=channel, thread_ts=ts, text=text, unfurl_links=False)
+
+    def _template_video(self, form: CampaignForm) -> str | None:
+        template = self._campaigns.template(form.template) if form.template else None
+        video = template.values.get("video") if template else None
+        return str(self._base_dir / str(video)) if video else None
+
+
+class _Progress:
+    """Receives pipeline events and updates the channel message at most once per interval."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        channel: str,
+        ts: str,
+        summary: CampaignSummary | None,
+        interval: float,
+    ) -> None:
+        assert summary is not None
+        self._client, self._channel, self._ts = client, channel, ts
+        self._summary = summary
+        self._interval = interval
+        self._steps: dict[Step, StepState] = {}
+        self.download: StepState | None = None
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        with self._lock:
+            self._steps[event.step] = StepState.from_event(event)
+        important = event.state in ("done", "failed", "skipped", "started")
+        self.flush(
+            force=(important and event.step in (Step.AD, Step.CREATIVE)) or event.state == "failed"
+        )
+
+    def flush(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if not force and now - self._last < self._interval:
+                return
+            self._last = now
+            payload = build_progress_message(
+                summary=self._summary, steps=dict(self._steps), download=self.download
+            )
+        try:
+            self._client.chat_update(channel=self._channel, ts=self._ts, **payload)
+        except SlackApiError as exc:
+            log.warning("progress update failed: %s", exc.response.get("error"))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+__all__ = ["CampaignCreateBlock", "CreationFlow"]

@@ -1,0 +1,13 @@
+"""Slack listeners: ``register(app)`` binds every id to its listener, one folder at a time."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, views
+
+
+def register(app: App) -> None:
+    commands.register(app)
+    views.register(app)
+    actions.register(app)

@@ -1,0 +1,88 @@
+"""Alerts posted to the alerts channel by jobs: live, late, failed, changed, disapproved.
+
+``detail`` is the text the domain queued with the alert (Meta's message and the fix, the old and
+new status, the review reason). An unknown ``kind`` still renders, generically, because a job
+that cannot post an alert about a new kind is worse than a plain one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers.blocks import campaign_parts as parts
+from handlers.blocks.common import Block, context, esc, message, section, truncate
+from handlers.ids import CampaignMessageBlock
+from meta.summary import CampaignSummary
+from meta.times import humanize_delta
+
+_M = CampaignMessageBlock
+# kind -> (emoji, what happened, what to do; "" when nothing is needed)
+KINDS: dict[str, tuple[str, str, str]] = {
+    "live": (":rocket:", "is live", ""),
+    "live_late": (":rocket:", "went live late", "Check the start time and budget pacing."),
+    "activation_failed": (
+        ":red_circle:",
+        "could not be activated",
+        "It is paused again. Fix the problem, then retry or reschedule.",
+    ),
+    "creation_failed": (
+        ":warning:",
+        "could not be created",
+        "Fix the problem and create it again; finished steps are not repeated.",
+    ),
+    "status_changed": (":arrows_counterclockwise:", "changed status in Meta", ""),
+    "ad_disapproved": (
+        ":no_entry:",
+        "has an ad Meta disapproved",
+        "Edit the ad in Ads Manager, or create the campaign again with compliant text and video.",
+    ),
+    "delivery_issue": (":warning:", "has a delivery issue", "Open it in Ads Manager for details."),
+    "meta_auth": (
+        ":key:",
+        "AdBee cannot reach Meta",
+        "Renew the Meta access token, then campaigns resume on their own.",
+    ),
+}
+
+
+def build_alert(
+    *, kind: str, summary: CampaignSummary | None, detail: str | None, now: datetime
+) -> dict[str, Any]:
+    """One alert; ``summary`` is None for account-wide alerts such as ``meta_auth``."""
+    emoji, what, fix = KINDS.get(kind, (":bell:", f"alert: {kind.replace('_', ' ')}", ""))
+    detail = _detail(kind, summary, detail, now)
+    subject = parts.title(summary) if summary else "*AdBee*"
+    lines = [f"{emoji} {subject} {esc(what)}."]
+    if detail:
+        lines.append("> " + esc(detail).replace("\n", "\n> "))
+    if fix:
+        lines.append(fix)
+    blocks: list[Block] = [section(truncate("\n".join(lines), 3000), block_id=_M.SUMMARY)]
+    if summary is not None:
+        blocks.append(
+            context(
+                f"{esc(summary.account_name)} · {esc(summary.budget_text)}/day · "
+                f"{esc(', '.join(summary.countries)) or 'no countries'}",
+                block_id=_M.DETAIL,
+            )
+        )
+        blocks.append(parts.ids_context(summary))
+        blocks += parts.management_buttons(summary)
+    name = esc(summary.name) if summary else "AdBee"
+    return message(f"{name} {what}" + (f": {esc(detail)}" if detail else ""), blocks)
+
+
+def _detail(
+    kind: str, summary: CampaignSummary | None, detail: str | None, now: datetime
+) -> str | None:
+    if kind == "status_changed" and detail:
+        return detail.replace(" -> ", " → ")
+    if detail or summary is None:
+        return detail
+    if kind == "live_late" and summary.activate_at:
+        late = (summary.activated_at or now) - summary.activate_at
+        return f"late by {humanize_delta(-late).removesuffix(' ago')}"
+    if kind in ("activation_failed", "creation_failed"):
+        return summary.error
+    return None

@@ -1,0 +1,134 @@
+"""The ``/campaign create`` modal: one input per ``campaign_spec`` field, prefilled from a template.
+
+Countries are a multi-select of common markets rather than free text: no typos to explain back,
+readable names, and nothing to sanitise. Codes a template names that are not in the list are added
+as extra options, so a template still round-trips; other markets go through a template or the CLI.
+
+Template and account selects dispatch actions: the handler rebuilds the modal with ``views.update``
+(template → new ``prefill``; account → same ``prefill``, new ``selected_account`` so the budget
+label shows its currency). A new prefill gives the inputs new action ids (``ids.revisioned``),
+because Slack ignores new initial values for inputs whose block and action ids did not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from handlers.blocks import modal_inputs as inp
+from handlers.blocks import modal_selects as sel
+from handlers.blocks.common import context, plain
+from handlers.ids import CampaignCreate, CampaignCreateAction, CampaignCreateBlock, revisioned
+from meta.accounts import AccountConfig
+from meta.campaign_spec import CTA_TYPES, MAX_URL_LENGTH, TEXT_LIMITS
+from meta.money import offset
+
+_B, _A = CampaignCreateBlock, CampaignCreateAction
+
+
+def build_campaign_modal(
+    *,
+    accounts: list[AccountConfig],
+    templates: list[tuple[str, str]],
+    prefill: Mapping[str, object] | None = None,
+    selected_account: str | None = None,
+    private_metadata: str = "",
+) -> dict[str, Any]:
+    """The create modal; ``prefill`` holds ``campaign_spec`` field values (plus ``template``)."""
+    if not accounts:
+        raise ValueError("no ad accounts configured; the modal needs at least one")
+    if len(private_metadata) > 3000:
+        raise ValueError("private_metadata is longer than Slack's 3000 characters")
+    values = dict(prefill or {})
+    rev = _revision(values)
+
+    def aid(action: CampaignCreateAction) -> str:
+        return revisioned(action, rev)
+
+    by_key = {a.key: a for a in accounts}
+    account_key = selected_account or str(values.get("account") or "")
+    account = by_key.get(account_key) or accounts[0]
+    has_minor_unit = offset(account.currency) == 100
+    template_video = str(values.get("video") or "").rsplit("/", 1)[-1]
+
+    blocks: list[dict[str, Any]] = [
+        context(
+            "Everything is created *paused*; nothing spends until an approver approves it.",
+            block_id=_B.INTRO,
+        )
+    ]
+    usable = [(key, label) for key, label in templates if 0 < len(key) <= 150][:100]
+    if usable:
+        blocks.append(sel.template_select(usable, values.get("template")))
+    blocks += [
+        sel.account_select(accounts, by_key.get(account_key), aid(_A.ACCOUNT)),
+        inp.text_input(
+            _B.NAME, aid(_A.NAME), "Campaign name", values.get("name"), TEXT_LIMITS["name"]
+        ),
+        inp.budget_input(account, aid(_A.DAILY_BUDGET), values.get("daily_budget"), has_minor_unit),
+        inp.time_picker(
+            _B.START_TIME,
+            aid(_A.START_TIME),
+            "Start",
+            values.get("start_time"),
+            account,
+            hint="Shown in your Slack timezone; the campaign runs in the account's timezone "
+            f"({account.timezone}).",
+        ),
+        inp.time_picker(
+            _B.END_TIME,
+            aid(_A.END_TIME),
+            "End",
+            values.get("end_time"),
+            account,
+            hint="Leave empty to run until someone pauses it.",
+            optional=True,
+        ),
+        sel.countries_select(aid(_A.COUNTRIES), values.get("countries")),
+        inp.video_input(str(_A.VIDEO), template_video),  # no initial value: keep the upload
+        inp.text_input(
+            _B.PRIMARY_TEXT,
+            aid(_A.PRIMARY_TEXT),
+            "Primary text",
+            values.get("primary_text"),
+            TEXT_LIMITS["primary_text"],
+            multiline=True,
+            hint="Meta shows about 125 characters before “See more”.",
+        ),
+        inp.text_input(
+            _B.HEADLINE,
+            aid(_A.HEADLINE),
+            "Headline",
+            values.get("headline"),
+            TEXT_LIMITS["headline"],
+        ),
+        inp.text_input(
+            _B.DESCRIPTION,
+            aid(_A.DESCRIPTION),
+            "Description",
+            values.get("description"),
+            TEXT_LIMITS["description"],
+            optional=True,
+        ),
+        inp.link_input(aid(_A.LINK), values.get("link"), MAX_URL_LENGTH),
+        sel.cta_select(aid(_A.CALL_TO_ACTION), values.get("call_to_action"), CTA_TYPES),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": str(CampaignCreate.CALLBACK),
+        "title": plain("New campaign", 24),
+        "submit": plain("Create", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": private_metadata,
+        "blocks": blocks,
+    }
+
+
+def _revision(prefill: Mapping[str, object]) -> str:
+    """Same prefill, same action ids (typing survives); a new prefill resets the inputs."""
+    if not prefill:
+        return ""
+    encoded = json.dumps(prefill, sort_keys=True, default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:8]

@@ -1,0 +1,121 @@
+"""Pieces of a campaign that several surfaces show the same way: facts, Meta ids, buttons.
+
+Keeping them here means the approval card, the status reply and the alerts never disagree about
+how a budget, a start time or a set of ids reads.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers.blocks.common import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    esc,
+    mention,
+    truncate,
+    when,
+)
+from handlers.ids import CampaignAction, CampaignMessageBlock
+from handlers.metadata import ActionMetadata
+from meta.summary import CampaignSummary
+
+_NAME_IN_DIALOG = 120  # leaves room in a confirm dialog's 300 characters
+
+
+def title(summary: CampaignSummary) -> str:
+    """'*Name* (AdBee #12)' for mrkdwn."""
+    return f"*{esc(summary.name)}* (AdBee #{summary.id})"
+
+
+def facts(summary: CampaignSummary, now: datetime) -> list[str]:
+    """The fields of a campaign card, at most 10 (Slack's limit for section fields)."""
+    start = summary.activate_at if summary.status == "scheduled" and summary.activate_at else None
+    rows = [
+        f"*Account*\n{esc(summary.account_name)} (`{esc(summary.account_key)}`)",
+        f"*Daily budget*\n{esc(summary.budget_text)}",
+        f"*Starts*\n{when(summary, start or summary.start_time, now)}",
+        f"*Ends*\n{esc(summary.end_text) if summary.end_text else 'Runs until paused'}",
+        f"*Countries*\n{esc(', '.join(summary.countries)) or '—'}",
+        f"*Requested by*\n{mention(summary.requested_by)}",
+    ]
+    if summary.approved_by:
+        rows.append(f"*Approved by*\n{mention(summary.approved_by)}")
+    return rows
+
+
+def ids_context(summary: CampaignSummary) -> Block:
+    """Meta's ids (for Ads Manager searches and support tickets) and a link to the campaign."""
+    pairs = (
+        ("Campaign", summary.campaign_id),
+        ("Ad set", summary.adset_id),
+        ("Ad", summary.ad_id),
+        ("Creative", summary.creative_id),
+        ("Video", summary.video_id),
+    )
+    ids = " · ".join(f"{label} `{esc(value)}`" for label, value in pairs if value)
+    link = f"<{esc(summary.ads_manager_url)}|Open in Ads Manager>"
+    return context(f"AdBee #{summary.id}", ids, link, block_id=CampaignMessageBlock.IDS)
+
+
+def warnings_context(summary: CampaignSummary) -> list[Block]:
+    if not summary.warnings:
+        return []
+    lines = [f":warning: {esc(w)}" for w in summary.warnings]
+    return [context(truncate("\n".join(lines), 2000), block_id=CampaignMessageBlock.WARNINGS)]
+
+
+def value(summary: CampaignSummary) -> str:
+    return ActionMetadata(campaign_id=summary.id).to_value()
+
+
+def management_buttons(summary: CampaignSummary) -> list[Block]:
+    """What an approver can do next from here, by status; empty when nothing applies."""
+    name = truncate(esc(summary.name), _NAME_IN_DIALOG)
+    activate = button(
+        "Activate now",
+        action_id=CampaignAction.ACTIVATE,
+        value=value(summary),
+        style="primary",
+        confirm=confirm_dialog(
+            "Go live now?",
+            f"*{name}* starts spending {esc(summary.budget_text)}/day now.",
+            "Go live",
+        ),
+    )
+    cancel = button(
+        "Cancel schedule",
+        action_id=CampaignAction.CANCEL,
+        value=value(summary),
+        confirm=confirm_dialog(
+            "Cancel the schedule?",
+            f"*{name}* stays paused in Meta; you can activate or reschedule it later.",
+            "Cancel schedule",
+        ),
+    )
+    pause = button(
+        "Pause",
+        action_id=CampaignAction.PAUSE,
+        value=value(summary),
+        style="danger",
+        confirm=confirm_dialog("Pause delivery?", f"*{name}* stops spending.", "Pause"),
+    )
+    resume = button(
+        "Resume", action_id=CampaignAction.RESUME, value=value(summary), style="primary"
+    )
+    sync = button("Refresh from Meta", action_id=CampaignAction.SYNC, value=value(summary))
+    by_status: dict[str, list[dict[str, Any]]] = {
+        "scheduled": [activate, cancel],
+        "cancelled": [activate],
+        "activation_failed": [
+            {**activate, "text": {**activate["text"], "text": "Retry activation"}}
+        ],
+        "active": [pause, sync],
+        "paused": [resume, sync],
+    }
+    elements = by_status.get(summary.status, [])
+    return [actions(elements, block_id=CampaignMessageBlock.ACTIONS)] if elements else []

@@ -1,0 +1,102 @@
+"""``/campaign <subcommand>``: open the create modal, or answer privately, or act on a campaign."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from handlers.blocks.campaign_modal import build_campaign_modal
+from handlers.blocks.listing import (
+    build_accounts,
+    build_campaign_list,
+    build_campaign_status,
+    build_help,
+)
+from handlers.command_text import Subcommand, parse_command_text
+from handlers.ports import MessagePort
+from meta.access import Actor
+from meta.campaigns import CampaignService
+from meta.errors import AdBeeError
+from meta.lifecycle import CampaignLifecycle, CampaignNotFoundError
+from meta.status_sync import StatusSync
+
+_LIFECYCLE_VERBS = {
+    Subcommand.CANCEL: "cancel",
+    Subcommand.PAUSE: "pause",
+    Subcommand.RESUME: "resume",
+    Subcommand.ACTIVATE: "activate_now",
+}
+
+
+def handle_campaign_command(
+    ack: Ack,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    campaigns: CampaignService,
+    lifecycle: CampaignLifecycle,
+    status_sync: StatusSync,
+    messages: MessagePort,
+) -> None:
+    request = parse_command_text(command.get("text", ""))
+    sub = request.subcommand
+    if sub is Subcommand.CREATE:
+        ack()
+        templates = [(t.key, t.label) for t in campaigns.templates]
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=build_campaign_modal(accounts=campaigns.accounts.all(), templates=templates),
+        )
+        return
+    if sub is Subcommand.HELP:
+        ack(**build_help(request.note))
+    elif sub is Subcommand.LIST:
+        ack(
+            **build_campaign_list(
+                campaigns.list(account_key=request.account_key), request.account_key
+            )
+        )
+    elif sub is Subcommand.ACCOUNTS:
+        ack(**build_accounts(campaigns.accounts.all()))
+    elif sub is Subcommand.STATUS:
+        summary = campaigns.find(request.campaign_ref or "")
+        if summary is None:
+            ack(text=f"No campaign matches {request.campaign_ref!r}; `/campaign list` shows them.")
+        else:
+            ack(**build_campaign_status(summary, now=datetime.now(UTC)))
+    else:
+        ack(text="Working on it…")
+        _act(request, command, respond, lifecycle, status_sync, campaigns, messages)
+
+
+def _act(  # type: ignore[no-untyped-def]
+    request, command, respond, lifecycle, status_sync, campaigns, messages
+) -> None:
+    """State changes answer through response_url: they may call Meta, which can take seconds."""
+    actor = Actor(command["user_id"], command.get("team_id"))
+    campaign_id = request.campaign_id
+    assert campaign_id is not None  # parse_command_text guarantees it for these subcommands
+    try:
+        if request.subcommand is Subcommand.RESCHEDULE:
+            summary = lifecycle.reschedule(campaign_id, actor, request.when or "")
+        elif request.subcommand is Subcommand.SYNC:
+            status_sync.sync(campaign_id)
+            summary = campaigns.get(campaign_id)
+            if summary is None:
+                raise CampaignNotFoundError(
+                    f"No campaign #{campaign_id}; `/campaign list` shows them."
+                )
+        else:
+            summary = getattr(lifecycle, _LIFECYCLE_VERBS[request.subcommand])(campaign_id, actor)
+    except AdBeeError as exc:
+        respond(text=f":no_entry: {exc.message}", response_type="ephemeral", replace_original=True)
+        return
+    messages.refresh_campaign_message(summary)
+    respond(
+        text=f"{summary.name} (#{summary.id}) is now {summary.status.replace('_', ' ')}.",
+        response_type="ephemeral",
+        replace_original=True,
+    )

@@ -1,0 +1,126 @@
+"""Every callback_id, action_id and block_id AdBee puts on a Slack surface, spelled once.
+
+Listeners, builders and tests import these members instead of repeating strings, so renaming an
+id is one edit and a typo is an ``AttributeError`` rather than a button that silently does nothing.
+Values are kebab-case and prefixed with their feature (Dispatch's ``incident/enums.py`` style).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class CampaignCreate(StrEnum):
+    """The ``/campaign create`` modal itself."""
+
+    CALLBACK = "campaign-create"
+
+
+class CampaignCreateBlock(StrEnum):
+    """Block id of each input in the create modal; ``response_action: errors`` is keyed by these."""
+
+    TEMPLATE = "campaign-create-template"
+    ACCOUNT = "campaign-create-account"
+    NAME = "campaign-create-name"
+    DAILY_BUDGET = "campaign-create-daily-budget"
+    START_TIME = "campaign-create-start-time"
+    END_TIME = "campaign-create-end-time"
+    COUNTRIES = "campaign-create-countries"
+    VIDEO = "campaign-create-video"
+    PRIMARY_TEXT = "campaign-create-primary-text"
+    HEADLINE = "campaign-create-headline"
+    DESCRIPTION = "campaign-create-description"
+    LINK = "campaign-create-link"
+    CALL_TO_ACTION = "campaign-create-call-to-action"
+    INTRO = "campaign-create-intro"  # context line, not an input
+
+
+class CampaignCreateAction(StrEnum):
+    """Action id of each element in the create modal.
+
+    Slack keeps what the user typed across ``views.update`` while block_id *and* action_id stay the
+    same, and then ignores new ``initial_*`` values. Block ids must stay stable (errors are keyed by
+    them), so the modal builder appends a revision to these action ids when a template prefills the
+    form (see ``revisioned``). TEMPLATE never rotates (the user's own choice, and the trigger), nor
+    does VIDEO (a file input has no initial value, so rotating would only drop the upload).
+    Listen for ACCOUNT with ``action_pattern(CampaignCreateAction.ACCOUNT)``.
+    """
+
+    TEMPLATE = "campaign-create-template-select"
+    ACCOUNT = "campaign-create-account-select"
+    NAME = "campaign-create-name-input"
+    DAILY_BUDGET = "campaign-create-daily-budget-input"
+    START_TIME = "campaign-create-start-time-picker"
+    END_TIME = "campaign-create-end-time-picker"
+    COUNTRIES = "campaign-create-countries-select"
+    VIDEO = "campaign-create-video-file"
+    PRIMARY_TEXT = "campaign-create-primary-text-input"
+    HEADLINE = "campaign-create-headline-input"
+    DESCRIPTION = "campaign-create-description-input"
+    LINK = "campaign-create-link-input"
+    CALL_TO_ACTION = "campaign-create-call-to-action-select"
+
+
+class CampaignAction(StrEnum):
+    """Buttons on approval, status and alert messages; each carries ``ActionMetadata`` as value."""
+
+    APPROVE = "campaign-approve"
+    REJECT = "campaign-reject"
+    CANCEL = "campaign-cancel"
+    PAUSE = "campaign-pause"
+    RESUME = "campaign-resume"
+    ACTIVATE = "campaign-activate"
+    SYNC = "campaign-sync"
+
+
+class CampaignMessageBlock(StrEnum):
+    """Block ids of campaign messages, so ``chat.update`` replaces like with like."""
+
+    HEADER = "campaign-message-header"
+    SUMMARY = "campaign-message-summary"
+    STATUS = "campaign-message-status"
+    STEPS = "campaign-message-steps"
+    DETAIL = "campaign-message-detail"
+    WARNINGS = "campaign-message-warnings"
+    IDS = "campaign-message-ids"
+    ACTIONS = "campaign-message-actions"
+    ERROR = "campaign-message-error"
+
+
+# Which modal block shows a problem the domain reports for a ``campaign_spec`` field. "file" is
+# what build_spec names a problem with the request as a whole or the uploaded file.
+FIELD_TO_BLOCK: dict[str, CampaignCreateBlock] = {
+    "template": CampaignCreateBlock.TEMPLATE,
+    "account": CampaignCreateBlock.ACCOUNT,
+    "name": CampaignCreateBlock.NAME,
+    "daily_budget": CampaignCreateBlock.DAILY_BUDGET,
+    "start_time": CampaignCreateBlock.START_TIME,
+    "end_time": CampaignCreateBlock.END_TIME,
+    "countries": CampaignCreateBlock.COUNTRIES,
+    "video": CampaignCreateBlock.VIDEO,
+    "file": CampaignCreateBlock.VIDEO,
+    "primary_text": CampaignCreateBlock.PRIMARY_TEXT,
+    "headline": CampaignCreateBlock.HEADLINE,
+    "description": CampaignCreateBlock.DESCRIPTION,
+    "link": CampaignCreateBlock.LINK,
+    "call_to_action": CampaignCreateBlock.CALL_TO_ACTION,
+}
+# Unknown fields go to the account block: always present and at the top, so the user sees it.
+FALLBACK_BLOCK = CampaignCreateBlock.ACCOUNT
+
+_REVISION = re.compile(r"^[0-9a-f]{1,16}$")
+
+
+def revisioned(action: CampaignCreateAction, revision: str) -> str:
+    """``action`` with a revision suffix, forcing Slack to apply new initial values."""
+    if not revision:
+        return str(action)
+    if not _REVISION.match(revision):
+        raise ValueError(f"revision must be 1-16 lowercase hex digits, got {revision!r}")
+    return f"{action}.{revision}"
+
+
+def action_pattern(action: CampaignCreateAction) -> re.Pattern[str]:
+    """Matches ``action`` with or without a revision: pass it to ``app.action(...)``."""
+    return re.compile(rf"^{re.escape(action)}(?:\.[0-9a-f]{{1,16}})?$")

@@ -1,0 +1,47 @@
+"""What a campaign button carries in its ``value``: only the campaign's AdBee id, as strict JSON.
+
+Anyone who can see a message can click its buttons, and a ``block_actions`` payload is only as
+trustworthy as the client that sent it, so the value is parsed strictly and never trusted for
+anything but *which* campaign: permissions and state are checked again by the service.
+"""
+
+from __future__ import annotations
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from meta.errors import AdBeeError
+
+MAX_BUTTON_VALUE = 2000  # Slack's limit for a button value
+_MAX_ID = 2**63 - 1  # what the database column holds
+
+
+class ActionValueError(AdBeeError):
+    """A button value that is not what AdBee put there: tampered with, truncated or stale."""
+
+
+class ActionMetadata(BaseModel):
+    """The JSON in a campaign button's ``value``: ``{"campaign_id": 12}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    campaign_id: int = Field(gt=0, le=_MAX_ID)
+
+    def to_value(self) -> str:
+        return self.model_dump_json()
+
+
+def parse_action_value(value: object) -> ActionMetadata:
+    """Parse a button value; anything but exactly what ``to_value`` writes raises ``ActionValueError``."""
+    if not isinstance(value, str) or not value or len(value) > MAX_BUTTON_VALUE:
+        raise ActionValueError(_REFUSAL)
+    try:
+        return ActionMetadata.model_validate_json(value)
+    except pydantic.ValidationError:
+        raise ActionValueError(_REFUSAL) from None
+
+
+_REFUSAL = (
+    "This button's data is not valid (changed or from an older AdBee message), so nothing was "
+    "done. Use `/campaign status <id>` to see the campaign and act on it."
+)

@@ -1,0 +1,34 @@
+"""What listeners ask of the rest of the bot, as protocols; the composition root supplies them.
+
+Listeners get these through Bolt's context (``context["creation"]`` arrives as a ``creation``
+argument), so they stay four-line functions and tests can hand them fakes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.forms import CampaignForm
+from meta.summary import CampaignSummary
+
+
+class CreationPort(Protocol):
+    def check_form(self, form: CampaignForm) -> dict[str, str]:
+        """Field errors by block id; empty when the form may be submitted."""
+        ...
+
+    def accept_once(self, key: str) -> bool:
+        """False when this exact submission was accepted before (a redelivered envelope)."""
+        ...
+
+    def submit(
+        self, form: CampaignForm, *, user_id: str, team_id: str | None, view_id: str
+    ) -> None:
+        """Start the slow part (download, checks, Meta) in the worker pool."""
+        ...
+
+
+class MessagePort(Protocol):
+    def refresh_campaign_message(self, summary: CampaignSummary) -> None:
+        """Re-render the campaign's channel message after a decision or state change."""
+        ...

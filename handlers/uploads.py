@@ -1,0 +1,68 @@
+"""Uploaded files, as the create modal's ``file_input`` returns them, and whether one is a video.
+
+Slack's ``filetypes`` setting only filters the file picker, so the type is checked again here;
+the bytes themselves are checked after download by ``meta.video_check``.
+"""
+
+from __future__ import annotations
+
+import pydantic
+from pydantic import BaseModel, ConfigDict
+
+from handlers.command_text import strip_invisible
+
+VIDEO_FILETYPES = frozenset({"mp4", "mov", "m4v"})
+VIDEO_MIMETYPES = frozenset({"video/mp4", "video/quicktime", "video/x-m4v"})
+_OTHER_VIDEO_FILETYPES = frozenset(
+    {"webm", "avi", "mkv", "wmv", "flv", "mpg", "mpeg", "3gp", "ogv"}
+)
+
+
+class SlackFile(BaseModel):
+    """The parts of a Slack file object the handler needs to check and download an upload."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str = ""
+    name: str = ""
+    size: int | None = None
+    mimetype: str = ""
+    filetype: str = ""
+    pretty_type: str = ""
+    url_private_download: str | None = None
+
+
+def read_file(data: object) -> SlackFile:
+    """A file entry; one that does not look like a Slack file still counts, as an unusable one."""
+    try:
+        return SlackFile.model_validate(data)
+    except pydantic.ValidationError:
+        return SlackFile(name="The attachment")
+
+
+def video_file_problem(file: SlackFile) -> str | None:
+    """Why this upload cannot be the ad video, or None. Slack's ``filetypes`` only filter the UI."""
+    name = _short(file.name or "The file")
+    filetype, mimetype = file.filetype.lower(), file.mimetype.lower()
+    if not (filetype in VIDEO_FILETYPES or mimetype in VIDEO_MIMETYPES):
+        kind = file.pretty_type or filetype.upper() or mimetype or "unknown type"
+        kind = _short(kind, 40)
+        if mimetype.startswith("video/") or filetype in _OTHER_VIDEO_FILETYPES:
+            return f"{name} is {_article(kind)} {kind} video; upload an MP4 or MOV."
+        return f"{name} is {_article(kind)} {kind}, not a video; upload an MP4 or MOV."
+    if file.size == 0:
+        return f"{name} is empty; upload it again."
+    if not file.id or not (file.url_private_download or "").startswith(("https://", "http://")):
+        return f"Slack did not share {name} with AdBee; upload it again."
+    return None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(strip_invisible(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _article(word: str) -> str:
+    first = word[:1]
+    acronym_vowel_sound = word.isupper() and first in "AEFHILMNORSX"
+    return "an" if acronym_vowel_sound or first.lower() in "aeiou" else "a"

@@ -1,0 +1,35 @@
+"""Submit of the create modal: field errors in the modal, or a working view and background work."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from slack_bolt import Ack
+
+from handlers.blocks.results import build_working_modal
+from handlers.forms import parse_campaign_form
+from handlers.ports import CreationPort
+
+
+def handle_create_campaign_submission(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], creation: CreationPort
+) -> None:
+    form = parse_campaign_form(view.get("state", {}).get("values"))
+    errors = creation.check_form(form)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack(response_action="update", view=build_working_modal(name=form.name or "your campaign"))
+    if creation.accept_once(_submission_key(view)):
+        user = body.get("user", {})
+        creation.submit(
+            form, user_id=user.get("id", ""), team_id=user.get("team_id"), view_id=view["id"]
+        )
+
+
+def _submission_key(view: dict[str, Any]) -> str:
+    """Same view and same values = the same submission, however often Slack delivers it."""
+    values = json.dumps(view.get("state", {}).get("values", {}), sort_keys=True)
+    return f"view:{view.get('id')}:{hashlib.sha256(values.encode()).hexdigest()[:32]}"

@@ -1,0 +1,86 @@
+"""Ad create/update rules (meta-api.md §1.5, §4).
+
+New ads and creative swaps enter review; ``writes.py`` stamps the review deadline, this module
+only validates and says when a (re-)review is due.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import Ctx
+from .errors import invalid, param_error
+from .store import Node
+from .validation import (
+    UPDATE_STATUSES,
+    check_create_status,
+    check_enum,
+    owned_node,
+    require_text,
+)
+
+MAX_ADS_PER_ADSET = 50
+
+
+def _creative_id(ctx: Ctx) -> str:
+    if ctx.params.text("creative") is None:
+        raise param_error("The parameter creative is required")
+    creative = ctx.params.obj("creative") or {}
+    creative_id = creative.get("creative_id")
+    if not creative_id:
+        raise param_error("Param creative must contain creative_id")
+    return str(owned_node(ctx, str(creative_id), "adcreative", "creative").id)
+
+
+def ad_create(ctx: Ctx) -> dict[str, Any]:
+    """Validate POST /act_X/ads and return the stored fields."""
+    p = ctx.params
+    name = require_text(ctx, "name")
+    adset_id = require_text(ctx, "adset_id")
+    adset = owned_node(ctx, adset_id, "adset", "adset_id")
+    creative_id = _creative_id(ctx)
+    status = check_create_status(ctx)
+    live = [
+        n
+        for n in ctx.store.children("ad", "adset_id", adset.id)
+        if n.data.get("status") not in ("ARCHIVED", "DELETED")
+    ]
+    if len(live) >= MAX_ADS_PER_ADSET:
+        raise invalid(
+            None,
+            "Too Many Ads in Ad Set",
+            f"An ad set can have at most {MAX_ADS_PER_ADSET} non-archived ads.",
+            "adset_id",
+        )
+    data: dict[str, Any] = {
+        "name": name,
+        "adset_id": adset.id,
+        "campaign_id": adset.data["campaign_id"],
+        "creative_id": creative_id,
+        "status": status,
+        "tracking_specs": p.array("tracking_specs"),
+        "conversion_domain": p.text("conversion_domain"),
+        "adlabels": p.array("adlabels"),
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def ad_update(ctx: Ctx, node: Node) -> dict[str, Any]:
+    """Validate POST /<ad_id>; a new creative_id means a new review."""
+    p = ctx.params
+    if p.has("adset_id") and p.text("adset_id") != node.data.get("adset_id"):
+        raise invalid(None, "Can't Move Ad", "adset_id can't be changed.", "adset_id")
+    changes: dict[str, Any] = {}
+    if p.has("name"):
+        changes["name"] = p.text("name")
+    if p.has("status"):
+        changes["status"] = check_enum("status", p.text("status") or "", UPDATE_STATUSES)
+    if p.has("creative"):
+        creative_id = _creative_id(ctx)
+        if creative_id != node.data.get("creative_id"):
+            changes["creative_id"] = creative_id
+    if "tracking_specs" in p:
+        changes["tracking_specs"] = p.array("tracking_specs")
+    if p.has("conversion_domain"):
+        changes["conversion_domain"] = p.text("conversion_domain")
+    return changes

@@ -1,0 +1,237 @@
+"""Ad creative create/update rules (meta-api.md §1.2).
+
+Video creatives are the AdBee path, so ``video_data`` is checked strictly: the video must be
+this account's and ``ready``, exactly one thumbnail source, no ``link``/``description`` keys,
+a known CTA type with an http(s) link. Text lengths are recommendations at Meta, not errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import schema
+from .context import Ctx
+from .errors import invalid, must_be_one_of, param_error
+from .status import video_status
+from .store import Account, Node
+from .validation import META_PARAMS, check_http_url, check_keys
+
+# CTA types that send people to a website and therefore need value.link.
+_LINK_CTAS = frozenset(
+    {
+        "SHOP_NOW",
+        "BUY_NOW",
+        "LEARN_MORE",
+        "ORDER_NOW",
+        "SIGN_UP",
+        "GET_OFFER",
+        "ADD_TO_CART",
+        "VIEW_PRODUCT",
+        "BOOK_NOW",
+        "DOWNLOAD",
+        "SUBSCRIBE",
+        "GET_QUOTE",
+        "CONTACT_US",
+        "APPLY_NOW",
+        "BUY",
+        "SEE_MORE",
+        "WATCH_MORE",
+        "BUY_TICKETS",
+        "GET_STARTED",
+    }
+)
+_FEATURE_STATUSES = ("OPT_IN", "OPT_OUT")
+
+
+def _check_video(ctx: Ctx, account: Account, video_id: Any) -> Node:
+    video = ctx.store.get(str(video_id)) if video_id else None
+    if video is None or video.kind != "advideo" or video.account_id != account.id or video.deleted:
+        raise invalid(
+            None,
+            "Video Not Found",
+            f"The video {video_id} does not exist in this ad account. Upload it to "
+            f"/{account.id}/advideos first.",
+            "object_story_spec",
+        )
+    state = video_status(video, ctx.now, ctx.settings)["video_status"]
+    if state == "error":
+        raise invalid(
+            None,
+            "Video Processing Failed",
+            f"The video {video_id} failed processing and can't be used in an ad.",
+            "object_story_spec",
+        )
+    if state != "ready":
+        raise invalid(
+            None,
+            "Video Not Ready",
+            f"The video {video_id} is still processing. Wait until its status.video_status is "
+            "ready before creating the creative.",
+            "object_story_spec",
+        )
+    return video
+
+
+def _check_cta(cta: Any, param: str) -> str | None:
+    if cta is None:
+        return None
+    if not isinstance(cta, dict):
+        raise param_error(f"Param {param} must be a JSON object")
+    check_keys(cta, frozenset({"type", "value"}), param)
+    cta_type = str(cta.get("type", ""))
+    if cta_type not in schema.CTA_TYPES:
+        raise must_be_one_of(f"{param}[type]", schema.CTA_TYPES)
+    value = cta.get("value") or {}
+    if not isinstance(value, dict):
+        raise param_error(f"Param {param}[value] must be a JSON object")
+    link = value.get("link")
+    if link is None and cta_type in _LINK_CTAS:
+        raise invalid(
+            None,
+            "Link Required",
+            f"The {cta_type} call to action needs call_to_action.value.link.",
+            "object_story_spec",
+        )
+    if link is not None:
+        check_http_url(link, f"{param}[value][link]")
+    return cta_type
+
+
+def _check_video_data(ctx: Ctx, account: Account, vd: Any) -> dict[str, Any]:
+    param = "object_story_spec[video_data]"
+    if not isinstance(vd, dict):
+        raise param_error(f"Param {param} must be a JSON object")
+    check_keys(vd, schema.VIDEO_DATA_KEYS, param)
+    if not vd.get("video_id"):
+        raise param_error(f"The parameter {param}[video_id] is required")
+    _check_video(ctx, account, vd["video_id"])
+    has_url, has_hash = bool(vd.get("image_url")), bool(vd.get("image_hash"))
+    if has_url == has_hash:
+        raise invalid(
+            1443226,
+            "Your ad needs a video thumbnail",
+            "Please specify one of image_hash or image_url in the video_data field of "
+            "object_story_spec" + (" (not both)." if has_url else "."),
+            "object_story_spec",
+        )
+    if has_url:
+        check_http_url(vd["image_url"], f"{param}[image_url]")
+    elif (account.id, str(vd["image_hash"])) not in ctx.store.images:
+        raise invalid(
+            None,
+            "Image Not Found",
+            f"The image hash {vd['image_hash']} does not exist in this ad account.",
+            "object_story_spec",
+        )
+    cta_type = _check_cta(vd.get("call_to_action"), f"{param}[call_to_action]")
+    return {"cta_type": cta_type}
+
+
+def _check_degrees_of_freedom(ctx: Ctx) -> None:
+    spec = ctx.params.obj("degrees_of_freedom_spec")
+    if not spec:
+        return
+    features = spec.get("creative_features_spec") or {}
+    if "standard_enhancements" in features:
+        raise invalid(
+            3858504,
+            "Standard Enhancements Deprecated",
+            "standard_enhancements can no longer be used; opt in or out of individual "
+            "creative features instead.",
+            "degrees_of_freedom_spec",
+        )
+    for name, feature in features.items():
+        if not isinstance(feature, dict) or feature.get("enroll_status") not in _FEATURE_STATUSES:
+            raise invalid(
+                3858082,
+                "Enroll Status Required",
+                f"Creative feature {name} needs enroll_status OPT_IN or OPT_OUT.",
+                "degrees_of_freedom_spec",
+            )
+
+
+def creative_create(ctx: Ctx) -> dict[str, Any]:
+    """Validate POST /act_X/adcreatives and return the stored fields."""
+    account = ctx.require_account()
+    p = ctx.params
+    if "instagram_actor_id" in p:
+        raise param_error("Param instagram_actor_id must be a valid Instagram account id")
+    if p.text("object_story_spec") is None:
+        raise param_error("The parameter object_story_spec is required")
+    spec = p.obj("object_story_spec") or {}
+    if "instagram_actor_id" in spec:
+        raise param_error("Param instagram_actor_id must be a valid Instagram account id")
+    check_keys(spec, schema.OBJECT_STORY_SPEC_KEYS, "object_story_spec")
+    page_id = str(spec.get("page_id") or "")
+    if not page_id:
+        raise param_error("The parameter object_story_spec[page_id] is required")
+    if page_id not in account.page_ids:
+        raise invalid(
+            None,
+            "Invalid Page",
+            f"Page {page_id} can't be used by this ad account (not connected or no permission).",
+            "object_story_spec",
+        )
+    ig = spec.get("instagram_user_id")
+    if ig is not None and str(ig) not in account.instagram_user_ids:
+        raise param_error("Param instagram_user_id must be a valid Instagram account id")
+    _check_degrees_of_freedom(ctx)
+    data: dict[str, Any] = {
+        "name": p.text("name"),
+        "object_story_spec": spec,
+        "status": "ACTIVE",
+        "actor_id": page_id,
+        "instagram_user_id": str(ig) if ig is not None else None,
+        "url_tags": p.text("url_tags"),
+        "degrees_of_freedom_spec": p.obj("degrees_of_freedom_spec"),
+    }
+    if "video_data" in spec:
+        info = _check_video_data(ctx, account, spec["video_data"])
+        vd = spec["video_data"]
+        data.update(
+            object_type="VIDEO",
+            video_id=str(vd["video_id"]),
+            image_url=vd.get("image_url"),
+            image_hash=vd.get("image_hash"),
+            thumbnail_url=vd.get("image_url"),
+            title=vd.get("title"),
+            body=vd.get("message"),
+            call_to_action_type=info["cta_type"],
+        )
+    elif "link_data" in spec:
+        ld = spec["link_data"]
+        if not isinstance(ld, dict) or not ld.get("link"):
+            raise param_error("The parameter object_story_spec[link_data][link] is required")
+        check_http_url(ld["link"], "object_story_spec[link_data][link]")
+        data.update(object_type="SHARE", body=ld.get("message"), image_hash=ld.get("image_hash"))
+    else:
+        raise invalid(
+            None,
+            "Creative Content Missing",
+            "object_story_spec needs video_data or link_data.",
+            "object_story_spec",
+        )
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def creative_update(ctx: Ctx, node: Node) -> dict[str, Any]:
+    """Creatives are immutable except name and status (meta-api.md §1.2)."""
+    keys = {k for k in ctx.params.raw if k not in META_PARAMS}
+    extra = keys - {"name", "status"}
+    if extra:
+        raise invalid(
+            None,
+            "Creative Can't Be Edited",
+            "Ad creatives can't be changed after creation except name and status; create a new "
+            "creative instead.",
+            *sorted(extra),
+        )
+    changes: dict[str, Any] = {}
+    if ctx.params.has("name"):
+        changes["name"] = ctx.params.text("name")
+    if ctx.params.has("status"):
+        status = ctx.params.text("status") or ""
+        if status not in ("ACTIVE", "DELETED"):
+            raise must_be_one_of("status", ("ACTIVE", "DELETED"))
+        changes["status"] = status
+    return changes

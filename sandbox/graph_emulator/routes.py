@@ -1,0 +1,146 @@
+"""Path routing: ``/<vN>/act_X[/edge]`` and ``/<vN>/<id>[/edge]`` to handlers.
+
+Routing errors use Graph's own wording: unknown objects are 100/33 "Unsupported <method>
+request", unknown edges on a node read as nonexisting fields, deeper paths as 2500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import Ctx
+from .errors import nonexisting_field, unknown_path, unsupported_request
+from .images import adimages_list, adimages_post
+from .reads import list_edge, render_account, render_node, video_thumbnails
+from .store import Account, Node, Store
+from .validation import min_daily_budget
+from .video import advideos_delete, advideos_post, thumbnails_post
+from .writes import create, delete, update
+
+ACCOUNT_LIST_EDGES = {
+    "campaigns": "campaign",
+    "adsets": "adset",
+    "ads": "ad",
+    "adcreatives": "adcreative",
+    "advideos": "advideo",
+}
+NODE_LIST_EDGES = {
+    ("campaign", "adsets"): ("adset", "campaign_id"),
+    ("campaign", "ads"): ("ad", "campaign_id"),
+    ("adset", "ads"): ("ad", "adset_id"),
+}
+# Account edges that change objects (score cost 3, mutation QPS).
+MUTATING_EDGES = frozenset({"campaigns", "adsets", "ads", "adcreatives"})
+
+
+def resolve_account(store: Store, segments: list[str]) -> Account | None:
+    """The ad account a path belongs to (for usage headers and the score limiter)."""
+    if not segments:
+        return None
+    head = segments[0]
+    if head.startswith("act_"):
+        return store.accounts.get(head)
+    node = store.get(head)
+    return store.accounts.get(node.account_id) if node is not None else None
+
+
+def is_mutation(method: str, segments: list[str], store: Store) -> bool:
+    """Create/edit/delete of campaigns, ad sets, ads or creatives."""
+    if method == "GET" or not segments:
+        return False
+    if segments[0].startswith("act_"):
+        return len(segments) == 2 and segments[1] in MUTATING_EDGES
+    node = store.get(segments[0])
+    return node is not None and len(segments) == 1 and node.kind != "advideo"
+
+
+def _minimum_budgets(ctx: Ctx, account: Account) -> dict[str, Any]:
+    """GET /act_X/minimum_budgets: the emulator's enforced floor is ``min_daily_budget_imp``."""
+    rows = []
+    currencies = [account.currency] + [
+        c for c in ctx.settings.min_daily_budgets if c != account.currency
+    ]
+    for currency in currencies:
+        base = (
+            min_daily_budget(ctx, account)
+            if currency == account.currency
+            else ctx.settings.min_daily_budgets[currency]
+        )
+        rows.append(
+            {
+                "currency": currency,
+                "min_daily_budget_imp": base,
+                "min_daily_budget_video_views": base * 5,
+                "min_daily_budget_high_freq": base * 5,
+                "min_daily_budget_low_freq": base * 40,
+            }
+        )
+    return {"data": rows}
+
+
+def _account_route(ctx: Ctx, account: Account, rest: list[str]) -> Any:
+    method = ctx.method
+    if not rest:
+        if method == "GET":
+            return render_account(ctx, account, ctx.params.fields())
+        raise unsupported_request(method, account.id)
+    edge = rest[0]
+    if method == "GET":
+        if edge in ACCOUNT_LIST_EDGES:
+            return list_edge(ctx, ctx.store.of_kind(ACCOUNT_LIST_EDGES[edge], account.id))
+        if edge == "adimages":
+            return adimages_list(ctx)
+        if edge == "minimum_budgets":
+            return _minimum_budgets(ctx, account)
+        raise nonexisting_field(edge, "AdAccount")
+    if method == "POST":
+        if edge in MUTATING_EDGES:
+            return create(ctx, ACCOUNT_LIST_EDGES[edge])
+        if edge == "advideos":
+            return advideos_post(ctx)
+        if edge == "adimages":
+            return adimages_post(ctx)
+    if method == "DELETE" and edge == "advideos":
+        return advideos_delete(ctx)
+    raise unsupported_request(method, f"{account.id}/{edge}")
+
+
+def _node_route(ctx: Ctx, node: Node, rest: list[str]) -> Any:
+    method = ctx.method
+    if not rest:
+        if method == "GET":
+            return render_node(ctx, node, ctx.params.fields())
+        if method == "POST":
+            return update(ctx, node)
+        return delete(ctx, node)
+    edge = rest[0]
+    key = (node.kind, edge)
+    if key in NODE_LIST_EDGES and method == "GET":
+        kind, parent = NODE_LIST_EDGES[key]
+        return list_edge(ctx, ctx.store.children(kind, parent, node.id))
+    if node.kind == "advideo" and edge == "thumbnails":
+        if method == "GET":
+            return {"data": video_thumbnails(ctx, node)}
+        if method == "POST":
+            return thumbnails_post(ctx, node)
+    if method == "GET":
+        raise nonexisting_field(edge, node.node_type)
+    raise unsupported_request(method, node.id)
+
+
+def dispatch(ctx: Ctx, segments: list[str]) -> Any:
+    """Route a versioned path (segments after the version) and run its handler."""
+    if len(segments) > 2:
+        raise unknown_path("/" + "/".join(segments[2:]))
+    head, rest = segments[0], segments[1:]
+    if head.startswith("act_"):
+        account = ctx.store.accounts.get(head)
+        if account is None:
+            raise unsupported_request(ctx.method, head)
+        ctx.account = account
+        return _account_route(ctx, account, rest)
+    node = ctx.store.get(head)
+    if node is None:
+        raise unsupported_request(ctx.method, head)
+    ctx.account = ctx.store.accounts.get(node.account_id)
+    return _node_route(ctx, node, rest)

@@ -1,0 +1,353 @@
+"""HTTP side of the emulator: ``/api/<method>``, response_urls, uploads, file downloads.
+
+``slack_sdk.WebClient(base_url=emu.api_url)`` POSTs every method (even documented GETs) as a
+form or JSON body with the token in ``Authorization: Bearer``; Bolt's ``respond()`` POSTs JSON
+to the ``response_url``; ``files_upload_v2`` POSTs raw bytes to ``upload_url`` without auth;
+the bot GETs ``url_private_download`` with the bot token. All of these are served here by a
+``ThreadingHTTPServer`` (one thread per connection, keep-alive capable), so a slow or blocked
+test thread never stalls the app's calls.
+
+Injected faults (``fail_next``) are consumed here, before authentication, the way Slack's
+rate limiter answers before the method runs: HTTP 429 with ``Retry-After`` and
+``{"ok": false, "error": "ratelimited"}``, or HTTP 200 with any other error code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .methods import ApiError, WebApi
+from .state import Workspace
+
+log = logging.getLogger("sandbox.slack_emulator.webapi")
+
+METHOD_RE = re.compile(r"^/(?:api/)?([a-zA-Z]+(?:\.[a-zA-Z]+)+)/?$")
+JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata", "options")
+LOGIN_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Slack</title></head><body>"
+    b"<h1>Sign in to AdBee Emulated</h1><form>...</form></body></html>"
+)
+
+
+@dataclass
+class Fault:
+    method: str
+    error: str
+    status: int
+    retry_after: int | None
+    times: int
+
+
+@dataclass
+class CallRecord:
+    method: str
+    params: dict[str, Any]
+    status: int
+    response: dict[str, Any]
+    token_kind: str
+
+
+class FaultInjector:
+    """Queue of one-shot failures per method (``"*"`` matches any method)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def take(self, method: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.method in (method, "*") and fault.times > 0:
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+
+def _decode_json_fields(params: dict[str, Any]) -> dict[str, Any]:
+    for key in JSON_FIELDS:
+        value = params.get(key)
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            # undecodable values stay strings; the method reports them the way Slack does
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+    return params
+
+
+def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
+    """Form, JSON or multipart body -> params (multipart file parts become bytes)."""
+    ctype = content_type.split(";")[0].strip().lower()
+    if not body:
+        return {}
+    if ctype == "application/json":
+        data = json.loads(body.decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("JSON body must be an object")
+        return data
+    if ctype == "multipart/form-data":
+        msg = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        out: dict[str, Any] = {}
+        for part in msg.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            if part.get_filename():
+                out[str(name)] = payload
+                out.setdefault("filename", part.get_filename())
+            else:
+                out[str(name)] = payload.decode("utf-8")
+        return _decode_json_fields(out)
+    form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+    return _decode_json_fields({k: v[-1] for k, v in form.items()})
+
+
+class HttpFrontend:
+    """Owns the HTTP server thread and routes requests to the Web API and helper routes."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        api: WebApi,
+        *,
+        host: str,
+        port: int,
+        on_response_url: Callable[[str, dict[str, Any]], tuple[int, str]],
+    ) -> None:
+        self.ws = workspace
+        self.api = api
+        self.faults = FaultInjector()
+        self.calls: list[CallRecord] = []
+        self._calls_lock = threading.Lock()
+        self._on_response_url = on_response_url
+        frontend = self
+
+        class Handler(_Handler):
+            owner = frontend
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
+        self.host, self.port = self.server.server_address[:2]
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-emu-http",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def record(self, rec: CallRecord) -> None:
+        with self._calls_lock:
+            self.calls.append(rec)
+        self.ws.notify()
+
+    def snapshot_calls(self) -> list[CallRecord]:
+        with self._calls_lock:
+            return list(self.calls)
+
+    # -- routes --------------------------------------------------------------
+
+    def api_call(
+        self, method: str, params: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        headers = {"x-oauth-scopes": ",".join(self.ws.scopes)}
+        if token is None and "token" in params:
+            token = str(params.pop("token"))
+        params.pop("token", None)
+        kind = (
+            "bot"
+            if token == self.ws.bot_token
+            else "app"
+            if token == self.ws.app_token
+            else "none"
+            if not token
+            else "other"
+        )
+        fault = self.faults.take(method)
+        status = 200
+        if fault is not None:
+            body: dict[str, Any] = {"ok": False, "error": fault.error}
+            status = fault.status
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(fault.retry_after)
+        else:
+            try:
+                body = self.api.call(method, params, token)
+            except ApiError as err:
+                body = err.body()
+            except Exception as exc:  # an emulator bug should look like Slack's internal_error
+                log.exception("method %s failed", method)
+                self.ws.problem(f"emulator error in {method}: {exc!r}")
+                body = {"ok": False, "error": "internal_error"}
+        self.record(CallRecord(method, params, status, body, kind))
+        return status, headers, body
+
+    def download(self, path: str, auth: str | None) -> tuple[int, dict[str, str], bytes]:
+        m = re.match(r"^/files-pri/([A-Z0-9]+)-([A-Z0-9]+)/(?:download/)?(.+)$", path)
+        token = auth[7:].strip() if auth and auth.lower().startswith("bearer ") else None
+        if token != self.ws.bot_token or "files:read" not in self.ws.scopes:
+            # Slack answers an unauthenticated file URL with its sign-in page, not an error
+            return 302, {"Location": f"{self.ws.root_url}?redir={path}"}, b""
+        with self.ws.lock:
+            f = self.ws.files.get(m.group(2)) if m else None
+            if f is None or m is None or m.group(1) != f.team_id or not f.complete:
+                return (
+                    404,
+                    {"Content-Type": "text/html; charset=utf-8"},
+                    b"<html>File not found</html>",
+                )
+            if unquote(m.group(3)) != f.name:
+                return (
+                    404,
+                    {"Content-Type": "text/html; charset=utf-8"},
+                    b"<html>File not found</html>",
+                )
+            disposition = "attachment" if "/download/" in path else "inline"
+            return (
+                200,
+                {
+                    "Content-Type": f.mimetype,
+                    "Content-Disposition": f'{disposition}; filename="{f.name}"',
+                },
+                f.content,
+            )
+
+    def upload(self, ticket: str, content_type: str, body: bytes) -> tuple[int, str]:
+        with self.ws.lock:
+            file_id = self.ws.upload_tickets.pop(ticket, None)
+            f = self.ws.files.get(file_id) if file_id else None
+            if f is None:
+                return 404, "invalid upload ticket"
+            if content_type.startswith("multipart/form-data"):
+                parts = parse_body(content_type, body)
+                body = next((v for v in parts.values() if isinstance(v, bytes)), b"")
+            f.content = body
+            f.uploaded = True
+        self.ws.notify()
+        return 200, f"OK - {len(body)}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: HttpFrontend
+    protocol_version = "HTTP/1.1"
+    server_version = "SlackEmulator/1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, headers: dict[str, str], body: dict[str, Any]) -> None:
+        headers = dict(headers, **{"Content-Type": "application/json; charset=utf-8"})
+        self._send(status, headers, json.dumps(body).encode("utf-8"))
+
+    def _text(self, status: int, text: str, ctype: str = "text/plain; charset=utf-8") -> None:
+        self._send(status, {"Content-Type": ctype}, text.encode("utf-8"))
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def do_HEAD(self) -> None:
+        self._route()
+
+    def _route(self) -> None:
+        owner = self.owner
+        parts = urlsplit(self.path)
+        path = parts.path
+        try:
+            body = self._body()
+            if path.startswith("/files-pri/"):
+                status, headers, data = owner.download(path, self.headers.get("Authorization"))
+                self._send(status, headers, data)
+                return
+            if path.startswith("/upload/v1/"):
+                status, text = owner.upload(
+                    path.rsplit("/", 1)[-1], self.headers.get("Content-Type", ""), body
+                )
+                self._text(status, text)
+                return
+            if path.startswith("/hooks/"):
+                try:
+                    payload = json.loads(body.decode("utf-8") or "{}")
+                    if not isinstance(payload, dict):
+                        raise ValueError("not an object")
+                except ValueError:
+                    ctype = self.headers.get("Content-Type", "")
+                    payload = parse_body(ctype, body) if "form" in ctype else {}
+                    if "payload" in payload:
+                        payload = json.loads(payload["payload"])
+                    elif not payload:
+                        self._text(400, "invalid_payload")
+                        return
+                status, text = owner._on_response_url(path, payload)
+                self._text(status, text)
+                return
+            m = METHOD_RE.match(path)
+            if m:
+                params = {
+                    k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()
+                }
+                try:
+                    params.update(parse_body(self.headers.get("Content-Type", ""), body))
+                except ValueError:
+                    self._json(200, {}, {"ok": False, "error": "invalid_json"})
+                    return
+                _decode_json_fields(params)
+                auth = self.headers.get("Authorization") or ""
+                token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+                status, headers, result = owner.api_call(m.group(1), params, token)
+                self._json(status, headers, result)
+                return
+            if path in ("/", "/login"):
+                self._send(200, {"Content-Type": "text/html; charset=utf-8"}, LOGIN_PAGE)
+                return
+            if path == "/health":
+                self._text(200, "ok")
+                return
+            self._text(404, "not found")
+        except (BrokenPipeError, ConnectionResetError):
+            pass

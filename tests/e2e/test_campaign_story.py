@@ -1,0 +1,228 @@
+"""Alice launches AINOTE 2 from Slack; Bob approves; failures and refusals are told where seen."""
+
+from __future__ import annotations
+
+from handlers.ids import CampaignAction
+from handlers.ids import CampaignCreateBlock as B
+from handlers.metadata import ActionMetadata
+from tests.e2e.conftest import ALERTS, APPROVER, BYSTANDER, CAMPAIGNS, OUTSIDER, REQUESTER, start_in
+
+ROOT_VIDEO = "creatives/ainote2.mp4"
+
+
+def good_values(file_id: str) -> dict:
+    return {
+        B.ACCOUNT: "iflytek-sg",
+        B.NAME: "AINOTE2 launch SG",
+        B.DAILY_BUDGET: "50",
+        B.START_TIME: start_in(),
+        B.COUNTRIES: ["SG"],
+        B.PRIMARY_TEXT: "Meet AINOTE 2, the notebook that writes your meeting notes.",
+        B.HEADLINE: "AINOTE 2 is here",
+        B.LINK: "https://shop.example.com/sg/ainote2",
+        B.CALL_TO_ACTION: "SHOP_NOW",
+        B.VIDEO: [file_id],
+    }
+
+
+def open_form(slack, user=REQUESTER) -> dict:
+    slack.slash_command(user=user, channel=CAMPAIGNS, command="/campaign", text="create")
+    return slack.wait_for_view(user=user, timeout=5)
+
+
+def upload_video(slack, user=REQUESTER) -> str:
+    with open(ROOT_VIDEO, "rb") as f:
+        return slack.upload_file(
+            user=user,
+            filename="ainote2.mp4",
+            content=f.read(),
+            filetype="mp4",
+            mimetype="video/mp4",
+        )
+
+
+def approval_message(slack) -> dict:
+    def ready():
+        for message in slack.messages(CAMPAIGNS):
+            for block in message.get("blocks", []):
+                for element in block.get("elements", []) or []:
+                    if element.get("action_id") == CampaignAction.APPROVE:
+                        return message
+        return None
+
+    return slack.wait_until(ready, timeout=20)
+
+
+def test_alice_creates_bob_approves_and_the_channel_follows_along(slack, graph, bot):
+    view = open_form(slack)
+    ack = slack.submit_view(
+        user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack))
+    )
+    assert not (ack or {}).get("errors")
+
+    message = approval_message(slack)
+    versions = slack.message_history(CAMPAIGNS, message["ts"])
+    texts = " ".join(v.get("text", "") for v in versions)
+    assert "downloading the video" in texts
+    assert len(versions) >= 3, "progress is updated in place"
+    assert len(graph.objects("campaign")) == 1
+    assert all(o["status"] == "PAUSED" for o in graph.objects("campaign") + graph.objects("ad"))
+
+    campaign_id = ActionMetadata.model_validate_json(
+        next(
+            e["value"]
+            for b in message["blocks"]
+            for e in b.get("elements", []) or []
+            if e.get("action_id") == CampaignAction.APPROVE
+        )
+    ).campaign_id
+
+    # Alice and Eve are no approvers; Mallory is listed but belongs to another workspace.
+    value = ActionMetadata(campaign_id=campaign_id).model_dump_json()
+    for user in (REQUESTER, BYSTANDER, OUTSIDER):
+        slack.click_button(
+            user=user,
+            channel=CAMPAIGNS,
+            message_ts=message["ts"],
+            action_id=CampaignAction.APPROVE,
+            value=value,
+        )
+        slack.wait_until(lambda u=user: slack.ephemerals(u), timeout=5)
+    assert "only approvers" in slack.ephemerals(REQUESTER)[-1]["text"]
+    assert "only approvers" in slack.ephemerals(BYSTANDER)[-1]["text"]
+    assert "only approvers" in slack.ephemerals(OUTSIDER)[-1]["text"]
+    refused = [
+        e
+        for e in bot.services.store.audit_events(campaign_id=campaign_id)
+        if e.outcome == "refused"
+    ]
+    assert len(refused) == 3
+
+    slack.click_button(
+        user=APPROVER,
+        channel=CAMPAIGNS,
+        message_ts=message["ts"],
+        action_id=CampaignAction.APPROVE,
+        value=value,
+    )
+    updated = slack.wait_until(
+        lambda: "Activates" in str(slack.message(CAMPAIGNS, message["ts"])), timeout=5
+    )
+    assert updated
+    row = bot.services.store.get(campaign_id)
+    assert row.status == "scheduled" and row.approved_by == APPROVER
+    assert ALERTS  # alerts arrive at activation time (see tests/jobs)
+
+
+def test_an_approver_cannot_approve_their_own_campaign(slack, graph, bot):
+    view = open_form(slack, user=APPROVER)
+    slack.submit_view(
+        user=APPROVER, view_id=view["id"], values=good_values(upload_video(slack, APPROVER))
+    )
+    message = approval_message(slack)
+    row = bot.services.store.list()[0]
+    slack.click_button(
+        user=APPROVER,
+        channel=CAMPAIGNS,
+        message_ts=message["ts"],
+        action_id=CampaignAction.APPROVE,
+        value=ActionMetadata(campaign_id=row.id).model_dump_json(),
+    )
+    slack.wait_until(lambda: slack.ephemerals(APPROVER), timeout=5)
+    assert "own campaign" in slack.ephemerals(APPROVER)[-1]["text"]
+    assert bot.services.store.get(row.id).status == "created"
+
+
+def test_bad_fields_are_shown_in_the_modal_and_nothing_reaches_meta(slack, graph, bot):
+    view = open_form(slack)
+    values = good_values(upload_video(slack))
+    values.update({B.DAILY_BUDGET: "1", B.LINK: "https://localhost/x", B.HEADLINE: "H" * 250})
+    ack = slack.submit_view(user=REQUESTER, view_id=view["id"], values=values, enforce_ui=False)
+    assert ack["response_action"] == "errors"
+    errors = ack["errors"]
+    assert "below Meta's minimum" in errors[B.DAILY_BUDGET]
+    assert "public website" in errors[B.LINK]
+    assert graph.requests == []
+
+
+def test_a_file_that_is_not_a_video_is_refused_in_the_modal(slack, graph, bot):
+    view = open_form(slack)
+    file_id = slack.upload_file(
+        user=REQUESTER,
+        filename="brief.pdf",
+        content=b"%PDF-1.4 ...",
+        filetype="pdf",
+        mimetype="application/pdf",
+    )
+    ack = slack.submit_view(
+        user=REQUESTER, view_id=view["id"], values=good_values(file_id), enforce_ui=False
+    )
+    assert ack["response_action"] == "errors"
+    assert "not a video" in ack["errors"][B.VIDEO]
+    assert graph.requests == []
+
+
+def test_a_disguised_file_is_refused_after_download_with_the_form_kept(slack, graph, bot):
+    view = open_form(slack)
+    file_id = slack.upload_file(
+        user=REQUESTER,
+        filename="ad.mp4",
+        content=b"PK\x03\x04" + b"x" * 500,
+        filetype="mp4",
+        mimetype="video/mp4",
+    )
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(file_id))
+    refused = slack.wait_until(
+        lambda: "The video was refused" in str(slack.view(view["id"])), timeout=10, interval=0.2
+    )
+    assert refused
+    assert "ZIP" in str(slack.view(view["id"]))
+    assert not [r for r in graph.requests if r.method == "POST"]
+
+
+def test_a_redelivered_submission_creates_once(slack, graph, bot):
+    view = open_form(slack)
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack)))
+    slack.redeliver_last("interactive")
+    approval_message(slack)
+    assert len(graph.objects("campaign")) == 1
+    assert len([m for m in slack.messages(CAMPAIGNS) if "AINOTE2" in m.get("text", "")]) == 1
+
+
+def test_a_meta_failure_mid_creation_is_posted_in_the_thread(slack, graph, bot):
+    from sandbox.graph_emulator import Fault
+
+    graph.inject(
+        Fault(
+            code=100,
+            subcode=1885272,
+            times=1,
+            path_contains="/campaigns",
+            method="POST",
+            error_user_title="Budget Too Low",
+            error_user_msg="Your budget must be more than SGD1.35 or your ads may not be delivered.",
+        )
+    )
+    view = open_form(slack)
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack)))
+
+    def failure_reply():
+        for message in slack.messages(CAMPAIGNS):
+            for reply in slack.thread(CAMPAIGNS, message["ts"]):
+                if "Budget Too Low" in reply.get("text", ""):
+                    return reply
+        return None
+
+    reply = slack.wait_until(failure_reply, timeout=20)
+    assert "deleted" in reply["text"]
+    assert graph.objects("campaign") == [] and graph.objects("adset") == []
+
+
+def test_help_list_status_and_unknown_subcommands_answer_privately(slack, graph, bot):
+    for text in ("help", "list", "accounts", "status 99", "frobnicate"):
+        ack = slack.slash_command(user=BYSTANDER, channel=CAMPAIGNS, command="/campaign", text=text)
+        assert ack and (ack.get("text") or ack.get("blocks")), text
+    ack = slack.slash_command(
+        user=BYSTANDER, channel=CAMPAIGNS, command="/campaign", text="frobnicate"
+    )
+    assert "frobnicate" in str(ack)

@@ -1,0 +1,75 @@
+"""The creation progress message: the Slack download, then the pipeline's six steps."""
+
+from __future__ import annotations
+
+from handlers.blocks.progress import DOWNLOAD_LABEL, StepState, build_progress_message
+from meta.pipeline import STEP_LABELS, ProgressEvent, Step
+from tests.handlers.factories import (
+    HOSTILE,
+    assert_escaped,
+    assert_slack_accepts,
+    hostile_summary,
+    make_summary,
+)
+
+
+def step_lines(message):
+    section = next(b for b in message["blocks"] if b.get("block_id") == "campaign-message-steps")
+    return section["text"]["text"].split("\n")
+
+
+def test_every_step_starts_waiting():
+    message = build_progress_message(summary=make_summary(), steps={})
+    lines = step_lines(message)
+    assert len(lines) == 6
+    for line, step in zip(lines, Step, strict=True):
+        assert line == f":white_circle: {STEP_LABELS[step]} — waiting"
+    assert message["text"] == "Creating AINOTE2 launch SG: 0 of 6 steps done"
+    assert_slack_accepts("message", message)
+
+
+def test_download_upload_and_processing_show_their_progress():
+    steps = {
+        Step.UPLOAD: StepState("running", 45, "13.5 MB of 30.0 MB"),
+        Step.CAMPAIGN: StepState("done", detail="campaign 900000000000003"),
+        Step.ADSET: StepState("running"),
+        Step.PROCESS: StepState("running", 120),
+    }
+    message = build_progress_message(
+        summary=make_summary(), steps=steps, download=StepState("done", detail="30.0 MB")
+    )
+    lines = step_lines(message)
+    assert lines[0] == f":white_check_mark: {DOWNLOAD_LABEL} — 30.0 MB"
+    assert lines[1] == (
+        ":hourglass_flowing_sand: Uploading video — 45% `████░░░░░░` — 13.5 MB of 30.0 MB"
+    )
+    assert lines[2].startswith(":hourglass_flowing_sand: Meta is processing the video — 100%")
+    assert lines[4] == ":white_check_mark: Creating campaign — campaign 900000000000003"
+    assert lines[5] == ":hourglass_flowing_sand: Creating ad set"
+    assert message["text"].endswith("1 of 6 steps done")
+
+
+def test_a_failed_step_shows_why():
+    steps = {Step.AD: StepState("failed", detail="Invalid parameter (code 100)")}
+    message = build_progress_message(summary=make_summary(), steps=steps)
+    assert step_lines(message)[-1] == ":x: Creating ad — *failed*: Invalid parameter (code 100)"
+    assert message["text"].endswith(": stopped")
+
+
+def test_pipeline_events_become_step_states():
+    event = ProgressEvent(
+        campaign_id=12, step=Step.UPLOAD, state="progress", detail="1 MB", percent=5
+    )
+    assert StepState.from_event(event) == StepState("running", 5, "1 MB")
+    for raw, state in [("started", "running"), ("retry", "retrying"), ("done", "done"),
+                       ("skipped", "skipped"), ("failed", "failed"), ("odd", "running")]:  # fmt: skip
+        assert StepState.from_event(ProgressEvent(12, Step.AD, raw)).state == state
+
+
+def test_hostile_details_are_escaped_and_bounded():
+    steps = {step: StepState("failed", detail=HOSTILE * 50) for step in Step}
+    message = build_progress_message(
+        summary=hostile_summary(), steps=steps, download=StepState("failed", detail=HOSTILE * 50)
+    )
+    assert_slack_accepts("message", message)
+    assert_escaped(message)

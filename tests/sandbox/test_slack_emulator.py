@@ -1,0 +1,615 @@
+"""The Slack emulator against the real, unmodified slack_bolt / slack_sdk clients.
+
+A small Bolt app (defined here) runs in Socket Mode against the emulator: slash command ->
+modal with a file_input -> submission rejected with errors -> valid submission -> message
+with a button -> click -> chat.update. Fault paths: expired trigger, invalid Block Kit, 429
+retry, dropped connection, refresh request, redelivery with retry_attempt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import requests
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from sandbox.slack_emulator import SlackEmulator, UIValidationError
+from sandbox.slack_emulator.blockkit import validate_blocks, validate_view
+
+CHANNEL = "C_CAMPAIGNS"
+VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 64
+
+
+@dataclass
+class Seen:
+    """What the test app observed, for assertions."""
+
+    errors: list[str] = field(default_factory=list)
+    downloads: list[bytes] = field(default_factory=list)
+    retry_nums: list[str | None] = field(default_factory=list)
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def campaign_modal(channel: str, name: str | None = None) -> dict[str, Any]:
+    name_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "max_length": 80,
+    }
+    if name is not None:
+        name_element["initial_value"] = name
+    return {
+        "type": "modal",
+        "callback_id": "campaign_create",
+        "private_metadata": channel,
+        "title": {"type": "plain_text", "text": "New campaign"},
+        "submit": {"type": "plain_text", "text": "Create"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "template",
+                "optional": True,
+                "dispatch_action": True,
+                "label": {"type": "plain_text", "text": "Start from"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "template",
+                    "options": [
+                        {"text": {"type": "plain_text", "text": "Spring sale"}, "value": "spring"},
+                    ],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "name",
+                "label": {"type": "plain_text", "text": "Name"},
+                "element": name_element,
+            },
+            {
+                "type": "input",
+                "block_id": "budget",
+                "label": {"type": "plain_text", "text": "Daily budget (USD)"},
+                "element": {
+                    "type": "number_input",
+                    "action_id": "value",
+                    "is_decimal_allowed": False,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "objective",
+                "label": {"type": "plain_text", "text": "Objective"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [
+                        {"text": {"type": "plain_text", "text": "Sales"}, "value": "sales"},
+                        {"text": {"type": "plain_text", "text": "Traffic"}, "value": "traffic"},
+                    ],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "video",
+                "label": {"type": "plain_text", "text": "Video"},
+                "element": {
+                    "type": "file_input",
+                    "action_id": "value",
+                    "filetypes": ["mp4", "mov"],
+                    "max_files": 1,
+                },
+            },
+        ],
+    }
+
+
+def build_app(emu: SlackEmulator, seen: Seen) -> App:
+    client = WebClient(token=emu.bot_token, base_url=emu.api_url)
+    app = App(client=client)
+
+    @app.command("/campaign")
+    def campaign(ack: Any, body: dict[str, Any], client: WebClient, request: Any) -> None:
+        seen.retry_nums.append(request.headers.get("x-slack-retry-num", [None])[0])
+        ack()
+        text = body["text"].strip()
+        try:
+            if text == "slow":
+                time.sleep(0.4)
+            if text == "badview":
+                view = dict(campaign_modal(body["channel_id"]))
+                view["title"] = {"type": "plain_text", "text": "A title that is far too long"}
+                client.views_open(trigger_id=body["trigger_id"], view=view)
+                return
+            client.views_open(
+                trigger_id=body["trigger_id"], view=campaign_modal(body["channel_id"])
+            )
+            if text == "twice":
+                client.views_open(trigger_id=body["trigger_id"], view=campaign_modal("x"))
+            if text == "post":
+                client.chat_postMessage(channel=body["channel_id"], text="posted")
+        except SlackApiError as e:
+            seen.errors.append(e.response["error"])
+
+    @app.view("campaign_create")
+    def create(ack: Any, view: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        values = view["state"]["values"]
+        seen.submissions.append(values)
+        if int(values["budget"]["value"]["value"]) < 10:
+            ack(response_action="errors", errors={"budget": "Minimum daily budget is $10"})
+            return
+        ack()
+        file_obj = values["video"]["value"]["files"][0]
+        info = client.files_info(file=file_obj["id"])["file"]
+        resp = requests.get(
+            info["url_private_download"],
+            headers={"Authorization": f"Bearer {emu.bot_token}"},
+            timeout=5,
+        )
+        seen.downloads.append(resp.content)
+        name = values["name"]["value"]["value"]
+        client.chat_postMessage(
+            channel=view["private_metadata"],
+            text=f"Campaign {name} awaits approval",
+            blocks=[
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": f"*{name}* awaits approval"},
+                },
+                {
+                    "type": "actions",
+                    "block_id": "decide",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": "approve",
+                            "text": {"type": "plain_text", "text": "Approve"},
+                            "style": "primary",
+                            "value": name,
+                        }
+                    ],
+                },
+            ],
+        )
+
+    @app.action("template")
+    def template(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body["view"]
+        choice = body["actions"][0]["selected_option"]["value"]
+        client.views_update(
+            view_id=view["id"],
+            hash=view["hash"],
+            view=campaign_modal(view["private_metadata"], name=f"{choice.title()} Sale"),
+        )
+
+    @app.action("approve")
+    def approve(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.chat_update(
+            channel=body["channel"]["id"],
+            ts=body["message"]["ts"],
+            text=f"Approved by <@{body['user']['id']}>",
+            blocks=[
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": f"Approved by <@{body['user']['id']}>"},
+                }
+            ],
+        )
+
+    return app
+
+
+@pytest.fixture
+def emu() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emulator:
+        emulator.add_user("U_ALICE", name="alice", real_name="Alice Tan", tz="Asia/Singapore")
+        emulator.add_user("U_BOB", name="bob", real_name="Bob Lee", tz="America/New_York")
+        emulator.add_user("U_EVE", name="eve", team_id="T0OTHER")
+        emulator.add_channel(CHANNEL, name="campaigns")
+        emulator.add_usergroup("S_APPROVERS", handle="approvers", users=["U_BOB"])
+        yield emulator
+
+
+@pytest.fixture
+def seen() -> Seen:
+    return Seen()
+
+
+@pytest.fixture
+def bolt(emu: SlackEmulator, seen: Seen) -> Iterator[tuple[App, SocketModeHandler]]:
+    app = build_app(emu, seen)
+    handler = SocketModeHandler(app, emu.app_token, ping_interval=1)
+    handler.connect()
+    emu.wait_for_connection()
+    try:
+        yield app, handler
+    finally:
+        emu.close_handler(handler)
+
+
+def web(emu: SlackEmulator, token: str | None = None) -> WebClient:
+    return WebClient(token=token or emu.bot_token, base_url=emu.api_url)
+
+
+# -- end to end through Socket Mode ------------------------------------------------
+
+
+def test_command_modal_errors_submit_message_button_update(emu, seen, bolt):
+    assert emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign") is None
+    view = emu.wait_for_view("U_ALICE", timeout=5)
+    assert view["callback_id"] == "campaign_create" and view["hash"]
+
+    file_id = emu.upload_file("U_ALICE", "ad.mp4", VIDEO)
+    values = {"name": "Spring", "budget": 5, "objective": "sales", "video": file_id}
+    ack = emu.submit_view("U_ALICE", view["id"], values)
+    assert ack == {"response_action": "errors", "errors": {"budget": "Minimum daily budget is $10"}}
+    assert emu.view(view["id"])["errors"] == {"budget": "Minimum daily budget is $10"}
+    submitted = seen.submissions[0]
+    assert submitted["objective"]["value"]["selected_option"]["value"] == "sales"
+    assert submitted["budget"]["value"] == {"type": "number_input", "value": "5"}
+    assert submitted["video"]["value"]["files"][0]["id"] == file_id
+
+    assert emu.submit_view("U_ALICE", view["id"], {"budget": "25"}) is None
+    assert emu.views("U_ALICE") == []  # a plain ack closes the modal
+    msg = emu.wait_until(lambda: emu.messages(CHANNEL), timeout=5)[0]
+    assert msg["text"] == "Campaign Spring awaits approval"
+    assert msg["bot_id"] == emu.bot_id
+    assert seen.downloads == [VIDEO]
+
+    emu.click_button(user="U_BOB", channel=CHANNEL, message_ts=msg["ts"], action_id="approve")
+    emu.wait_until(lambda: len(emu.message_history(CHANNEL, msg["ts"])) == 2, timeout=5)
+    current = emu.messages(CHANNEL)[0]
+    assert current["text"] == "Approved by <@U_BOB>" and "edited" in current
+    with pytest.raises(LookupError):  # the button is gone after the update
+        emu.click_button(user="U_BOB", channel=CHANNEL, message_ts=msg["ts"], action_id="approve")
+    block_actions = emu.last_envelope("interactive").payload
+    assert block_actions["container"]["message_ts"] == msg["ts"]
+    assert block_actions["response_url"].startswith(emu.api_url.removesuffix("api/"))
+    assert emu.problems == []
+
+
+def test_required_field_is_enforced_by_the_client(emu, bolt):
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign")
+    view = emu.wait_for_view("U_ALICE")
+    with pytest.raises(UIValidationError, match="required"):
+        emu.submit_view("U_ALICE", view["id"], {"name": "x", "budget": 20})
+    with pytest.raises(UIValidationError, match="filetype"):
+        fid = emu.upload_file("U_ALICE", "notes.txt", b"hi")
+        emu.submit_view("U_ALICE", view["id"], {"budget": 20, "objective": "sales", "video": fid})
+
+
+def test_expired_and_reused_trigger_ids(emu, seen, bolt):
+    emu.trigger_ttl = 0.2
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign", text="slow")
+    emu.wait_until(lambda: seen.errors, timeout=5)
+    assert seen.errors == ["expired_trigger_id"]
+    emu.trigger_ttl = 3.0
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign", text="twice")
+    emu.wait_until(lambda: len(seen.errors) == 2, timeout=5)
+    assert seen.errors[1] == "exchanged_trigger_id"
+
+
+def test_invalid_view_is_rejected_like_slack(emu, seen, bolt):
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign", text="badview")
+    emu.wait_until(lambda: seen.errors, timeout=5)
+    assert seen.errors == ["invalid_arguments"]
+    call = [c for c in emu.call_log if c.method == "views.open"][-1]
+    assert call.response["response_metadata"]["messages"] == [
+        "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
+    ]
+
+
+def test_rate_limited_call_is_retried_when_the_app_adds_the_handler(emu, seen, bolt):
+    app, _ = bolt
+    app.client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    emu.fail_next("chat.postMessage", error="ratelimited", retry_after=1)
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign", text="post")
+    emu.wait_until(lambda: emu.messages(CHANNEL), timeout=5)
+    attempts = [c for c in emu.call_log if c.method == "chat.postMessage"]
+    assert [c.status for c in attempts] == [429, 200]
+    assert seen.errors == []
+
+
+def test_rate_limit_without_retry_handler_surfaces_ratelimited(emu):
+    emu.fail_next("chat.postMessage")
+    with pytest.raises(SlackApiError) as err:
+        web(emu).chat_postMessage(channel=CHANNEL, text="x")
+    assert err.value.response.status_code == 429
+    assert err.value.response.headers["Retry-After"] == "1"
+    assert err.value.response["error"] == "ratelimited"
+    emu.fail_next("users.info", error="internal_error")
+    with pytest.raises(SlackApiError, match="internal_error"):
+        web(emu).users_info(user="U_ALICE")
+
+
+def test_client_reconnects_after_dropped_connection(emu, bolt):
+    # one round trip first: the client's reader thread must be running to see the reset at once
+    emu.slash_command(user="U_BOB", channel=CHANNEL, command="/campaign")
+    assert emu.connections_opened == 1
+    assert emu.drop_socket_connections() == 1
+    emu.wait_until(lambda: emu.connections_opened == 2 and emu.connection_count == 1, timeout=8)
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign")
+    assert emu.wait_for_view("U_ALICE")["callback_id"] == "campaign_create"
+
+    emu.request_reconnect("refresh_requested")
+    emu.wait_until(lambda: emu.connections_opened == 3 and emu.connection_count == 1, timeout=8)
+    emu.slash_command(user="U_BOB", channel=CHANNEL, command="/campaign")
+    assert emu.wait_for_view("U_BOB")
+
+
+def test_envelopes_are_spread_over_live_connections(emu):
+    handled: list[str] = []
+    handlers = []
+
+    def make_listener(tag: str) -> Any:
+        def cmd(ack: Any) -> None:
+            handled.append(tag)
+            ack()
+
+        return cmd
+
+    for tag in ("a", "b"):
+        app = App(client=web(emu))
+        app.command("/campaign")(make_listener(tag))
+        handler = SocketModeHandler(app, emu.app_token)
+        handler.connect()
+        handlers.append(handler)
+    try:
+        emu.wait_for_connection(count=2)
+        for _ in range(4):
+            emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign")
+        assert sorted(handled) == ["a", "a", "b", "b"]
+        assert len({env.connection_id for env in emu.envelopes}) == 2
+    finally:
+        for handler in handlers:
+            emu.close_handler(handler)
+
+
+def test_redelivered_envelope_carries_retry_attempt(emu, seen, bolt):
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign")
+    first = emu.last_envelope("slash_commands")
+    again = emu.redeliver_last("slash_commands")
+    assert again.wait(5) is None
+    assert again.envelope_id != first.envelope_id
+    assert again.payload == first.payload
+    assert again.wire[0]["retry_attempt"] == 1 and again.wire[0]["retry_reason"] == "timeout"
+    assert seen.retry_nums == [None, "1"]
+
+
+def test_unacked_events_are_redelivered_with_retry_attempt():
+    with SlackEmulator(ack_timeout=0.3, max_retries=2) as emu:
+        app = App(client=web(emu))  # no listener for the event: Bolt never acks it
+        handler = SocketModeHandler(app, emu.app_token)
+        handler.connect()
+        try:
+            env = emu.send_event({"type": "reaction_added", "user": "U1", "reaction": "bee"})
+            with pytest.raises(TimeoutError, match="timed_out"):
+                env.wait(5)
+            assert [(w["retry_attempt"], w["retry_reason"]) for w in env.wire] == [
+                (0, ""),
+                (1, "timeout"),
+                (2, "timeout"),
+            ]
+            assert len(set(env.envelope_ids)) == 3
+        finally:
+            emu.close_handler(handler)
+
+
+def test_unacked_slash_command_times_out_without_redelivery():
+    with SlackEmulator(ack_timeout=0.3) as emu:
+        emu.add_user("U_ALICE", name="alice")
+        emu.add_channel(CHANNEL, name="campaigns")
+        handler = SocketModeHandler(App(client=web(emu)), emu.app_token)  # no /campaign listener
+        handler.connect()
+        try:
+            with pytest.raises(TimeoutError, match="operation_timeout"):
+                emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign")
+            assert len(emu.last_envelope().wire) == 1
+            assert any("timed_out" in p for p in emu.problems)
+        finally:
+            emu.close_handler(handler)
+
+
+def test_select_in_modal_prefills_via_views_update(emu, seen, bolt):
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign")
+    view = emu.wait_for_view("U_ALICE")
+    # an input block without dispatch_action would only change local state; this one dispatches
+    assert emu.select_option("U_ALICE", view["id"], "template", "template", "spring") is None
+    action = emu.last_envelope("interactive").payload
+    assert action["container"] == {"type": "view", "view_id": view["id"]}
+    assert (
+        action["view"]["state"]["values"]["template"]["template"]["selected_option"]["value"]
+        == "spring"
+    )
+    prefilled = emu.wait_for_view("U_ALICE", after=view)
+    assert prefilled["id"] == view["id"]
+    assert prefilled["state"]["values"]["name"]["value"]["value"] == "Spring Sale"
+    fid = emu.upload_file("U_ALICE", "ad.mov", VIDEO, mimetype="video/quicktime")
+    emu.submit_view("U_ALICE", view["id"], {"budget": 10, "objective": "Traffic", "video": [fid]})
+    emu.wait_until(lambda: emu.messages(CHANNEL), timeout=5)
+    assert seen.submissions[-1]["name"]["value"]["value"] == "Spring Sale"
+    assert seen.submissions[-1]["template"]["template"]["selected_option"]["value"] == "spring"
+
+
+# -- Web API behaviour (no Socket Mode needed) ------------------------------------
+
+
+def test_auth_and_token_checks(emu):
+    auth = web(emu).auth_test()
+    assert (auth["team_id"], auth["bot_id"], auth["user_id"]) == (
+        "T0ADBEE",
+        emu.bot_id,
+        emu.bot_user_id,
+    )
+    assert "chat:write" in auth.headers["x-oauth-scopes"]
+    for token, error in (("xoxb-nope", "invalid_auth"), (emu.app_token, "not_allowed_token_type")):
+        with pytest.raises(SlackApiError, match=error):
+            web(emu, token).auth_test()
+    with pytest.raises(SlackApiError, match="not_allowed_token_type"):
+        web(emu).apps_connections_open(app_token=emu.bot_token)
+    url = web(emu).apps_connections_open(app_token=emu.app_token)["url"]
+    assert url.startswith("ws://127.0.0.1:") and "/link/?ticket=" in url
+    with pytest.raises(SlackApiError, match="unknown_method"):
+        web(emu).api_call("chat.nope")
+    assert emu.bot_token.startswith("xoxb-") and len(emu.bot_token) < 15
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_messages_updates_and_errors(emu):
+    client = web(emu)
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        client.chat_postMessage(channel="C_NOPE", text="x")
+    with pytest.raises(SlackApiError, match="no_text"):
+        client.chat_postMessage(channel=CHANNEL)
+    ts = client.chat_postMessage(channel="#campaigns", text="v1")["ts"]
+    client.chat_update(channel=CHANNEL, ts=ts, text="v2")
+    assert [v["text"] for v in emu.message_history(CHANNEL, ts)] == ["v1", "v2"]
+    with pytest.raises(SlackApiError, match="msg_too_long"):
+        client.chat_update(channel=CHANNEL, ts=ts, text="x" * 4001)
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        client.chat_update(channel=CHANNEL, ts="1.000001", text="x")
+    user_ts = emu.post_user_message("U_ALICE", CHANNEL, "hello")
+    with pytest.raises(SlackApiError, match="cant_update_message"):
+        client.chat_update(channel=CHANNEL, ts=user_ts, text="x")
+    reply = client.chat_postMessage(channel=CHANNEL, text="r", thread_ts=ts)["ts"]
+    assert [m["ts"] for m in emu.thread(CHANNEL, ts)] == [ts, reply]
+    assert emu.messages(CHANNEL)[0]["reply_count"] == 1
+    link = client.chat_getPermalink(channel=CHANNEL, message_ts=ts)["permalink"]
+    assert link.endswith(f"/archives/{CHANNEL}/p{ts.replace('.', '')}")
+    with pytest.raises(SlackApiError, match="user_not_in_channel"):
+        emu.add_channel("C_PRIV", name="priv", members=["U_ALICE"])
+        client.chat_postEphemeral(channel="C_PRIV", user="U_BOB", text="psst")
+    client.chat_postEphemeral(channel=CHANNEL, user="U_BOB", text="psst")
+    assert [e["text"] for e in emu.ephemerals("U_BOB")] == ["psst"]
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(
+            channel=CHANNEL,
+            text="x",
+            blocks=[{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}],
+        )
+    assert err.value.response["error"] == "invalid_blocks"
+    assert err.value.response["response_metadata"]["messages"] == [
+        "[ERROR] must be less than 151 characters [json-pointer:/blocks/0/text/text]"
+    ]
+
+
+def test_users_groups_conversations(emu):
+    client = web(emu)
+    alice = client.users_info(user="U_ALICE")["user"]
+    assert (alice["tz"], alice["tz_offset"], alice["team_id"]) == (
+        "Asia/Singapore",
+        28800,
+        "T0ADBEE",
+    )
+    assert client.users_info(user="U_EVE")["user"]["team_id"] == "T0OTHER"
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        client.users_info(user="U_NOBODY")
+    assert client.usergroups_users_list(usergroup="S_APPROVERS")["users"] == ["U_BOB"]
+    assert client.conversations_info(channel=CHANNEL)["channel"]["name"] == "campaigns"
+    dm = client.conversations_open(users="U_ALICE")["channel"]["id"]
+    assert dm.startswith("D") and dm == emu.dm_channel("U_ALICE")
+    client.chat_postMessage(channel="U_ALICE", text="hi in DM")
+    assert emu.messages(dm)[0]["text"] == "hi in DM"
+    assert ("users.info", {"user": "U_ALICE"}) in emu.calls
+
+
+def test_file_download_requires_the_bot_token(emu):
+    fid = emu.upload_file("U_ALICE", "ad.mp4", VIDEO)
+    info = web(emu).files_info(file=fid)["file"]
+    assert (info["filetype"], info["mimetype"], info["size"]) == ("mp4", "video/mp4", len(VIDEO))
+    ok = requests.get(
+        info["url_private_download"], headers={"Authorization": f"Bearer {emu.bot_token}"}
+    )
+    assert ok.status_code == 200 and ok.content == VIDEO
+    anon = requests.get(info["url_private_download"], timeout=5)
+    assert anon.status_code == 200 and anon.headers["Content-Type"].startswith("text/html")
+    assert anon.history and anon.history[0].status_code == 302
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        web(emu).files_info(file="F_NOPE")
+
+
+def test_files_upload_v2_flow(emu):
+    resp = web(emu).files_upload_v2(channel=CHANNEL, content=b"a,b\n1,2\n", filename="report.csv",
+                                    initial_comment="weekly report")  # fmt: skip
+    fid = resp["file"]["id"]
+    assert emu.file_content(fid) == b"a,b\n1,2\n"
+    msg = emu.messages(CHANNEL)[-1]
+    assert msg["text"] == "weekly report" and msg["files"][0]["id"] == fid
+
+
+def test_response_url_replace_and_use_limit(emu, bolt):
+    app, _ = bolt
+    responded: list[int] = []
+
+    @app.command("/ping")
+    def ping(ack: Any, respond: Any) -> None:
+        ack("working…")
+        for i in range(6):
+            responded.append(respond(text=f"step {i}", replace_original=True).status_code)
+
+    assert emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/ping") == {
+        "text": "working…"
+    }
+    emu.wait_until(lambda: len(responded) == 6, timeout=5)
+    assert responded == [200] * 5 + [404]
+    texts = [e["text"] for e in emu.ephemerals("U_ALICE")]
+    assert "step 4" in texts and not {"step 0", "step 1", "step 2", "step 3"} & set(texts)
+    assert emu.responses[-1]["status"] == 404
+
+
+def test_views_update_hash_conflict_and_fill(emu, bolt):
+    app, _ = bolt
+    emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/campaign")
+    view = emu.wait_for_view("U_ALICE")
+    client = app.client
+    new = campaign_modal(CHANNEL)
+    new["title"]["text"] = "Step 2"
+    updated = client.views_update(view_id=view["id"], hash=view["hash"], view=new)["view"]
+    assert updated["hash"] != view["hash"]
+    with pytest.raises(SlackApiError, match="hash_conflict"):
+        client.views_update(view_id=view["id"], hash=view["hash"], view=new)
+    assert emu.wait_for_view("U_ALICE", after=view)["title"]["text"] == "Step 2"
+    filled = emu.fill(updated, {"objective": "Traffic", "name": "N"})
+    assert filled["objective"]["value"]["selected_option"]["value"] == "traffic"
+    assert filled["name"]["value"] == {"type": "plain_text_input", "value": "N"}
+
+
+# -- Block Kit limits ---------------------------------------------------------------
+
+
+def test_block_kit_limits():
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    assert validate_blocks([section] * 50) == []
+    assert "no more than 50 items" in validate_blocks([section] * 51)[0]
+    long_button = {
+        "type": "actions",
+        "elements": [
+            {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "b" * 76}}
+        ],
+    }
+    assert validate_blocks([long_button]) == [
+        "[ERROR] must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]"
+    ]
+    dup = [dict(section, block_id="x"), dict(section, block_id="x")]
+    assert "not unique" in validate_blocks(dup)[0]
+    file_input = {
+        "type": "input",
+        "label": {"type": "plain_text", "text": "f"},
+        "element": {"type": "file_input", "action_id": "f"},
+    }
+    assert "only supported in modals" in validate_blocks([file_input])[0]
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "t"}, "blocks": [file_input]}
+    assert "submit is required" in validate_view(view)[0]
+    view["submit"] = {"type": "plain_text", "text": "s" * 25}
+    view["private_metadata"] = "m" * 3001
+    assert len(validate_view(view)) == 2
