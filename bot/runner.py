@@ -91,6 +91,7 @@ def start_bot(
     scheduler = ActivationScheduler(
         build_scheduler(_sqlalchemy_url(settings.database_url)),
         sync_seconds=settings.sync_interval_seconds,
+        scan_seconds=settings.scan_interval_seconds,
     )
     assert services.graph is not None
     lifecycle = CampaignLifecycle(

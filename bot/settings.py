@@ -57,7 +57,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     allow_self_approval: bool = False
     worker_threads: int = Field(default=4, ge=1, le=64)
-    sync_interval_seconds: int = Field(default=900, ge=10)
+    sync_interval_seconds: int = Field(default=900, ge=1)
+    scan_interval_seconds: int = Field(default=30, ge=1)
 
     # Set by the demo and tests: the emulators accept placeholder-looking tokens.
     adbee_sandbox: bool = False

@@ -1,0 +1,49 @@
+"""A newcomer's first two experiences: the offline demo, and starting without tokens."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_plays_the_whole_story_and_ends_active():
+    out = io.StringIO()
+    assert main(["demo", "--speed", "2"], out=out) == 0, out.getvalue()
+    transcript = out.getvalue()
+    for seen in (
+        "[modal] New campaign",
+        "(edit) Creating AINOTE2 launch SG: 6 of 6 steps done",
+        "[Approve] [Reject]",
+        "Approved* by @bob",
+        "is live",
+        "changed status in Meta",
+        "Done: the campaign is ACTIVE in Meta (emulated)",
+    ):
+        assert seen in transcript, seen
+
+
+def test_starting_the_bot_without_slack_tokens_says_what_is_missing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "META_"))}
+    env.update(
+        {"META_ACCESS_TOKEN": "EAAB" + "x" * 10, "DATABASE_URL": f"sqlite:///{tmp_path}/a.db"}
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT), "ACCOUNTS_FILE": str(ROOT / "configs/accounts.yaml")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "SLACK_BOT_TOKEN (xoxb-...)" in result.stdout
+    assert "SLACK_APP_TOKEN (xapp-...)" in result.stdout
+    assert "manifest.yml" in result.stdout
+    assert "python -m bot demo" in result.stdout
