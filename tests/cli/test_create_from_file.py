@@ -196,3 +196,20 @@ def test_create_without_a_token_says_what_to_set(monkeypatch, tmp_path):
     code, out = run("create", str(write_campaign(tmp_path)))
     assert code == 2
     assert "META_ACCESS_TOKEN is not set" in out
+
+
+def test_with_an_app_secret_every_call_carries_appsecret_proof(
+    graph, tmp_path, meta_env, monkeypatch
+):
+    graph.app_secret = "app-secret-for-tests"
+    monkeypatch.setenv("META_APP_SECRET", "app-secret-for-tests")
+    code, out = run("create", str(write_campaign(tmp_path)))
+    assert code == 0, out
+    assert graph.requests and all("appsecret_proof" in r.params for r in graph.requests)
+
+
+def test_without_the_app_secret_meta_refuses_and_says_why(graph, tmp_path, meta_env):
+    graph.app_secret = "app-secret-for-tests"
+    code, out = run("create", str(write_campaign(tmp_path)))
+    assert code == 1
+    assert "appsecret_proof" in out

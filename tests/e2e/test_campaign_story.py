@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from handlers.ids import CampaignAction
 from handlers.ids import CampaignCreateBlock as B
 from handlers.metadata import ActionMetadata
@@ -226,3 +228,99 @@ def test_help_list_status_and_unknown_subcommands_answer_privately(slack, graph,
         user=BYSTANDER, channel=CAMPAIGNS, command="/campaign", text="frobnicate"
     )
     assert "frobnicate" in str(ack)
+
+
+def test_bob_rejects_and_the_objects_are_deleted_in_meta(slack, graph, bot):
+    view = open_form(slack)
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack)))
+    message = approval_message(slack)
+    row = bot.services.store.list()[0]
+    slack.click_button(
+        user=APPROVER,
+        channel=CAMPAIGNS,
+        message_ts=message["ts"],
+        action_id=CampaignAction.REJECT,
+        value=ActionMetadata(campaign_id=row.id).model_dump_json(),
+    )
+    assert slack.wait_until(
+        lambda: "Rejected" in str(slack.message(CAMPAIGNS, message["ts"])), timeout=10
+    )
+    assert bot.services.store.get(row.id).status == "rejected"
+    for kind in ("campaign", "adset", "adcreative", "ad"):
+        assert graph.objects(kind) == [], kind
+
+
+def test_a_template_prefills_the_form_and_supplies_the_video(slack, graph, bot):
+    view = open_form(slack)
+    slack.select_option(
+        user=REQUESTER,
+        view_id=view["id"],
+        block_id=B.TEMPLATE,
+        action_id="campaign-create-template-select",
+        value="ainote2-launch",
+    )
+    filled = slack.wait_for_view(user=REQUESTER, timeout=5, after=view)
+    assert "AINOTE2 launch SG" in str(filled)
+    ack = slack.submit_view(user=REQUESTER, view_id=filled["id"], values={B.START_TIME: start_in()})
+    assert not (ack or {}).get("errors"), ack
+    approval_message(slack)
+    assert len(graph.objects("advideo")) == 1
+
+
+def test_a_redelivered_command_is_answered_once(slack, graph, bot):
+    slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
+    slack.redeliver_last("slash_commands")
+    slack.wait_for_view(user=REQUESTER, timeout=5)
+    assert len(slack.calls_to("views.open")) == 1
+
+
+PAST = start_in(days=-2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        (B.DAILY_BUDGET, "0.5", "below Meta's minimum"),
+        (B.DAILY_BUDGET, "999999", "above this account's limit"),
+        (B.DAILY_BUDGET, "10.001", "at most 2 decimal places"),
+        (B.START_TIME, PAST, "in the past"),
+        (B.END_TIME, start_in(days=2), "at least 24 hours after"),
+        (B.LINK, "https://localhost/x", "not a public website domain"),
+        (B.HEADLINE, "H" * 300, "Meta allows at most 255"),
+        (B.PRIMARY_TEXT, "P" * 2300, "Meta allows at most 2200"),
+        (B.NAME, "   ", "required"),
+        (B.ACCOUNT, "acme-unknown", "unknown account"),
+        (B.CALL_TO_ACTION, "CLICK_ME", "unknown call to action"),
+        (B.COUNTRIES, ["DE"], "dsa_beneficiary"),
+        (B.VIDEO, [], "Upload the ad video"),
+    ],
+)
+def test_every_field_error_lands_on_its_block(slack, graph, bot, field, value, words):
+    view = open_form(slack)
+    values = good_values(upload_video(slack))
+    values[field] = value
+    raw = slack.fill(
+        view, {k: v for k, v in values.items() if k not in (B.ACCOUNT, B.CALL_TO_ACTION)}
+    )
+    for block, option in (
+        (B.ACCOUNT, values[B.ACCOUNT]),
+        (B.CALL_TO_ACTION, values[B.CALL_TO_ACTION]),
+    ):
+        action_id = next(
+            iter(
+                slack.fill(view, {block: "iflytek-sg" if block == B.ACCOUNT else "SHOP_NOW"})[block]
+            )
+        )
+        raw[block] = {
+            action_id: {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": option},
+                    "value": option,
+                },
+            }
+        }
+    ack = slack.submit_view(user=REQUESTER, view_id=view["id"], values=raw, enforce_ui=False)
+    assert ack and ack["response_action"] == "errors", ack
+    assert words in ack["errors"][field]
+    assert graph.requests == []
