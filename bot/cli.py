@@ -19,6 +19,7 @@ from meta.campaign_spec import CampaignSpec
 from meta.errors import AdBeeError, ValidationError
 from meta.pipeline import STEP_LABELS, AlreadyCreatedError, ProgressEvent
 from meta.summary import CampaignSummary
+from meta.templates import TemplateError
 from meta.times import format_local
 
 
@@ -43,7 +44,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             from bot.runner import health
 
             return health(Settings(), out=out)
-    except (SettingsError, AccountsFileError) as exc:
+    except (SettingsError, AccountsFileError, TemplateError) as exc:
         print(f"error: {exc}", file=out)
         return 2
     parser.error(f"unknown command {command}")

@@ -34,6 +34,7 @@ from meta.errors import (
     VideoProcessingError,
 )
 from meta.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call, object_names
+from meta.video_upload import UploadSession
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
 
@@ -318,9 +319,7 @@ class CampaignPipeline:
             data = _session_json(session)
             self._store.update(campaign_id, video_id=data.get("video_id"), upload_session=data)
 
-        from meta.video_upload import UploadSession  # local: keeps the Protocol free of it
-
-        resume = UploadSession(**saved_session) if saved_session else None
+        resume = UploadSession.from_dict(saved_session) if saved_session else None
         video_id = self._uploader.upload(
             account_id=account.ad_account_id,
             path=spec.video_path,
@@ -492,7 +491,10 @@ class CampaignPipeline:
     def _account(self, spec: CampaignSpec) -> AccountConfig:
         account = self._accounts.get(spec.account_key)
         if account is None:
-            raise ValidationError([])  # pragma: no cover - spec was built from this registry
+            raise AdBeeError(
+                f"account {spec.account_key!r} is no longer in the accounts file; restore it to "
+                "resume this creation"
+            )
         return account
 
 
@@ -532,13 +534,5 @@ def _mb(size: int) -> str:
     return f"{size / 1_048_576:.1f} MB"
 
 
-def _session_json(session: Any) -> dict:
-    if isinstance(session, dict):
-        return session
-    from dataclasses import asdict
-
-    return asdict(session)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def _session_json(session: UploadSession | dict) -> dict:
+    return session if isinstance(session, dict) else session.to_dict()
