@@ -7,14 +7,12 @@ tests use; ``run_bot`` is the production entry point that blocks until interrupt
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import socket
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -33,17 +31,14 @@ from bot.bootstrap import Services, build_services
 from bot.campaign_messages import CampaignMessages, SlackNotifier
 from bot.creation_flow import CreationFlow
 from bot.logs import configure_logging
+from bot.scheduling import Scheduling, default_worker_id, start_scheduler
 from bot.settings import Settings, SettingsError
 from jobs import runtime
-from jobs.runtime import JobContext
-from jobs.scheduler import ActivationScheduler, build_scheduler
-from meta.alerts import AlertOutbox
 from meta.campaigns import Clock, utcnow
-from meta.lifecycle import CampaignLifecycle
 from meta.pipeline import Status
-from meta.status_sync import StatusSync
 
 log = logging.getLogger(__name__)
+STALE_CREATION = timedelta(minutes=2)
 
 
 @dataclass
@@ -51,12 +46,12 @@ class RunningBot:
     services: Services
     slack: SlackServices
     handler: SocketModeHandler
-    scheduler: ActivationScheduler
+    scheduling: Scheduling
     executor: ThreadPoolExecutor
     client: WebClient
 
     def stop(self) -> None:
-        self.scheduler.shutdown()
+        self.scheduling.stop()
         self.handler.close()
         self.executor.shutdown(wait=False, cancel_futures=True)
         runtime.install(None)
@@ -88,23 +83,6 @@ def start_bot(
         team_id=identity.get("team_id"),
         allow_self_approval=settings.allow_self_approval,
     )
-    scheduler = ActivationScheduler(
-        build_scheduler(_sqlalchemy_url(settings.database_url)),
-        sync_seconds=settings.sync_interval_seconds,
-        scan_seconds=settings.scan_interval_seconds,
-    )
-    assert services.graph is not None
-    lifecycle = CampaignLifecycle(
-        store=services.store,
-        graph=services.graph,
-        accounts=services.accounts,
-        policy=policy,
-        pipeline=lambda: services.campaigns.pipeline,
-        clock=clock,
-        on_schedule=scheduler.schedule,
-        worker_id=f"{socket.gethostname()}:{os.getpid()}",
-    )
-    status_sync = StatusSync(store=services.store, graph=services.graph)
     messages = CampaignMessages(client, clock=clock)
     notifier = SlackNotifier(
         client,
@@ -112,10 +90,16 @@ def start_bot(
         messages=messages,
         clock=clock,
     )
-    outbox = AlertOutbox(store=services.store, accounts=services.accounts)
-    runtime.install(
-        JobContext(lifecycle=lifecycle, outbox=outbox, notifier=notifier, sync=status_sync)
+    scheduling = start_scheduler(
+        services,
+        notifier,
+        policy=policy,
+        clock=clock,
+        scan_seconds=settings.scan_interval_seconds,
     )
+    lifecycle = scheduling.lifecycle
+    status_sync = scheduling.context.sync
+    assert status_sync is not None
     executor = ThreadPoolExecutor(
         max_workers=settings.worker_threads, thread_name_prefix="adbee-work"
     )
@@ -138,31 +122,51 @@ def start_bot(
         store=services.store,
     )
     app = build_app(client=client, services=slack)
-    _resume_interrupted(services, executor)
-    scheduled = [
-        (row.id, row.activate_at)
-        for row in services.store.list(statuses=[Status.SCHEDULED], limit=10_000)
-        if row.activate_at is not None
-    ]
-    scheduler.start(scheduled)
+    worker = default_worker_id()
+
+    def resume() -> None:
+        _resume_stale_creations(services, executor, messages, worker)
+
+    resume()
+    scheduling.scheduler.scheduler.add_job(
+        resume,
+        "interval",
+        seconds=60,
+        id="resume-creations",
+        jobstore="memory",
+        replace_existing=True,
+    )
     handler = SocketModeHandler(app, app_token)
     handler.connect()
     log.info("AdBee is connected to Slack as %s", identity.get("user_id"))
-    return RunningBot(services, slack, handler, scheduler, executor, client)
+    return RunningBot(services, slack, handler, scheduling, executor, client)
 
 
-def _resume_interrupted(services: Services, executor: ThreadPoolExecutor) -> None:
-    """Creations cut short by a crash or restart carry on from their last committed step."""
+def _resume_stale_creations(
+    services: Services, executor: ThreadPoolExecutor, messages: CampaignMessages, worker: str
+) -> None:
+    """Creations whose process died carry on from their last committed step.
+
+    A running creation touches its row at every step and poll, so a row quiet for
+    ``STALE_CREATION`` is orphaned; ``claim_stale`` lets exactly one replica take it over.
+    """
+    stale_before = datetime.now(UTC) - STALE_CREATION
     for row in services.store.list(statuses=[Status.CREATING], limit=100):
-        log.info("resuming interrupted creation #%s (%s)", row.id, row.name)
-        executor.submit(_resume_one, services, row.id)
+        if services.store.claim_stale(
+            row.id, status=Status.CREATING, stale_before=stale_before, worker=worker
+        ):
+            log.info("resuming interrupted creation #%s (%s)", row.id, row.name)
+            executor.submit(_resume_one, services, messages, row.id)
 
 
-def _resume_one(services: Services, campaign_id: int) -> None:
+def _resume_one(services: Services, messages: CampaignMessages, campaign_id: int) -> None:
     try:
-        services.campaigns.run_creation(campaign_id)
+        summary = services.campaigns.run_creation(campaign_id)
     except Exception as exc:
         log.warning("resumed creation #%s stopped: %s", campaign_id, exc)
+        summary = services.campaigns.get(campaign_id)
+    if summary is not None:
+        messages.refresh_campaign_message(summary)
 
 
 def _sqlalchemy_url(url: str) -> str:

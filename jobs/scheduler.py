@@ -33,9 +33,17 @@ class SharedJobStore(SQLAlchemyJobStore):
 
     APScheduler 3 assumes one scheduler per store: when another replica already ran and deleted
     a date job, ``remove_job`` raises ``JobLookupError`` inside the scheduler loop, which kills the
-    scheduler thread. Here "already gone" counts as done, and replacing a job that vanished
-    adds it again.
+    scheduler thread. Here "already gone" counts as done, replacing a job that vanished adds it
+    again, and two replicas creating the table at the same moment is not an error.
     """
+
+    def start(self, scheduler, alias) -> None:  # type: ignore[no-untyped-def]
+        """Create the table if missing; two replicas starting at once may race to create it."""
+        try:
+            super().start(scheduler, alias)
+        except Exception:  # the other replica's CREATE TABLE won: the table exists now
+            log.info("job table %s was created concurrently; checking again", JOBS_TABLE)
+            self.jobs_t.create(self.engine, checkfirst=True)
 
     def remove_job(self, job_id: str) -> None:
         with contextlib.suppress(JobLookupError):

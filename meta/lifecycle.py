@@ -176,6 +176,7 @@ class CampaignLifecycle:
         ):
             raise InvalidTransitionError(self._state_text(row.id, "activated"))
         self.store.audit(actor=actor.user_id, action="activate", outcome="ok", campaign_id=row.id)
+        self._schedule(row.id, None)  # a postponement schedules it again
         self.activate(row.id, now=now)
         return self._summary(row.id)
 

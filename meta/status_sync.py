@@ -23,7 +23,16 @@ from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 
-SYNCED_STATUSES = (Status.CREATED, Status.SCHEDULED, Status.ACTIVE, Status.PAUSED)
+# Every campaign whose objects exist in Meta and can still change (a waiting one can still be
+# disapproved, or switched on by hand in Ads Manager).
+SYNCED_STATUSES = (
+    Status.CREATED,
+    Status.SCHEDULED,
+    Status.ACTIVE,
+    Status.PAUSED,
+    Status.CANCELLED,
+    Status.ACTIVATION_FAILED,
+)
 _NODE_FIELDS = "configured_status,effective_status,issues_info"
 _STATE_FIELDS = f"{_NODE_FIELDS},adsets{{{_NODE_FIELDS}}},ads{{{_NODE_FIELDS},ad_review_feedback}}"
 # Meta shows these while it applies a change; they are not news and would alert twice.

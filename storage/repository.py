@@ -67,6 +67,35 @@ class CampaignStore:
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    def touch(self, campaign_id: int) -> None:
+        """Show that a creation is alive (see ``claim_stale``) without changing anything else."""
+        with self._sessions() as session:
+            session.execute(
+                update(CampaignRow).where(CampaignRow.id == campaign_id).values(updated_at=utcnow())
+            )
+            session.commit()
+
+    def claim_stale(
+        self, campaign_id: int, *, status: str, stale_before: datetime, worker: str
+    ) -> bool:
+        """Take over a row nobody has touched since ``stale_before``; one replica wins.
+
+        Every running creation touches its row at least once a poll interval, so a row that has
+        been quiet that long belongs to a process that died: it is safe to resume.
+        """
+        with self._sessions() as session:
+            result = session.execute(
+                update(CampaignRow)
+                .where(
+                    CampaignRow.id == campaign_id,
+                    CampaignRow.status == status,
+                    CampaignRow.updated_at < stale_before,
+                )
+                .values(claimed_by=worker, updated_at=utcnow())
+            )
+            session.commit()
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
     def find_open(self, *, ad_account_id: str, name: str) -> CampaignRow | None:
         """The newest creation for this account and name that has not been rolled back."""
         with self._sessions() as session:

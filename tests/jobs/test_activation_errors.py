@@ -1,0 +1,169 @@
+"""Meta errors during activation: retried, postponed, or failed with one actionable alert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from jobs.activation import activate_due
+from meta.activation import MAX_POSTPONEMENTS
+from meta.pipeline import Status
+from sandbox.graph_emulator import Fault, GraphEmulator
+from sandbox.seeding import SANDBOX_META_TOKEN
+from tests.campaign_harness import (
+    APPROVER,
+    FakeClock,
+    Harness,
+    build_harness,
+    local,
+    meta_status_posts,
+    soon_day,
+)
+
+DAY = soon_day()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, graph: GraphEmulator) -> Iterator[Harness]:
+    graph.ad_review_seconds = 0
+    harness = build_harness(
+        f"sqlite:///{tmp_path / 'adbee.db'}", graph, FakeClock(local(DAY, "10:00"))
+    )
+    yield harness
+    harness.close()
+
+
+def scheduled_campaign(bot: Harness) -> tuple[int, tuple[str, str, str]]:
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.meta_campaign_id and row.adset_id and row.ad_id
+    return campaign_id, (row.meta_campaign_id, row.adset_id, row.ad_id)
+
+
+def statuses(graph: GraphEmulator, ids: tuple[str, ...]) -> list[str]:
+    return [graph.get_object(i)["status"] for i in ids]  # type: ignore[index]
+
+
+def row_status(bot: Harness, campaign_id: int) -> str:
+    row = bot.services.store.get(campaign_id)
+    assert row is not None
+    return row.status
+
+
+def test_expired_token_fails_once_with_how_to_renew_and_sync_alerts_once(
+    bot: Harness, graph: GraphEmulator
+):
+    campaign_id, ids = scheduled_campaign(bot)
+    graph.add_token(SANDBOX_META_TOKEN, expired=True)
+
+    assert activate_due(bot.context, now=bot.clock.set(local(DAY, "20:00"))) == 0
+    assert activate_due(bot.context, now=bot.clock.advance(minutes=5)) == 0
+
+    assert statuses(graph, ids) == ["PAUSED"] * 3
+    assert [meta_status_posts(graph, i) for i in ids] == [0, 0, 0]
+    assert row_status(bot, campaign_id) == Status.ACTIVATION_FAILED
+    [failed] = bot.notifier.sent
+    assert failed.kind == "activation_failed"
+    assert failed.detail is not None
+    assert "Session has expired" in failed.detail  # Meta's own words
+    assert "META_ACCESS_TOKEN" in failed.detail and "System users" in failed.detail
+    assert f"/campaign activate {campaign_id}" in failed.detail
+    assert failed.summary is not None and failed.summary.error == failed.detail
+
+    for _ in range(3):
+        bot.sync.sync_all()
+    auth = bot.alerts("meta_auth")
+    assert len(auth) == 1
+    assert "META_ACCESS_TOKEN" in auth[0].payload["detail"]
+    assert len(bot.alerts()) == 2
+
+    # Renewed token, rescheduled: it goes live.
+    graph.add_token(SANDBOX_META_TOKEN)
+    bot.lifecycle.reschedule(campaign_id, APPROVER, f"{DAY.isoformat()} 21:00")
+    assert activate_due(bot.context, now=bot.clock.set(local(DAY, "21:00"))) == 1
+    assert statuses(graph, ids) == ["ACTIVE"] * 3
+    assert bot.notifier.kinds() == ["activation_failed", "meta_auth", "live"]
+
+
+def test_transient_errors_are_retried_and_it_activates_once(bot: Harness, graph: GraphEmulator):
+    campaign_id, ids = scheduled_campaign(bot)
+    ad_id = ids[2]
+    fault = graph.inject(
+        Fault(code=2, times=2, path_contains=f"/{ad_id}", method="POST", http_status=503)
+    )
+
+    assert activate_due(bot.context, now=bot.clock.set(local(DAY, "20:00"))) == 1
+
+    assert fault.fired == 2
+    assert statuses(graph, ids) == ["ACTIVE"] * 3
+    assert [meta_status_posts(graph, i) for i in ids] == [1, 1, 1]
+    assert bot.notifier.kinds() == ["live"]
+    assert row_status(bot, campaign_id) == Status.ACTIVE
+
+
+def test_a_long_throttle_postpones_instead_of_failing(bot: Harness, graph: GraphEmulator):
+    campaign_id, ids = scheduled_campaign(bot)
+    campaign = ids[0]
+    graph.inject(Fault(code=80004, regain_minutes=5, path_contains=f"/{campaign}", method="POST"))
+
+    due = bot.clock.set(local(DAY, "20:00"))
+    assert activate_due(bot.context, now=due) == 0
+
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.status == Status.SCHEDULED
+    assert row.activate_at is not None
+    assert row.activate_at.replace(tzinfo=due.tzinfo) == due + timedelta(minutes=5)
+    assert row.error and row.error.startswith("Activation postponed")
+    assert bot.schedule_calls[-1] == (campaign_id, due + timedelta(minutes=5))
+    assert bot.notifier.sent == []
+    assert statuses(graph, ids)[0] == "PAUSED"  # nothing delivers meanwhile
+
+    assert activate_due(bot.context, now=bot.clock.advance(minutes=4)) == 0
+    assert activate_due(bot.context, now=bot.clock.advance(minutes=1)) == 1
+    assert statuses(graph, ids) == ["ACTIVE"] * 3
+    # The ad and ad set were already ACTIVE: the retry does not write them again.
+    assert [meta_status_posts(graph, i) for i in ids] == [1, 1, 1]
+    [live] = bot.notifier.sent
+    assert live.kind == "live" and "postponed it 1 time" in (live.detail or "")
+
+
+def test_a_permanent_error_leaves_the_campaign_paused_and_alerts_once(
+    bot: Harness, graph: GraphEmulator
+):
+    campaign_id, ids = scheduled_campaign(bot)
+    graph.inject(Fault(code=368, path_contains=f"/{ids[0]}", method="POST"))
+
+    assert activate_due(bot.context, now=bot.clock.set(local(DAY, "20:00"))) == 0
+
+    assert statuses(graph, ids)[0] == "PAUSED"
+    assert row_status(bot, campaign_id) == Status.ACTIVATION_FAILED
+    [failed] = bot.notifier.sent
+    assert failed.kind == "activation_failed"
+    assert failed.detail is not None
+    assert failed.detail.startswith("Activation stopped while setting the campaign ACTIVE")
+    assert "deemed abusive" in failed.detail and "code 368" in failed.detail
+
+
+def test_meta_failing_for_too_long_ends_in_one_failure_alert(bot: Harness, graph: GraphEmulator):
+    campaign_id, ids = scheduled_campaign(bot)
+    graph.inject(Fault(code=2, times=None, path_contains=f"/{ids[2]}", method="POST"))
+
+    bot.clock.set(local(DAY, "20:00"))
+    for _ in range(MAX_POSTPONEMENTS + 1):
+        assert activate_due(bot.context, now=bot.clock()) == 0
+        bot.clock.advance(minutes=1, seconds=1)
+
+    assert row_status(bot, campaign_id) == Status.ACTIVATION_FAILED
+    assert statuses(graph, ids) == ["PAUSED"] * 3
+    assert bot.notifier.kinds() == ["activation_failed"]
+    assert "Meta kept failing" in (bot.notifier.sent[0].detail or "")
+    postponed = [
+        e
+        for e in bot.services.store.audit_events(campaign_id=campaign_id)
+        if e.action == "activation_postponed"
+    ]
+    assert len(postponed) == MAX_POSTPONEMENTS

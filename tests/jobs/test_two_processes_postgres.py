@@ -1,0 +1,168 @@
+"""Two bot processes on one PostgreSQL database activate every due campaign exactly once.
+
+Each run gets a database of its own (``adbee_test_<random>``), dropped afterwards. The Graph
+emulator runs in this process; both replicas call it, so its request log shows every write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from meta.pipeline import Status
+from sandbox.graph_emulator import GraphEmulator
+from tests.campaign_harness import APPROVER, ROOT, FakeClock, Harness, build_harness
+
+N_CAMPAIGNS = 40
+pytestmark = pytest.mark.postgres
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return f"{parts.scheme}://{host}:{parts.port or 5432}{parts.path}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty database on the server named by ADBEE_TEST_POSTGRES_URL."""
+    url = os.environ.get("ADBEE_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip(
+            "ADBEE_TEST_POSTGRES_URL is not set (.ci/run sets it to "
+            "postgresql://postgres@127.0.0.1:5432/test); this test needs a PostgreSQL server"
+        )
+    import psycopg
+
+    try:
+        admin = psycopg.connect(url, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server reachable at {_redacted(url)}: {exc}".strip())
+    name = f"adbee_test_{secrets.token_hex(4)}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            parts = urlsplit(url)
+            yield urlunsplit(parts._replace(path=f"/{name}"))
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+REPLICAS = ("replica-a", "replica-b")
+
+
+def spawn(
+    mode: str, database_url: str, graph_url: str, barrier: Path, worker: str
+) -> subprocess.Popen[str]:
+    argv = [mode, database_url, graph_url, str(barrier), worker]
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.jobs.pg_worker", *argv],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run_replicas(mode: str, database_url: str, graph: GraphEmulator, tmp_path: Path) -> list[dict]:
+    """Start both replicas, open the barrier once both are ready, collect their reports."""
+    barrier = tmp_path / f"go-{mode}"
+    workers = [spawn(mode, database_url, graph.url, barrier, name) for name in REPLICAS]
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{barrier}.{name}.ready").exists() for name in REPLICAS):
+        assert time.monotonic() < deadline, "the replicas did not start"
+        for worker in workers:
+            assert worker.poll() is None, worker.communicate()
+        time.sleep(0.02)
+    barrier.touch()
+    reports = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=90)
+        assert worker.returncode == 0, err
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    return reports
+
+
+def due_campaigns(setup: Harness, when: datetime) -> list[int]:
+    """N approved campaigns, each with its own Meta objects, all due at ``when``."""
+    now = setup.clock()
+    first = setup.create(start=now + timedelta(days=2), name="Burst 00")
+    ids = [first] + [
+        setup.clone(first, name=f"Burst {n:02d}", start=when) for n in range(1, N_CAMPAIGNS)
+    ]
+    setup.services.store.update(first, start_time=when)
+    for campaign_id in ids:
+        setup.lifecycle.approve(campaign_id, APPROVER)
+    return ids
+
+
+def assert_each_activated_once(
+    setup: Harness, graph: GraphEmulator, ids: list[int], reports: list[dict]
+) -> None:
+    rows = [setup.services.store.get(i) for i in ids]
+    assert [r.status for r in rows if r is not None] == [Status.ACTIVE] * N_CAMPAIGNS
+    assert sum(r["activated"] for r in reports) == N_CAMPAIGNS, reports
+
+    # Meta was asked once per object: no replica repeated another's activation.
+    writes = Counter(
+        r.path.rstrip("/").rsplit("/", 1)[-1]
+        for r in graph.requests
+        if r.method == "POST" and r.params.get("status") == "ACTIVE"
+    )
+    for row in rows:
+        assert row is not None
+        for object_id in (row.meta_campaign_id, row.adset_id, row.ad_id):
+            assert writes[object_id] == 1, (row.id, object_id, writes[object_id])
+    assert sum(writes.values()) == 3 * N_CAMPAIGNS
+
+    live = setup.alerts("live")
+    assert sorted(a.campaign_id for a in live) == sorted(ids)
+    assert len(setup.alerts()) == N_CAMPAIGNS
+    delivered = [cid for r in reports for cid in r["delivered"]]
+    assert sorted(delivered) == sorted(ids)  # each alert posted once, by one replica
+
+
+@pytest.fixture
+def setup(pg_url: str, graph: GraphEmulator) -> Iterator[Harness]:
+    graph.ad_review_seconds = 0
+    graph.latency_ms = 2  # let the replicas' calls interleave
+    harness = build_harness(pg_url, graph, FakeClock(datetime.now(UTC)))
+    yield harness
+    harness.close()
+
+
+def test_two_scanning_processes_activate_each_due_campaign_exactly_once(
+    setup: Harness, pg_url: str, graph: GraphEmulator, tmp_path: Path
+):
+    ids = due_campaigns(setup, setup.clock() - timedelta(minutes=1))
+    assert len(setup.lifecycle.due(datetime.now(UTC))) == N_CAMPAIGNS
+    graph.clear_requests()
+
+    reports = run_replicas("scan", pg_url, graph, tmp_path)
+
+    assert_each_activated_once(setup, graph, ids, reports)
+
+
+def test_two_schedulers_sharing_the_job_store_fire_each_activation_once(
+    setup: Harness, pg_url: str, graph: GraphEmulator, tmp_path: Path
+):
+    # Due a few seconds from now, so both replicas hold the date jobs when they fire.
+    ids = due_campaigns(setup, setup.clock() + timedelta(seconds=4))
+    graph.clear_requests()
+
+    reports = run_replicas("scheduler", pg_url, graph, tmp_path)
+
+    assert_each_activated_once(setup, graph, ids, reports)
+    # A job the other replica already ran and deleted must not kill the scheduler thread.
+    assert [r["scheduler_alive"] for r in reports] == [True, True]
