@@ -94,6 +94,7 @@ class CreationFlow:
         )
         channel, ts = posted["channel"], posted["ts"]
         folder = self._work_dir / f"upload-{ts.replace('.', '-')}"
+        keep = False  # a resumable creation needs its video after this run (or a restart)
         try:
             spec = self._spec_with_video(form, folder, view_id, channel, ts, submitted_at)
             if spec is None:
@@ -116,6 +117,7 @@ class CreationFlow:
             except PipelineError as exc:
                 progress.flush(force=True)
                 self._thread_reply(channel, ts, f":x: {exc.message}")
+                keep = exc.resumable
                 return
             self._messages.refresh_campaign_message(done)
             self._thread_reply(
@@ -124,7 +126,8 @@ class CreationFlow:
                 f"<@{user_id}> {done.name} is ready and PAUSED; an approver can approve it now.",
             )
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _spec_with_video(self, form, folder, view_id, channel, ts, submitted_at):  # type: ignore[no-untyped-def]
         video: Path | str | None = self._template_video(form)

@@ -7,8 +7,8 @@ tests use; ``run_bot`` is the production entry point that blocks until interrupt
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -100,6 +100,7 @@ def start_bot(
     lifecycle = scheduling.lifecycle
     status_sync = scheduling.context.sync
     assert status_sync is not None
+    upload_root = ((base_dir or Path.cwd()) / settings.upload_dir).resolve()
     executor = ThreadPoolExecutor(
         max_workers=settings.worker_threads, thread_name_prefix="adbee-work"
     )
@@ -111,7 +112,8 @@ def start_bot(
         channel=settings.campaigns_channel or "",
         executor=executor,
         base_dir=base_dir or Path.cwd(),
-        work_dir=Path(tempfile.gettempdir()) / "adbee",
+        # Kept on disk (not in /tmp) so a creation interrupted mid-upload can resume after a restart.
+        work_dir=upload_root,
     )
     slack = SlackServices(
         campaigns=services.campaigns,
@@ -125,7 +127,7 @@ def start_bot(
     worker = default_worker_id()
 
     def resume() -> None:
-        _resume_stale_creations(services, executor, messages, worker)
+        _resume_stale_creations(services, executor, messages, worker, upload_root)
 
     resume()
     scheduling.scheduler.scheduler.add_job(
@@ -143,7 +145,11 @@ def start_bot(
 
 
 def _resume_stale_creations(
-    services: Services, executor: ThreadPoolExecutor, messages: CampaignMessages, worker: str
+    services: Services,
+    executor: ThreadPoolExecutor,
+    messages: CampaignMessages,
+    worker: str,
+    upload_root: Path,
 ) -> None:
     """Creations whose process died carry on from their last committed step.
 
@@ -156,17 +162,25 @@ def _resume_stale_creations(
             row.id, status=Status.CREATING, stale_before=stale_before, worker=worker
         ):
             log.info("resuming interrupted creation #%s (%s)", row.id, row.name)
-            executor.submit(_resume_one, services, messages, row.id)
+            executor.submit(_resume_one, services, messages, row.id, upload_root)
 
 
-def _resume_one(services: Services, messages: CampaignMessages, campaign_id: int) -> None:
+def _resume_one(
+    services: Services, messages: CampaignMessages, campaign_id: int, upload_root: Path
+) -> None:
     try:
         summary = services.campaigns.run_creation(campaign_id)
     except Exception as exc:
         log.warning("resumed creation #%s stopped: %s", campaign_id, exc)
         summary = services.campaigns.get(campaign_id)
-    if summary is not None:
-        messages.refresh_campaign_message(summary)
+    if summary is None:
+        return
+    messages.refresh_campaign_message(summary)
+    row = services.store.get(campaign_id)
+    if row is not None and summary.status not in (Status.CREATING, Status.FAILED):
+        video = Path(row.spec.get("video_path", "")).resolve()
+        if upload_root in video.parents:  # a copy downloaded from Slack, no longer needed
+            shutil.rmtree(video.parent, ignore_errors=True)
 
 
 def _sqlalchemy_url(url: str) -> str:

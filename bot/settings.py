@@ -7,6 +7,7 @@ while the bot refuses to start half-configured.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from meta.graph import MetaConfig
 
 SDK_API_VERSION: str = ads_api_config["API_VERSION"]
-_PLACEHOLDERS = ("changeme", "change-me", "your-", "your_", "placeholder", "xxx", "emulator", "<")
+# Values people leave in .env from examples; real tokens never look like these.
+_PLACEHOLDER = re.compile(
+    r"^(?:(?:xoxb-|xapp-)?(?:your[-_ ].*|changeme|change-me|change_me|placeholder|todo|x+|\.+|\*+)"
+    r"|<.*>|.*(?:emulator|sandbox-meta-token).*)$",
+    re.IGNORECASE,
+)
 
 
 class SettingsError(ValueError):
@@ -41,6 +47,7 @@ class Settings(BaseSettings):
     meta_video_url: str = "https://graph-video.facebook.com"
     accounts_file: Path = Path("configs/accounts.yaml")
     database_url: str = "sqlite:///data/adbee.db"
+    upload_dir: Path = Path("data/uploads")  # videos from Slack, kept until their creation ends
     video_poll_interval: float = Field(default=3.0, gt=0)
     video_timeout: float = Field(default=600.0, gt=0)
     meta_retry_attempts: int = Field(default=5, ge=1, le=20)
@@ -142,7 +149,7 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         text = value.get_secret_value().strip()
-        if not self.adbee_sandbox and any(p in text.lower() for p in _PLACEHOLDERS):
+        if not self.adbee_sandbox and _PLACEHOLDER.match(text):
             raise SettingsError(
                 f"{name} still holds a placeholder value; put the real token in .env "
                 "(or set ADBEE_SANDBOX=1 to run against the emulators)"

@@ -66,7 +66,8 @@ def download_slack_file(
     name = str(info.get("name") or "video")
     if size > max_bytes:
         raise VideoRejectedError(
-            f"{name} is {size / 1024**3:.1f} GB; the limit is {max_bytes / 1024**3:.0f} GB"
+            f"{name} is {_size_text(size)}; the limit is {_size_text(max_bytes)}. "
+            "Upload a smaller file"
         )
     url = info.get("url_private_download") or info.get("url_private")
     if not url or urlsplit(url).scheme not in ("http", "https"):
@@ -105,9 +106,17 @@ def download_slack_file(
                 received += len(chunk)
                 if received > max_bytes:
                     raise VideoRejectedError(
-                        f"{name} is larger than {max_bytes / 1024**2:.0f} MB; upload a smaller file"
+                        f"{name} is larger than {_size_text(max_bytes)}, the limit; "
+                        "upload a smaller file"
                     )
                 out.write(chunk)
                 if on_progress:
                     on_progress(received, size or received)
     return DownloadedFile(path=target, name=name, size=received)
+
+
+def _size_text(size: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
+    return f"{size} bytes"

@@ -110,7 +110,7 @@ class MetaApiError(AdBeeError):
             return "Meta had a temporary problem; retry the creation, it resumes where it stopped."
         if self.code in (10, 200) or (self.code is not None and 200 <= self.code < 300):
             return "The system user lacks a permission on this ad account, page or pixel; grant it in Business Settings."
-        return "Fix the value Meta names above and run the creation again; it resumes where it stopped."
+        return "Fix what Meta names above, then create the campaign again."
 
 
 class MetaTransportError(AdBeeError):
@@ -132,7 +132,10 @@ class VideoProcessingError(AdBeeError):
 class PipelineError(AdBeeError):
     """A campaign creation stopped; ``step`` names where, ``cause`` holds the underlying error."""
 
-    def __init__(self, message: str, *, step: str, cause: Exception | None = None) -> None:
+    def __init__(
+        self, message: str, *, step: str, cause: Exception | None = None, resumable: bool = False
+    ) -> None:
         super().__init__(message)
         self.step = step
         self.cause = cause
+        self.resumable = resumable

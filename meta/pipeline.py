@@ -155,6 +155,9 @@ class CampaignPipeline:
         self._accounts = accounts
         self._video_timeout = video_timeout
         self._video_poll_interval = video_poll_interval
+        # Both branches edit ``pending_writes``; read-modify-write must not interleave, or one
+        # branch's marker is lost (a duplicate after a crash) or a finished one comes back.
+        self._pending_lock = threading.Lock()
 
     # ---------------------------------------------------------------- entry points
     def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRow:
@@ -304,6 +307,15 @@ class CampaignPipeline:
         notify: ProgressSink,
     ) -> str:
         self._store.update(campaign_id, step=Step.UPLOAD)
+        title = video_title(spec, campaign_id)
+        row = self._store.get(campaign_id)
+        assert row is not None
+        saved_video = (saved_session or {}).get("video_id")
+        if Step.UPLOAD.value in row.pending_writes:
+            # An earlier run started an upload whose answer (or session) was lost.
+            self._delete_lost_uploads(campaign_id, account, title, keep=saved_video)
+        else:
+            self._change_pending(campaign_id, add=Step.UPLOAD)
         total = spec.video_path.stat().st_size
         notify(ProgressEvent(campaign_id, Step.UPLOAD, "started", _mb(total), 0))
         last_percent = [-1]
@@ -323,14 +335,47 @@ class CampaignPipeline:
         video_id = self._uploader.upload(
             account_id=account.ad_account_id,
             path=spec.video_path,
-            title=spec.video_path.name,
+            title=title,
             on_progress=progress,
             resume_session=resume,
             on_session=persist,
         )
-        self._store.update(campaign_id, video_id=video_id, upload_session=None)
+        self._change_pending(
+            campaign_id, remove=Step.UPLOAD, video_id=video_id, upload_session=None
+        )
+        if saved_video and saved_video != str(video_id):
+            # Meta no longer knew the saved session and the uploader started over.
+            self._delete_video(account, str(saved_video))
         notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", f"video {video_id}", 100))
         return video_id
+
+    def _delete_lost_uploads(
+        self, campaign_id: int, account: AccountConfig, title: str, *, keep: str | None
+    ) -> None:
+        """Delete videos an interrupted run of this creation uploaded but never recorded.
+
+        They carry this creation's title (``video_title``), which names its AdBee id, so no other
+        creation's video can match.
+        """
+        path = f"{account.ad_account_id}/advideos"
+        params: dict[str, Any] = {"fields": "id,title", "limit": 100}
+        for _page in range(20):
+            body = self._graph.get(path, params)
+            for item in body.get("data", []):
+                video = str(item.get("id") or "")
+                if video and video != keep and item.get("title") == title:
+                    log.info("deleting video %s left by an interrupted upload of #%s", video, campaign_id)
+                    self._delete_video(account, video)
+            after = body.get("paging", {}).get("cursors", {}).get("after")
+            if not body.get("paging", {}).get("next") or not after:
+                return
+            params = {**params, "after": after}
+
+    def _delete_video(self, account: AccountConfig, video_id: str) -> None:
+        try:
+            self._graph.delete(f"{account.ad_account_id}/advideos", {"video_id": video_id})
+        except AdBeeError as exc:
+            log.warning("could not remove leftover video %s: %s", video_id, exc)
 
     def _wait_for_video(
         self, campaign_id: int, video_id: str, notify: ProgressSink, stop: threading.Event
@@ -344,6 +389,7 @@ class CampaignPipeline:
         def get_status() -> dict:
             if stop.is_set():
                 raise PipelineError("stopped: the other branch failed", step=Step.PROCESS)
+            self._store.touch(campaign_id)  # alive: no other replica may take this creation over
             return self._graph.get(video_id, {"fields": "status"}).get("status", {})
 
         self._wait_until_ready(
@@ -388,7 +434,9 @@ class CampaignPipeline:
             notify(ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}"))
             return str(existing)
         if step in row.pending_writes:
-            found = self._find_lost_create(step, spec, account, since=row.created_at)
+            found = self._find_lost_create(
+                step, spec, account, since=row.created_at, video_id=video_id
+            )
             if found:
                 self._record(campaign_id, step, column, found)
                 notify(
@@ -398,13 +446,15 @@ class CampaignPipeline:
                 )
                 return found
         call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
-        self._store.update(campaign_id, step=step, pending_writes=[*row.pending_writes, step.value])
+        self._change_pending(campaign_id, add=step, step=step)
         notify(ProgressEvent(campaign_id, step, "started"))
         try:
             object_id = str(self._graph.post(call.path, call.params)["id"])
         except MetaTransportError:
             # The answer was lost, not necessarily the create: look before posting again.
-            found = self._find_lost_create(step, spec, account, since=row.created_at)
+            found = self._find_lost_create(
+                step, spec, account, since=row.created_at, video_id=video_id
+            )
             if found is None:
                 notify(ProgressEvent(campaign_id, step, "retry", "connection lost; retrying"))
                 found = str(self._graph.post(call.path, call.params)["id"])
@@ -414,10 +464,24 @@ class CampaignPipeline:
         return object_id
 
     def _record(self, campaign_id: int, step: Step, column: str, object_id: str) -> None:
-        row = self._store.get(campaign_id)
-        assert row is not None
-        pending = [name for name in row.pending_writes if name != step.value]
-        self._store.update(campaign_id, **{column: object_id}, pending_writes=pending)
+        self._change_pending(campaign_id, remove=step, **{column: object_id})
+
+    def _change_pending(
+        self,
+        campaign_id: int,
+        *,
+        add: Step | None = None,
+        remove: Step | None = None,
+        **fields: Any,
+    ) -> None:
+        """Add or remove one ``pending_writes`` marker (and set ``fields``) in one update."""
+        with self._pending_lock:
+            row = self._store.get(campaign_id)
+            assert row is not None
+            pending = [name for name in row.pending_writes if name != (remove or add)]
+            if add is not None:
+                pending.append(add.value)
+            self._store.update(campaign_id, pending_writes=pending, **fields)
 
     def _call_for(
         self,
@@ -441,22 +505,38 @@ class CampaignPipeline:
         return ad_call(spec, account, adset_id=row.adset_id, creative_id=row.creative_id)
 
     def _find_lost_create(
-        self, step: Step, spec: CampaignSpec, account: AccountConfig, *, since: datetime
+        self,
+        step: Step,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        *,
+        since: datetime,
+        video_id: str | None = None,
     ) -> str | None:
         """After a create whose answer never came, look for the object by its exact name.
 
         Only objects created since this creation began count, so a same-named campaign someone
-        made in Ads Manager last month is never adopted by mistake.
+        made in Ads Manager last month is never adopted by mistake. Ad creatives have no
+        ``created_time`` in Graph; a creative counts when it shows this creation's own video.
         """
         name = object_names(spec)[_NAME_KEY[step]]
         path = f"{account.ad_account_id}/{_EDGE[step]}"
-        params: dict[str, Any] = {"fields": "id,name,created_time", "limit": 100}
+        fields = "id,name,object_story_spec" if step is Step.CREATIVE else "id,name,created_time"
+        params: dict[str, Any] = {"fields": fields, "limit": 100}
         cutoff = (since if since.tzinfo else since.replace(tzinfo=UTC)) - timedelta(minutes=10)
         for _page in range(20):
             body = self._graph.get(path, params)
             for item in body.get("data", []):
-                if item.get("name") == name and _created_after(item.get("created_time"), cutoff):
-                    return str(item["id"])
+                if item.get("name") != name:
+                    continue
+                if step is Step.CREATIVE:
+                    spec_data = item.get("object_story_spec") or {}
+                    shown = (spec_data.get("video_data") or {}).get("video_id")
+                    if video_id is None or str(shown) != str(video_id):
+                        continue
+                elif not _created_after(item.get("created_time"), cutoff):
+                    continue
+                return str(item["id"])
             after = body.get("paging", {}).get("cursors", {}).get("after")
             if not body.get("paging", {}).get("next") or not after:
                 return None
@@ -486,6 +566,7 @@ class CampaignPipeline:
             "resume from this step.",
             step=step,
             cause=exc,
+            resumable=True,
         ) from exc
 
     def _account(self, spec: CampaignSpec) -> AccountConfig:
@@ -528,6 +609,11 @@ def _created_after(value: object, cutoff: datetime) -> bool:
         return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z") >= cutoff
     except ValueError:
         return True
+
+
+def video_title(spec: CampaignSpec, campaign_id: int) -> str:
+    """The video's title in Meta; naming the AdBee id lets a resumed run find its lost uploads."""
+    return f"{spec.video_path.name} · AdBee #{campaign_id}"
 
 
 def _mb(size: int) -> str:
