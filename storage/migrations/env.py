@@ -1,0 +1,98 @@
+"""Alembic environment: migrates the database the bot uses, with the bot's own engine settings.
+
+The URL comes from, in order: ``alembic -x url=...``, a URL set on the Alembic config (tests),
+``DATABASE_URL`` (environment, then ``.env``), and the bot's default ``sqlite:///data/adbee.db``.
+``storage.db.make_engine`` builds the engine, so ``postgresql://`` means psycopg 3 and SQLite gets
+the same pragmas as at run time.
+
+Only the tables of ``storage.models`` are compared by ``alembic revision --autogenerate`` and
+``alembic check``; APScheduler owns ``apscheduler_jobs`` and creates it itself.
+"""
+
+from __future__ import annotations
+
+import os
+from logging.config import fileConfig
+
+from alembic import context
+from dotenv import load_dotenv
+from sqlalchemy import Connection, text
+
+from storage.db import make_engine
+from storage.models import Base
+
+DEFAULT_URL = "sqlite:///data/adbee.db"
+UNMANAGED_TABLES = frozenset({"apscheduler_jobs"})
+# Any constant works; every AdBee migration takes the same one so concurrent upgrades queue.
+_PG_LOCK_KEY = 0x0ADBEE
+
+config = context.config
+target_metadata = Base.metadata
+
+# The CLI logs as alembic.ini says; a program running migrations (a test) keeps its own logging.
+if config.config_file_name and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def database_url() -> str:
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    if url:
+        return url
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    load_dotenv(override=False)  # like `python -m bot`: the environment wins over .env
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    return not (type_ == "table" and name in UNMANAGED_TABLES)
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        include_name=include_name,
+        compare_type=True,
+        render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
+        **kwargs,
+    )
+
+
+def run_migrations_offline() -> None:
+    """``alembic upgrade head --sql``: print the SQL instead of running it."""
+    url = database_url()
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Two replicas starting together must not both create the tables: the second waits
+            # here, then finds the database at head and has nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # a caller (a test) lends its own connection
+        _run(connection)
+        return
+    engine = make_engine(database_url())
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
