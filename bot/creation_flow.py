@@ -132,8 +132,8 @@ class CreationFlow:
     def _spec_with_video(self, form, folder, view_id, channel, ts, submitted_at):  # type: ignore[no-untyped-def]
         video: Path | str | None = self._template_video(form)
         try:
-            if form.video_file is not None:
-                video = download_slack_file(self._client, form.video_file.id, dest_dir=folder).path
+            if form.video_file_id is not None:
+                video = download_slack_file(self._client, form.video_file_id, dest_dir=folder).path
             return self._campaigns.validate(form.to_request(video))
         except ValidationError as exc:
             problem = "; ".join(p.message for p in exc.problems)

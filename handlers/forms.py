@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from handlers.command_text import CommandRequest, Subcommand, parse_command_text, strip_invisible
 from handlers.ids import FALLBACK_BLOCK, FIELD_TO_BLOCK, CampaignCreateBlock
 from handlers.metadata import ActionMetadata, ActionValueError, parse_action_value
-from handlers.uploads import SlackFile, read_file, video_file_problem
+from handlers.uploads import SlackFile, file_id_from_link, read_file, video_file_problem
 from meta.errors import ValidationError
 
 __all__ = [
@@ -56,6 +56,14 @@ class CampaignForm(BaseModel):
     link: str | None = None
     call_to_action: str | None = None
     files: tuple[SlackFile, ...] = ()
+    video_link: str | None = None
+
+    @property
+    def video_file_id(self) -> str | None:
+        """The Slack file to download: the attached one, else the one the pasted link names."""
+        if self.video_file is not None:
+            return self.video_file.id
+        return file_id_from_link(self.video_link) if self.video_link else None
 
     @property
     def video_file(self) -> SlackFile | None:
@@ -82,8 +90,18 @@ class CampaignForm(BaseModel):
     def problems(self, *, video_required: bool = True) -> dict[str, str]:
         """Errors visible from the form alone, keyed by block id (``video_required=False`` when a
         template supplies the video)."""
+        if self.video_link and not self.files and not file_id_from_link(self.video_link):
+            return {
+                str(_B.VIDEO_LINK): "This is not a link to a Slack file; use the file's "
+                "Copy link in Slack, or attach the video above."
+            }
         if not self.files:
-            return {str(_B.VIDEO): "Upload the ad video (MP4 or MOV)."} if video_required else {}
+            if self.video_link or not video_required:
+                return {}
+            return {
+                str(_B.VIDEO): "Attach the ad video (MP4 or MOV), or paste a link to one shared "
+                "in Slack below."
+            }
         if len(self.files) > 1:
             return {str(_B.VIDEO): f"Upload one video; {len(self.files)} files are attached."}
         message = video_file_problem(self.files[0])
@@ -116,6 +134,7 @@ def parse_campaign_form(state_values: Mapping[str, Any] | None) -> CampaignForm:
         link=_scalar(entry(_B.LINK)),
         call_to_action=_scalar(entry(_B.CALL_TO_ACTION)),
         files=tuple(read_file(f) for f in _list(entry(_B.VIDEO).get("files"))),
+        video_link=_scalar(entry(_B.VIDEO_LINK)),
     )
 
 

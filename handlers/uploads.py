@@ -6,6 +6,8 @@ the bytes themselves are checked after download by ``meta.video_check``.
 
 from __future__ import annotations
 
+import re
+
 import pydantic
 from pydantic import BaseModel, ConfigDict
 
@@ -30,6 +32,17 @@ class SlackFile(BaseModel):
     filetype: str = ""
     pretty_type: str = ""
     url_private_download: str | None = None
+
+
+# A Slack file permalink (".../files/U123/F0ABC/name.mp4"), a private URL (".../T1-F0ABC/...")
+# or a bare file id. Only the id is kept: the bot asks files.info for everything else.
+_FILE_ID_IN_LINK = re.compile(r"(?:^|/files/[A-Z0-9_]+/|[A-Z0-9]-)(F[A-Z0-9]{6,20})(?:$|[/?#])")
+
+
+def file_id_from_link(text: str) -> str | None:
+    """The Slack file id in a pasted link or id, or None if it names no Slack file."""
+    match = _FILE_ID_IN_LINK.search(text.strip().strip("<>").split("|", 1)[0])
+    return match.group(1) if match else None
 
 
 def read_file(data: object) -> SlackFile:

@@ -88,6 +88,7 @@ def build_campaign_modal(
         ),
         sel.countries_select(aid(_A.COUNTRIES), values.get("countries")),
         inp.video_input(str(_A.VIDEO), template_video),  # no initial value: keep the upload
+        inp.video_link_input(str(_A.VIDEO_LINK)),
         inp.text_input(
             _B.PRIMARY_TEXT,
             aid(_A.PRIMARY_TEXT),

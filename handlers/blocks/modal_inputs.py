@@ -105,10 +105,25 @@ def video_input(action_id: str, template_video: str) -> dict[str, Any]:
         "filetypes": ["mp4", "mov"],
         "max_files": 1,
     }
+    # Optional for Slack's client: the form check demands a file, a link or a template video.
     if template_video:
         hint = f"Leave empty to use the template's video, {truncate(template_video, 200)}."
-        return input_block(_B.VIDEO, "Video", element, optional=True, hint=hint)
-    return input_block(_B.VIDEO, "Video", element, hint="One MP4 or MOV file.")
+    else:
+        hint = "One MP4 or MOV file, up to 10 MB (Slack's limit for forms)."
+    return input_block(_B.VIDEO, "Video", element, optional=True, hint=hint)
+
+
+def video_link_input(action_id: str) -> dict[str, Any]:
+    """Videos over Slack's 10 MB form limit: share them in a channel, paste the file's link."""
+    element = {"type": "plain_text_input", "action_id": action_id, "max_length": 500}
+    return input_block(
+        _B.VIDEO_LINK,
+        "Or a larger video already in Slack",
+        element,
+        optional=True,
+        hint="Upload the video to any channel AdBee is in, choose Copy link on the file, "
+        "and paste the link here.",
+    )
 
 
 def link_input(action_id: str, value: object, max_length: int) -> dict[str, Any]:

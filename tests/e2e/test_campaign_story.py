@@ -292,7 +292,7 @@ PAST = start_in(days=-2)
         (B.ACCOUNT, "acme-unknown", "unknown account"),
         (B.CALL_TO_ACTION, "CLICK_ME", "unknown call to action"),
         (B.COUNTRIES, ["DE"], "dsa_beneficiary"),
-        (B.VIDEO, [], "Upload the ad video"),
+        (B.VIDEO, [], "Attach the ad video"),
     ],
 )
 def test_every_field_error_lands_on_its_block(slack, graph, bot, field, value, words):
@@ -324,3 +324,16 @@ def test_every_field_error_lands_on_its_block(slack, graph, bot, field, value, w
     assert ack and ack["response_action"] == "errors", ack
     assert words in ack["errors"][field]
     assert graph.requests == []
+
+
+def test_a_video_too_big_for_the_form_is_taken_from_its_slack_link(slack, graph, bot):
+    file_id = upload_video(slack)
+    link = f"https://acme.slack.com/files/{REQUESTER}/{file_id}/ainote2.mp4"
+    view = open_form(slack)
+    values = good_values(file_id)
+    del values[B.VIDEO]
+    values[B.VIDEO_LINK] = link
+    ack = slack.submit_view(user=REQUESTER, view_id=view["id"], values=values)
+    assert not (ack or {}).get("errors"), ack
+    approval_message(slack)
+    assert len(graph.objects("advideo")) == 1

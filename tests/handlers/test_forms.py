@@ -164,8 +164,22 @@ def form_with(*files):
 
 
 def test_a_missing_video_is_an_error_unless_a_template_supplies_one():
-    assert form_with().problems() == {B.VIDEO: "Upload the ad video (MP4 or MOV)."}
+    assert "Attach the ad video" in form_with().problems()[B.VIDEO]
     assert form_with().problems(video_required=False) == {}
+
+
+def test_a_larger_video_can_be_named_by_its_slack_link():
+    link = "https://acme.slack.com/files/U0ALICE/F0123ABCDEF/ainote2.mp4"
+    form = parse_campaign_form({B.VIDEO_LINK: {"x": {"type": "plain_text_input", "value": link}}})
+    assert form.problems() == {}
+    assert form.video_file_id == "F0123ABCDEF"
+
+
+def test_a_link_that_names_no_slack_file_is_refused_on_its_own_block():
+    form = parse_campaign_form(
+        {B.VIDEO_LINK: {"x": {"type": "plain_text_input", "value": "https://youtu.be/abc"}}}
+    )
+    assert "not a link to a Slack file" in form.problems()[B.VIDEO_LINK]
 
 
 def test_more_than_one_file_is_refused():

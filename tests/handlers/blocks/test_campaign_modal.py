@@ -48,15 +48,21 @@ def test_modal_shell():
     assert_slack_accepts("modal", view)
 
 
-def test_one_input_block_per_domain_field_plus_template():
+def test_one_input_block_per_domain_field_plus_template_and_video_link():
     view = build_campaign_modal(accounts=[SG], templates=TEMPLATES)
     inputs = {b["block_id"] for b in view["blocks"] if b["type"] == "input"}
-    assert inputs == {FIELD_TO_BLOCK[f] for f in FIELDS} | {CampaignCreateBlock.TEMPLATE}
+    assert inputs == {FIELD_TO_BLOCK[f] for f in FIELDS} | {
+        CampaignCreateBlock.TEMPLATE,
+        CampaignCreateBlock.VIDEO_LINK,
+    }
     optional = {b["block_id"] for b in view["blocks"] if b.get("optional")}
+    # The video is checked by the form (a file, a link, or a template's video), not by Slack.
     assert optional == {
         CampaignCreateBlock.TEMPLATE,
         CampaignCreateBlock.END_TIME,
         CampaignCreateBlock.DESCRIPTION,
+        CampaignCreateBlock.VIDEO,
+        CampaignCreateBlock.VIDEO_LINK,
     }
 
 
