@@ -337,3 +337,39 @@ def test_a_video_too_big_for_the_form_is_taken_from_its_slack_link(slack, graph,
     assert not (ack or {}).get("errors"), ack
     approval_message(slack)
     assert len(graph.objects("advideo")) == 1
+
+
+def test_schedule_commands_answer_in_slack_and_are_audited(slack, graph, bot):
+    view = open_form(slack)
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack)))
+    message = approval_message(slack)
+    row = bot.services.store.list()[0]
+    slack.click_button(
+        user=APPROVER,
+        channel=CAMPAIGNS,
+        message_ts=message["ts"],
+        action_id=CampaignAction.APPROVE,
+        value=ActionMetadata(campaign_id=row.id).model_dump_json(),
+    )
+    slack.wait_until(lambda: bot.services.store.get(row.id).status == "scheduled", timeout=5)
+
+    def answer(user: str, text: str) -> str:
+        before = len(slack.responses)
+        slack.slash_command(user=user, channel=CAMPAIGNS, command="/campaign", text=text)
+        slack.wait_until(lambda: len(slack.responses) > before, timeout=10)
+        return str(slack.responses[-1])
+
+    assert "only approvers" in answer(BYSTANDER, f"cancel {row.id}")
+    assert "cancelled" in answer(APPROVER, f"cancel {row.id}")
+    assert bot.services.store.get(row.id).status == "cancelled"
+    assert "scheduled" in answer(APPROVER, f"reschedule {row.id} 2030-01-02 09:00")
+    assert bot.services.store.get(row.id).status == "scheduled"
+    assert "active" in answer(APPROVER, f"activate {row.id}")
+    assert graph.get_object(row.meta_campaign_id)["status"] == "ACTIVE"
+    assert "paused" in answer(APPROVER, f"pause {row.id}")
+    assert graph.get_object(row.meta_campaign_id)["status"] == "PAUSED"
+    actions = [
+        (e.actor, e.action, e.outcome) for e in bot.services.store.audit_events(campaign_id=row.id)
+    ]
+    assert (BYSTANDER, "cancel", "refused") in actions
+    assert {(APPROVER, a, "ok") for a in ("cancel", "reschedule", "activate")} <= set(actions)
