@@ -3,6 +3,10 @@
 ``APPROVER_IDS`` may list users (U...) and user groups (S...). Groups are expanded through
 ``usergroups.users.list`` and cached for a few minutes, so a membership change in Slack takes
 effect without a restart and a Slack hiccup does not lock approvers out (the last good list stays).
+
+A person's workspace is their own (``users.info`` ``team_id``), not the one a payload names: a
+slash command typed in a shared channel carries *our* ``team_id`` whoever types it, so a member
+of another workspace would otherwise pass as one of ours.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class SlackAccessPolicy:
         self._ttl = ttl_seconds
         self._clock = clock
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._home_teams: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -56,7 +61,31 @@ class SlackAccessPolicy:
 
     def _same_workspace(self, actor: Actor) -> bool:
         """A user from another workspace (shared channel) never gets a say over our campaigns."""
-        return self.team_id is None or actor.team_id is None or actor.team_id == self.team_id
+        if self.team_id is None:
+            return True
+        if actor.team_id is not None and actor.team_id != self.team_id:
+            return False
+        home = self._home_team(actor.user_id)
+        return home is None or home == self.team_id
+
+    def _home_team(self, user_id: str) -> str | None:
+        """The workspace the user belongs to, per Slack; None when Slack cannot say right now."""
+        now = self._clock()
+        with self._lock:
+            cached = self._home_teams.get(user_id)
+            if cached and now - cached[0] < self._ttl:
+                return cached[1]
+        if self._client is None:
+            return None
+        try:
+            user = self._client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            log.warning("could not look up user %s: %s", user_id, exc.response.get("error"))
+            return cached[1] if cached else None
+        team = user.get("team_id") if isinstance(user, dict) else None
+        with self._lock:
+            self._home_teams[user_id] = (now, team)
+        return team
 
     def _expand(self, ids: list[str]) -> frozenset[str]:
         users = {i for i in ids if not i.startswith("S")}

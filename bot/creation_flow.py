@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.campaign_messages import CampaignMessages
 from bot.slack_files import download_slack_file
+from handlers.blocks.common import esc
 from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
@@ -89,7 +90,7 @@ class CreationFlow:
         name = form.name or "campaign"
         posted = self._client.chat_postMessage(
             channel=self._channel,
-            text=f"Preparing {name} for <@{user_id}>: downloading the video from Slack",
+            text=f"Preparing {esc(name)} for <@{user_id}>: downloading the video from Slack",
             unfurl_links=False,
         )
         channel, ts = posted["channel"], posted["ts"]
@@ -116,14 +117,14 @@ class CreationFlow:
                 done = self._campaigns.run_creation(summary.id, progress)
             except PipelineError as exc:
                 progress.flush(force=True)
-                self._thread_reply(channel, ts, f":x: {exc.message}")
+                self._thread_reply(channel, ts, f":x: {esc(exc.message)}")
                 keep = exc.resumable
                 return
             self._messages.refresh_campaign_message(done)
             self._thread_reply(
                 channel,
                 ts,
-                f"<@{user_id}> {done.name} is ready and PAUSED; an approver can approve it now.",
+                f"<@{user_id}> {esc(done.name)} is ready and PAUSED; an approver can approve it now.",
             )
         finally:
             if not keep:
@@ -164,7 +165,8 @@ class CreationFlow:
             log.info("could not reopen the form: %s", exc.response.get("error"))
 
     def _finish_failed(self, channel: str, ts: str, problem: str) -> None:
-        self._client.chat_update(channel=channel, ts=ts, text=f":x: Not created: {problem}")
+        # Names and Meta's words are the user's text: escaped, "<!channel>" stays text.
+        self._client.chat_update(channel=channel, ts=ts, text=f":x: Not created: {esc(problem)}")
 
     def _thread_reply(self, channel: str, ts: str, text: str) -> None:
         self._client.chat_postMessage(channel=channel, thread_ts=ts, text=text, unfurl_links=False)

@@ -38,6 +38,10 @@ from meta.campaigns import Clock, utcnow
 from meta.pipeline import Status
 
 log = logging.getLogger(__name__)
+# The Socket Mode client notices a dropped connection only at its next ping. Slack gives up on
+# delivering a command or click after a few seconds without a connection (the user sees
+# "dispatch_failed"), so the SDK's 10 s default would lose what people do right after a drop.
+SOCKET_PING_SECONDS = 2
 STALE_CREATION = timedelta(minutes=2)
 
 
@@ -138,7 +142,7 @@ def start_bot(
         jobstore="memory",
         replace_existing=True,
     )
-    handler = SocketModeHandler(app, app_token)
+    handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
     handler.connect()
     log.info("AdBee is connected to Slack as %s", identity.get("user_id"))
     return RunningBot(services, slack, handler, scheduling, executor, client)

@@ -63,6 +63,7 @@ FIELDS = (
     "call_to_action",
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,20 @@ def build_spec(
     problems: list[FieldProblem] = []
     warnings: list[str] = []
 
-    def bad(field: str, message: str) -> None:
-        problems.append(FieldProblem(field, message))
-
     if not isinstance(raw, Mapping):
         raise ValidationError([FieldProblem("file", "expected a mapping of campaign fields")])
+    # Half of a UTF-16 pair (from JSON "\ud83d" escapes or broken copy-paste) is not text: it
+    # would pass every rule below and then fail to encode in the request to Meta.
+    broken = {str(k) for k, v in raw.items() if _has_surrogate(v)}
+    for key in sorted(broken):
+        problems.append(
+            FieldProblem(key, "contains an invalid character (half of an emoji?); retype it")
+        )
+
+    def bad(field: str, message: str) -> None:
+        if field not in broken:
+            problems.append(FieldProblem(field, message))
+
     unknown = sorted(str(k) for k in raw if k not in FIELDS)
     for key in unknown:
         bad(key, f"unknown field; expected one of: {', '.join(FIELDS)}")
@@ -361,6 +371,14 @@ def _schedule(
     return start, end
 
 
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(_SURROGATES.search(value))
+    if isinstance(value, list | tuple):  # one level: lists of countries; nothing nests deeper
+        return any(isinstance(item, str) and _SURROGATES.search(item) for item in value)
+    return False
+
+
 def _video(
     value: object,
     base_dir: Path,
@@ -371,11 +389,17 @@ def _video(
     if not value or not isinstance(value, str | Path):
         bad("video", "required: the path of the video file, e.g. creatives/launch.mp4")
         return None
-    path = Path(value)
-    if not path.is_absolute():
-        path = (base_dir / path).resolve()
-    if not path.is_file():
-        bad("video", f"file not found: {value}")
+    shown = str(value)[:200]
+    try:
+        path = Path(value)
+        if not path.is_absolute():
+            path = (base_dir / path).resolve()
+        found = path.is_file()
+    except (OSError, ValueError):  # NUL bytes, names longer than the filesystem allows
+        bad("video", f"not a usable file path: {shown!r}")
+        return None
+    if not found:
+        bad("video", f"file not found: {shown}")
         return None
     if check_video is not None:
         try:

@@ -6,7 +6,7 @@ Meta's, not ``babel``'s.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException, InvalidOperation
 
 # Meta "currency offset" table (marketing-api/currencies): 1 means no minor unit.
 _OFFSET_ONE = frozenset(
@@ -21,6 +21,9 @@ SUPPORTED_CURRENCIES = frozenset(
 # own answer (subcode 1885272) remains the judge; these catch the obvious mistakes before any call.
 MIN_DAILY_BUDGET_MINOR: dict[str, int] = {"SGD": 135, "USD": 100, "MYR": 412}
 _DEFAULT_MIN_USD_CENTS = 100
+# No daily budget comes near a trillion; bigger numbers are typos or attacks, and would overflow
+# the decimal context further down.
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 class MoneyError(ValueError):
@@ -46,14 +49,20 @@ def parse_amount(value: object) -> Decimal:
         raise MoneyError("must be a finite number")
     if amount <= 0:
         raise MoneyError("must be greater than zero")
+    if amount >= MAX_AMOUNT:
+        raise MoneyError(f"{text[:20]}{'…' if len(text) > 20 else ''} is too large for a budget")
     return amount
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
     """Major units to Meta's integer, refusing sub-minor precision instead of silently rounding."""
     factor = offset(currency)
-    scaled = amount * factor
-    if scaled != scaled.to_integral_value():
+    try:
+        scaled = amount * factor
+        fractional = scaled != scaled.to_integral_value()
+    except DecimalException:  # beyond the decimal context: absurdly large or small
+        raise MoneyError(f"{currency} amount is out of range") from None
+    if fractional:
         places = 2 if factor == 100 else 0
         raise MoneyError(f"{currency} amounts can have at most {places} decimal places")
     return int(scaled)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -215,7 +216,8 @@ class CampaignPipeline:
                         errors.append(exc)
                 if errors:
                     raise errors[0]
-            self._create(campaign_id, Step.AD, spec, account, notify)
+            with _failing_step(Step.AD):
+                self._create(campaign_id, Step.AD, spec, account, notify)
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
         return self._store.update(campaign_id, status=Status.CREATED, step=None, error=None)
@@ -269,21 +271,26 @@ class CampaignPipeline:
             return
         video_id = row.video_id if row.video_id and not row.upload_session else None
         if video_id is None:
-            video_id = self._upload(campaign_id, spec, account, row.upload_session, notify)
+            with _failing_step(Step.UPLOAD):
+                video_id = self._upload(campaign_id, spec, account, row.upload_session, notify)
         if stop.is_set():
             return
-        thumbnail = row.thumbnail_url or self._wait_for_video(campaign_id, video_id, notify, stop)
+        with _failing_step(Step.PROCESS):
+            thumbnail = row.thumbnail_url or self._wait_for_video(
+                campaign_id, video_id, notify, stop
+            )
         if stop.is_set():
             return
-        self._create(
-            campaign_id,
-            Step.CREATIVE,
-            spec,
-            account,
-            notify,
-            video_id=video_id,
-            thumbnail=thumbnail,
-        )
+        with _failing_step(Step.CREATIVE):
+            self._create(
+                campaign_id,
+                Step.CREATIVE,
+                spec,
+                account,
+                notify,
+                video_id=video_id,
+                thumbnail=thumbnail,
+            )
 
     def _campaign_branch(
         self,
@@ -293,9 +300,11 @@ class CampaignPipeline:
         notify: ProgressSink,
         stop: threading.Event,
     ) -> None:
-        self._create(campaign_id, Step.CAMPAIGN, spec, account, notify)
+        with _failing_step(Step.CAMPAIGN):
+            self._create(campaign_id, Step.CAMPAIGN, spec, account, notify)
         if not stop.is_set():
-            self._create(campaign_id, Step.ADSET, spec, account, notify)
+            with _failing_step(Step.ADSET):
+                self._create(campaign_id, Step.ADSET, spec, account, notify)
 
     # ---------------------------------------------------------------- steps
     def _upload(
@@ -364,7 +373,9 @@ class CampaignPipeline:
             for item in body.get("data", []):
                 video = str(item.get("id") or "")
                 if video and video != keep and item.get("title") == title:
-                    log.info("deleting video %s left by an interrupted upload of #%s", video, campaign_id)
+                    log.info(
+                        "deleting video %s left by an interrupted upload of #%s", video, campaign_id
+                    )
                     self._delete_video(account, video)
             after = body.get("paging", {}).get("cursors", {}).get("after")
             if not body.get("paging", {}).get("next") or not after:
@@ -547,13 +558,15 @@ class CampaignPipeline:
     def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRow:
         row = self._store.get(campaign_id)
         assert row is not None
-        step = Step(row.step) if row.step else Step.UPLOAD
+        # The row's ``step`` is shared by both branches; the exception knows where it came from.
+        step = getattr(exc, "failed_step", None) or (Step(row.step) if row.step else Step.UPLOAD)
         if _is_permanent(exc):
             reason = _describe(exc)
             leftovers = self.rollback(campaign_id, reason=reason)
             notify(ProgressEvent(campaign_id, step, "failed", reason))
             message = (
-                f"{STEP_LABELS[step]} failed: {reason}. Everything created so far was deleted."
+                f"{STEP_LABELS[step]} failed: {reason.rstrip('.')}. "
+                "Everything created so far was deleted."
             )
             if leftovers:
                 message += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
@@ -562,8 +575,8 @@ class CampaignPipeline:
         self._store.update(campaign_id, status=Status.FAILED, error=reason)
         notify(ProgressEvent(campaign_id, step, "failed", reason))
         raise PipelineError(
-            f"{STEP_LABELS[step]} stopped: {reason}. Nothing is lost; run the creation again to "
-            "resume from this step.",
+            f"{STEP_LABELS[step]} stopped: {reason.rstrip('.')}. Nothing is lost; run the "
+            "creation again to resume from this step.",
             step=step,
             cause=exc,
             resumable=True,
@@ -577,6 +590,18 @@ class CampaignPipeline:
                 "resume this creation"
             )
         return account
+
+
+@contextmanager
+def _failing_step(step: Step) -> Iterator[None]:
+    """Label an exception with the step it escaped from (the innermost label wins)."""
+    try:
+        yield
+    except Exception as exc:
+        if getattr(exc, "failed_step", None) is None:
+            with suppress(AttributeError):  # an exception type without __dict__
+                exc.failed_step = step  # type: ignore[attr-defined]
+        raise
 
 
 def _is_permanent(exc: Exception) -> bool:

@@ -28,16 +28,24 @@ def zone(name: str) -> ZoneInfo:
 def parse_local_time(value: object, tz_name: str) -> datetime:
     """Parse a time typed by a user; naive times are in the account timezone. Returns UTC."""
     tz = zone(tz_name)
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    else:
-        text = str(value).strip()
-        parsed = _parse_text(text)
-    if parsed.tzinfo is None:
-        return localize(parsed, tz).astimezone(UTC)
-    return parsed.astimezone(UTC)
+    try:
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        else:
+            text = str(value).strip()
+            parsed = _parse_text(text)
+        if parsed.tzinfo is None:
+            return localize(parsed, tz).astimezone(UTC)
+        return parsed.astimezone(UTC)
+    except TimeParseError:
+        raise
+    except (OverflowError, ValueError, OSError):  # NaN, year 0/10000, timestamps out of range
+        shown = str(value)[:40]
+        raise TimeParseError(
+            f"{shown!r} is not a usable date and time; write it like 2026-12-03 20:00"
+        ) from None
 
 
 def _parse_text(text: str) -> datetime:

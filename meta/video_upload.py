@@ -263,7 +263,7 @@ class VideoUploader:
             else:
                 log.warning("saved upload session does not match %s; starting over", path.name)
 
-        session = self._start(url, act, size)
+        session = self._start(url, act, size, title)
         persist(session)
         return self._transfer_and_finish(
             url, act, path, size, title, session, progress, persist, False
@@ -279,9 +279,12 @@ class VideoUploader:
             0 <= session.next_offset <= size
         )
 
-    def _start(self, url: str, act: str, size: int) -> UploadSession:
+    def _start(self, url: str, act: str, size: int, title: str) -> UploadSession:
+        # The title goes with the start too, so a video whose start answer was lost can be
+        # recognised (and removed) by its title.
+        data = {"upload_phase": "start", "file_size": str(size), "title": title}
         body = self._retry.run(
-            lambda: self._post(url, act, data={"upload_phase": "start", "file_size": str(size)}),
+            lambda: self._post(url, act, data=data),
             idempotent=False,
             on_retry=self._log_retry,
             sleep=self._sleep,

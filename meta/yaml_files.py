@@ -44,18 +44,50 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 MAX_YAML_BYTES = 256 * 1024
+# Aliases let a small file stand for an exponential number of values ("billion laughs"); PyYAML
+# shares them, but anything that later prints or walks the value would not.
+MAX_YAML_VALUES = 100_000
 
 
 def load_yaml_text(text: str, *, source: str) -> Any:
     if len(text.encode("utf-8", "replace")) > MAX_YAML_BYTES:
         raise YamlFileError(f"{source}: file is larger than {MAX_YAML_BYTES // 1024} KB")
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if _expanded_size(node, {}) > MAX_YAML_VALUES:
+                raise YamlFileError(
+                    f"{source}: its aliases expand to more than {MAX_YAML_VALUES:,} values; "
+                    "write the values out instead"
+                )
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise YamlFileError(f"{source}: not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise YamlFileError(f"{source}: nested too deeply to be a campaign file") from None
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values ``node`` stands for once every alias is expanded (cycles count once)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    memo[key] = min(total, MAX_YAML_VALUES + 1)
+    return memo[key]
 
 
 def load_yaml_file(path: Path) -> Any:

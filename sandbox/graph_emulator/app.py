@@ -182,6 +182,7 @@ class GraphApp:
         account: str | None = None
         regain: int | None = None
         drop = False
+        delay_after = 0.0
         params = {**req.query, **req.body}
         error: GraphError | None = None
         try:
@@ -205,6 +206,8 @@ class GraphApp:
                     raise RawResponse(fault.http_status or 500)
                 if fault.drop_connection:
                     drop = True
+                elif fault.code is None and fault.delay_after_ms:
+                    delay_after = fault.delay_after_ms / 1000
                 else:
                     fault_error = fault.to_error()
                     if fault.regain_minutes is not None:
@@ -263,6 +266,8 @@ class GraphApp:
             status = 200
         body = json.dumps(payload, separators=(",", ":")).encode()
         self._record(req, status, error, now)
+        if delay_after:
+            time.sleep(delay_after)  # applied and recorded; the answer is held back
         return Response(status, body, headers, drop_connection=drop)
 
     def _record(

@@ -51,6 +51,9 @@ class Fault:
     - ``drop_connection``: run the request normally (writes are applied!) then close the
       socket without answering; inside a batch the item comes back as ``null``.
     - ``empty_body``: answer ``http_status`` (default 500) with no body, request not applied.
+    - ``delay_after_ms`` (without ``code``): run the request normally (writes are applied and
+      recorded) and hold the answer back that long, so a test can kill the client between
+      Meta's write and the client learning its id.
     - otherwise an error envelope with ``code``/``subcode``; ``regain_minutes`` sets
       ``estimated_time_to_regain_access`` in X-Business-Use-Case-Usage and, with
       ``enforce_regain``, keeps throttling that account until the time has passed.
@@ -74,12 +77,15 @@ class Fault:
     empty_body: bool = False
     drop_connection: bool = False
     delay_ms: float = 0.0
+    delay_after_ms: float = 0.0
     fired: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.times is _UNSET:
             self.times = None if self.rate < 1.0 else 1
-        if self.code is None and not (self.empty_body or self.drop_connection):
+        if self.code is None and not (
+            self.empty_body or self.drop_connection or self.delay_after_ms
+        ):
             self.code = 1
 
     def matches(self, method: str, path: str) -> bool:

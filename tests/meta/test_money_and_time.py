@@ -34,7 +34,9 @@ def test_any_text_is_either_an_amount_or_a_clear_error(text):
 
 @given(
     st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31)),
-    st.sampled_from(["Asia/Singapore", "Asia/Kuala_Lumpur", "America/Los_Angeles", "Europe/Berlin"]),
+    st.sampled_from(
+        ["Asia/Singapore", "Asia/Kuala_Lumpur", "America/Los_Angeles", "Europe/Berlin"]
+    ),
 )
 def test_local_time_survives_the_trip_to_meta_and_back(naive, tz):
     naive = naive.replace(second=0, microsecond=0)

@@ -1,0 +1,221 @@
+"""Shared pieces of the reliability suite: campaign files, the CLI as a subprocess, Meta counts.
+
+Every module here is marked ``reliability`` (run alone with ``pytest -m reliability``); the suite
+also runs in the default ``pytest`` run, and stays well under 90 seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from bot.runner import RunningBot, start_bot
+from meta.accounts import load_accounts
+from meta.campaigns import Clock, utcnow
+from sandbox.graph_emulator import GraphEmulator
+from sandbox.seeding import SANDBOX_META_TOKEN, seed_graph
+from sandbox.slack_emulator import SlackEmulator
+from tests.conftest import future
+from tests.e2e.conftest import (
+    ALERTS,
+    APPROVER,
+    BYSTANDER,
+    CAMPAIGNS,
+    OUTSIDER,
+    REQUESTER,
+    bot_settings,
+)
+
+__all__ = ["ALERTS", "APPROVER", "BYSTANDER", "CAMPAIGNS", "OUTSIDER", "REQUESTER"]
+
+ROOT = Path(__file__).resolve().parents[2]
+KINDS = ("campaign", "adset", "adcreative", "ad", "advideo")
+T = TypeVar("T")
+
+
+def campaign_body(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "account": "iflytek-sg",
+        "name": "AINOTE2 launch SG",
+        "daily_budget": 50,
+        "start_time": future(),
+        "countries": ["SG"],
+        "video": "creatives/ainote2.mp4",
+        "primary_text": "Meet AINOTE 2, the notebook that writes your meeting notes.",
+        "headline": "AINOTE 2 is here",
+        "description": "Free shipping",
+        "link": "https://shop.example.com/sg/ainote2",
+        "call_to_action": "SHOP_NOW",
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def write_campaign(folder: Path, filename: str = "campaign.yaml", **overrides: object) -> Path:
+    path = folder / filename
+    path.write_text(yaml.safe_dump(campaign_body(**overrides), allow_unicode=True))
+    return path
+
+
+def meta_writes(graph: GraphEmulator) -> list[Any]:
+    return [r for r in graph.requests if r.method in ("POST", "DELETE")]
+
+
+def live_counts(graph: GraphEmulator) -> dict[str, int]:
+    return {kind: len(graph.objects(kind)) for kind in KINDS}
+
+
+def cli_env(graph: GraphEmulator, db: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user whose .env points AdBee at the emulator."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "SLACK_"))}
+    env.update(
+        {
+            "META_ACCESS_TOKEN": SANDBOX_META_TOKEN,
+            "META_GRAPH_URL": graph.url,
+            "META_VIDEO_URL": graph.url,
+            "META_API_VERSION": "v24.0",
+            "DATABASE_URL": f"sqlite:///{db}",
+            "ACCOUNTS_FILE": "configs/accounts.yaml",
+            "VIDEO_POLL_INTERVAL": "0.05",
+            "META_RETRY_BASE_DELAY": "0.01",
+            "META_MAX_THROTTLE_WAIT": "2",
+            "ADBEE_SANDBOX": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def start_cli(env: dict[str, str], *argv: str, out: Path) -> subprocess.Popen[bytes]:
+    """``python -m bot <argv>`` in its own process, output to ``out``."""
+    handle = out.open("wb")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", *argv],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        handle.close()
+
+
+def run_cli(env: dict[str, str], *argv: str, timeout: float = 30) -> tuple[int, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 15, interval: float = 0.02) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(interval)
+
+
+def db_row(db: Path) -> dict[str, Any] | None:
+    """The newest campaign row, read straight from the SQLite file (as another process would)."""
+    if not db.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            conn.row_factory = sqlite3.Row
+            row = conn.execute("select * from campaigns order by id desc limit 1").fetchone()
+    except sqlite3.OperationalError:  # table not created yet
+        return None
+    return dict(row) if row else None
+
+
+def printed_ids(output: str) -> dict[str, str]:
+    """The ids ``python -m bot create`` printed after 'Created ...'."""
+    labels = {"campaign": "campaign", "ad set": "adset", "creative": "adcreative", "ad": "ad"}
+    labels["video"] = "advideo"
+    found = {}
+    for label, kind in labels.items():
+        match = re.search(rf"^  {label}\s+(\d+)$", output, re.M)
+        if match:
+            found[kind] = match.group(1)
+    return found
+
+
+# ---------------------------------------------------------------------------------- the bot
+
+
+@dataclass
+class World:
+    """Meta and Slack emulators and, while running, the real bot between them."""
+
+    graph: GraphEmulator
+    slack: SlackEmulator
+    db: Path
+    bot: RunningBot | None = None
+
+    def start_bot(self, clock: Clock = utcnow, **settings: object) -> RunningBot:
+        assert self.bot is None
+        self.bot = start_bot(
+            bot_settings(self.slack, self.graph, self.db, **settings), clock=clock, base_dir=ROOT
+        )
+        self.slack.wait_for_connection(timeout=10)
+        return self.bot
+
+    def stop_bot(self) -> None:
+        if self.bot is not None:
+            self.slack.close_handler(self.bot.handler)
+            self.bot.stop()
+            self.bot = None
+
+
+def new_slack() -> SlackEmulator:
+    emulator = SlackEmulator()
+    emulator.add_user(REQUESTER, name="alice", real_name="Alice Tan", tz="Asia/Singapore")
+    emulator.add_user(APPROVER, name="bob", real_name="Bob Lim", tz="Asia/Singapore")
+    emulator.add_user(BYSTANDER, name="eve", real_name="Eve Ng", tz="Asia/Singapore")
+    emulator.add_user(OUTSIDER, name="mallory", team_id="T0OTHER")
+    emulator.add_channel(CAMPAIGNS, "campaigns")
+    emulator.add_channel(ALERTS, "campaign-alerts")
+    emulator.add_usergroup("S_APPROVERS", "approvers", users=[APPROVER])
+    return emulator
+
+
+def new_graph(token: str = SANDBOX_META_TOKEN) -> GraphEmulator:
+    emulator = GraphEmulator()
+    emulator.video_processing_seconds = 0.2
+    emulator.ad_review_seconds = 0.2
+    seed_graph(emulator, load_accounts(ROOT / "configs" / "accounts.yaml"), token)
+    return emulator
+
+
+@contextlib.contextmanager
+def world(
+    folder: Path, *, start: bool = True, token: str = SANDBOX_META_TOKEN, **settings: object
+) -> Iterator[World]:
+    with new_graph(token) as graph, new_slack() as slack:
+        here = World(graph, slack, folder / "adbee.db")
+        with contextlib.ExitStack() as stack:
+            stack.callback(here.stop_bot)
+            if start:
+                here.start_bot(**settings)
+            yield here
