@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from handlers.blocks.alerts import build_alert
 from handlers.blocks.approval import build_approval_message, build_decided_message
-from meta.pipeline import Status
+from meta.states import Status
 from meta.summary import CampaignSummary
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ from bot.settings import Settings, SettingsError
 from meta.accounts import AccountsFileError
 from meta.campaign_spec import CampaignSpec
 from meta.errors import AdBeeError, ValidationError
-from meta.pipeline import STEP_LABELS, AlreadyCreatedError, ProgressEvent
+from meta.pipeline import AlreadyCreatedError
+from meta.states import STEP_LABELS, ProgressEvent
 from meta.summary import CampaignSummary
 from meta.templates import TemplateError
 from meta.times import format_local

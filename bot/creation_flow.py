@@ -27,7 +27,7 @@ from handlers.forms import CampaignForm, form_errors
 from handlers.ids import CampaignCreateBlock
 from meta.campaigns import CampaignService
 from meta.errors import AdBeeError, PipelineError, ValidationError
-from meta.pipeline import ProgressEvent, Step
+from meta.states import ProgressEvent, Step
 from meta.summary import CampaignSummary
 from storage.repository import CampaignStore
 

@@ -35,7 +35,7 @@ from bot.scheduling import Scheduling, default_worker_id, start_scheduler
 from bot.settings import Settings, SettingsError
 from jobs import runtime
 from meta.campaigns import Clock, utcnow
-from meta.pipeline import Status
+from meta.states import Status
 
 log = logging.getLogger(__name__)
 # The Socket Mode client notices a dropped connection only at its next ping. Slack gives up on

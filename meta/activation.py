@@ -24,7 +24,8 @@ from typing import Any
 
 from meta.accounts import AccountRegistry
 from meta.errors import AdBeeError, MetaApiError, MetaTransportError
-from meta.pipeline import GraphApi, Status
+from meta.ports import GraphApi
+from meta.states import Status
 from meta.status_sync import merge_state, read_state
 from meta.times import format_local
 from storage.models import CampaignRow

@@ -15,7 +15,8 @@ from meta.accounts import AccountRegistry
 from meta.campaign_spec import CampaignSpec, build_spec
 from meta.errors import FieldProblem, ValidationError
 from meta.payloads import GraphCall, dry_run_calls
-from meta.pipeline import CampaignPipeline, ProgressSink
+from meta.pipeline import CampaignPipeline
+from meta.states import ProgressSink
 from meta.summary import CampaignSummary, summarize
 from meta.templates import Template
 from meta.yaml_files import YamlFileError, load_yaml_file

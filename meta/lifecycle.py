@@ -15,7 +15,9 @@ from meta.access import AccessPolicy, Actor, NotAllowedError
 from meta.accounts import AccountRegistry
 from meta.activation import LATE_AFTER, STALE_CLAIM, Activator, ScheduleHook, utc
 from meta.errors import AdBeeError, MetaApiError
-from meta.pipeline import CampaignPipeline, GraphApi, Status
+from meta.pipeline import CampaignPipeline
+from meta.ports import GraphApi
+from meta.states import Status
 from meta.status_sync import merge_state, read_state
 from meta.summary import CampaignSummary, summarize
 from meta.times import TimeParseError, format_local, parse_local_time

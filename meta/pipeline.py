@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from meta.accounts import AccountConfig, AccountRegistry
 from meta.campaign_spec import CampaignSpec
@@ -34,7 +30,10 @@ from meta.errors import (
     ValidationError,
     VideoProcessingError,
 )
-from meta.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call, object_names
+from meta.lost_objects import LostObjects
+from meta.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call
+from meta.ports import GraphApi, Uploader, WaitUntilReady
+from meta.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
 from meta.video_upload import UploadSession
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
@@ -42,92 +41,12 @@ from storage.repository import CampaignStore
 log = logging.getLogger(__name__)
 
 
-class Status(StrEnum):
-    CREATING = "creating"
-    FAILED = "failed"  # stopped on a temporary problem; running it again resumes
-    ROLLED_BACK = "rolled_back"  # permanent problem; what was created has been deleted
-    CREATED = "created"  # all objects exist, PAUSED, waiting for approval
-    SCHEDULED = "scheduled"
-    ACTIVATING = "activating"
-    ACTIVE = "active"
-    ACTIVATION_FAILED = "activation_failed"
-    PAUSED = "paused"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-
-class Step(StrEnum):
-    UPLOAD = "upload_video"
-    PROCESS = "wait_for_processing"
-    CREATIVE = "create_creative"
-    CAMPAIGN = "create_campaign"
-    ADSET = "create_adset"
-    AD = "create_ad"
-
-
-STEP_LABELS = {
-    Step.UPLOAD: "Uploading video",
-    Step.PROCESS: "Meta is processing the video",
-    Step.CREATIVE: "Creating ad creative",
-    Step.CAMPAIGN: "Creating campaign",
-    Step.ADSET: "Creating ad set",
-    Step.AD: "Creating ad",
-}
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """What a progress display needs: which step, how far, and a line for people."""
-
-    campaign_id: int
-    step: Step
-    state: str  # started | progress | done | retry | failed | skipped
-    detail: str = ""
-    percent: int | None = None
-
-
-ProgressSink = Callable[[ProgressEvent], None]
-
-
-class GraphApi(Protocol):
-    def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict: ...
-    def get(self, path: str, params: dict[str, Any] | None = None) -> dict: ...
-    def delete(self, path: str, params: dict[str, Any] | None = None) -> dict: ...
-
-
-class Uploader(Protocol):
-    def upload(
-        self,
-        *,
-        account_id: str,
-        path: Path,
-        title: str,
-        on_progress: Callable[[Any], None] | None = None,
-        resume_session: Any | None = None,
-        on_session: Callable[[Any], None] | None = None,
-    ) -> str: ...
-
-
-WaitUntilReady = Callable[..., dict]
-
-# Row columns holding each step's result, and the Graph edge to search when an answer was lost.
+# Row columns holding each step's result.
 _RESULT_COLUMN = {
     Step.CREATIVE: "creative_id",
     Step.CAMPAIGN: "meta_campaign_id",
     Step.ADSET: "adset_id",
     Step.AD: "ad_id",
-}
-_EDGE = {
-    Step.CREATIVE: "adcreatives",
-    Step.CAMPAIGN: "campaigns",
-    Step.ADSET: "adsets",
-    Step.AD: "ads",
-}
-_NAME_KEY = {
-    Step.CREATIVE: "creative",
-    Step.CAMPAIGN: "campaign",
-    Step.ADSET: "adset",
-    Step.AD: "ad",
 }
 
 
@@ -151,6 +70,7 @@ class CampaignPipeline:
     ) -> None:
         self._store = store
         self._graph = graph
+        self._lost = LostObjects(graph)
         self._uploader = uploader
         self._wait_until_ready = wait_until_ready
         self._accounts = accounts
@@ -322,7 +242,7 @@ class CampaignPipeline:
         saved_video = (saved_session or {}).get("video_id")
         if Step.UPLOAD.value in row.pending_writes:
             # An earlier run started an upload whose answer (or session) was lost.
-            self._delete_lost_uploads(campaign_id, account, title, keep=saved_video)
+            self._lost.delete_uploads(campaign_id, account, title, keep=saved_video)
         else:
             self._change_pending(campaign_id, add=Step.UPLOAD)
         total = spec.video_path.stat().st_size
@@ -354,39 +274,9 @@ class CampaignPipeline:
         )
         if saved_video and saved_video != str(video_id):
             # Meta no longer knew the saved session and the uploader started over.
-            self._delete_video(account, str(saved_video))
+            self._lost.delete_video(account, str(saved_video))
         notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", f"video {video_id}", 100))
         return video_id
-
-    def _delete_lost_uploads(
-        self, campaign_id: int, account: AccountConfig, title: str, *, keep: str | None
-    ) -> None:
-        """Delete videos an interrupted run of this creation uploaded but never recorded.
-
-        They carry this creation's title (``video_title``), which names its AdBee id, so no other
-        creation's video can match.
-        """
-        path = f"{account.ad_account_id}/advideos"
-        params: dict[str, Any] = {"fields": "id,title", "limit": 100}
-        for _page in range(20):
-            body = self._graph.get(path, params)
-            for item in body.get("data", []):
-                video = str(item.get("id") or "")
-                if video and video != keep and item.get("title") == title:
-                    log.info(
-                        "deleting video %s left by an interrupted upload of #%s", video, campaign_id
-                    )
-                    self._delete_video(account, video)
-            after = body.get("paging", {}).get("cursors", {}).get("after")
-            if not body.get("paging", {}).get("next") or not after:
-                return
-            params = {**params, "after": after}
-
-    def _delete_video(self, account: AccountConfig, video_id: str) -> None:
-        try:
-            self._graph.delete(f"{account.ad_account_id}/advideos", {"video_id": video_id})
-        except AdBeeError as exc:
-            log.warning("could not remove leftover video %s: %s", video_id, exc)
 
     def _wait_for_video(
         self, campaign_id: int, video_id: str, notify: ProgressSink, stop: threading.Event
@@ -445,7 +335,7 @@ class CampaignPipeline:
             notify(ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}"))
             return str(existing)
         if step in row.pending_writes:
-            found = self._find_lost_create(
+            found = self._lost.find_create(
                 step, spec, account, since=row.created_at, video_id=video_id
             )
             if found:
@@ -463,7 +353,7 @@ class CampaignPipeline:
             object_id = str(self._graph.post(call.path, call.params)["id"])
         except MetaTransportError:
             # The answer was lost, not necessarily the create: look before posting again.
-            found = self._find_lost_create(
+            found = self._lost.find_create(
                 step, spec, account, since=row.created_at, video_id=video_id
             )
             if found is None:
@@ -514,45 +404,6 @@ class CampaignPipeline:
             return creative_call(spec, account, video_id=video_id, thumbnail_url=thumbnail)
         assert row.adset_id and row.creative_id
         return ad_call(spec, account, adset_id=row.adset_id, creative_id=row.creative_id)
-
-    def _find_lost_create(
-        self,
-        step: Step,
-        spec: CampaignSpec,
-        account: AccountConfig,
-        *,
-        since: datetime,
-        video_id: str | None = None,
-    ) -> str | None:
-        """After a create whose answer never came, look for the object by its exact name.
-
-        Only objects created since this creation began count, so a same-named campaign someone
-        made in Ads Manager last month is never adopted by mistake. Ad creatives have no
-        ``created_time`` in Graph; a creative counts when it shows this creation's own video.
-        """
-        name = object_names(spec)[_NAME_KEY[step]]
-        path = f"{account.ad_account_id}/{_EDGE[step]}"
-        fields = "id,name,object_story_spec" if step is Step.CREATIVE else "id,name,created_time"
-        params: dict[str, Any] = {"fields": fields, "limit": 100}
-        cutoff = (since if since.tzinfo else since.replace(tzinfo=UTC)) - timedelta(minutes=10)
-        for _page in range(20):
-            body = self._graph.get(path, params)
-            for item in body.get("data", []):
-                if item.get("name") != name:
-                    continue
-                if step is Step.CREATIVE:
-                    spec_data = item.get("object_story_spec") or {}
-                    shown = (spec_data.get("video_data") or {}).get("video_id")
-                    if video_id is None or str(shown) != str(video_id):
-                        continue
-                elif not _created_after(item.get("created_time"), cutoff):
-                    continue
-                return str(item["id"])
-            after = body.get("paging", {}).get("cursors", {}).get("after")
-            if not body.get("paging", {}).get("next") or not after:
-                return None
-            params = {**params, "after": after}
-        return None
 
     # ---------------------------------------------------------------- failure
     def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRow:
@@ -624,16 +475,6 @@ def _describe(exc: Exception) -> str:
         return str(exc)
     log.exception("unexpected error during campaign creation", exc_info=exc)
     return f"unexpected error ({type(exc).__name__}); see the bot's log"
-
-
-def _created_after(value: object, cutoff: datetime) -> bool:
-    """Graph renders times like 2026-12-03T12:00:00+0000; an unreadable one counts as recent."""
-    if not isinstance(value, str):
-        return True
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z") >= cutoff
-    except ValueError:
-        return True
 
 
 def video_title(spec: CampaignSpec, campaign_id: int) -> str:

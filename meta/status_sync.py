@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from meta.errors import AdBeeError, MetaApiError
-from meta.pipeline import GraphApi, Status
+from meta.ports import GraphApi
+from meta.states import Status
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
 

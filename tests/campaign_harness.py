@@ -20,7 +20,7 @@ from meta.campaign_spec import CampaignSpec
 from meta.graph import GraphClient
 from meta.lifecycle import CampaignLifecycle, ScheduleHook
 from meta.payloads import ad_call, adset_call, campaign_call
-from meta.pipeline import Status
+from meta.states import Status
 from meta.status_sync import StatusSync
 from meta.times import parse_local_time, zone
 from sandbox.graph_emulator import GraphEmulator

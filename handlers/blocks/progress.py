@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from handlers.blocks.common import context, esc, header, message, section, truncate
 from handlers.ids import CampaignMessageBlock
-from meta.pipeline import STEP_LABELS, ProgressEvent, Step
+from meta.states import STEP_LABELS, ProgressEvent, Step
 from meta.summary import CampaignSummary
 
 State = Literal["waiting", "running", "retrying", "done", "skipped", "failed"]

@@ -10,7 +10,7 @@ import pytest
 
 from jobs.activation import activate_due
 from meta.activation import MAX_POSTPONEMENTS
-from meta.pipeline import Status
+from meta.states import Status
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
 from tests.campaign_harness import (

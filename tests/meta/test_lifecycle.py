@@ -15,7 +15,7 @@ import pytest
 from jobs.activation import activate_due
 from meta.access import NotAllowedError
 from meta.lifecycle import InvalidTransitionError
-from meta.pipeline import Status
+from meta.states import Status
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import (
     APPROVER,

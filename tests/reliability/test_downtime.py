@@ -20,7 +20,7 @@ import pytest
 from jobs.activation import activate_job
 from meta.access import Actor
 from meta.activation import duration_text, utc
-from meta.pipeline import Status
+from meta.states import Status
 from meta.times import format_local
 from tests.reliability.conftest import ALERTS, APPROVER, REQUESTER, ROOT, campaign_body, world
 

@@ -21,8 +21,9 @@ from bot.settings import Settings
 from meta.campaigns import CampaignService
 from meta.errors import MetaApiError
 from meta.graph import GraphClient
-from meta.pipeline import CampaignPipeline, Status
+from meta.pipeline import CampaignPipeline
 from meta.retry import is_throttle
+from meta.states import Status
 from meta.video_check import check_video
 from meta.video_upload import VideoUploader, wait_until_ready
 from sandbox.graph_emulator import Fault, GraphEmulator

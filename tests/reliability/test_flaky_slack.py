@@ -20,7 +20,7 @@ from slack_sdk.http_retry import builtin_handlers
 from handlers.ids import CampaignAction
 from handlers.metadata import ActionMetadata
 from jobs.activation import flush_alerts_job
-from meta.pipeline import Status
+from meta.states import Status
 from tests.e2e.test_campaign_story import approval_message, good_values, upload_video
 from tests.reliability.conftest import ALERTS, APPROVER, CAMPAIGNS, KINDS, REQUESTER, ROOT, world
 
