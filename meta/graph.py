@@ -18,12 +18,14 @@ from typing import Any
 from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
+from requests.adapters import HTTPAdapter
 
 from meta.errors import MetaApiError
 from meta.graph_errors import error_from_response
 from meta.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
+CONNECTION_POOL_SIZE = 128
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,11 @@ class GraphClient:
         # The SDK reads GRAPH from the session at call time; an instance attribute redirects
         # this client only, leaving the class default untouched for anything else.
         session.GRAPH = config.graph_url.rstrip("/")
+        # requests keeps 10 connections per host by default; a burst of activations runs up to
+        # ACTIVATION_WORKERS calls at once and would otherwise open (TLS) connections per call.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=CONNECTION_POOL_SIZE)
+        session.requests.mount("https://", adapter)
+        session.requests.mount("http://", adapter)
         if not config.graph_url.startswith("https://graph.facebook.com"):
             session.requests.verify = True
         self._api = FacebookAdsApi(session, api_version=config.api_version)

@@ -462,6 +462,24 @@ def _failed_phase(status: Mapping[str, Any]) -> str | None:
     return None
 
 
+_FIRST_POLL = 0.5  # seconds; short clips are often ready within a few seconds
+
+
+def _next_poll(interval: float, polls: int, elapsed: float, status: Mapping[str, Any]) -> float:
+    """Seconds until the next status poll: soon at first, then guided by Meta's progress.
+
+    Every second between "ready" and our noticing it is a second the whole creation waits
+    (processing is its critical path), so polls start at half a second and back off; once Meta
+    reports progress, the next poll aims at the projected finish, never later than ``interval``.
+    """
+    backoff = min(interval, _FIRST_POLL * 2 ** (polls - 1))
+    percent = float(status.get("processing_progress") or 0)
+    if 0 < percent < 100 and elapsed > 0:
+        projected = elapsed * (100 - percent) / percent
+        return max(min(_FIRST_POLL, interval), min(backoff, projected))
+    return backoff
+
+
 def wait_until_ready(
     get_status: Callable[[], dict[str, Any]],
     *,
@@ -479,8 +497,10 @@ def wait_until_ready(
     when processing fails or the upload expired, and a retryable one on timeout (Meta may still
     finish). Up to ``max_poll_failures`` consecutive transient poll failures are tolerated.
     """
-    deadline = clock() + timeout
+    started = clock()
+    deadline = started + timeout
     failures = 0
+    polls = 0
     last: dict[str, Any] = {}
     while True:
         try:
@@ -515,7 +535,8 @@ def wait_until_ready(
                 raise VideoProcessingError(
                     "The video upload expired before Meta processed it; upload the video again."
                 )
-        remaining = deadline - clock()
+        now = clock()
+        remaining = deadline - now
         if remaining <= 0:
             percent = int(last.get("processing_progress") or 0)
             raise VideoProcessingError(
@@ -524,4 +545,5 @@ def wait_until_ready(
                 "wait a few minutes and try again.",
                 retryable=True,
             )
-        sleep(min(interval, remaining))
+        polls += 1
+        sleep(min(_next_poll(interval, polls, now - started, last), remaining))

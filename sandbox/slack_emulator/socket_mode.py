@@ -61,6 +61,7 @@ class Envelope:
     status: str = "queued"  # queued | sent | acked | timed_out | dispatch_failed
     created_at: float = field(default_factory=time.monotonic)
     sent_at: float | None = None
+    acked_at: float | None = None  # monotonic time the accepted ack frame arrived
     connection_id: int | None = None
     ack_payload: dict[str, Any] | None = None
     acked_envelope_id: str | None = None
@@ -302,6 +303,7 @@ class SocketModeServer:
     # -- acks ----------------------------------------------------------------
 
     def _on_frame(self, conn_id: int, raw: str | bytes) -> None:
+        received = time.monotonic()
         try:
             msg = json.loads(raw)
         except ValueError:
@@ -317,6 +319,7 @@ class SocketModeServer:
                 late = None
             elif env.status in ("sent", "queued"):
                 env.status = "acked"
+                env.acked_at = received
                 env.ack_payload = msg.get("payload")
                 env.acked_envelope_id = envelope_id
                 late = False

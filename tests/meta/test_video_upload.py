@@ -722,7 +722,8 @@ def test_wait_until_ready_polls_until_ready() -> None:
     )
     assert status["video_status"] == "ready"
     assert seen == [("processing", 10), ("processing", 60), ("ready", 100)]
-    assert clock.sleeps == [3, 3]
+    # First polls come soon; at 60% after half a second, the projected finish is sooner still.
+    assert clock.sleeps == [0.5, 0.5]
 
 
 def test_wait_until_ready_reports_metas_phase_errors() -> None:
@@ -762,7 +763,8 @@ def test_wait_until_ready_times_out_without_oversleeping() -> None:
             clock=clock,
         )
     assert caught.value.retryable and "42% done" in caught.value.message
-    assert clock.sleeps == [4, 4, 2] and clock.now == 10
+    assert clock.now == 10 and max(clock.sleeps) <= 4
+    assert sum(clock.sleeps) == pytest.approx(10)
 
 
 def test_wait_until_ready_tolerates_a_few_transient_poll_failures() -> None:
@@ -781,3 +783,10 @@ def test_wait_until_ready_tolerates_a_few_transient_poll_failures() -> None:
 
     with pytest.raises(MetaApiError):
         wait_until_ready(broken, sleep=lambda s: None)
+
+
+def test_polls_back_off_to_the_interval_when_meta_reports_no_progress() -> None:
+    answers = iter([_status("processing", 0)] * 5 + [_status("ready", 100)])
+    clock = FakeClock()
+    wait_until_ready(lambda: next(answers), interval=3, sleep=clock.sleep, clock=clock)
+    assert clock.sleeps == [0.5, 1, 2, 3, 3]
