@@ -123,7 +123,7 @@ class Harness:
     def scheduled_campaigns(self, count: int, due: datetime) -> list[int]:
         """``count`` PAUSED campaign/ad set/ad triples in Meta and SCHEDULED rows naming them."""
         from meta.payloads import ad_call, adset_call, campaign_call
-        from meta.pipeline import Status
+        from meta.states import Status
 
         def one(serial: int) -> int:
             spec = replace(self.spec, name=f"Burst {serial:04d}", start_time=due)

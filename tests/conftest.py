@@ -10,7 +10,7 @@ import pytest
 
 from meta.accounts import AccountRegistry, load_accounts
 from sandbox.graph_emulator import GraphEmulator
-from sandbox.seeding import SANDBOX_META_TOKEN, seed_graph
+from sandbox.seeding import seed_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,18 +35,9 @@ def meta_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, graph: GraphEmulat
     """Environment of a user whose .env points AdBee at the emulator; returns the database path."""
     db = tmp_path / "adbee.db"
     monkeypatch.chdir(ROOT)
-    for key, value in {
-        "META_ACCESS_TOKEN": SANDBOX_META_TOKEN,
-        "META_GRAPH_URL": graph.url,
-        "META_VIDEO_URL": graph.url,
-        "META_API_VERSION": "v24.0",
-        "DATABASE_URL": f"sqlite:///{db}",
-        "ACCOUNTS_FILE": "configs/accounts.yaml",
-        "VIDEO_POLL_INTERVAL": "0.05",
-        "META_RETRY_BASE_DELAY": "0.01",
-        "META_MAX_THROTTLE_WAIT": "2",
-        "ADBEE_SANDBOX": "1",
-    }.items():
+    from tests.helpers import sandbox_env
+
+    for key, value in sandbox_env(graph, db).items():
         monkeypatch.setenv(key, value)
     return db
 

@@ -6,32 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.cli import main
 from sandbox.graph_emulator import Fault, GraphEmulator
-from tests.conftest import future
-
-
-def write_campaign(tmp_path: Path, **overrides: object) -> Path:
-    body: dict[str, object] = {
-        "account": "iflytek-sg",
-        "name": "AINOTE2 launch SG",
-        "daily_budget": 50,
-        "start_time": future(),
-        "countries": ["SG"],
-        "video": "creatives/ainote2.mp4",
-        "primary_text": "Meet AINOTE 2, the notebook that writes your meeting notes.",
-        "headline": "AINOTE 2 is here",
-        "description": "Free shipping",
-        "link": "https://shop.example.com/sg/ainote2",
-        "call_to_action": "SHOP_NOW",
-    }
-    body.update(overrides)
-    body = {k: v for k, v in body.items() if v is not None}
-    path = tmp_path / "campaign.yaml"
-    path.write_text(yaml.safe_dump(body, allow_unicode=True))
-    return path
+from tests.helpers import write_campaign
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -19,8 +19,8 @@ REQUESTER, APPROVER, BYSTANDER, OUTSIDER = "U_ALICE", "U_BOB", "U_EVE", "U_MALLO
 CAMPAIGNS, ALERTS = "C_CAMPAIGNS", "C_ALERTS"
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackEmulator]:
+def new_slack() -> SlackEmulator:
+    """A workspace with a requester, an approver (via a user group), a bystander, an outsider."""
     emulator = SlackEmulator()
     emulator.add_user(REQUESTER, name="alice", real_name="Alice Tan", tz="Asia/Singapore")
     emulator.add_user(APPROVER, name="bob", real_name="Bob Lim", tz="Asia/Singapore")
@@ -29,7 +29,12 @@ def slack() -> Iterator[SlackEmulator]:
     emulator.add_channel(CAMPAIGNS, "campaigns")
     emulator.add_channel(ALERTS, "campaign-alerts")
     emulator.add_usergroup("S_APPROVERS", "approvers", users=[APPROVER])
-    with emulator:
+    return emulator
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackEmulator]:
+    with new_slack() as emulator:
         yield emulator
 
 

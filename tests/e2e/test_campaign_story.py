@@ -55,6 +55,23 @@ def approval_message(slack) -> dict:
     return slack.wait_until(ready, timeout=20)
 
 
+def create_campaign(slack, user=REQUESTER) -> dict:
+    """The user fills the form with a good campaign; returns the approval message."""
+    view = open_form(slack, user=user)
+    slack.submit_view(user=user, view_id=view["id"], values=good_values(upload_video(slack, user)))
+    return approval_message(slack)
+
+
+def click(slack, user: str, message: dict, action: str, campaign_id: int) -> None:
+    slack.click_button(
+        user=user,
+        channel=CAMPAIGNS,
+        message_ts=message["ts"],
+        action_id=action,
+        value=ActionMetadata(campaign_id=campaign_id).model_dump_json(),
+    )
+
+
 def test_alice_creates_bob_approves_and_the_channel_follows_along(slack, graph, bot):
     view = open_form(slack)
     ack = slack.submit_view(
@@ -123,13 +140,7 @@ def test_an_approver_cannot_approve_their_own_campaign(slack, graph, bot):
     )
     message = approval_message(slack)
     row = bot.services.store.list()[0]
-    slack.click_button(
-        user=APPROVER,
-        channel=CAMPAIGNS,
-        message_ts=message["ts"],
-        action_id=CampaignAction.APPROVE,
-        value=ActionMetadata(campaign_id=row.id).model_dump_json(),
-    )
+    click(slack, APPROVER, message, CampaignAction.APPROVE, row.id)
     slack.wait_until(lambda: slack.ephemerals(APPROVER), timeout=5)
     assert "own campaign" in slack.ephemerals(APPROVER)[-1]["text"]
     assert bot.services.store.get(row.id).status == "created"
@@ -231,17 +242,9 @@ def test_help_list_status_and_unknown_subcommands_answer_privately(slack, graph,
 
 
 def test_bob_rejects_and_the_objects_are_deleted_in_meta(slack, graph, bot):
-    view = open_form(slack)
-    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack)))
-    message = approval_message(slack)
+    message = create_campaign(slack)
     row = bot.services.store.list()[0]
-    slack.click_button(
-        user=APPROVER,
-        channel=CAMPAIGNS,
-        message_ts=message["ts"],
-        action_id=CampaignAction.REJECT,
-        value=ActionMetadata(campaign_id=row.id).model_dump_json(),
-    )
+    click(slack, APPROVER, message, CampaignAction.REJECT, row.id)
     assert slack.wait_until(
         lambda: "Rejected" in str(slack.message(CAMPAIGNS, message["ts"])), timeout=10
     )
@@ -340,17 +343,9 @@ def test_a_video_too_big_for_the_form_is_taken_from_its_slack_link(slack, graph,
 
 
 def test_schedule_commands_answer_in_slack_and_are_audited(slack, graph, bot):
-    view = open_form(slack)
-    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack)))
-    message = approval_message(slack)
+    message = create_campaign(slack)
     row = bot.services.store.list()[0]
-    slack.click_button(
-        user=APPROVER,
-        channel=CAMPAIGNS,
-        message_ts=message["ts"],
-        action_id=CampaignAction.APPROVE,
-        value=ActionMetadata(campaign_id=row.id).model_dump_json(),
-    )
+    click(slack, APPROVER, message, CampaignAction.APPROVE, row.id)
     slack.wait_until(lambda: bot.services.store.get(row.id).status == "scheduled", timeout=5)
 
     def answer(user: str, text: str) -> str:

@@ -7,7 +7,6 @@ also runs in the default ``pytest`` run, and stays well under 90 seconds.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sqlite3
 import subprocess
@@ -18,15 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from bot.runner import RunningBot, start_bot
 from meta.accounts import load_accounts
 from meta.campaigns import Clock, utcnow
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN, seed_graph
 from sandbox.slack_emulator import SlackEmulator
-from tests.conftest import future
 from tests.e2e.conftest import (
     ALERTS,
     APPROVER,
@@ -35,37 +31,25 @@ from tests.e2e.conftest import (
     OUTSIDER,
     REQUESTER,
     bot_settings,
+    new_slack,
 )
+from tests.helpers import campaign_body, cli_env, write_campaign
 
-__all__ = ["ALERTS", "APPROVER", "BYSTANDER", "CAMPAIGNS", "OUTSIDER", "REQUESTER"]
+__all__ = [
+    "ALERTS",
+    "APPROVER",
+    "BYSTANDER",
+    "CAMPAIGNS",
+    "OUTSIDER",
+    "REQUESTER",
+    "campaign_body",
+    "cli_env",
+    "write_campaign",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 KINDS = ("campaign", "adset", "adcreative", "ad", "advideo")
 T = TypeVar("T")
-
-
-def campaign_body(**overrides: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "account": "iflytek-sg",
-        "name": "AINOTE2 launch SG",
-        "daily_budget": 50,
-        "start_time": future(),
-        "countries": ["SG"],
-        "video": "creatives/ainote2.mp4",
-        "primary_text": "Meet AINOTE 2, the notebook that writes your meeting notes.",
-        "headline": "AINOTE 2 is here",
-        "description": "Free shipping",
-        "link": "https://shop.example.com/sg/ainote2",
-        "call_to_action": "SHOP_NOW",
-    }
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not None}
-
-
-def write_campaign(folder: Path, filename: str = "campaign.yaml", **overrides: object) -> Path:
-    path = folder / filename
-    path.write_text(yaml.safe_dump(campaign_body(**overrides), allow_unicode=True))
-    return path
 
 
 def meta_writes(graph: GraphEmulator) -> list[Any]:
@@ -74,28 +58,6 @@ def meta_writes(graph: GraphEmulator) -> list[Any]:
 
 def live_counts(graph: GraphEmulator) -> dict[str, int]:
     return {kind: len(graph.objects(kind)) for kind in KINDS}
-
-
-def cli_env(graph: GraphEmulator, db: Path, **extra: str) -> dict[str, str]:
-    """The environment of a user whose .env points AdBee at the emulator."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "SLACK_"))}
-    env.update(
-        {
-            "META_ACCESS_TOKEN": SANDBOX_META_TOKEN,
-            "META_GRAPH_URL": graph.url,
-            "META_VIDEO_URL": graph.url,
-            "META_API_VERSION": "v24.0",
-            "DATABASE_URL": f"sqlite:///{db}",
-            "ACCOUNTS_FILE": "configs/accounts.yaml",
-            "VIDEO_POLL_INTERVAL": "0.05",
-            "META_RETRY_BASE_DELAY": "0.01",
-            "META_MAX_THROTTLE_WAIT": "2",
-            "ADBEE_SANDBOX": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(extra)
-    return env
 
 
 def start_cli(env: dict[str, str], *argv: str, out: Path) -> subprocess.Popen[bytes]:
@@ -186,18 +148,6 @@ class World:
             self.slack.close_handler(self.bot.handler)
             self.bot.stop()
             self.bot = None
-
-
-def new_slack() -> SlackEmulator:
-    emulator = SlackEmulator()
-    emulator.add_user(REQUESTER, name="alice", real_name="Alice Tan", tz="Asia/Singapore")
-    emulator.add_user(APPROVER, name="bob", real_name="Bob Lim", tz="Asia/Singapore")
-    emulator.add_user(BYSTANDER, name="eve", real_name="Eve Ng", tz="Asia/Singapore")
-    emulator.add_user(OUTSIDER, name="mallory", team_id="T0OTHER")
-    emulator.add_channel(CAMPAIGNS, "campaigns")
-    emulator.add_channel(ALERTS, "campaign-alerts")
-    emulator.add_usergroup("S_APPROVERS", "approvers", users=[APPROVER])
-    return emulator
 
 
 def new_graph(token: str = SANDBOX_META_TOKEN) -> GraphEmulator:

@@ -1,0 +1,61 @@
+"""Test helpers shared by the CLI, reliability and end-to-end tests: a user's campaign file
+and the environment of a user whose .env points AdBee at the emulators."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from sandbox.graph_emulator import GraphEmulator
+from sandbox.seeding import SANDBOX_META_TOKEN
+from tests.conftest import future
+
+
+def campaign_body(**overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "account": "iflytek-sg",
+        "name": "AINOTE2 launch SG",
+        "daily_budget": 50,
+        "start_time": future(),
+        "countries": ["SG"],
+        "video": "creatives/ainote2.mp4",
+        "primary_text": "Meet AINOTE 2, the notebook that writes your meeting notes.",
+        "headline": "AINOTE 2 is here",
+        "description": "Free shipping",
+        "link": "https://shop.example.com/sg/ainote2",
+        "call_to_action": "SHOP_NOW",
+    }
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def write_campaign(folder: Path, filename: str = "campaign.yaml", **overrides: object) -> Path:
+    path = folder / filename
+    path.write_text(yaml.safe_dump(campaign_body(**overrides), allow_unicode=True))
+    return path
+
+
+def sandbox_env(graph: GraphEmulator, db: Path) -> dict[str, str]:
+    """Settings of a user whose .env points AdBee at the Graph API emulator, test-fast."""
+    return {
+        "META_ACCESS_TOKEN": SANDBOX_META_TOKEN,
+        "META_GRAPH_URL": graph.url,
+        "META_VIDEO_URL": graph.url,
+        "META_API_VERSION": "v24.0",
+        "DATABASE_URL": f"sqlite:///{db}",
+        "ACCOUNTS_FILE": "configs/accounts.yaml",
+        "VIDEO_POLL_INTERVAL": "0.05",
+        "META_RETRY_BASE_DELAY": "0.01",
+        "META_MAX_THROTTLE_WAIT": "2",
+        "ADBEE_SANDBOX": "1",
+    }
+
+
+def cli_env(graph: GraphEmulator, db: Path, **extra: str) -> dict[str, str]:
+    """The whole environment for a CLI subprocess: ours, minus any real META_/SLACK_ settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("META_", "SLACK_"))}
+    env.update(sandbox_env(graph, db), PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
