@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.campaign_messages import CampaignMessages
-from bot.slack_files import download_slack_file
+from bot.slack_files import download_slack_file, release_upload
 from handlers.blocks.common import esc
 from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
@@ -77,7 +77,23 @@ class CreationFlow:
     ) -> None:
         self._executor.submit(self._run_safely, form, user_id, view_id, time.monotonic())
 
+    def resume(self, campaign_id: int, *, user_id: str, team_id: str | None) -> None:
+        self._executor.submit(self._resume_safely, campaign_id, user_id)
+
     # ------------------------------------------------------------------ the work
+    def _resume_safely(self, campaign_id: int, user_id: str) -> None:
+        summary = self._campaigns.get(campaign_id)
+        if summary is None or not (summary.slack_channel and summary.slack_ts):
+            return
+        try:
+            stopped_again = self._create(summary, user_id, summary.slack_channel, summary.slack_ts)
+        except Exception:
+            log.exception("resuming creation #%s crashed", campaign_id)
+            return
+        row = self._store.get(campaign_id)
+        if not stopped_again and row is not None:
+            release_upload(Path(row.spec.get("video_path", "")), self._work_dir)
+
     def _run_safely(
         self, form: CampaignForm, user_id: str, view_id: str, submitted_at: float
     ) -> None:
@@ -108,27 +124,42 @@ class CreationFlow:
                 self._finish_failed(channel, ts, exc.message)
                 return
             self._store.update(summary.id, slack_channel=channel, slack_ts=ts)
-            progress = _Progress(
-                self._client, channel, ts, self._campaigns.get(summary.id), self._interval
-            )
-            progress.download = StepState("done", 100, "downloaded")
-            progress.flush(force=True)
-            try:
-                done = self._campaigns.run_creation(summary.id, progress)
-            except PipelineError as exc:
-                progress.flush(force=True)
-                self._thread_reply(channel, ts, f":x: {esc(exc.message)}")
-                keep = exc.resumable
-                return
-            self._messages.refresh_campaign_message(done)
-            self._thread_reply(
-                channel,
-                ts,
-                f"<@{user_id}> {esc(done.name)} is ready and PAUSED; an approver can approve it now.",
-            )
+            keep = self._create(summary, user_id, channel, ts, downloaded=True)
         finally:
             if not keep:
                 shutil.rmtree(folder, ignore_errors=True)
+
+    def _create(
+        self,
+        summary: CampaignSummary,
+        user_id: str,
+        channel: str,
+        ts: str,
+        *,
+        downloaded: bool = False,
+    ) -> bool:
+        """Run (or resume) the pipeline with live progress; True if it stopped resumably."""
+        progress = _Progress(
+            self._client, channel, ts, self._campaigns.get(summary.id), self._interval
+        )
+        if downloaded:
+            progress.download = StepState("done", 100, "downloaded")
+        progress.flush(force=True)
+        try:
+            done = self._campaigns.run_creation(summary.id, progress)
+        except PipelineError as exc:
+            self._thread_reply(channel, ts, f":x: {esc(exc.message)}")
+            stopped = self._campaigns.get(summary.id)
+            if stopped is not None:  # the message now says what happened and offers what is next
+                self._messages.refresh_campaign_message(stopped)
+            return exc.resumable
+        self._messages.refresh_campaign_message(done)
+        self._thread_reply(
+            channel,
+            ts,
+            f"<@{user_id}> {esc(done.name)} is ready and PAUSED; an approver can approve it now.",
+        )
+        return False
 
     def _spec_with_video(self, form, folder, view_id, channel, ts, submitted_at):  # type: ignore[no-untyped-def]
         video: Path | str | None = self._template_video(form)

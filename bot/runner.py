@@ -7,7 +7,6 @@ tests use; ``run_bot`` is the production entry point that blocks until interrupt
 from __future__ import annotations
 
 import logging
-import shutil
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from bot.creation_flow import CreationFlow
 from bot.logs import configure_logging
 from bot.scheduling import Scheduling, default_worker_id, start_scheduler
 from bot.settings import Settings, SettingsError
+from bot.slack_files import release_upload
 from jobs import runtime
 from meta.campaigns import Clock, utcnow
 from meta.states import Status
@@ -182,9 +182,7 @@ def _resume_one(
     messages.refresh_campaign_message(summary)
     row = services.store.get(campaign_id)
     if row is not None and summary.status not in (Status.CREATING, Status.FAILED):
-        video = Path(row.spec.get("video_path", "")).resolve()
-        if upload_root in video.parents:  # a copy downloaded from Slack, no longer needed
-            shutil.rmtree(video.parent, ignore_errors=True)
+        release_upload(Path(row.spec.get("video_path", "")), upload_root)
 
 
 def _sqlalchemy_url(url: str) -> str:

@@ -9,6 +9,7 @@ page when auth fails), anything larger than the cap, and content that is not a v
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,3 +121,10 @@ def _size_text(size: int) -> str:
         if size >= scale:
             return f"{size / scale:.1f} {unit}".replace(".0 ", " ")
     return f"{size} bytes"
+
+
+def release_upload(video_path: Path, upload_root: Path) -> None:
+    """Delete a video downloaded from Slack once its creation no longer needs it."""
+    video, root = video_path.resolve(), upload_root.resolve()
+    if root in video.parents and video.parent != root:
+        shutil.rmtree(video.parent, ignore_errors=True)

@@ -74,6 +74,7 @@ class CampaignAction(StrEnum):
     RESUME = "campaign-resume"
     ACTIVATE = "campaign-activate"
     SYNC = "campaign-sync"
+    RESUME_CREATION = "campaign-resume-creation"
 
 
 class CampaignMessageBlock(StrEnum):

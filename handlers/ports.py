@@ -27,6 +27,10 @@ class CreationPort(Protocol):
         """Start the slow part (download, checks, Meta) in the worker pool."""
         ...
 
+    def resume(self, campaign_id: int, *, user_id: str, team_id: str | None) -> None:
+        """Carry on a stopped creation (after the caller's permission check) in the worker pool."""
+        ...
+
 
 class MessagePort(Protocol):
     def refresh_campaign_message(self, summary: CampaignSummary) -> None:

@@ -156,6 +156,24 @@ class CampaignLifecycle:
         )
         return self._summary(row.id)
 
+    def claim_resume(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        """Let the requester or an approver carry on a creation a temporary problem stopped.
+
+        The FAILED -> CREATING compare-and-set makes a double click (or two replicas) resume it
+        once; the caller then runs the creation, which continues from its last committed step.
+        """
+        row = self._row(campaign_id)
+        if row.requested_by != actor.user_id:
+            self._require_approver(row, actor, "resume the creation of")
+        if not self.store.transition(
+            row.id, from_statuses=[Status.FAILED], to_status=Status.CREATING, error=None
+        ):
+            raise InvalidTransitionError(self._state_text(row.id, "resumed"))
+        self.store.audit(
+            actor=actor.user_id, action="resume_creation", outcome="ok", campaign_id=row.id
+        )
+        return self._summary(row.id)
+
     def activate_now(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         row = self._row(campaign_id)
         self._require_approver(row, actor, "activate")

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from handlers.forms import ActionValueError, parse_action_value
 from handlers.ids import CampaignAction
-from handlers.ports import MessagePort
+from handlers.ports import CreationPort, MessagePort
 from meta.access import Actor
 from meta.campaigns import CampaignService
 from meta.errors import AdBeeError
@@ -39,6 +39,7 @@ def handle_campaign_button(
     campaigns: CampaignService,
     status_sync: StatusSync,
     messages: MessagePort,
+    creation: CreationPort,
 ) -> None:
     ack()
     user = body.get("user", {})
@@ -46,7 +47,10 @@ def handle_campaign_button(
     try:
         campaign_id = parse_action_value(action.get("value")).campaign_id
         actor = Actor(user.get("id", ""), user.get("team_id") or body.get("team", {}).get("id"))
-        if action["action_id"] == CampaignAction.SYNC:
+        if action["action_id"] == CampaignAction.RESUME_CREATION:
+            summary = lifecycle.claim_resume(campaign_id, actor)
+            creation.resume(summary.id, user_id=actor.user_id, team_id=actor.team_id)
+        elif action["action_id"] == CampaignAction.SYNC:
             status_sync.sync(campaign_id)
             summary = campaigns.get(campaign_id)
             if summary is None:

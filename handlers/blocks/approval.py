@@ -133,7 +133,11 @@ def _status_line(summary: CampaignSummary, now: datetime) -> tuple[str, str]:
             "activation failed",
         )
     if status == "failed":
-        return f":warning: *Creation stopped*: {error}", "creation stopped"
+        return (
+            f":warning: *Creation stopped*: {error}\nNothing is lost: *Resume creation* carries "
+            "on from the step that stopped.",
+            "creation stopped",
+        )
     if status == "rolled_back":
         return (
             f":wastebasket: *Creation failed*: {error}\nEverything it had created was deleted; "

@@ -74,7 +74,7 @@ def value(summary: CampaignSummary) -> str:
 
 
 def management_buttons(summary: CampaignSummary) -> list[Block]:
-    """What an approver can do next from here, by status; empty when nothing applies."""
+    """What an approver (or, to resume a creation, its requester) can do next, by status."""
     name = truncate(esc(summary.name), _NAME_IN_DIALOG)
     activate = button(
         "Activate now",
@@ -108,12 +108,19 @@ def management_buttons(summary: CampaignSummary) -> list[Block]:
         "Resume", action_id=CampaignAction.RESUME, value=value(summary), style="primary"
     )
     sync = button("Refresh from Meta", action_id=CampaignAction.SYNC, value=value(summary))
+    resume_creation = button(
+        "Resume creation",
+        action_id=CampaignAction.RESUME_CREATION,
+        value=value(summary),
+        style="primary",
+    )
     by_status: dict[str, list[dict[str, Any]]] = {
         "scheduled": [activate, cancel],
         "cancelled": [activate],
         "activation_failed": [
             {**activate, "text": {**activate["text"], "text": "Retry activation"}}
         ],
+        "failed": [resume_creation],
         "active": [pause, sync],
         "paused": [resume, sync],
     }

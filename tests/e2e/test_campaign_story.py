@@ -368,3 +368,30 @@ def test_schedule_commands_answer_in_slack_and_are_audited(slack, graph, bot):
     ]
     assert (BYSTANDER, "cancel", "refused") in actions
     assert {(APPROVER, a, "ok") for a in ("cancel", "reschedule", "activate")} <= set(actions)
+
+
+def test_a_stopped_creation_is_resumed_from_slack_without_duplicates(slack, graph, bot):
+    from sandbox.graph_emulator import Fault
+
+    # Meta throttles the ad set for longer than AdBee waits in-process: the creation stops.
+    graph.inject(
+        Fault(code=80004, times=1, path_contains="/adsets", method="POST", regain_minutes=5)
+    )
+    view = open_form(slack)
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack)))
+    stopped = slack.wait_until(
+        lambda: next((m for m in slack.messages(CAMPAIGNS) if "Creation stopped" in str(m)), None),
+        timeout=20,
+    )
+    row = bot.services.store.list()[0]
+    assert row.status == "failed"
+    assert "Resume creation" in str(stopped)
+
+    click(slack, BYSTANDER, stopped, CampaignAction.RESUME_CREATION, row.id)
+    assert "only approvers" in slack.wait_until(lambda: slack.ephemerals(BYSTANDER))[-1]["text"]
+
+    click(slack, REQUESTER, stopped, CampaignAction.RESUME_CREATION, row.id)
+    approval_message(slack)
+    assert bot.services.store.get(row.id).status == "created"
+    for kind in ("campaign", "adset", "adcreative", "ad", "advideo"):
+        assert len(graph.objects(kind)) == 1, kind

@@ -119,7 +119,7 @@ def test_live_card_offers_pause_and_sync():
         ("cancelled", [CampaignAction.ACTIVATE], "/campaign reschedule 12 <time>"),
         ("activation_failed", [CampaignAction.ACTIVATE], "*Activation failed*"),
         ("rejected", [], "deleted from Meta"),
-        ("failed", [], "*Creation stopped*"),
+        ("failed", [CampaignAction.RESUME_CREATION], "*Creation stopped*"),
         ("rolled_back", [], "Everything it had created was deleted"),
         ("activating", [], "*Activating*"),
     ],
