@@ -185,12 +185,6 @@ def _resume_one(
         release_upload(Path(row.spec.get("video_path", "")), upload_root)
 
 
-def _sqlalchemy_url(url: str) -> str:
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
-
-
 def run_bot(settings: Settings, *, out: TextIO) -> int:
     configure_logging()
     try:
