@@ -7,10 +7,12 @@ with Meta's own words and what to do.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import threading
 import time
+import uuid
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +28,7 @@ from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from handlers.ids import CampaignCreateBlock
 from meta.campaigns import CampaignService
+from meta.creation_lease import CreationBusyError
 from meta.errors import AdBeeError, PipelineError, ValidationError
 from meta.states import ProgressEvent, Step
 from meta.summary import CampaignSummary
@@ -77,21 +80,33 @@ class CreationFlow:
     ) -> None:
         self._executor.submit(self._run_safely, form, user_id, view_id, time.monotonic())
 
-    def resume(self, campaign_id: int, *, user_id: str, team_id: str | None) -> None:
-        self._executor.submit(self._resume_safely, campaign_id, user_id)
+    def resume(
+        self, campaign_id: int, *, user_id: str, team_id: str | None, automatic: bool = False
+    ) -> None:
+        """Carry on a creation: a Resume click, or (``automatic``) one whose process died."""
+        self._executor.submit(self._resume_safely, campaign_id, user_id, automatic)
 
     # ------------------------------------------------------------------ the work
-    def _resume_safely(self, campaign_id: int, user_id: str) -> None:
+    def _resume_safely(self, campaign_id: int, user_id: str, automatic: bool) -> None:
         summary = self._campaigns.get(campaign_id)
-        if summary is None or not (summary.slack_channel and summary.slack_ts):
+        if summary is None:
             return
         try:
-            stopped_again = self._create(summary, user_id, summary.slack_channel, summary.slack_ts)
+            if summary.slack_channel and summary.slack_ts:
+                keep = self._create(
+                    summary, user_id, summary.slack_channel, summary.slack_ts, quiet=automatic
+                )
+            else:  # started from the CLI: no channel message to keep current
+                self._campaigns.run_creation(campaign_id)
+                keep = False
+        except AdBeeError as exc:
+            log.info("resumed creation #%s stopped: %s", campaign_id, exc.message)
+            return
         except Exception:
             log.exception("resuming creation #%s crashed", campaign_id)
             return
         row = self._store.get(campaign_id)
-        if not stopped_again and row is not None:
+        if not keep and row is not None:
             release_upload(Path(row.spec.get("video_path", "")), self._work_dir)
 
     def _run_safely(
@@ -100,7 +115,16 @@ class CreationFlow:
         try:
             self._run(form, user_id, view_id, submitted_at)
         except Exception:
-            log.exception("campaign creation for %s crashed", user_id)
+            reference = uuid.uuid4().hex[:8]
+            log.exception("campaign creation for %s crashed (reference %s)", user_id, reference)
+            with contextlib.suppress(Exception):  # Slack itself may be what failed
+                self._client.chat_postEphemeral(
+                    channel=self._channel,
+                    user=user_id,
+                    text=f":warning: Your campaign could not be created: something went wrong on "
+                    f"AdBee's side (reference {reference}). Nothing was left half-made in a way "
+                    "AdBee cannot resume; ask an admin to check the log.",
+                )
 
     def _run(self, form: CampaignForm, user_id: str, view_id: str, submitted_at: float) -> None:
         name = form.name or "campaign"
@@ -137,8 +161,13 @@ class CreationFlow:
         ts: str,
         *,
         downloaded: bool = False,
+        quiet: bool = False,
     ) -> bool:
-        """Run (or resume) the pipeline with live progress; True if it stopped resumably."""
+        """Run (or resume) the pipeline with live progress; True when its video must be kept.
+
+        ``quiet``: an automatic resume says nothing if another process turned out to be running
+        this creation after all.
+        """
         progress = _Progress(
             self._client, channel, ts, self._campaigns.get(summary.id), self._interval
         )
@@ -147,6 +176,10 @@ class CreationFlow:
         progress.flush(force=True)
         try:
             done = self._campaigns.run_creation(summary.id, progress)
+        except CreationBusyError as exc:
+            if not quiet:
+                self._thread_reply(channel, ts, f":hourglass: {esc(exc.message)}")
+            return True  # the other run still needs the video
         except PipelineError as exc:
             self._thread_reply(channel, ts, f":x: {esc(exc.message)}")
             stopped = self._campaigns.get(summary.id)

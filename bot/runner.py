@@ -11,7 +11,7 @@ import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -30,11 +30,11 @@ from bot.bootstrap import Services, build_services
 from bot.campaign_messages import CampaignMessages, SlackNotifier
 from bot.creation_flow import CreationFlow
 from bot.logs import configure_logging
-from bot.scheduling import Scheduling, default_worker_id, start_scheduler
+from bot.scheduling import Scheduling, start_scheduler
 from bot.settings import Settings, SettingsError
-from bot.slack_files import release_upload
 from jobs import runtime
 from meta.campaigns import Clock, utcnow
+from meta.creation_lease import lease_is_free
 from meta.states import Status
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 # delivering a command or click after a few seconds without a connection (the user sees
 # "dispatch_failed"), so the SDK's 10 s default would lose what people do right after a drop.
 SOCKET_PING_SECONDS = 2
-STALE_CREATION = timedelta(minutes=2)
 
 
 @dataclass
@@ -128,10 +127,9 @@ def start_bot(
         store=services.store,
     )
     app = build_app(client=client, services=slack)
-    worker = default_worker_id()
 
     def resume() -> None:
-        _resume_stale_creations(services, executor, messages, worker, upload_root)
+        _resume_abandoned_creations(services, creation)
 
     resume()
     scheduling.scheduler.scheduler.add_job(
@@ -148,41 +146,17 @@ def start_bot(
     return RunningBot(services, slack, handler, scheduling, executor, client)
 
 
-def _resume_stale_creations(
-    services: Services,
-    executor: ThreadPoolExecutor,
-    messages: CampaignMessages,
-    worker: str,
-    upload_root: Path,
-) -> None:
+def _resume_abandoned_creations(services: Services, creation: CreationFlow) -> None:
     """Creations whose process died carry on from their last committed step.
 
-    A running creation touches its row at every step and poll, so a row quiet for
-    ``STALE_CREATION`` is orphaned; ``claim_stale`` lets exactly one replica take it over.
+    A running creation holds a lease with a heartbeat (``meta.creation_lease``); one whose
+    lease is free was abandoned. The resumed run takes the lease itself, so if two replicas both
+    notice, only one of them runs it.
     """
-    stale_before = datetime.now(UTC) - STALE_CREATION
     for row in services.store.list(statuses=[Status.CREATING], limit=100):
-        if services.store.claim_stale(
-            row.id, status=Status.CREATING, stale_before=stale_before, worker=worker
-        ):
-            log.info("resuming interrupted creation #%s (%s)", row.id, row.name)
-            executor.submit(_resume_one, services, messages, row.id, upload_root)
-
-
-def _resume_one(
-    services: Services, messages: CampaignMessages, campaign_id: int, upload_root: Path
-) -> None:
-    try:
-        summary = services.campaigns.run_creation(campaign_id)
-    except Exception as exc:
-        log.warning("resumed creation #%s stopped: %s", campaign_id, exc)
-        summary = services.campaigns.get(campaign_id)
-    if summary is None:
-        return
-    messages.refresh_campaign_message(summary)
-    row = services.store.get(campaign_id)
-    if row is not None and summary.status not in (Status.CREATING, Status.FAILED):
-        release_upload(Path(row.spec.get("video_path", "")), upload_root)
+        if lease_is_free(row):
+            log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
+            creation.resume(row.id, user_id=row.requested_by or "", team_id=None, automatic=True)
 
 
 def run_bot(settings: Settings, *, out: TextIO) -> int:

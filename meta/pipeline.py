@@ -22,6 +22,7 @@ from typing import Any
 
 from meta.accounts import AccountConfig, AccountRegistry
 from meta.campaign_spec import CampaignSpec
+from meta.creation_lease import CreationLease
 from meta.errors import (
     AdBeeError,
     MetaApiError,
@@ -106,13 +107,20 @@ class CampaignPipeline:
         )
 
     def run(self, campaign_id: int, on_progress: ProgressSink | None = None) -> CampaignRow:
-        """Run every step not yet done. Raises ``PipelineError`` after recording the outcome."""
+        """Run every step not yet done. Raises ``PipelineError`` after recording the outcome, or
+        ``CreationBusyError`` (recording nothing) when another live run holds this creation."""
         notify = on_progress or (lambda _event: None)
         row = self._store.get(campaign_id)
         if row is None:
             raise KeyError(campaign_id)
         if row.status == Status.CREATED:
             return row
+        with CreationLease(self._store, row):  # CreationBusyError when another run has it
+            return self._run_leased(campaign_id, notify)
+
+    def _run_leased(self, campaign_id: int, notify: ProgressSink) -> CampaignRow:
+        row = self._store.get(campaign_id)
+        assert row is not None
         self._store.update(campaign_id, status=Status.CREATING, error=None)
         spec = CampaignSpec.from_json(row.spec)
         account = self._account(spec)

@@ -68,30 +68,26 @@ class CampaignStore:
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def touch(self, campaign_id: int) -> None:
-        """Show that a creation is alive (see ``claim_stale``) without changing anything else."""
+        """Show that a creation is alive (its lease heartbeat) without changing anything else."""
         with self._sessions() as session:
             session.execute(
                 update(CampaignRow).where(CampaignRow.id == campaign_id).values(updated_at=utcnow())
             )
             session.commit()
 
-    def claim_stale(
-        self, campaign_id: int, *, status: str, stale_before: datetime, worker: str
+    def take_lease(
+        self, campaign_id: int, *, expected_owner: str | None, new_owner: str | None
     ) -> bool:
-        """Take over a row nobody has touched since ``stale_before``; one replica wins.
-
-        Every running creation touches its row at least once a poll interval, so a row that has
-        been quiet that long belongs to a process that died: it is safe to resume.
-        """
+        """Compare-and-set ``claimed_by``: only the caller that saw the current owner wins."""
+        owner = CampaignRow.claimed_by
         with self._sessions() as session:
             result = session.execute(
                 update(CampaignRow)
                 .where(
                     CampaignRow.id == campaign_id,
-                    CampaignRow.status == status,
-                    CampaignRow.updated_at < stale_before,
+                    owner.is_(None) if expected_owner is None else owner == expected_owner,
                 )
-                .values(claimed_by=worker, updated_at=utcnow())
+                .values(claimed_by=new_owner, updated_at=utcnow())
             )
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
