@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import pydantic
+
 from bot.settings import Settings, SettingsError
 from meta.accounts import AccountsFileError
 from meta.campaign_spec import CampaignSpec
@@ -47,6 +49,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             return health(Settings(), out=out)
     except (SettingsError, AccountsFileError, TemplateError) as exc:
         print(f"error: {exc}", file=out)
+        return 2
+    except pydantic.ValidationError as exc:  # a malformed value in .env or the environment
+        print("error: some settings in .env or the environment are not usable:", file=out)
+        for problem in exc.errors():
+            name = ".".join(str(part) for part in problem["loc"]).upper()
+            print(f"  - {name}: {problem['msg']}", file=out)
         return 2
     parser.error(f"unknown command {command}")
     return 2

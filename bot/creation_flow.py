@@ -50,7 +50,8 @@ class CreationFlow:
         executor: Executor,
         base_dir: Path,
         work_dir: Path,
-        update_interval: float = 1.0,
+        update_interval: float = 3.0,
+        progress_client: WebClient | None = None,
     ) -> None:
         self._client = client
         self._campaigns = campaigns
@@ -61,6 +62,9 @@ class CreationFlow:
         self._base_dir = base_dir
         self._work_dir = work_dir
         self._interval = update_interval
+        # Progress edits are many and expendable: a client that drops them on a 429 instead of
+        # sleeping inside the upload (the main client waits out Retry-After for what matters).
+        self._progress_client = progress_client or client
 
     # ------------------------------------------------------------------ CreationPort
     def check_form(self, form: CampaignForm) -> dict[str, str]:
@@ -169,7 +173,7 @@ class CreationFlow:
         this creation after all.
         """
         progress = _Progress(
-            self._client, channel, ts, self._campaigns.get(summary.id), self._interval
+            self._progress_client, channel, ts, self._campaigns.get(summary.id), self._interval
         )
         if downloaded:
             progress.download = StepState("done", 100, "downloaded")

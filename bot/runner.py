@@ -117,6 +117,9 @@ def start_bot(
         base_dir=base_dir or Path.cwd(),
         # Kept on disk (not in /tmp) so a creation interrupted mid-upload can resume after a restart.
         work_dir=upload_root,
+        progress_client=WebClient(
+            token=bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL
+        ),
     )
     slack = SlackServices(
         campaigns=services.campaigns,

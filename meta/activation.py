@@ -27,7 +27,7 @@ from meta.errors import AdBeeError, MetaApiError, MetaTransportError
 from meta.ports import GraphApi
 from meta.states import Status
 from meta.status_sync import merge_state, read_state
-from meta.times import format_local
+from meta.times import format_local, to_meta
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
 
@@ -87,11 +87,21 @@ class Activator:
         try:
             graph = self._require_graph()
             before = read_state(graph, row)
+            early = now < utc(row.start_time)
             for level, column, label in _OBJECTS:
                 object_id = getattr(row, column)
-                if object_id and before["configured"].get(level) != "ACTIVE":
+                if not object_id:
+                    continue
+                params: dict[str, Any] = {}
+                if before["configured"].get(level) != "ACTIVE":
+                    params["status"] = "ACTIVE"
+                if level == "adset" and early:
+                    # Activated before its planned start ("Activate now", an earlier
+                    # reschedule): the ad set's own start_time would still hold delivery back.
+                    params["start_time"] = to_meta(now, self._tz(row))
+                if params:
                     step, touched = f"setting the {label} ACTIVE", touched or level == "campaign"
-                    graph.post(str(object_id), {"status": "ACTIVE"}, idempotent=True)
+                    graph.post(str(object_id), params, idempotent=True)
             step = "reading the campaign back from Meta"
             after = read_state(graph, row)
             shown = after["configured"].get("campaign")

@@ -105,9 +105,14 @@ class MetaApiError(AdBeeError):
                 "Business Settings > System users and update META_ACCESS_TOKEN, then retry."
             )
         if self.is_throttle:
-            return "Meta is rate-limiting this ad account; AdBee will retry after the wait Meta asks for."
+            wait = self.retry_after_seconds
+            when = f"in about {max(1, round(wait / 60))} minute(s)" if wait else "in a few minutes"
+            return (
+                f"Meta is rate-limiting this ad account; nothing changed this time. Try again "
+                f"{when} (calling earlier extends Meta's block)."
+            )
         if self.is_transient:
-            return "Meta had a temporary problem; retry the creation, it resumes where it stopped."
+            return "Meta had a temporary problem; nothing changed this time. Try again shortly."
         if self.code in (10, 200) or (self.code is not None and 200 <= self.code < 300):
             return "The system user lacks a permission on this ad account, page or pixel; grant it in Business Settings."
         return "Fix what Meta names above, then create the campaign again."

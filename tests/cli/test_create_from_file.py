@@ -191,3 +191,10 @@ def test_without_the_app_secret_meta_refuses_and_says_why(graph, tmp_path, meta_
     code, out = run("create", str(write_campaign(tmp_path)))
     assert code == 1
     assert "appsecret_proof" in out
+
+
+def test_a_malformed_setting_is_named_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("META_API_VERSION", "24")
+    code, out = run("health")
+    assert code == 2
+    assert "META_API_VERSION: Value error, must look like v24.0" in out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from handlers.ids import CampaignAction
@@ -274,6 +276,8 @@ def test_a_redelivered_command_is_answered_once(slack, graph, bot):
     slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
     slack.redeliver_last("slash_commands")
     slack.wait_for_view(user=REQUESTER, timeout=5)
+    slack.wait_until(lambda: slack.calls_to("views.open"), timeout=5)  # recorded after the reply
+    slack.wait_until(lambda: slack.last_envelope("slash_commands").status == "acked", timeout=5)
     assert len(slack.calls_to("views.open")) == 1
 
 
@@ -361,6 +365,9 @@ def test_schedule_commands_answer_in_slack_and_are_audited(slack, graph, bot):
     assert bot.services.store.get(row.id).status == "scheduled"
     assert "active" in answer(APPROVER, f"activate {row.id}")
     assert graph.get_object(row.meta_campaign_id)["status"] == "ACTIVE"
+    # Going live before the planned start moves the ad set's start, or Meta would wait for it.
+    adset_start = float(graph.get_object(row.adset_id)["start_time"])  # epoch seconds
+    assert adset_start <= time.time() + 60 < start_in().timestamp()
     assert "paused" in answer(APPROVER, f"pause {row.id}")
     assert graph.get_object(row.meta_campaign_id)["status"] == "PAUSED"
     actions = [

@@ -61,7 +61,8 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
         slack.drop_socket_connections("reset")  # the network drops it: no close frame
         faults += 1
         slack.fail_next("chat.postMessage", retry_after=1)  # "Preparing ..." is rate limited
-        slack.fail_next("chat.update", retry_after=1, times=2)  # and two progress updates
+        # and two progress updates: AdBee drops those rather than wait (a newer one follows)
+        slack.fail_next("chat.update", retry_after=1, times=2)
         faults += 3
         slack.submit_view(
             user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack))
@@ -150,9 +151,11 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
             assert len(posts) == 1, f"{kind} switched ACTIVE {len(posts)} times"
 
         # --- every rate-limit wait was at least what Retry-After asked ----------------------
+        # (the two rate-limited progress edits are dropped, not waited for: the next edit or the
+        # final message replaces them, and waiting would stall the upload behind them)
         rate_limited = [c for c in slack.call_log if c.status == 429]
-        assert len(rate_limited) == len(waits) == 6
-        asked = sorted([2, 1, 1, 1, 3, 3])
+        assert len(rate_limited) == 6 and len(waits) == 4
+        asked = sorted([2, 1, 3, 3])
         assert all(w >= a for w, a in zip(sorted(waits), asked, strict=True)), waits
         assert not [p for p in slack.problems if "timed_out" in p or "dispatch_failed" in p]
         print(
