@@ -14,7 +14,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import Executor
-from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -26,7 +25,6 @@ from handlers.blocks.common import esc
 from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
-from handlers.ids import CampaignCreateBlock
 from meta.campaigns import CampaignService
 from meta.creation_lease import CreationBusyError
 from meta.errors import AdBeeError, PipelineError, ValidationError
@@ -286,10 +284,3 @@ class _Progress:
             self._client.chat_update(channel=self._channel, ts=self._ts, **payload)
         except SlackApiError as exc:
             log.warning("progress update failed: %s", exc.response.get("error"))
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-__all__ = ["CampaignCreateBlock", "CreationFlow"]

@@ -20,7 +20,6 @@ from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 from requests.adapters import HTTPAdapter
 
-from meta.errors import MetaApiError
 from meta.graph_errors import error_from_response
 from meta.retry import RetryPolicy
 
@@ -127,10 +126,3 @@ class GraphClient:
             sleep=self._sleep,
             describe=f"{method} {'/'.join(parts[-2:]) or '/'}",
         )
-
-
-def describe_error(exc: Exception) -> str:
-    """A one-line user text for any error this module raises."""
-    if isinstance(exc, MetaApiError):
-        return exc.user_text()
-    return str(exc)

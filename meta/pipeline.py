@@ -178,6 +178,8 @@ class CampaignPipeline:
             except AdBeeError as exc:
                 log.warning("could not remove video %s: %s", row.video_id, exc)
                 leftovers.append(row.video_id)
+        if leftovers:  # the channel card must not claim everything was deleted
+            reason += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
         self._store.update(campaign_id, status=status, error=reason, pending_writes=[])
         return leftovers
 

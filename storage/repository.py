@@ -100,7 +100,7 @@ class CampaignStore:
                 .where(
                     CampaignRow.ad_account_id == ad_account_id,
                     CampaignRow.name == name,
-                    CampaignRow.status.not_in(["rolled_back", "rejected", "deleted"]),
+                    CampaignRow.status.not_in(["rolled_back", "rejected"]),
                 )
                 .order_by(CampaignRow.id.desc())
             ).first()
@@ -127,8 +127,9 @@ class CampaignStore:
         *,
         account_key: str | None = None,
         statuses: Iterable[str] | None = None,
-        limit: int = 20,
+        limit: int | None = 20,
     ) -> list[CampaignRow]:
+        """Newest first; ``limit=None`` for all of them (jobs that must not miss old rows)."""
         with self._sessions() as session:
             query = select(CampaignRow).order_by(CampaignRow.id.desc()).limit(limit)
             if account_key:

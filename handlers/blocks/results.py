@@ -35,11 +35,11 @@ def build_refused_modal(
     prefill: Mapping[str, object],
     problem: str,
 ) -> dict[str, Any]:
-    """The form again, filled in as the user left it, with why the video was refused on top."""
+    """The form again, filled in as the user left it, with why it was not created on top."""
     view = build_campaign_modal(accounts=accounts, templates=templates, prefill=prefill)
     warning = section(
-        f":warning: *The video was refused:* {esc(truncate(problem, 2500))}\n"
-        "Attach another file and submit again.",
+        f":warning: *Not created:* {esc(truncate(problem, 2500))}\n"
+        "Correct it (attach the video again if it was the video) and submit again.",
         block_id=f"{CampaignCreateBlock.VIDEO}-problem",
     )
     view["blocks"] = [warning, *view["blocks"]][:100]

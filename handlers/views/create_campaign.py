@@ -30,6 +30,11 @@ def handle_create_campaign_submission(
 
 
 def _submission_key(view: dict[str, Any]) -> str:
-    """Same view and same values = the same submission, however often Slack delivers it."""
+    """Same view version and values = the same submission, however often Slack delivers it.
+
+    The view's ``hash`` changes with every ``views.update``, so after AdBee re-shows the form
+    (e.g. the video was refused) submitting the same values again is a new submission.
+    """
     values = json.dumps(view.get("state", {}).get("values", {}), sort_keys=True)
-    return f"view:{view.get('id')}:{hashlib.sha256(values.encode()).hexdigest()[:32]}"
+    digest = hashlib.sha256(f"{view.get('hash')}|{values}".encode()).hexdigest()[:32]
+    return f"view:{view.get('id')}:{digest}"

@@ -188,7 +188,7 @@ def test_a_disguised_file_is_refused_after_download_with_the_form_kept(slack, gr
     )
     slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(file_id))
     refused = slack.wait_until(
-        lambda: "The video was refused" in str(slack.view(view["id"])), timeout=10, interval=0.2
+        lambda: "Not created:" in str(slack.view(view["id"])), timeout=10, interval=0.2
     )
     assert refused
     assert "ZIP" in str(slack.view(view["id"]))

@@ -257,7 +257,7 @@ def _refusal(here: World, view_id: str, words: str) -> str | None:
     """The asynchronous refusal (after the download): the modal again, and the channel message."""
     view = json.dumps(here.slack.view(view_id), ensure_ascii=False)
     posted = " ".join(m.get("text", "") for m in here.slack.messages(CAMPAIGNS))
-    if "The video was refused" in view and "Not created" in posted:
+    if "Not created:" in view and "Not created" in posted:
         return view
     return None
 
