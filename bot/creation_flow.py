@@ -144,12 +144,15 @@ class CreationFlow:
                 return
             try:
                 summary = self._campaigns.start_creation(
-                    spec, requested_by=user_id, source="slack", slack_channel=channel
+                    spec,
+                    requested_by=user_id,
+                    source="slack",
+                    slack_channel=channel,
+                    slack_ts=ts,
                 )
             except AdBeeError as exc:
                 self._finish_failed(channel, ts, exc.message)
                 return
-            self._store.update(summary.id, slack_channel=channel, slack_ts=ts)
             keep = self._create(summary, user_id, channel, ts, downloaded=True)
         finally:
             if not keep:

@@ -108,10 +108,11 @@ class CampaignService:
         requested_by: str | None,
         source: str,
         slack_channel: str | None = None,
+        slack_ts: str | None = None,
     ) -> CampaignSummary:
         row = self.pipeline.begin(spec, requested_by=requested_by, source=source)
-        if slack_channel and row.slack_channel is None:
-            row = self.store.update(row.id, slack_channel=slack_channel)
+        if slack_channel and slack_ts:  # the message that shows this creation from now on
+            row = self.store.update(row.id, slack_channel=slack_channel, slack_ts=slack_ts)
         return summarize(row, self.accounts)
 
     def run_creation(
