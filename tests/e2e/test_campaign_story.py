@@ -402,3 +402,25 @@ def test_a_stopped_creation_is_resumed_from_slack_without_duplicates(slack, grap
     assert bot.services.store.get(row.id).status == "created"
     for kind in ("campaign", "adset", "adcreative", "ad", "advideo"):
         assert len(graph.objects(kind)) == 1, kind
+
+
+def test_after_a_refused_video_the_kept_form_is_submitted_again_with_a_real_one(slack, graph, bot):
+    view = open_form(slack)
+    fake = slack.upload_file(
+        user=REQUESTER,
+        filename="ad.mp4",
+        content=b"PK\x03\x04" + b"x" * 500,
+        filetype="mp4",
+        mimetype="video/mp4",
+    )
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=good_values(fake))
+    slack.wait_until(
+        lambda: "Not created:" in str(slack.view(view["id"])), timeout=10, interval=0.2
+    )
+    reshown = slack.view(view["id"])
+    assert "AINOTE2 launch SG" in str(reshown)  # what Alice typed is still there
+    values = good_values(upload_video(slack))
+    ack = slack.submit_view(user=REQUESTER, view_id=reshown["id"], values=values)
+    assert not (ack or {}).get("errors"), ack
+    approval_message(slack)
+    assert len(graph.objects("campaign")) == 1
