@@ -106,7 +106,7 @@ class Harness:
 
     def _creative(self) -> tuple[str, str]:
         from meta.payloads import creative_call
-        from meta.video_upload import wait_until_ready
+        from meta.video_processing import wait_until_ready
 
         video_id = self.uploader.upload(
             account_id=self.account.ad_account_id,

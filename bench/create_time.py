@@ -96,7 +96,7 @@ class Harness:
 
     def _video_to_creative(self, spec, account, timeline: Timeline) -> str:  # type: ignore[no-untyped-def]
         from meta.payloads import creative_call
-        from meta.video_upload import wait_until_ready
+        from meta.video_processing import wait_until_ready
 
         video_id = self.uploader.upload(
             account_id=account.ad_account_id, path=spec.video_path, title=spec.video_path.name

@@ -14,7 +14,8 @@ from meta.graph import GraphClient, MetaConfig
 from meta.pipeline import CampaignPipeline
 from meta.templates import load_templates
 from meta.video_check import check_video
-from meta.video_upload import VideoUploader, wait_until_ready
+from meta.video_processing import wait_until_ready
+from meta.video_upload import VideoUploader
 from storage.db import create_schema, make_engine, make_session_factory
 from storage.repository import CampaignStore
 

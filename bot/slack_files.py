@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from meta.errors import VideoRejectedError
-from meta.video_check import describe_kind, sniff_kind
+from meta.file_kinds import describe_kind, sniff_kind
 
 MAX_VIDEO_BYTES = 4 * 1024**3
 _CHUNK = 1024 * 1024

@@ -17,14 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from meta.errors import VideoRejectedError
+from meta.file_kinds import describe_kind, sniff_kind
 from meta.video_check import (
     VideoInfo,
     VideoLimits,
     aspect_ratio_accepted,
     check_video,
-    describe_kind,
     describe_ratio,
-    sniff_kind,
 )
 from tests.media import make_test_audio, make_test_video
 

@@ -25,7 +25,8 @@ import pytest
 
 from meta.errors import MetaApiError, MetaTransportError, VideoProcessingError
 from meta.retry import RetryPolicy
-from meta.video_upload import UploadProgress, UploadSession, VideoUploader, wait_until_ready
+from meta.video_processing import wait_until_ready
+from meta.video_upload import UploadProgress, UploadSession, VideoUploader
 
 TOKEN = "TOKEN-abc"
 PROOF = "PROOF-123"

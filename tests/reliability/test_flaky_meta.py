@@ -25,7 +25,8 @@ from meta.pipeline import CampaignPipeline
 from meta.retry import is_throttle
 from meta.states import Status
 from meta.video_check import check_video
-from meta.video_upload import VideoUploader, wait_until_ready
+from meta.video_processing import wait_until_ready
+from meta.video_upload import VideoUploader
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
 from tests.reliability.conftest import KINDS, ROOT, campaign_body
