@@ -93,7 +93,7 @@ class CampaignLifecycle:
             raise InvalidTransitionError(self._state_text(row.id, "approved"))
         self.store.audit(actor=actor.user_id, action="approve", outcome="ok", campaign_id=row.id)
         self._schedule(row.id, activate_at)
-        return self._summary(row.id)
+        return self.summary(row.id)
 
     def reject(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         row = self._row(campaign_id)
@@ -114,7 +114,7 @@ class CampaignLifecycle:
         self.store.audit(
             actor=actor.user_id, action="reject", outcome="ok", campaign_id=row.id, detail=detail
         )
-        return self._summary(row.id)
+        return self.summary(row.id)
 
     def cancel(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         """Unschedule: the campaign stays PAUSED in Meta and can be rescheduled or activated."""
@@ -126,7 +126,7 @@ class CampaignLifecycle:
             raise InvalidTransitionError(self._state_text(row.id, "cancelled"))
         self._schedule(row.id, None)
         self.store.audit(actor=actor.user_id, action="cancel", outcome="ok", campaign_id=row.id)
-        return self._summary(row.id)
+        return self.summary(row.id)
 
     def reschedule(self, campaign_id: int, actor: Actor, when: str) -> CampaignSummary:
         row = self._row(campaign_id)
@@ -154,7 +154,7 @@ class CampaignLifecycle:
         self.store.audit(
             actor=actor.user_id, action="reschedule", outcome="ok", campaign_id=row.id, detail=when
         )
-        return self._summary(row.id)
+        return self.summary(row.id)
 
     def claim_resume(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         """Let the requester or an approver carry on a creation a temporary problem stopped.
@@ -172,7 +172,7 @@ class CampaignLifecycle:
         self.store.audit(
             actor=actor.user_id, action="resume_creation", outcome="ok", campaign_id=row.id
         )
-        return self._summary(row.id)
+        return self.summary(row.id)
 
     def activate_now(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         row = self._row(campaign_id)
@@ -198,7 +198,7 @@ class CampaignLifecycle:
         self.store.audit(actor=actor.user_id, action="activate", outcome="ok", campaign_id=row.id)
         self._schedule(row.id, None)  # a postponement schedules it again
         self.activate(row.id, now=now)
-        return self._summary(row.id)
+        return self.summary(row.id)
 
     def pause(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         return self._set_delivery(campaign_id, actor, "PAUSED", Status.ACTIVE, Status.PAUSED)
@@ -246,7 +246,7 @@ class CampaignLifecycle:
         self.store.transition(row.id, from_statuses=[from_status], to_status=to)
         self._remember_state(row.id)
         self.store.audit(actor=actor.user_id, action=to.value, outcome="ok", campaign_id=row.id)
-        return self._summary(row.id)
+        return self.summary(row.id)
 
     def _remember_state(self, campaign_id: int) -> None:
         """After our own change, store Meta's new state: the sync reports others' changes only."""
@@ -294,5 +294,6 @@ class CampaignLifecycle:
         row = self._row(campaign_id)
         return f"{row.name!r} cannot be {verb}: it is {row.status.replace('_', ' ')}."
 
-    def _summary(self, campaign_id: int) -> CampaignSummary:
+    def summary(self, campaign_id: int) -> CampaignSummary:
+        """The campaign as users see it; ``CampaignNotFoundError`` names the missing id."""
         return summarize(self._row(campaign_id), self._accounts)

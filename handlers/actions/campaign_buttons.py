@@ -15,7 +15,6 @@ from handlers.forms import ActionValueError, parse_action_value
 from handlers.ids import CampaignAction
 from handlers.ports import CreationPort, MessagePort
 from meta.access import Actor
-from meta.campaigns import CampaignService
 from meta.errors import AdBeeError
 from meta.lifecycle import CampaignLifecycle
 from meta.status_sync import StatusSync
@@ -36,7 +35,6 @@ def handle_campaign_button(
     action: dict[str, Any],
     client: WebClient,
     lifecycle: CampaignLifecycle,
-    campaigns: CampaignService,
     status_sync: StatusSync,
     messages: MessagePort,
     creation: CreationPort,
@@ -52,9 +50,7 @@ def handle_campaign_button(
             creation.resume(summary.id, user_id=actor.user_id, team_id=actor.team_id)
         elif action["action_id"] == CampaignAction.SYNC:
             status_sync.sync(campaign_id)
-            summary = campaigns.get(campaign_id)
-            if summary is None:
-                return
+            summary = lifecycle.summary(campaign_id)
         else:
             summary = getattr(lifecycle, _VERBS[CampaignAction(action["action_id"])])(
                 campaign_id, actor

@@ -20,7 +20,7 @@ from handlers.ports import MessagePort
 from meta.access import Actor
 from meta.campaigns import CampaignService
 from meta.errors import AdBeeError
-from meta.lifecycle import CampaignLifecycle, CampaignNotFoundError
+from meta.lifecycle import CampaignLifecycle
 from meta.status_sync import StatusSync
 
 _LIFECYCLE_VERBS = {
@@ -69,11 +69,11 @@ def handle_campaign_command(
             ack(**build_campaign_status(summary, now=datetime.now(UTC)))
     else:
         ack(text="Working on it…")
-        _act(request, command, respond, lifecycle, status_sync, campaigns, messages)
+        _act(request, command, respond, lifecycle, status_sync, messages)
 
 
 def _act(  # type: ignore[no-untyped-def]
-    request, command, respond, lifecycle, status_sync, campaigns, messages
+    request, command, respond, lifecycle, status_sync, messages
 ) -> None:
     """State changes answer through response_url: they may call Meta, which can take seconds."""
     actor = Actor(command["user_id"], command.get("team_id"))
@@ -84,11 +84,7 @@ def _act(  # type: ignore[no-untyped-def]
             summary = lifecycle.reschedule(campaign_id, actor, request.when or "")
         elif request.subcommand is Subcommand.SYNC:
             status_sync.sync(campaign_id)
-            summary = campaigns.get(campaign_id)
-            if summary is None:
-                raise CampaignNotFoundError(
-                    f"No campaign #{campaign_id}; `/campaign list` shows them."
-                )
+            summary = lifecycle.summary(campaign_id)
         else:
             summary = getattr(lifecycle, _LIFECYCLE_VERBS[request.subcommand])(campaign_id, actor)
     except AdBeeError as exc:
