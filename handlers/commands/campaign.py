@@ -15,20 +15,13 @@ from handlers.blocks.listing import (
     build_campaign_status,
     build_help,
 )
-from handlers.command_text import Subcommand, parse_command_text
+from handlers.command_text import CommandRequest, Subcommand, parse_command_text
 from handlers.ports import MessagePort
 from meta.access import Actor
 from meta.campaigns import CampaignService
 from meta.errors import AdBeeError
 from meta.lifecycle import CampaignLifecycle
 from meta.status_sync import StatusSync
-
-_LIFECYCLE_VERBS = {
-    Subcommand.CANCEL: "cancel",
-    Subcommand.PAUSE: "pause",
-    Subcommand.RESUME: "resume",
-    Subcommand.ACTIVATE: "activate_now",
-}
 
 
 def handle_campaign_command(
@@ -72,21 +65,35 @@ def handle_campaign_command(
         _act(request, command, respond, lifecycle, status_sync, messages)
 
 
-def _act(  # type: ignore[no-untyped-def]
-    request, command, respond, lifecycle, status_sync, messages
+def _act(
+    request: CommandRequest,
+    command: dict[str, Any],
+    respond: Respond,
+    lifecycle: CampaignLifecycle,
+    status_sync: StatusSync,
+    messages: MessagePort,
 ) -> None:
     """State changes answer through response_url: they may call Meta, which can take seconds."""
     actor = Actor(command["user_id"], command.get("team_id"))
     campaign_id = request.campaign_id
     assert campaign_id is not None  # parse_command_text guarantees it for these subcommands
     try:
-        if request.subcommand is Subcommand.RESCHEDULE:
-            summary = lifecycle.reschedule(campaign_id, actor, request.when or "")
-        elif request.subcommand is Subcommand.SYNC:
-            status_sync.sync(campaign_id)
-            summary = lifecycle.summary(campaign_id)
-        else:
-            summary = getattr(lifecycle, _LIFECYCLE_VERBS[request.subcommand])(campaign_id, actor)
+        match request.subcommand:
+            case Subcommand.RESCHEDULE:
+                summary = lifecycle.reschedule(campaign_id, actor, request.when or "")
+            case Subcommand.CANCEL:
+                summary = lifecycle.cancel(campaign_id, actor)
+            case Subcommand.PAUSE:
+                summary = lifecycle.pause(campaign_id, actor)
+            case Subcommand.RESUME:
+                summary = lifecycle.resume(campaign_id, actor)
+            case Subcommand.ACTIVATE:
+                summary = lifecycle.activate_now(campaign_id, actor)
+            case Subcommand.SYNC:
+                status_sync.sync(campaign_id)
+                summary = lifecycle.summary(campaign_id)
+            case other:
+                raise AssertionError(f"/campaign {other} is not a state change")
     except AdBeeError as exc:
         respond(text=f":no_entry: {exc.message}", response_type="ephemeral", replace_original=True)
         return
