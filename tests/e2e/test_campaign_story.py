@@ -132,7 +132,8 @@ def test_alice_creates_bob_approves_and_the_channel_follows_along(slack, graph, 
     assert updated
     row = bot.services.store.get(campaign_id)
     assert row.status == "scheduled" and row.approved_by == APPROVER
-    assert ALERTS  # alerts arrive at activation time (see tests/jobs)
+    # Approval alone tells the alerts channel nothing: "is live" comes at activation (tests/jobs).
+    assert slack.messages(ALERTS) == []
 
 
 def test_an_approver_cannot_approve_their_own_campaign(slack, graph, bot):
