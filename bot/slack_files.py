@@ -21,14 +21,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from meta.errors import VideoRejectedError
-from meta.file_kinds import describe_kind, sniff_kind
+from meta.file_kinds import VIDEO_CONTAINER_KINDS, describe_kind, sniff_kind
 
 MAX_VIDEO_BYTES = 4 * 1024**3
 _CHUNK = 1024 * 1024
 # Early refusal of obvious non-videos; the full check runs on the downloaded file.
-_VIDEO_KINDS = frozenset(
-    {"mp4", "mov", "3gp", "webm", "matroska", "mpegts", "mpeg-ps", "avi", "flv", "asf"}
-)
+_VIDEO_KINDS = VIDEO_CONTAINER_KINDS
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -102,7 +100,7 @@ def download_slack_file(
                     if kind is not None and kind not in _VIDEO_KINDS:
                         raise VideoRejectedError(
                             f"{name} is not a video: it looks like {describe_kind(kind)}. "
-                            "Upload an MP4 or MOV file."
+                            "Upload a video file (an H.264 MP4 is the safest choice)."
                         )
                 received += len(chunk)
                 if received > max_bytes:

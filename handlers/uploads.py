@@ -12,12 +12,12 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 
 from handlers.command_text import strip_invisible
+from meta.file_kinds import VIDEO_EXTENSIONS
 
-VIDEO_FILETYPES = frozenset({"mp4", "mov", "m4v"})
-VIDEO_MIMETYPES = frozenset({"video/mp4", "video/quicktime", "video/x-m4v"})
-_OTHER_VIDEO_FILETYPES = frozenset(
-    {"webm", "avi", "mkv", "wmv", "flv", "mpg", "mpeg", "3gp", "ogv"}
-)
+# Every format on Meta's list of video file formats (MKV, WebM, AVI, GIF... not only MP4/MOV);
+# the content decides after download. Slack's ``filetype`` is the extension for these.
+VIDEO_FILETYPES = VIDEO_EXTENSIONS
+_FORMATS_HINT = "MP4, MOV, WebM, MKV, AVI, GIF…"
 
 
 class SlackFile(BaseModel):
@@ -57,12 +57,12 @@ def video_file_problem(file: SlackFile) -> str | None:
     """Why this upload cannot be the ad video, or None. Slack's ``filetypes`` only filter the UI."""
     name = _short(file.name or "The file")
     filetype, mimetype = file.filetype.lower(), file.mimetype.lower()
-    if not (filetype in VIDEO_FILETYPES or mimetype in VIDEO_MIMETYPES):
+    if not (
+        filetype in VIDEO_FILETYPES or mimetype.startswith("video/") or mimetype == "image/gif"
+    ):
         kind = file.pretty_type or filetype.upper() or mimetype or "unknown type"
         kind = _short(kind, 40)
-        if mimetype.startswith("video/") or filetype in _OTHER_VIDEO_FILETYPES:
-            return f"{name} is {_article(kind)} {kind} video; upload an MP4 or MOV."
-        return f"{name} is {_article(kind)} {kind}, not a video; upload an MP4 or MOV."
+        return f"{name} is {_article(kind)} {kind}, not a video; upload a video ({_FORMATS_HINT})."
     if file.size == 0:
         return f"{name} is empty; upload it again."
     if not file.id or not (file.url_private_download or "").startswith(("https://", "http://")):

@@ -20,6 +20,7 @@ KIND_LABELS: dict[str, str] = {
     "mpegts": "an MPEG transport stream (.ts)",
     "mpeg-ps": "an MPEG program stream (.mpg)",
     "avi": "an AVI video",
+    "dv": "a DV video",
     "flv": "a Flash video (FLV)",
     "asf": "a Windows Media (WMV/ASF) file",
     "mp3": "an MP3 audio file",
@@ -59,8 +60,10 @@ KIND_LABELS: dict[str, str] = {
 }
 
 # Kinds FFmpeg may read as audio/video; anything else sniffed is refused before opening it.
+# GIF is both: a still GIF is an image, an animated one is a video Meta takes (see below).
 MEDIA_KINDS = frozenset(
     {
+        "gif",
         "mp4",
         "mov",
         "3gp",
@@ -81,6 +84,40 @@ MEDIA_KINDS = frozenset(
     }
 )
 ISO_BMFF_KINDS = frozenset({"mp4", "mov", "3gp", "m4a"})
+
+# The video containers Meta accepts for uploads, as ``sniff_kind`` names them. Meta's Help Center
+# list of video file formats ("3g2, 3gp, 3gpp, asf, avi, dat, divx, dv, f4v, flv, gif, m2ts, m4v,
+# mkv, mod, mov, mp4, mpe, mpeg, mpeg4, mpg, mts, nsv, ogm, ogv, qt, tod, ts, vob, wmv"; quoted
+# from vendors' copies of facebook.com/help/218673814818907 [uncertain: Meta does not say whether
+# the ads upload uses the same list]) plus WebM, which Meta lists for Reels (VP9). DV and NSV have
+# no signature here and are left to FFmpeg's own detection.
+VIDEO_CONTAINER_KINDS = frozenset(
+    {
+        "mp4",  # mp4, m4v, mpeg4, f4v
+        "mov",  # mov, qt
+        "3gp",  # 3gp, 3gpp, 3g2
+        "webm",
+        "matroska",  # mkv
+        "avi",  # avi, divx
+        "mpegts",  # ts, mts, m2ts
+        "mpeg-ps",  # mpg, mpeg, mpe, vob, dat, mod, tod
+        "flv",
+        "asf",  # wmv, asf
+        "ogg",  # ogv, ogm
+        "gif",  # animated GIF: Meta's ads guide lists GIF among the video ad file types
+        "dv",  # no signature here: FFmpeg's detection names it
+    }
+)
+
+# The same list as file name extensions, for places that only have a name (Slack's file picker,
+# ``python -m bot validate <file>``).
+VIDEO_EXTENSIONS = frozenset(
+    {
+        "3g2", "3gp", "3gpp", "asf", "avi", "dat", "divx", "dv", "f4v", "flv", "gif", "m2ts",
+        "m4v", "mkv", "mod", "mov", "mp4", "mpe", "mpeg", "mpeg4", "mpg", "mts", "nsv", "ogm",
+        "ogv", "qt", "tod", "ts", "vob", "webm", "wmv",
+    }
+)  # fmt: skip
 
 
 def _iso_kind(head: bytes) -> str | None:

@@ -9,10 +9,13 @@ Everything is read cheaply, whatever the file size: the first 4 KiB (to name wha
 looks like), the MP4/MOV top-level box headers (to catch truncation), and the container index plus
 one decoded frame via PyAV. The media data itself is never read in full.
 
-Accepted (decisions, see ``VideoLimits``): MP4 or MOV container; H.264 or H.265/HEVC video (MPEG-4
-Part 2 tolerated with a warning: Meta accepts and re-encodes it, but it is not what the Advantage+
-video specs recommend); 1 s to 241 min; aspect ratio 9:16 to 16:9 (1 % tolerance); at least
-120 px on each side; up to 4 GiB (the chunked-upload limit).
+Accepted (decisions, see ``VideoLimits``): what Meta accepts, not only what it recommends. Any
+container on Meta's list of video file formats (MP4, MOV, 3GP, WebM, MKV, AVI, MPEG-TS, MPEG-PS,
+FLV, WMV, Ogg, animated GIF; see ``meta.file_kinds.VIDEO_CONTAINER_KINDS``) holding video FFmpeg
+can decode; 1 s to 241 min; aspect ratio 9:16 to 16:9 (1 % tolerance); at least 120 px on each
+side; up to 4 GiB (the chunked-upload limit). Codecs other than the ones Meta's ad specs name
+(H.264, H.265, and VP9/AV1 for Reels) pass with a warning that says it is AdBee's advice, not a
+Meta rule: ProRes or Motion JPEG are valid, just many times larger to upload.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from meta.file_kinds import (
     KIND_LABELS,
     MEDIA_KINDS,
     SNIFF_BYTES,
+    VIDEO_CONTAINER_KINDS,
     describe_kind,
     sniff_kind,
 )
@@ -61,16 +65,33 @@ CODEC_LABELS: dict[str, str] = {
     "gif": "GIF",
 }
 
-CONTAINER_LABELS: dict[str, str] = {"mp4": "MP4", "mov": "MOV"}
+# Why AdBee advises against a codec Meta accepts (AdBee's advice, not Meta's rule). Codecs not
+# named here and not recommended get the generic reason.
+_CODEC_ADVICE: dict[str, str] = {
+    "prores": "it is an editing format, many times larger than a delivery export, so the upload "
+    "takes much longer",
+    "dnxhd": "it is an editing format, many times larger than a delivery export, so the upload "
+    "takes much longer",
+    "mjpeg": "every frame is a full JPEG picture, so the file is many times larger than an H.264 "
+    "export of the same video",
+}
+_GENERIC_ADVICE = "Meta re-encodes it, and an H.264 export usually looks better after that"
+SEND_A_VIDEO = "send a video file (an H.264 MP4 is the safest choice)"
+
+# Meta recommends 1080 px on the short side (1080x1920 vertical, 1080x1080 square, 1920x1080
+# horizontal): round2-facts "Video" and Meta's ads guide video specs.
+_SHARPNESS = "smaller videos look less sharp once Meta scales them to fill a phone screen"
 
 
 @dataclass(frozen=True)
 class VideoLimits:
     """What AdBee accepts; defaults follow Meta's ad video specs (meta-api.md §1.1).
 
-    ``recommended_*`` values only produce warnings. ``tolerated_codecs`` are accepted with a
-    warning. Aspect bounds are width:height and are compared exactly (``Fraction``), widened by
-    ``aspect_tolerance`` (relative) so encoder rounding such as 480x854 still counts as 9:16.
+    ``recommended_*`` values only produce warnings: a codec outside ``recommended_codecs`` is
+    accepted (Meta transcodes it) with AdBee's advice. ``containers`` are the kinds refused when
+    absent (``meta.file_kinds`` names). Aspect bounds are width:height and are compared exactly
+    (``Fraction``), widened by ``aspect_tolerance`` (relative) so encoder rounding such as 480x854
+    still counts as 9:16.
     """
 
     max_bytes: int = 4 * GIB
@@ -80,16 +101,19 @@ class VideoLimits:
     max_aspect: Fraction = Fraction(16, 9)
     aspect_tolerance: Fraction = Fraction(1, 100)
     min_side_px: int = 120
-    recommended_min_width_px: int = 1200
+    recommended_min_short_side_px: int = 1080
     recommended_fps: tuple[float, float] = (24.0, 60.0)
-    containers: tuple[str, ...] = ("mp4", "mov")
-    codecs: tuple[str, ...] = ("h264", "hevc")
-    tolerated_codecs: tuple[str, ...] = ("mpeg4",)
+    containers: tuple[str, ...] = tuple(sorted(VIDEO_CONTAINER_KINDS))
+    # Meta's ad video specs name H.264 and H.265; VP9 and AV1 are listed for Reels (round2-facts).
+    recommended_codecs: tuple[str, ...] = ("h264", "hevc", "vp9", "av1")
 
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What the check learned. ``width``/``height`` are as displayed (rotation and pixel shape applied)."""
+    """What the check learned. ``width``/``height`` are as displayed (rotation and pixel shape applied).
+
+    ``codec`` is the codec's canonical FFmpeg name (``av1``), never the decoder's (``libdav1d``).
+    """
 
     path: Path
     size_bytes: int
@@ -164,13 +188,6 @@ def describe_ratio(ratio: Fraction) -> str:
 
 def _join_or(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
-
-
-def _accepted_formats(limits: VideoLimits) -> str:
-    """Text such as 'MP4 or MOV (H.264 or H.265/HEVC)' to complete "send an ... video"."""
-    containers = _join_or([CONTAINER_LABELS.get(c, c.upper()) for c in limits.containers])
-    codecs = _join_or([CODEC_LABELS.get(c, c) for c in limits.codecs])
-    return f"{containers} ({codecs})"
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,7 +294,7 @@ def _container_kind(kind: str | None, format_name: str) -> str:
     if kind in MEDIA_KINDS:
         return kind
     first = format_name.split(",")[0]
-    return {"matroska": "matroska", "mpeg": "mpeg-ps"}.get(first, first)
+    return {"matroska": "matroska", "mpeg": "mpeg-ps", "mov": "mov"}.get(first, first)
 
 
 def _stat(path: Path, name: str) -> int:
@@ -323,7 +340,7 @@ def check_video(path: Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
     if kind is not None and kind not in MEDIA_KINDS:
         raise VideoRejectedError(
             f"{name} is not a video file (its content looks like {describe_kind(kind)}); "
-            f"send an {_accepted_formats(limits)} video."
+            f"{SEND_A_VIDEO}."
         )
     if kind in ISO_BMFF_KINDS:
         _check_iso_structure(path, size, name)
@@ -335,7 +352,7 @@ def check_video(path: Path, limits: VideoLimits = VideoLimits()) -> VideoInfo:
         if kind is None:
             raise VideoRejectedError(
                 f"{name} is not a video file (its content is not a format AdBee recognises); "
-                f"send an {_accepted_formats(limits)} video."
+                f"{SEND_A_VIDEO}."
             ) from None
         raise VideoRejectedError(
             f"{name} looks like {describe_kind(kind)} but cannot be read; it is probably damaged. "
@@ -360,12 +377,10 @@ def _inspect(
     if not videos:
         if has_audio:
             raise VideoRejectedError(
-                f"{name} contains only audio, no video track; a video ad needs an "
-                f"{_accepted_formats(limits)} video."
+                f"{name} contains only audio, no video track; a video ad needs pictures: "
+                f"{SEND_A_VIDEO}."
             )
-        raise VideoRejectedError(
-            f"{name} has no video track; send an {_accepted_formats(limits)} video."
-        )
+        raise VideoRejectedError(f"{name} has no video track; {SEND_A_VIDEO}.")
     stream = videos[0]
 
     container_kind = _container_kind(kind, container.format.name)
@@ -374,24 +389,15 @@ def _inspect(
     if container_kind not in limits.containers:
         label = KIND_LABELS.get(container_kind) or f"a {container.format.long_name} file"
         raise VideoRejectedError(
-            f"{name} is {label}; AdBee accepts {_accepted_formats(limits)} videos only, the "
-            "formats Meta recommends for Advantage+ video ads. Export it as an H.264 MP4."
+            f"{name} is {label}, which is not among the video formats Meta accepts. "
+            "Export it as an H.264 MP4."
         )
 
     warnings: list[str] = []
-    codec = stream.codec_context.name
-    codec_label = CODEC_LABELS.get(codec, codec)
-    if codec in limits.tolerated_codecs:
-        warnings.append(
-            f"{name} uses {codec_label} video, which Meta accepts but does not recommend; "
-            "an H.264 export usually looks better after Meta re-encodes it."
-        )
-    elif codec not in limits.codecs:
-        raise VideoRejectedError(
-            f"{name} uses {codec_label} video; Meta recommends "
-            f"{_join_or([CODEC_LABELS.get(c, c) for c in limits.codecs])} for video ads. "
-            "Re-export it as an H.264 MP4."
-        )
+    codec = canonical_codec_name(stream)
+    advice = _codec_advice(name, codec, container_kind, limits)
+    if advice:
+        warnings.append(advice)
 
     if kind in ISO_BMFF_KINDS:
         _check_index_within_file(container, size, name)
@@ -423,6 +429,11 @@ def _inspect(
             "or 16:9. Crop or re-export it."
         )
 
+    if container_kind == "gif" and _frame_count(container, stream) <= 1:
+        raise VideoRejectedError(
+            f"{name} is a still GIF image (one picture); a video ad needs moving pictures of at "
+            f"least {_fmt_duration(limits.min_duration_seconds)}: {SEND_A_VIDEO}."
+        )
     duration = _duration_seconds(container, stream)
     if duration is None:
         raise VideoRejectedError(
@@ -447,10 +458,10 @@ def _inspect(
         warnings.append(
             f"{name} plays at {fps:.3g} fps; Meta recommends {low_fps:g} to {high_fps:g} fps."
         )
-    if width < limits.recommended_min_width_px:
+    if min(width, height) < limits.recommended_min_short_side_px:
         warnings.append(
-            f"{name} is {width} px wide; Meta recommends at least "
-            f"{limits.recommended_min_width_px} px for the sharpest delivery."
+            f"{name} is {width}x{height} px; Meta recommends at least "
+            f"{limits.recommended_min_short_side_px} px on the short side, as {_SHARPNESS}."
         )
 
     return VideoInfo(
@@ -464,6 +475,31 @@ def _inspect(
         fps=fps,
         has_audio=has_audio,
         warnings=tuple(warnings),
+    )
+
+
+def canonical_codec_name(stream: av.video.stream.VideoStream) -> str:
+    """The codec's own name (``av1``, ``vp9``), not the decoder FFmpeg picked (``libdav1d``)."""
+    context = stream.codec_context
+    try:
+        return str(context.codec.canonical_name)
+    except AttributeError:  # pragma: no cover - older PyAV
+        return str(context.name)
+
+
+def _codec_advice(name: str, codec: str, container_kind: str, limits: VideoLimits) -> str | None:
+    """AdBee's advice for a codec Meta accepts but its ad specs do not name; None if fine.
+
+    A GIF holds GIF pictures by definition, and Meta lists GIF itself as an ad file type.
+    """
+    if codec in limits.recommended_codecs or container_kind == "gif":
+        return None
+    label = CODEC_LABELS.get(codec, codec)
+    recommended = _join_or([CODEC_LABELS.get(c, c) for c in limits.recommended_codecs[:2]])
+    reason = _CODEC_ADVICE.get(codec, _GENERIC_ADVICE)
+    return (
+        f"{name} uses {label} video. Meta accepts it, but AdBee recommends {recommended}: "
+        f"{reason}. This is AdBee's advice, not a Meta rule."
     )
 
 
@@ -484,6 +520,21 @@ def _first_frame_rotation(
         f"{name} has a video track, but its pictures cannot be decoded; the file is probably "
         "damaged. Export or download it again."
     )
+
+
+def _frame_count(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> int:
+    """Pictures in a GIF (small by nature, so counting the packets is cheap); 2 means "several"."""
+    if stream.frames:
+        return stream.frames
+    container.seek(0)
+    count = 0
+    for packet in container.demux(stream):
+        count += packet.size > 0
+        if count > 1:
+            break
+    return count
 
 
 def _duration_seconds(

@@ -17,6 +17,14 @@ _CODEC_OPTIONS: dict[str, dict[str, str]] = {
     "libx265": {"preset": "ultrafast", "x265-params": "log-level=none"},
     "libvpx": {"deadline": "realtime", "cpu-used": "8"},
     "libvpx-vp9": {"deadline": "realtime", "cpu-used": "8"},
+    "libsvtav1": {"preset": "12"},
+}
+# Encoders that take no yuv420p input: ProRes is 4:2:2 10-bit, Motion JPEG full-range, GIF paletted.
+_PIX_FMTS: dict[str, str] = {
+    "prores_ks": "yuv422p10le",
+    "prores": "yuv422p10le",
+    "mjpeg": "yuvj420p",
+    "gif": "rgb8",
 }
 
 
@@ -35,7 +43,9 @@ def make_test_video(
 ) -> Path:
     """Write a small valid video of ``seconds`` at ``fps`` (frame count rounded, at least 1).
 
-    ``container`` is an FFmpeg muxer name (mp4, mov, webm, mpegts, matroska...). ``rotation``
+    ``container`` is an FFmpeg muxer name (mp4, mov, webm, mpegts, matroska, avi, 3gp, gif...)
+    and ``codec`` an encoder name (libx264, libx265, libvpx-vp9, libsvtav1, prores_ks, mjpeg, gif
+    for an animated GIF, which needs ``container="gif"``). ``rotation``
     stores a display matrix (phones record portrait this way: landscape pixels + 90°).
     ``faststart`` moves the MP4 index (moov) before the media data, as web exports do.
     Width and height must be even (yuv420p).
@@ -46,7 +56,7 @@ def make_test_video(
         video = out.add_stream(codec, rate=fps, options=_CODEC_OPTIONS.get(codec, {}))
         video.width = width
         video.height = height
-        video.pix_fmt = "yuv420p"
+        video.pix_fmt = _PIX_FMTS.get(codec, "yuv420p")
         if rotation is not None:
             video.set_display_rotation(rotation)
         sound = out.add_stream("aac", rate=48000) if audio else None
@@ -56,6 +66,8 @@ def make_test_video(
             frame = av.VideoFrame(width, height, "yuv420p")
             for plane_index, plane in enumerate(frame.planes):
                 plane.update(bytes([(index * 7 + plane_index * 60) % 256]) * plane.buffer_size)
+            if video.pix_fmt != "yuv420p":
+                frame = frame.reformat(format=video.pix_fmt)
             frame.pts = index
             frame.time_base = Fraction(1, fps)
             out.mux(video.encode(frame))
@@ -63,6 +75,53 @@ def make_test_video(
 
         if sound is not None:
             _write_silence(out, sound, seconds)
+    return path
+
+
+# One small valid file of each kind Meta accepts that AdBee once refused (issue 11, point 14):
+# file name -> make_test_video arguments. AV1 uses SVT-AV1, the AV1 encoder in PyAV's build
+# (libaom is not there); PyAV decodes it with libdav1d, whose name must never reach the user.
+META_ACCEPTED_FORMATS: dict[str, dict[str, object]] = {
+    "prores.mov": {"codec": "prores_ks", "container": "mov", "width": 180, "height": 320},
+    "mjpeg.mov": {"codec": "mjpeg", "container": "mov"},
+    "animated.gif": {"codec": "gif", "container": "gif", "fps": 25, "width": 180, "height": 320},
+    "vp9.webm": {"codec": "libvpx-vp9", "container": "webm"},
+    "av1.mp4": {"codec": "libsvtav1", "container": "mp4"},
+    "h264.mkv": {"container": "matroska"},
+    "h264.avi": {"container": "avi"},
+    "h264.ts": {"container": "mpegts"},
+    "h264.3gp": {"container": "3gp"},
+}
+# What check_video reports for each: (container, canonical codec name).
+META_ACCEPTED_KINDS: dict[str, tuple[str, str]] = {
+    "prores.mov": ("mov", "prores"),
+    "mjpeg.mov": ("mov", "mjpeg"),
+    "animated.gif": ("gif", "gif"),
+    "vp9.webm": ("webm", "vp9"),
+    "av1.mp4": ("mp4", "av1"),
+    "h264.mkv": ("matroska", "h264"),
+    "h264.avi": ("avi", "h264"),
+    "h264.ts": ("mpegts", "h264"),
+    "h264.3gp": ("3gp", "h264"),
+}
+
+
+def make_sparse_video(
+    path: Path, *, seconds: float, container: str = "matroska", codec: str = "libx264"
+) -> Path:
+    """Two pictures ``seconds`` apart: a video that long in a few KB (for the duration limit)."""
+    path = Path(path)
+    with av.open(str(path), "w", format=container) as out:
+        video = out.add_stream(codec, rate=24, options=_CODEC_OPTIONS.get(codec, {}))
+        video.width, video.height, video.pix_fmt = 360, 640, "yuv420p"
+        for index, at in enumerate((0.0, seconds)):
+            frame = av.VideoFrame(360, 640, "yuv420p")
+            for plane in frame.planes:
+                plane.update(bytes([index * 80]) * plane.buffer_size)
+            frame.pts = round(at * 1000)
+            frame.time_base = Fraction(1, 1000)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
     return path
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from handlers.blocks.common import plain, truncate
 from handlers.ids import CampaignCreateBlock
 from meta.accounts import AccountConfig
+from meta.file_kinds import VIDEO_EXTENSIONS
 from meta.times import TimeParseError, parse_local_time
 
 _B = CampaignCreateBlock
@@ -102,14 +103,14 @@ def video_input(action_id: str, template_video: str) -> dict[str, Any]:
     element = {
         "type": "file_input",
         "action_id": action_id,
-        "filetypes": ["mp4", "mov"],
+        "filetypes": sorted(VIDEO_EXTENSIONS),
         "max_files": 1,
     }
     # Optional for Slack's client: the form check demands a file, a link or a template video.
     if template_video:
         hint = f"Leave empty to use the template's video, {truncate(template_video, 200)}."
     else:
-        hint = "One MP4 or MOV file, up to 10 MB (Slack's limit for forms)."
+        hint = "One video file (MP4, MOV, WebM, MKV, AVI, GIF…), up to 10 MB (Slack's limit for forms)."
     return input_block(_B.VIDEO, "Video", element, optional=True, hint=hint)
 
 

@@ -33,7 +33,7 @@ class Settings:
     upload_session_ttl_seconds: float | None = None
     # COMM: a 234 MB single multipart POST got HTTP 413 with an empty body (meta-api.md §1.1).
     max_simple_upload_bytes: int = 100 * 1024 * 1024
-    # Reject uploads that are not MP4/MOV containers during processing (real Meta fails them).
+    # Fail processing of uploads that are not a video on Meta's list of formats (media.py).
     strict_media: bool = True
     max_score: int = 9000
     score_decay_seconds: float = 300.0

@@ -13,7 +13,7 @@ from typing import Any
 
 from .context import Ctx
 from .errors import GraphError, RawResponse, param_error, unsupported_request
-from .media import probe_mp4
+from .media import probe_video
 from .store import Node
 
 _PHASES = ("start", "transfer", "finish", "cancel")
@@ -60,7 +60,7 @@ def _new_video(ctx: Ctx, title: str | None, description: str | None) -> Node:
 
 def _start_processing(ctx: Ctx, video: Node, content: bytes | None) -> None:
     """Uploading done: processing runs for ``video_processing_seconds`` then ready/error."""
-    info = probe_mp4(content) if content is not None else None
+    info = probe_video(content) if content is not None else None
     error: str | None = None
     if ctx.settings.fail_video_processing_next:
         ctx.settings.fail_video_processing_next = False

@@ -150,7 +150,7 @@ CORPUS: list[Case] = [
     Case(
         "file",
         Upload("clip.webm", b"\x1aE\xdf\xa3" + b"\0" * 64, "webm", "video/webm"),
-        "upload an MP4 or MOV",
+        "probably damaged",
     ),
     Case("file", Upload("empty.mp4", b"", "mp4", "video/mp4"), "is empty"),
     Case("file", [Upload("a.mp4", VIDEO, "mp4", "video/mp4")] * 2, "Upload one video; 2 files"),

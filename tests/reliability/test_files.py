@@ -196,6 +196,27 @@ def test_a_disguised_or_broken_file_is_refused_before_any_upload(
     assert not [r for r in here.graph.requests if "advideos" in r.path]
 
 
+@pytest.mark.parametrize(
+    ("name", "filetype", "mimetype"),
+    [("vp9.webm", "webm", "video/webm"), ("animated.gif", "gif", "image/gif")],
+)
+def test_a_webm_or_animated_gif_attached_in_slack_goes_to_approval(
+    here: World, tmp_path: Path, name: str, filetype: str, mimetype: str
+) -> None:
+    """Formats Meta accepts beyond MP4/MOV travel the whole way: form, download, check, upload."""
+    from tests.media import META_ACCEPTED_FORMATS, make_test_video
+
+    content = make_test_video(tmp_path / name, **META_ACCEPTED_FORMATS[name]).read_bytes()  # type: ignore[arg-type]
+    file_id = here.slack.upload_file(
+        user=REQUESTER, filename=name, content=content, filetype=filetype, mimetype=mimetype
+    )
+    launch = f"Launch from {name}"
+    _submit(here, {B.VIDEO: [file_id]}, launch)
+    outcome = _channel_outcome(here, launch)
+    assert outcome.startswith("Approval needed"), outcome
+    assert [r for r in here.graph.requests if "advideos" in r.path]
+
+
 def test_an_oversized_file_is_refused_from_its_size_without_downloading(
     here: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

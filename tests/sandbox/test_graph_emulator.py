@@ -28,7 +28,7 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 
 from sandbox.graph_emulator import Fault, GraphEmulator
-from tests.media import make_test_video
+from tests.media import META_ACCEPTED_FORMATS, make_test_video
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # SDK non-strict type warnings
 
@@ -352,6 +352,35 @@ def test_garbage_upload_ends_in_processing_error(emu: GraphEmulator, clock: Fake
     status = get(emu, video_id, fields="status").json()["status"]
     assert status["video_status"] == "error"
     assert status["processing_phase"]["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("name", sorted(META_ACCEPTED_FORMATS))
+def test_processing_takes_every_format_on_metas_list(
+    emu: GraphEmulator, clock: FakeClock, tmp_path: Path, name: str
+) -> None:
+    """Meta's upload formats (MKV, WebM, AVI, TS, 3GP, GIF, ProRes/MJPEG MOV, AV1) are processed."""
+    kwargs = META_ACCEPTED_FORMATS[name]
+    data = make_test_video(tmp_path / name, **kwargs).read_bytes()  # type: ignore[arg-type]
+    video_id = chunked_upload(emu, data)
+    clock.advance(emu.video_processing_seconds)
+    node = get(emu, video_id, fields="status,length,format").json()
+    assert node["status"]["video_status"] == "ready", node
+    assert node["length"] == pytest.approx(1.0, abs=0.05)
+    size = (node["format"][0]["width"], node["format"][0]["height"])
+    assert size == (kwargs.get("width", 360), kwargs.get("height", 640))
+
+
+def test_processing_refuses_what_is_not_a_video_format_meta_lists(
+    emu: GraphEmulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    from sandbox.graph_emulator.media import THUMBNAIL_JPEG
+
+    mxf = make_test_video(tmp_path / "master.mxf", codec="mpeg2video", container="mxf")
+    for name, data in (("still.jpg", THUMBNAIL_JPEG), ("master.mxf", mxf.read_bytes())):
+        video_id = post(emu, f"{ACT}/advideos", files={"source": (name, data)}).json()["id"]
+        clock.advance(emu.video_processing_seconds)
+        status = get(emu, video_id, fields="status").json()["status"]
+        assert status["video_status"] == "error", name
 
 
 def test_fail_video_processing_next(
