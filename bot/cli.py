@@ -19,11 +19,13 @@ from bot.settings import Settings, SettingsError
 from meta.accounts import AccountsFileError
 from meta.campaign_spec import CampaignSpec
 from meta.errors import AdBeeError, ValidationError
+from meta.file_kinds import looks_like_video_file
 from meta.pipeline import AlreadyCreatedError
 from meta.states import STEP_LABELS, ProgressEvent
 from meta.summary import CampaignSummary
 from meta.templates import TemplateError
 from meta.times import format_local
+from meta.video_check import check_video, describe_video
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
@@ -66,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
         description="AdBee: launch Meta Advantage+ Sales video campaigns from Slack or files.",
     )
     sub = parser.add_subparsers(dest="command")
-    validate = sub.add_parser("validate", help="check a campaign file; exit 1 with errors if bad")
+    validate = sub.add_parser(
+        "validate", help="check a campaign file or a video file; exit 1 with errors if bad"
+    )
     validate.add_argument("file")
     create = sub.add_parser("create", help="create the campaign in Meta, everything PAUSED")
     create.add_argument("file")
@@ -99,12 +103,30 @@ def _check(path: Path, out: TextIO, *, with_meta: bool = False):  # type: ignore
 
 
 def _validate(path: Path, out: TextIO) -> int:
+    if looks_like_video_file(path):
+        return _validate_video(path, out)
     services, spec = _check(path, out)
     if spec is None:
         return 1
     account = services.accounts.get(spec.account_key)
     _print_spec(spec, account.timezone if account else "UTC", out)
     print("OK: ready to create.", file=out)
+    return 0
+
+
+def _validate_video(path: Path, out: TextIO) -> int:
+    """The video check a creation runs, on its own: no campaign file, accounts or token needed."""
+    try:
+        info = check_video(path)
+    except ValidationError as exc:
+        print(f"{path}: {len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
+        for problem in exc.problems:
+            print(f"  - {problem.field}: {problem.message}", file=out)
+        return 1
+    print(f"{path.name}: {describe_video(info)}", file=out)
+    for warning in info.warnings:
+        print(f"  warning:   {warning}", file=out)
+    print("OK: the video meets Meta's specs; ready to upload.", file=out)
     return 0
 
 

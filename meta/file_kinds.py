@@ -7,6 +7,8 @@ first chunk of a download.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 SNIFF_BYTES = 4096
 
 # What a file "looks like", for messages. Keys are the values ``sniff_kind`` returns.
@@ -228,6 +230,26 @@ def sniff_kind(first_bytes: bytes) -> str | None:
     if head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
         return "aac" if (head[1] & 0x06) == 0 else "mp3"  # ADTS (layer 0) vs MPEG audio frame
     return _text_kind(head)
+
+
+def looks_like_video_file(path: Path) -> bool:
+    """Whether ``path`` is meant as a video: a video extension, or else video content.
+
+    For commands that take either a campaign file or a video (``python -m bot validate``). The
+    extension wins so that a broken ``ad.mp4`` gets the video check's verdict ("looks like a ZIP
+    archive"); YAML names are always campaign files; anything else is judged by its first bytes.
+    """
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in VIDEO_EXTENSIONS:
+        return True
+    if suffix in ("yaml", "yml", "json"):
+        return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    return sniff_kind(head) in VIDEO_CONTAINER_KINDS
 
 
 def describe_kind(kind: str | None) -> str:

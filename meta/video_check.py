@@ -190,6 +190,21 @@ def _join_or(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
+def describe_video(info: VideoInfo) -> str:
+    """One line for people: 'an MP4 video, H.264 (h264), 1080x1920 px, 15 s, 30 fps, with audio'."""
+    codec = CODEC_LABELS.get(info.codec, info.codec)
+    parts = [
+        KIND_LABELS.get(info.container, info.container),
+        f"{codec} ({info.codec})" if codec != info.codec else codec,
+        f"{info.width}x{info.height} px",
+        _fmt_duration(info.duration_seconds),
+    ]
+    if info.fps:
+        parts.append(f"{info.fps:.3g} fps")
+    parts.append("with audio" if info.has_audio else "no audio")
+    return ", ".join(parts)
+
+
 # --------------------------------------------------------------------------------------------
 # Aspect ratio
 
