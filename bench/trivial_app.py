@@ -29,7 +29,7 @@ def main() -> int:
     registry = accounts()
     templates = load_templates(ROOT / "configs" / "templates", accounts=registry, base_dir=ROOT)
     modal = build_campaign_modal(
-        accounts=registry.all(), templates=[(t.key, t.label) for t in templates]
+        accounts=registry.all(), templates=[(t.key, t.label) for t in templates.templates]
     )
     client = WebClient(token=os.environ["SLACK_BOT_TOKEN"], base_url=os.environ["SLACK_API_URL"])
     app = App(client=client, token_verification_enabled=False, process_before_response=False)

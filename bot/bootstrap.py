@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from storage.db import create_schema, make_engine, make_session_factory
 from storage.repository import CampaignStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,19 +45,22 @@ def build_services(
     create_schema(engine)
     store = CampaignStore(make_session_factory(engine))
     root = base_dir or Path.cwd()
-    accounts_path = settings.accounts_file
-    if not accounts_path.is_absolute():
-        accounts_path = root / accounts_path
-    accounts = load_accounts(accounts_path)
+    accounts = load_accounts(_under(root, settings.accounts_file))
     graph: GraphClient | None = None
     factory = None
     if with_meta:
         meta = settings.meta_config()
         graph = GraphClient(meta)  # retry policy from settings (META_RETRY_*)
         factory = _pipeline_factory(settings, meta, graph, store, accounts)
-    templates = load_templates(root / "configs" / "templates", accounts=accounts, base_dir=root)
+    templates = load_templates(
+        _under(root, settings.templates_dir), accounts=accounts, base_dir=root
+    )
+    for broken in templates.broken:
+        # Skipped, never fatal: a template nobody picks must not stop create, validate or the bot.
+        log.warning("template skipped: %s", broken)
     campaigns = CampaignService(
-        templates=templates,
+        templates=templates.templates,
+        broken_templates=templates.broken,
         store=store,
         accounts=accounts,
         base_dir=root,
@@ -64,6 +69,10 @@ def build_services(
         clock=clock,
     )
     return Services(settings, engine, store, accounts, campaigns, graph)
+
+
+def _under(root: Path, path: Path) -> Path:
+    return path if path.is_absolute() else root / path
 
 
 def _pipeline_factory(

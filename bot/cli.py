@@ -23,7 +23,6 @@ from meta.file_kinds import looks_like_video_file
 from meta.pipeline import AlreadyCreatedError
 from meta.states import STEP_LABELS, ProgressEvent
 from meta.summary import CampaignSummary
-from meta.templates import TemplateError
 from meta.times import format_local
 from meta.video_check import check_video, describe_video
 
@@ -49,7 +48,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             from bot.runner import health
 
             return health(Settings(), out=out)
-    except (SettingsError, AccountsFileError, TemplateError) as exc:
+    except (SettingsError, AccountsFileError) as exc:
         print(f"error: {exc}", file=out)
         return 2
     except pydantic.ValidationError as exc:  # a malformed value in .env or the environment

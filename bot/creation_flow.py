@@ -219,7 +219,8 @@ class CreationFlow:
             prefill["template"] = form.template
         view = build_refused_modal(
             accounts=self._campaigns.accounts.all(),
-            templates=[(t.key, t.label) for t in self._campaigns.templates],
+            templates=self._campaigns.template_choices(),
+            template_notes=self._campaigns.template_notes(),
             prefill=prefill,
             problem=problem,
         )

@@ -196,4 +196,7 @@ def health(settings: Settings, *, out: TextIO) -> int:
         f"checked {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC",
         file=out,
     )
+    # Reported, not unhealthy: a broken template is skipped and blocks nothing else.
+    for broken in services.campaigns.broken_templates:
+        print(f"warning: template skipped: {broken}", file=out)
     return 0

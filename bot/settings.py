@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     meta_graph_url: str = "https://graph.facebook.com"
     meta_video_url: str = "https://graph-video.facebook.com"
     accounts_file: Path = Path("configs/accounts.yaml")
+    templates_dir: Path = Path("configs/templates")  # campaign templates for the create modal
     database_url: str = "sqlite:///data/adbee.db"
     upload_dir: Path = Path("data/uploads")  # videos from Slack, kept until their creation ends
     video_poll_interval: float = Field(default=3.0, gt=0)

@@ -35,6 +35,7 @@ class CampaignCreateBlock(StrEnum):
     LINK = "campaign-create-link"
     CALL_TO_ACTION = "campaign-create-call-to-action"
     INTRO = "campaign-create-intro"  # context line, not an input
+    TEMPLATE_NOTES = "campaign-create-template-notes"  # context: templates that were skipped
 
 
 class CampaignCreateAction(StrEnum):

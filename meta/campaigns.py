@@ -18,7 +18,7 @@ from meta.payloads import GraphCall, dry_run_calls
 from meta.pipeline import CampaignPipeline
 from meta.states import ProgressSink
 from meta.summary import CampaignSummary, summarize
-from meta.templates import Template
+from meta.templates import BrokenTemplate, Template
 from meta.yaml_files import YamlFileError, load_yaml_file
 from storage.repository import CampaignStore
 
@@ -40,6 +40,7 @@ class CampaignService:
         pipeline_factory: Callable[[], CampaignPipeline] | None = None,
         clock: Clock = utcnow,
         templates: list[Template] | None = None,
+        broken_templates: list[BrokenTemplate] | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
@@ -49,6 +50,7 @@ class CampaignService:
         self._pipeline: CampaignPipeline | None = None
         self.clock = clock
         self.templates = list(templates or [])
+        self.broken_templates = list(broken_templates or [])
 
     # ------------------------------------------------------------------ validation
     def validate(self, raw: Mapping[str, Any]) -> CampaignSpec:
@@ -86,6 +88,14 @@ class CampaignService:
 
     def template(self, key: str) -> Template | None:
         return next((t for t in self.templates if t.key == key), None)
+
+    def template_choices(self) -> list[tuple[str, str]]:
+        """(key, label) of each usable template, for the modal's select."""
+        return [(t.key, t.label) for t in self.templates]
+
+    def template_notes(self) -> list[str]:
+        """One line per skipped template (file name and problem), shown under the select."""
+        return [f"{b.name}: {b.problem}" for b in self.broken_templates]
 
     def dry_run(self, spec: CampaignSpec) -> list[GraphCall]:
         account = self.accounts.get(spec.account_key)

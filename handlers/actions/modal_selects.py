@@ -54,7 +54,8 @@ def _redraw(body, client, campaigns, prefill, account) -> None:  # type: ignore[
         hash=view.get("hash"),
         view=build_campaign_modal(
             accounts=campaigns.accounts.all(),
-            templates=[(t.key, t.label) for t in campaigns.templates],
+            templates=campaigns.template_choices(),
+            template_notes=campaigns.template_notes(),
             prefill=prefill,
             selected_account=str(account) if account else None,
             private_metadata=view.get("private_metadata", ""),

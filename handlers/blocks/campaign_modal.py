@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.blocks import modal_inputs as inp
 from handlers.blocks import modal_selects as sel
-from handlers.blocks.common import context, plain
+from handlers.blocks.common import context, esc, plain
 from handlers.ids import CampaignCreate, CampaignCreateAction, CampaignCreateBlock, revisioned
 from meta.accounts import AccountConfig
 from meta.campaign_spec import CTA_TYPES, MAX_URL_LENGTH, TEXT_LIMITS
@@ -35,8 +35,14 @@ def build_campaign_modal(
     prefill: Mapping[str, object] | None = None,
     selected_account: str | None = None,
     private_metadata: str = "",
+    template_notes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The create modal; ``prefill`` holds ``campaign_spec`` field values (plus ``template``)."""
+    """The create modal; ``prefill`` holds ``campaign_spec`` field values (plus ``template``).
+
+    ``template_notes`` name the templates that were skipped as broken (file: problem): they are
+    left out of the select, and a note under it says which and why, so nobody wonders where a
+    template went.
+    """
     if not accounts:
         raise ValueError("no ad accounts configured; the modal needs at least one")
     if len(private_metadata) > 3000:
@@ -62,6 +68,16 @@ def build_campaign_modal(
     usable = [(key, label) for key, label in templates if 0 < len(key) <= 150][:100]
     if usable:
         blocks.append(sel.template_select(usable, values.get("template")))
+    if template_notes:
+        shown = "; ".join(esc(n) for n in template_notes[:5])
+        shown += "; …" if len(template_notes) > 5 else ""
+        blocks.append(
+            context(
+                f":warning: Unavailable template{'s' if len(template_notes) > 1 else ''}, "
+                f"skipped: {shown}",
+                block_id=_B.TEMPLATE_NOTES,
+            )
+        )
     blocks += [
         sel.account_select(accounts, by_key.get(account_key), aid(_A.ACCOUNT)),
         inp.text_input(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from handlers.blocks.campaign_modal import build_campaign_modal
@@ -34,9 +34,12 @@ def build_refused_modal(
     templates: list[tuple[str, str]],
     prefill: Mapping[str, object],
     problem: str,
+    template_notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The form again, filled in as the user left it, with why it was not created on top."""
-    view = build_campaign_modal(accounts=accounts, templates=templates, prefill=prefill)
+    view = build_campaign_modal(
+        accounts=accounts, templates=templates, prefill=prefill, template_notes=template_notes
+    )
     warning = section(
         f":warning: *Not created:* {esc(truncate(problem, 2500))}\n"
         "Correct it (attach the video again if it was the video) and submit again.",

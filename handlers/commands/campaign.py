@@ -38,10 +38,13 @@ def handle_campaign_command(
     sub = request.subcommand
     if sub is Subcommand.CREATE:
         ack()
-        templates = [(t.key, t.label) for t in campaigns.templates]
         client.views_open(
             trigger_id=command["trigger_id"],
-            view=build_campaign_modal(accounts=campaigns.accounts.all(), templates=templates),
+            view=build_campaign_modal(
+                accounts=campaigns.accounts.all(),
+                templates=campaigns.template_choices(),
+                template_notes=campaigns.template_notes(),
+            ),
         )
         return
     if sub is Subcommand.HELP:

@@ -246,3 +246,26 @@ def test_programming_errors_are_refused_loudly():
         build_campaign_modal(accounts=[SG], templates=[], private_metadata="x" * 3001)
     with pytest.raises(ValueError, match="no ad accounts"):
         build_campaign_modal(accounts=[], templates=[])
+
+
+def test_skipped_templates_are_left_out_of_the_select_with_a_note_saying_why():
+    notes = [f"promo-{i}.yaml: account 'iflytek-sg' is not in ACCOUNTS_FILE" for i in range(7)]
+    view = build_campaign_modal(accounts=[SG], templates=TEMPLATES[:1], template_notes=notes)
+    assert_slack_accepts("modal", view)
+    blocks = blocks_by_id(view)
+    assert [o["value"] for o in blocks[CampaignCreateBlock.TEMPLATE]["element"]["options"]] == [
+        "launch"
+    ]
+    text = blocks[CampaignCreateBlock.TEMPLATE_NOTES]["elements"][0]["text"]
+    assert text.startswith(":warning: Unavailable templates, skipped: promo-0.yaml: account")
+    assert "promo-4.yaml" in text and "promo-5.yaml" not in text and text.endswith("; …")
+
+
+def test_a_skipped_template_note_is_escaped_and_shown_even_without_usable_templates():
+    view = build_campaign_modal(
+        accounts=[SG], templates=[], template_notes=["<!channel>.yaml: *bold* & co"]
+    )
+    blocks = blocks_by_id(view)
+    assert CampaignCreateBlock.TEMPLATE not in blocks
+    text = blocks[CampaignCreateBlock.TEMPLATE_NOTES]["elements"][0]["text"]
+    assert "<!channel>" not in text and "&lt;!channel&gt;" in text
