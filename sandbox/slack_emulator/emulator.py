@@ -15,10 +15,11 @@ The Socket Mode URL comes from ``apps.connections.open``, which the app calls th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -269,6 +270,51 @@ class SlackEmulator(UserDriver):
                 times=times,
             )
         )
+
+    def drop_answer_next(self, method: str, times: int = 1) -> None:
+        """Apply the next ``times`` calls to ``method``, then cut each connection unanswered.
+
+        Slack has done what was asked (the message is posted); the client sees a connection
+        reset and cannot tell whether it was. ``call_log`` marks those calls ``dropped``.
+        """
+        if self._http is None:
+            raise RuntimeError("start() the emulator first")
+        self._http.faults.add(
+            Fault(
+                method=method,
+                error="",
+                status=200,
+                retry_after=None,
+                times=times,
+                drop_answer=True,
+            )
+        )
+
+    def take_http_down(self) -> None:
+        """Slack's HTTP side goes down: every Web API call, upload and download is cut.
+
+        Nothing is applied while down (``refused_while_down`` counts the attempts). The Socket
+        Mode connections are not touched; ``drop_socket_connections`` does that.
+        """
+        if self._http is None:
+            raise RuntimeError("start() the emulator first")
+        self._http.down = True
+
+    def bring_http_up(self) -> None:
+        if self._http is not None:
+            self._http.down = False
+
+    @contextlib.contextmanager
+    def http_down(self) -> Iterator[None]:
+        self.take_http_down()
+        try:
+            yield
+        finally:
+            self.bring_http_up()
+
+    @property
+    def refused_while_down(self) -> int:
+        return self._http.refused_while_down if self._http else 0
 
     # -- Socket Mode ---------------------------------------------------------------
 

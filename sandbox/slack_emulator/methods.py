@@ -11,6 +11,7 @@ instead of in production.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -49,9 +50,20 @@ METHOD_SCOPES: dict[str, str | None] = {
     "conversations.open": "im:write",
     "conversations.join": "channels:join",
     "conversations.members": "channels:read",
-    "conversations.history": "channels:history",
-    "conversations.replies": "channels:history",
+    # checked per conversation type in the method (channels:/groups:/im:history)
+    "conversations.history": None,
+    "conversations.replies": None,
 }
+
+# conversations.history / .replies need the history scope of the conversation's type: a public
+# channel channels:history, a private one groups:history, a DM im:history
+# (docs.slack.dev/reference/methods/conversations.history, "Required scopes").
+HISTORY_SCOPES = {"public": "channels:history", "private": "groups:history", "im": "im:history"}
+# Message metadata: an object with a string ``event_type`` and an object ``event_payload``
+# (docs.slack.dev/messaging/message-metadata; slack_sdk.models.metadata.Metadata). The error
+# codes are the ones chat.postMessage documents; the exact event_type syntax Slack enforces
+# is [uncertain], so only "a non-empty string" is checked.
+MAX_METADATA_BYTES = 8_000  # [uncertain] Slack documents a size limit, not its exact value
 
 
 class ApiError(Exception):
@@ -79,6 +91,18 @@ def _require(params: dict[str, Any], name: str) -> Any:
     if value in (None, ""):
         raise _invalid("invalid_arguments", [f"[ERROR] missing required field: {name}"])
     return value
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    """``metadata`` as Slack accepts it, or its error code."""
+    if not isinstance(value, dict):  # a form value that was not a JSON object
+        raise ApiError("invalid_metadata_format")
+    event_type, payload = value.get("event_type"), value.get("event_payload")
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise ApiError("invalid_metadata_schema")
+    if len(json.dumps(value)) > MAX_METADATA_BYTES:
+        raise ApiError("metadata_too_large")
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}
 
 
 def _bool(value: Any) -> bool:
@@ -210,8 +234,8 @@ class WebApi:
             if surface_text_max is not None and len(text) > surface_text_max:
                 raise ApiError("msg_too_long")
             out["text"] = text
-        if "metadata" in params and isinstance(params["metadata"], dict):
-            out["metadata"] = params["metadata"]
+        if params.get("metadata") is not None:
+            out["metadata"] = _metadata(params["metadata"])
         return out
 
     # -- chat ------------------------------------------------------------------
@@ -649,19 +673,47 @@ class WebApi:
             members.append(ws.bot_user_id)
         return {"members": members, "response_metadata": {"next_cursor": ""}}
 
-    def conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        ws = self.ws
+    def _history_channel(self, params: dict[str, Any]) -> Channel:
         ch = self._channel_for_bot(params.get("channel"), for_write=False, allow_user_id=False)
+        kind = "im" if ch.is_im else "private" if ch.is_private else "public"
+        needed = HISTORY_SCOPES[kind]
+        if needed not in self.ws.scopes:
+            raise ApiError("missing_scope", needed=needed, provided=",".join(self.ws.scopes))
         if not ch.bot_member and not ch.is_im:
             raise ApiError("not_in_channel")
+        return ch
+
+    def _history_view(self, msg: Message, params: dict[str, Any]) -> dict[str, Any] | None:
+        """A message as history shows it: ``metadata`` only with ``include_all_metadata``;
+        ``oldest``/``latest`` bound the ts (exclusive unless ``inclusive``)."""
+        ts = float(msg.ts)
+        inclusive = _bool(params.get("inclusive"))
+        oldest, latest = params.get("oldest"), params.get("latest")
+        if oldest not in (None, "") and (
+            ts < float(oldest) or (ts == float(oldest) and not inclusive)
+        ):
+            return None
+        if latest not in (None, "") and (
+            ts > float(latest) or (ts == float(latest) and not inclusive)
+        ):
+            return None
+        out = self.ws.render(msg)
+        if not _bool(params.get("include_all_metadata")):
+            out.pop("metadata", None)
+        return out
+
+    def conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        ws = self.ws
+        ch = self._history_channel(params)
         limit = int(params.get("limit") or 100)
         with ws.lock:
-            msgs = [
-                ws.render(m)
+            shown = [
+                self._history_view(m, params)
                 for m in ws.messages.get(ch.id, [])
                 if not m.deleted
                 and (m.thread_ts is None or m.current.get("subtype") == "thread_broadcast")
             ]
+        msgs = [m for m in shown if m is not None]
         msgs.reverse()
         return {
             "messages": msgs[:limit],
@@ -671,17 +723,18 @@ class WebApi:
 
     def conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
         ws = self.ws
-        ch = self._channel_for_bot(params.get("channel"), for_write=False, allow_user_id=False)
+        ch = self._history_channel(params)
         ts = str(_require(params, "ts"))
         parent = ws.find_message(ch.id, ts)
         if parent is None or parent.deleted:
             raise ApiError("thread_not_found")
         with ws.lock:
-            msgs = [ws.render(parent)] + [
-                ws.render(m)
+            shown = [self._history_view(parent, {**params, "oldest": None, "latest": None})] + [
+                self._history_view(m, params)
                 for m in ws.messages.get(ch.id, [])
                 if m.thread_ts == ts and not m.deleted
             ]
+        msgs = [m for m in shown if m is not None]
         return {"messages": msgs, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
     # -- acks / response_url (shared with the Socket Mode side) ----------------

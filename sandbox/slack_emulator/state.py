@@ -34,6 +34,8 @@ DEFAULT_SCOPES = (
     "im:write",
     "usergroups:read",
     "channels:join",
+    "channels:history",
+    "groups:history",
 )
 
 PRETTY_TYPES = {

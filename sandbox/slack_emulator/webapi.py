@@ -9,7 +9,11 @@ test thread never stalls the app's calls.
 
 Injected faults (``fail_next``) are consumed here, before authentication, the way Slack's
 rate limiter answers before the method runs: HTTP 429 with ``Retry-After`` and
-``{"ok": false, "error": "ratelimited"}``, or HTTP 200 with any other error code.
+``{"ok": false, "error": "ratelimited"}``, or HTTP 200 with any other error code. Two faults are
+about the network rather than Slack's answers: a dropped answer (``drop_answer``: the method runs
+and is applied, then the connection is cut before the response, as when a load balancer or the
+client's network fails mid-call) and an outage (``down``: every request's connection is cut
+unanswered and nothing is applied).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import contextlib
 import json
 import logging
 import re
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +53,8 @@ class Fault:
     status: int
     retry_after: int | None
     times: int
+    # Apply the call, then cut the connection before answering (the client never learns).
+    drop_answer: bool = False
 
 
 @dataclass
@@ -56,6 +64,11 @@ class CallRecord:
     status: int
     response: dict[str, Any]
     token_kind: str
+    dropped: bool = False  # applied, but the answer never reached the client
+
+
+class DropConnection(Exception):
+    """Raised to the request handler: cut the connection without sending anything."""
 
 
 class FaultInjector:
@@ -137,6 +150,9 @@ class HttpFrontend:
         self.ws = workspace
         self.api = api
         self.faults = FaultInjector()
+        # An outage: every request is cut unanswered (connection reset) until this is False.
+        self.down = False
+        self.refused_while_down = 0
         self.calls: list[CallRecord] = []
         self._calls_lock = threading.Lock()
         self._on_response_url = on_response_url
@@ -195,7 +211,8 @@ class HttpFrontend:
         )
         fault = self.faults.take(method)
         status = 200
-        if fault is not None:
+        dropped = fault is not None and fault.drop_answer
+        if fault is not None and not dropped:
             body: dict[str, Any] = {"ok": False, "error": fault.error}
             status = fault.status
             if fault.retry_after is not None:
@@ -209,7 +226,9 @@ class HttpFrontend:
                 log.exception("method %s failed", method)
                 self.ws.problem(f"emulator error in {method}: {exc!r}")
                 body = {"ok": False, "error": "internal_error"}
-        self.record(CallRecord(method, params, status, body, kind))
+        self.record(CallRecord(method, params, status, body, kind, dropped=dropped))
+        if dropped:
+            raise DropConnection(method)
         return status, headers, body
 
     def download(self, path: str, auth: str | None) -> tuple[int, dict[str, str], bytes]:
@@ -285,6 +304,12 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _drop(self) -> None:
+        """Cut the connection with nothing sent: the client sees a reset or an empty answer."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):  # linger 0: closing sends RST, not a clean FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
     def do_GET(self) -> None:
         self._route()
 
@@ -300,6 +325,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = parts.path
         try:
             body = self._body()
+            if owner.down:
+                owner.refused_while_down += 1
+                self._drop()
+                return
             if path.startswith("/files-pri/"):
                 status, headers, data = owner.download(path, self.headers.get("Authorization"))
                 self._send(status, headers, data)
@@ -339,7 +368,11 @@ class _Handler(BaseHTTPRequestHandler):
                 _decode_json_fields(params)
                 auth = self.headers.get("Authorization") or ""
                 token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-                status, headers, result = owner.api_call(m.group(1), params, token)
+                try:
+                    status, headers, result = owner.api_call(m.group(1), params, token)
+                except DropConnection:
+                    self._drop()
+                    return
                 self._json(status, headers, result)
                 return
             if path in ("/", "/login"):
