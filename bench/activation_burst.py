@@ -60,7 +60,9 @@ class CountingNotifier:
         self.sent: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def send(self, *, kind: str, summary: Any, detail: str | None) -> None:
+    def send(
+        self, *, kind: str, summary: Any, detail: str | None, key: str, sent_before: Any = None
+    ) -> None:
         with self._lock:
             self.sent[kind] += 1
 

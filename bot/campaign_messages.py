@@ -1,7 +1,9 @@
 """The campaign's one message in the campaigns channel, kept current; and alerts to the channel.
 
 ``SlackNotifier`` implements the domain's ``Notifier``: it raises on any Slack failure so the
-alert outbox keeps the alert and retries it later.
+alert outbox keeps the alert and retries it later. Its posts go through ``post_once``, so an alert
+whose answer was lost is not posted twice. The end of a creation (``CREATION_FINISHED``) is
+delivered the same way, to the campaign's own message and thread instead of the alerts channel.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack_posts import post_once
 from handlers.blocks.alerts import build_alert
 from handlers.blocks.approval import build_approval_message, build_decided_message
+from meta.activation import utc
+from meta.alerts import CREATION_FINISHED
 from meta.states import Status
 from meta.summary import CampaignSummary
 
@@ -36,18 +41,25 @@ class CampaignMessages:
         self._clock = clock
 
     def refresh_campaign_message(self, summary: CampaignSummary) -> None:
-        if not (summary.slack_channel and summary.slack_ts):
-            return
+        """Best effort: what changed is already in the database (and in Meta)."""
         try:
-            self._client.chat_update(
-                channel=summary.slack_channel,
-                ts=summary.slack_ts,
-                **render_campaign_message(summary, self._clock()),
-            )
+            self.update_campaign_message(summary)
         except SlackApiError as exc:
             log.warning(
                 "could not update message of #%s: %s", summary.id, exc.response.get("error")
             )
+        except Exception as exc:  # no answer at all (Slack unreachable)
+            log.warning("could not update message of #%s: %r", summary.id, exc)
+
+    def update_campaign_message(self, summary: CampaignSummary) -> None:
+        """Re-render the message now; raises when Slack does not take it."""
+        if not (summary.slack_channel and summary.slack_ts):
+            return
+        self._client.chat_update(
+            channel=summary.slack_channel,
+            ts=summary.slack_ts,
+            **render_campaign_message(summary, self._clock()),
+        )
 
 
 class SlackNotifier:
@@ -64,8 +76,45 @@ class SlackNotifier:
         self._messages = messages
         self._clock = clock
 
-    def send(self, *, kind: str, summary: CampaignSummary | None, detail: str | None) -> None:
+    def send(
+        self,
+        *,
+        kind: str,
+        summary: CampaignSummary | None,
+        detail: str | None,
+        key: str,
+        sent_before: datetime | None = None,
+    ) -> None:
+        since = utc(sent_before).timestamp() if sent_before else None
+        if kind == CREATION_FINISHED:
+            self._finish_creation(summary, detail, key=key, since=since)
+            return
         payload = build_alert(kind=kind, summary=summary, detail=detail, now=self._clock())
-        self._client.chat_postMessage(channel=self._channel, unfurl_links=False, **payload)
+        post_once(
+            self._client,
+            key=key,
+            channel=self._channel,
+            sent_before=since,
+            unfurl_links=False,
+            **payload,
+        )
         if summary is not None:
             self._messages.refresh_campaign_message(summary)
+
+    def _finish_creation(
+        self, summary: CampaignSummary | None, reply: str | None, *, key: str, since: float | None
+    ) -> None:
+        """The campaign's message shows how its creation ended, and its thread says it once."""
+        if summary is None or not (summary.slack_channel and summary.slack_ts):
+            return  # started from the command line: nothing in Slack to finish
+        self._messages.update_campaign_message(summary)  # raises: retried until Slack takes it
+        if reply:
+            post_once(
+                self._client,
+                key=key,
+                channel=summary.slack_channel,
+                thread_ts=summary.slack_ts,
+                sent_before=since,
+                text=reply,
+                unfurl_links=False,
+            )

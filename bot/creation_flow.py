@@ -3,6 +3,10 @@
 download the video from Slack -> check it -> record the creation -> run the Meta pipeline while
 the channel message shows live progress -> the approval message, or the failure in the thread
 with Meta's own words and what to do.
+
+Slack never decides what happens in Meta: progress edits are best effort (any Slack failure is
+logged and dropped), and the end of the creation goes through the alert outbox, so a Slack
+outage at that moment only delays the Approve/Reject (or failure-with-Resume) message.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.campaign_messages import CampaignMessages
 from bot.slack_files import download_slack_file, release_upload
+from bot.slack_posts import post_once
 from handlers.blocks.common import esc
 from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
+from meta.alerts import CREATION_FINISHED, AlertOutbox, Notifier
 from meta.campaigns import CampaignService
 from meta.creation_lease import CreationBusyError
 from meta.errors import AdBeeError, PipelineError, ValidationError
@@ -48,6 +54,8 @@ class CreationFlow:
         executor: Executor,
         base_dir: Path,
         work_dir: Path,
+        outbox: AlertOutbox,
+        notifier: Notifier,
         update_interval: float = 3.0,
         progress_client: WebClient | None = None,
     ) -> None:
@@ -60,6 +68,7 @@ class CreationFlow:
         self._base_dir = base_dir
         self._work_dir = work_dir
         self._interval = update_interval
+        self._outbox, self._notifier = outbox, notifier
         # Progress edits are many and expendable: a client that drops them on a 429 instead of
         # sleeping inside the upload (the main client waits out Retry-After for what matters).
         self._progress_client = progress_client or client
@@ -130,12 +139,14 @@ class CreationFlow:
 
     def _run(self, form: CampaignForm, user_id: str, view_id: str, submitted_at: float) -> None:
         name = form.name or "campaign"
-        posted = self._client.chat_postMessage(
+        posted = post_once(
+            self._client,
+            key=f"creation-start:{uuid.uuid4().hex}",
             channel=self._channel,
             text=f"Preparing {esc(name)} for <@{user_id}>: downloading the video from Slack",
             unfurl_links=False,
         )
-        channel, ts = posted["channel"], posted["ts"]
+        channel, ts = posted.channel, posted.ts
         folder = self._work_dir / f"upload-{ts.replace('.', '-')}"
         keep = False  # a resumable creation needs its video after this run (or a restart)
         try:
@@ -183,21 +194,30 @@ class CreationFlow:
             done = self._campaigns.run_creation(summary.id, progress)
         except CreationBusyError as exc:
             if not quiet:
-                self._thread_reply(channel, ts, f":hourglass: {esc(exc.message)}")
+                with contextlib.suppress(Exception):  # a courtesy; the other run reports
+                    self._thread_reply(channel, ts, f":hourglass: {esc(exc.message)}")
             return True  # the other run still needs the video
         except PipelineError as exc:
-            self._thread_reply(channel, ts, f":x: {esc(exc.message)}")
-            stopped = self._campaigns.get(summary.id)
-            if stopped is not None:  # the message now says what happened and offers what is next
-                self._messages.refresh_campaign_message(stopped)
+            # the message will say what happened and offer what is next (Resume)
+            self._announce_end(summary.id, f":x: {esc(exc.message)}")
             return exc.resumable
-        self._messages.refresh_campaign_message(done)
-        self._thread_reply(
-            channel,
-            ts,
+        self._announce_end(
+            done.id,
             f"<@{user_id}> {esc(done.name)} is ready and PAUSED; an approver can approve it now.",
         )
         return False
+
+    def _announce_end(self, campaign_id: int, reply: str) -> None:
+        """The campaign's message shows the outcome, and its thread gets ``reply``, exactly once.
+
+        Queued in the alert outbox first (committed), then tried at once: if Slack does not
+        answer now, the alert flush job delivers it when Slack is back. The message is
+        rendered from the row at delivery, so it always ends as the row ended.
+        """
+        key = f"creation-finished:{campaign_id}:{uuid.uuid4().hex[:12]}"
+        self._outbox.queue(kind=CREATION_FINISHED, campaign_id=campaign_id, detail=reply, key=key)
+        if not self._outbox.deliver_now(key, self._notifier):
+            log.warning("the end of creation #%s waits for Slack (queued)", campaign_id)
 
     def _spec_with_video(self, form, folder, view_id, channel, ts, submitted_at):  # type: ignore[no-untyped-def]
         video: Path | str | None = self._template_video(form)
@@ -288,3 +308,5 @@ class _Progress:
             self._client.chat_update(channel=self._channel, ts=self._ts, **payload)
         except SlackApiError as exc:
             log.warning("progress update failed: %s", exc.response.get("error"))
+        except Exception as exc:  # Slack unreachable: never the pipeline's problem
+            log.warning("progress update failed: %r", exc)

@@ -18,7 +18,6 @@ from typing import TextIO
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
@@ -32,6 +31,7 @@ from bot.creation_flow import CreationFlow
 from bot.logs import configure_logging
 from bot.scheduling import Scheduling, start_scheduler
 from bot.settings import Settings, SettingsError
+from bot.slack_posts import NoRepostRetryHandler
 from jobs import runtime
 from meta.campaigns import Clock, utcnow
 from meta.creation_lease import lease_is_free
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 # delivering a command or click after a few seconds without a connection (the user sees
 # "dispatch_failed"), so the SDK's 10 s default would lose what people do right after a drop.
 SOCKET_PING_SECONDS = 2
+PROGRESS_TIMEOUT_SECONDS = 5
 
 
 @dataclass
@@ -64,8 +65,10 @@ class RunningBot:
 def slack_client(settings: Settings, token: str) -> WebClient:
     client = WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL)
     # slack_sdk retries only connection errors by default; 429s and 5xx need explicit handlers.
+    # Connection errors are retried for every method but chat.postMessage, which post_once
+    # retries after checking that the post did not go out already (bot/slack_posts.py).
     client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=3),
+        NoRepostRetryHandler(max_retry_count=3),
         RateLimitErrorRetryHandler(max_retry_count=5),
         ServerErrorRetryHandler(max_retry_count=3),
     ]
@@ -99,6 +102,7 @@ def start_bot(
         policy=policy,
         clock=clock,
         scan_seconds=settings.scan_interval_seconds,
+        alert_seconds=settings.alert_flush_seconds,
     )
     lifecycle = scheduling.lifecycle
     status_sync = scheduling.context.sync
@@ -117,8 +121,15 @@ def start_bot(
         base_dir=base_dir or Path.cwd(),
         # Kept on disk (not in /tmp) so a creation interrupted mid-upload can resume after a restart.
         work_dir=upload_root,
+        outbox=scheduling.context.outbox,
+        notifier=notifier,
+        # Progress edits are expendable: no retries and a short timeout, so a Slack outage
+        # costs the pipeline nothing (the next edit, or the final message, replaces a lost one).
         progress_client=WebClient(
-            token=bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL
+            token=bot_token,
+            base_url=settings.slack_api_url or WebClient.BASE_URL,
+            timeout=PROGRESS_TIMEOUT_SECONDS,
+            retry_handlers=[],
         ),
     )
     slack = SlackServices(

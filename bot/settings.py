@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, ge=1, le=64)
     sync_interval_seconds: int = Field(default=900, ge=1)
     scan_interval_seconds: int = Field(default=30, ge=1)
+    # How often queued alerts (and creation results Slack missed) are sent: the most a Slack
+    # outage delays them once Slack answers again.
+    alert_flush_seconds: int = Field(default=15, ge=1)
 
     # Set by the demo and tests: the emulators accept placeholder-looking tokens.
     adbee_sandbox: bool = False

@@ -8,10 +8,12 @@ delays alerts: failed sends stay pending and are retried on the next flush.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Protocol
 
 from meta.accounts import AccountRegistry
 from meta.summary import CampaignSummary, summarize
+from storage.models import Alert
 from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
@@ -21,12 +23,30 @@ MAX_ATTEMPTS = 50
 # Consecutive failures after which a flush stops: Slack is down, the rest would fail too.
 STOP_AFTER_FAILURES = 3
 BATCH = 500
+# Not an alert in the alerts channel: the end of a creation (the campaign's own message turned
+# into Approve/Reject, or into an honest failure with Resume, and a reply in its thread, with
+# ``detail`` as the reply). Queued here so that it reaches Slack even when Slack is down at the
+# moment the creation finishes.
+CREATION_FINISHED = "creation_finished"
 
 
 class Notifier(Protocol):
-    """Delivers one alert; raises on failure so the outbox keeps it for the next try."""
+    """Delivers one alert; raises on failure so the outbox keeps it for the next try.
 
-    def send(self, *, kind: str, summary: CampaignSummary | None, detail: str | None) -> None: ...
+    ``key`` is the alert's dedupe key: the notifier marks the Slack post with it. ``sent_before``
+    is set when an earlier try failed (maybe after Slack had posted it), so the notifier checks
+    for the post before sending it again.
+    """
+
+    def send(
+        self,
+        *,
+        kind: str,
+        summary: CampaignSummary | None,
+        detail: str | None,
+        key: str,
+        sent_before: datetime | None = None,
+    ) -> None: ...
 
 
 class AlertOutbox:
@@ -64,19 +84,35 @@ class AlertOutbox:
         for alert in pending:
             if streak >= STOP_AFTER_FAILURES:
                 break
-            if not self._store.claim_alert(alert.id):
+            delivered = self._send(alert, notifier)
+            if delivered is None:
                 continue
-            try:
-                row = self._store.get(alert.campaign_id) if alert.campaign_id else None
-                summary = summarize(row, self._accounts) if row else None
-                notifier.send(kind=alert.kind, summary=summary, detail=alert.payload.get("detail"))
-            except Exception as exc:  # any delivery failure: keep it pending
-                log.warning("alert %s not delivered yet: %s", alert.id, type(exc).__name__)
-                self._store.finish_alert(alert.id, error=f"{type(exc).__name__}: {exc}"[:500])
-                failed += 1
-                streak += 1
-                continue
-            self._store.finish_alert(alert.id)
-            sent += 1
-            streak = 0
+            sent, failed = sent + delivered, failed + (not delivered)
+            streak = 0 if delivered else streak + 1
         return sent, failed
+
+    def deliver_now(self, key: str, notifier: Notifier) -> bool:
+        """Try one queued alert at once (the end of a creation); False leaves it to ``flush``."""
+        alert = self._store.pending_alert(key)
+        return alert is not None and bool(self._send(alert, notifier))
+
+    def _send(self, alert: Alert, notifier: Notifier) -> bool | None:
+        """True: sent; False: failed and kept pending; None: another process has it."""
+        if not self._store.claim_alert(alert.id):
+            return None
+        try:
+            row = self._store.get(alert.campaign_id) if alert.campaign_id else None
+            summary = summarize(row, self._accounts) if row else None
+            notifier.send(
+                kind=alert.kind,
+                summary=summary,
+                detail=alert.payload.get("detail"),
+                key=alert.dedupe_key,
+                sent_before=alert.created_at if alert.attempts else None,
+            )
+        except Exception as exc:  # any delivery failure: keep it pending
+            log.warning("alert %s not delivered yet: %s", alert.id, type(exc).__name__)
+            self._store.finish_alert(alert.id, error=f"{type(exc).__name__}: {exc}"[:500])
+            return False
+        self._store.finish_alert(alert.id)
+        return True

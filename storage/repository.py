@@ -201,6 +201,12 @@ class CampaignStore:
                 )
             )
 
+    def pending_alert(self, dedupe_key: str) -> Alert | None:
+        with self._sessions() as session:
+            return session.scalars(
+                select(Alert).where(Alert.dedupe_key == dedupe_key, Alert.status == "pending")
+            ).first()
+
     def claim_alert(self, alert_id: int) -> bool:
         """Take one pending alert for sending, so two replicas never post it twice."""
         with self._sessions() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from meta.summary import CampaignSummary
 
@@ -17,6 +18,8 @@ class SentAlert:
     kind: str
     summary: CampaignSummary | None
     detail: str | None
+    key: str = ""
+    sent_before: datetime | None = None  # set when an earlier try failed
 
 
 class RecordingNotifier:
@@ -33,13 +36,21 @@ class RecordingNotifier:
         with self._lock:
             self._failures_left = times
 
-    def send(self, *, kind: str, summary: CampaignSummary | None, detail: str | None) -> None:
+    def send(
+        self,
+        *,
+        kind: str,
+        summary: CampaignSummary | None,
+        detail: str | None,
+        key: str,
+        sent_before: datetime | None = None,
+    ) -> None:
         with self._lock:
             self.attempts += 1
             if self._failures_left > 0:
                 self._failures_left -= 1
                 raise SlackOutageError("slack is down (simulated)")
-            self.sent.append(SentAlert(kind, summary, detail))
+            self.sent.append(SentAlert(kind, summary, detail, key, sent_before))
 
     def kinds(self) -> list[str]:
         with self._lock:

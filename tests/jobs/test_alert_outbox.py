@@ -69,3 +69,27 @@ def test_pending_alerts_survive_a_restart_in_order(db_url: str, graph: GraphEmul
         assert second.outbox.flush(notifier) == (0, 0)
     finally:
         second.close()
+
+
+def test_a_retried_alert_tells_the_notifier_to_check_for_an_earlier_post(bot: Harness):
+    bot.outbox.queue(kind="meta_auth", campaign_id=None, detail="token", key="auth-1")
+    bot.outbox.queue(kind="meta_auth", campaign_id=None, detail="other", key="auth-2")
+    bot.notifier.fail_next(1)  # the first try of auth-1 may have reached Slack before failing
+    assert bot.outbox.flush(bot.notifier) == (1, 1)
+    assert bot.outbox.flush(bot.notifier) == (1, 0)
+    queued = {alert.dedupe_key: alert for alert in bot.alerts()}
+    sent = {alert.key: alert.sent_before for alert in bot.notifier.sent}
+    assert sent == {"auth-2": None, "auth-1": queued["auth-1"].created_at}
+
+
+def test_deliver_now_sends_one_queued_alert_and_leaves_it_queued_when_slack_is_down(
+    bot: Harness,
+):
+    bot.outbox.queue(kind="meta_auth", campaign_id=None, detail="older", key="older")
+    bot.outbox.queue(kind="meta_auth", campaign_id=None, detail="mine", key="mine")
+    bot.notifier.fail_next(1)
+    assert bot.outbox.deliver_now("mine", bot.notifier) is False
+    assert bot.outbox.deliver_now("mine", bot.notifier) is True
+    assert bot.outbox.deliver_now("mine", bot.notifier) is False  # sent already: not again
+    assert [alert.detail for alert in bot.notifier.sent] == ["mine"]
+    assert [a.dedupe_key for a in bot.services.store.pending_alerts()] == ["older"]
