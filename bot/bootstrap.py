@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,6 +12,7 @@ from bot.settings import Settings
 from meta.accounts import AccountRegistry, load_accounts
 from meta.campaigns import CampaignService, Clock, utcnow
 from meta.graph import GraphClient, MetaConfig
+from meta.minimum_budgets import FloorSource, MinimumBudgets, offline_floors
 from meta.pipeline import CampaignPipeline
 from meta.templates import load_templates
 from meta.video_check import check_video
@@ -48,10 +49,17 @@ def build_services(
     accounts = load_accounts(_under(root, settings.accounts_file))
     graph: GraphClient | None = None
     factory = None
+    floors: FloorSource = offline_floors(
+        "this command works offline; `python -m bot create` reads Meta's figure"
+    )
     if with_meta:
         meta = settings.meta_config()
         graph = GraphClient(meta)  # retry policy from settings (META_RETRY_*)
         factory = _pipeline_factory(settings, meta, graph, store, accounts)
+        # The modal checks a submission inside Slack's 3-second window: this read gets one
+        # short try and no throttle wait, and falls back to the labelled offline estimate.
+        quick = replace(meta, timeout=2.0, retry_attempts=1, max_throttle_wait=0.0)
+        floors = MinimumBudgets(GraphClient(quick))
     templates = load_templates(
         _under(root, settings.templates_dir), accounts=accounts, base_dir=root
     )
@@ -67,6 +75,7 @@ def build_services(
         check_video=check_video,
         pipeline_factory=factory,
         clock=clock,
+        budget_floors=floors,
     )
     return Services(settings, engine, store, accounts, campaigns, graph)
 

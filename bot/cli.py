@@ -94,7 +94,10 @@ def _check(path: Path, out: TextIO, *, with_meta: bool = False):  # type: ignore
     try:
         spec = services.campaigns.validate_file(path)
     except ValidationError as exc:
-        print(f"{path}: {len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
+        print(
+            f"{path}: {len(exc.problems)} problem(s); nothing was uploaded to or created in Meta:",
+            file=out,
+        )
         for problem in exc.problems:
             print(f"  - {problem.field}: {problem.message}", file=out)
         return services, None

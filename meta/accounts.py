@@ -6,6 +6,7 @@ failing later in the middle of someone's campaign creation.
 
 from __future__ import annotations
 
+import logging
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -13,9 +14,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from meta.money import SUPPORTED_CURRENCIES
+from meta.regulation import IDENTITY_FIELDS
 from meta.times import TimeParseError, zone
 from meta.yaml_files import load_yaml_file
 
+log = logging.getLogger(__name__)
 _NUMERIC_ID = re.compile(r"^\d{1,20}$")
 
 
@@ -23,17 +26,34 @@ class AccountsFileError(ValueError):
     """The accounts file is missing or wrong; the message names the account and field."""
 
 
-class Regulation(BaseModel):
-    """Verified identity ids Meta requires for regulated regions (ids, never names)."""
+# Names accounts files in the wild used before the ``regulation:`` fields settled (Meta's own
+# key names, and "payer" for the DSA's "payor"); still read, with a warning naming the new one.
+DEPRECATED_REGULATION_NAMES: dict[str, str] = {
+    "singapore_universal_beneficiary": "singapore_beneficiary",
+    "singapore_universal_payer": "singapore_payer",
+    "taiwan_universal_beneficiary": "taiwan_beneficiary",
+    "taiwan_universal_payer": "taiwan_payer",
+    "dsa_payer": "dsa_payor",
+}
 
-    model_config = ConfigDict(extra="forbid")
+
+class Regulation(BaseModel):
+    """Who benefits from and who pays for the ads, per regulated market (``meta.regulation``).
+
+    Singapore and Taiwan take verified identity ids (numbers from Business Manager, never names);
+    the EU's Digital Services Act takes names.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     singapore_beneficiary: str | None = None
     singapore_payer: str | None = None
+    taiwan_beneficiary: str | None = None
+    taiwan_payer: str | None = None
     dsa_beneficiary: str | None = Field(default=None, max_length=512)
     dsa_payor: str | None = Field(default=None, max_length=512)
 
-    @field_validator("singapore_beneficiary", "singapore_payer", mode="before")
+    @field_validator(*IDENTITY_FIELDS, mode="before")
     @classmethod
     def _numeric_identity(cls, value: object) -> object:
         if value is None:
@@ -42,6 +62,33 @@ class Regulation(BaseModel):
         if not _NUMERIC_ID.match(text):
             raise ValueError("must be the numeric verified identity id from Business Manager")
         return text
+
+    def declared(self, field: str) -> str | None:
+        """The value of one declaration field (``meta.regulation`` reads them by name)."""
+        value = getattr(self, field)
+        return str(value) if value else None
+
+
+def _regulation_aliases(key: str, body: dict) -> tuple[dict, list[str]]:
+    """Rename deprecated ``regulation:`` fields; returns the body and one warning per rename."""
+    regulation = body.get("regulation")
+    if not isinstance(regulation, dict):
+        return body, []
+    renamed = dict(regulation)
+    warnings = []
+    for old, new in DEPRECATED_REGULATION_NAMES.items():
+        if old not in renamed:
+            continue
+        if new in renamed:
+            raise AccountsFileError(
+                f"account {key!r}: regulation.{old} and regulation.{new} are the same field; "
+                f"keep only regulation.{new}"
+            )
+        renamed[new] = renamed.pop(old)
+        warnings.append(
+            f"account {key!r}: regulation.{old} is deprecated; rename it to regulation.{new}"
+        )
+    return {**body, "regulation": renamed}, warnings
 
 
 class AccountConfig(BaseModel):
@@ -126,6 +173,12 @@ def load_accounts(path: Path) -> AccountRegistry:
     for key, body in data["accounts"].items():
         if not isinstance(body, dict):
             raise AccountsFileError(f"{path}: account {key!r} must be a mapping")
+        try:
+            body, renames = _regulation_aliases(str(key), body)
+        except AccountsFileError as exc:
+            raise AccountsFileError(f"{path}: {exc}") from None
+        for warning in renames:
+            log.warning("%s: %s", path, warning)
         try:
             accounts[str(key)] = AccountConfig(key=str(key), **body)
         except ValidationError as exc:

@@ -16,9 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from meta.accounts import AccountConfig, AccountRegistry
-from meta.countries import COUNTRY_CODES, DSA_COUNTRIES, SINGAPORE
+from meta.countries import COUNTRY_CODES
 from meta.errors import FieldProblem, ValidationError
-from meta.money import MoneyError, format_minor, minimum_daily_minor, parse_amount, to_minor
+from meta.minimum_budgets import FloorSource, offline_floors
+from meta.money import MoneyError, format_minor, parse_amount, to_minor
+from meta.regulation import missing_declarations
 from meta.times import TimeParseError, format_local, parse_local_time
 
 # Call-to-action types Meta accepts on video ads for a website destination.
@@ -127,8 +129,13 @@ def build_spec(
     now: datetime,
     base_dir: Path,
     check_video: VideoChecker | None = None,
+    budget_floor: FloorSource | None = None,
 ) -> CampaignSpec:
-    """Validate a request; raise ``ValidationError`` listing every bad field at once."""
+    """Validate a request; raise ``ValidationError`` listing every bad field at once.
+
+    ``budget_floor`` gives the account's minimum daily budget: Meta's own figure when the caller
+    can read it (``meta.minimum_budgets``), else AdBee's offline estimate, labelled as such.
+    """
     problems: list[FieldProblem] = []
     warnings: list[str] = []
 
@@ -158,7 +165,9 @@ def build_spec(
     link = _link(raw.get("link"), bad)
     cta = _cta(raw.get("call_to_action"), bad)
     countries = _countries(raw.get("countries"), account, bad)
-    budget = _budget(raw.get("daily_budget"), account, bad)
+    budget = _budget(
+        raw.get("daily_budget"), account, bad, budget_floor or offline_floors(_NOT_ASKED)
+    )
     start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
     video = _video(raw.get("video"), base_dir, check_video, bad, warnings)
 
@@ -184,6 +193,7 @@ def build_spec(
 
 
 Bad = Callable[[str, str], None]
+_NOT_ASKED = "this check does not contact Meta"
 
 
 def _account(value: object, accounts: AccountRegistry, bad: Bad) -> AccountConfig | None:
@@ -283,25 +293,14 @@ def _countries(value: object, account: AccountConfig | None, bad: Bad) -> list[s
         if code not in codes:
             codes.append(code)
     if account is not None:
-        reg = account.regulation
-        if SINGAPORE in codes and not (reg.singapore_beneficiary and reg.singapore_payer):
-            bad(
-                "countries",
-                f"targeting SG needs the verified beneficiary and payer ids of account "
-                f"{account.key!r} (regulation.singapore_beneficiary / singapore_payer in the "
-                "accounts file)",
-            )
-        eu = sorted(set(codes) & DSA_COUNTRIES)
-        if eu and not (reg.dsa_beneficiary and reg.dsa_payor):
-            bad(
-                "countries",
-                f"targeting {', '.join(eu)} (EU) needs regulation.dsa_beneficiary and dsa_payor "
-                f"for account {account.key!r}",
-            )
+        for problem in missing_declarations(account.regulation, codes, account.key):
+            bad("countries", problem)
     return codes
 
 
-def _budget(value: object, account: AccountConfig | None, bad: Bad) -> int | None:
+def _budget(
+    value: object, account: AccountConfig | None, bad: Bad, floors: FloorSource
+) -> int | None:
     if value is None or value == "":
         bad("daily_budget", "required: the daily budget in the account currency, e.g. 50")
         return None
@@ -314,14 +313,6 @@ def _budget(value: object, account: AccountConfig | None, bad: Bad) -> int | Non
     except MoneyError as exc:
         bad("daily_budget", str(exc))
         return None
-    floor = minimum_daily_minor(currency)
-    if minor < floor:
-        bad(
-            "daily_budget",
-            f"{format_minor(minor, currency)} is below Meta's minimum of "
-            f"{format_minor(floor, currency)} per day",
-        )
-        return None
     if account.max_daily_budget is not None:
         cap = to_minor(account.max_daily_budget, currency)
         if minor > cap:
@@ -331,6 +322,11 @@ def _budget(value: object, account: AccountConfig | None, bad: Bad) -> int | Non
                 f"{format_minor(cap, currency)} per day (max_daily_budget in the accounts file)",
             )
             return None
+    # Last, so a budget the account's own limit refuses costs no read of Meta's figure.
+    floor = floors(account)
+    if minor < floor.minor:
+        bad("daily_budget", floor.refusal(minor))
+        return None
     return minor
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from meta.accounts import AccountRegistry
 from meta.campaign_spec import CampaignSpec, build_spec
 from meta.errors import FieldProblem, ValidationError
+from meta.minimum_budgets import FloorSource
 from meta.payloads import GraphCall, dry_run_calls
 from meta.pipeline import CampaignPipeline
 from meta.states import ProgressSink
@@ -41,8 +42,12 @@ class CampaignService:
         clock: Clock = utcnow,
         templates: list[Template] | None = None,
         broken_templates: list[BrokenTemplate] | None = None,
+        budget_floors: FloorSource | None = None,
     ) -> None:
         self.store = store
+        # Meta's own minimum budget per account when connected (meta.minimum_budgets), else
+        # AdBee's offline estimate, labelled as such in every refusal.
+        self._budget_floors = budget_floors
         self.accounts = accounts
         self._base_dir = base_dir
         self._check_video = check_video
@@ -60,6 +65,7 @@ class CampaignService:
             now=self.clock(),
             base_dir=self._base_dir,
             check_video=self._check_video,
+            budget_floor=self._budget_floors,
         )
 
     def check_without_video(self, raw: Mapping[str, Any]) -> None:

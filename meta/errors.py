@@ -33,7 +33,8 @@ class FieldProblem:
 
 
 class ValidationError(AdBeeError):
-    """The user's input is wrong; nothing was sent to Meta."""
+    """The user's input is wrong; nothing was uploaded to or created in Meta (the check may have
+    read the account's minimum budget)."""
 
     def __init__(self, problems: list[FieldProblem]) -> None:
         self.problems = problems

@@ -17,8 +17,10 @@ SUPPORTED_CURRENCIES = frozenset(
     | _OFFSET_ONE
 )
 
-# Local floors for an OFFSITE_CONVERSIONS ad set under campaign budget, in minor units. Meta's
-# own answer (subcode 1885272) remains the judge; these catch the obvious mistakes before any call.
+# AdBee's OFFLINE ESTIMATE of the daily floor, in minor units: used only when Meta's own figure
+# (``GET act_<id>/minimum_budgets``, see ``meta.minimum_budgets``) cannot be read, e.g. by the
+# offline ``validate``. No authoritative table exists (meta-api.md §7); MYR 4.12 is from a real
+# 1885272 message, the others are guesses. Every message built on it says so.
 MIN_DAILY_BUDGET_MINOR: dict[str, int] = {"SGD": 135, "USD": 100, "MYR": 412}
 _DEFAULT_MIN_USD_CENTS = 100
 # No daily budget comes near a trillion; bigger numbers are typos or attacks, and would overflow
@@ -78,6 +80,7 @@ def format_minor(minor: int, currency: str) -> str:
 
 
 def minimum_daily_minor(currency: str) -> int:
+    """AdBee's offline estimate of the daily floor (see ``MIN_DAILY_BUDGET_MINOR``)."""
     return MIN_DAILY_BUDGET_MINOR.get(
         currency, _DEFAULT_MIN_USD_CENTS if offset(currency) == 100 else 1
     )

@@ -11,8 +11,10 @@ from typing import Any
 
 from meta.accounts import AccountConfig
 from meta.campaign_spec import CampaignSpec
-from meta.countries import DSA_COUNTRIES, SINGAPORE
+from meta.regulation import adset_declarations
 from meta.times import to_meta
+from meta.video_title import DRY_RUN_ID, video_title
+from meta.video_upload import finish_params, start_params, transfer_params
 
 # Advantage+ needs a campaign budget with a supported bid strategy; omitting bid_strategy makes
 # Meta default to LOWEST_COST_WITH_BID_CAP, which then demands bid_amount on every ad set.
@@ -73,16 +75,8 @@ def adset_call(spec: CampaignSpec, account: AccountConfig, campaign_id: str) -> 
     }
     if spec.end_time is not None:
         params["end_time"] = to_meta(spec.end_time, account.timezone)
-    regulation = account.regulation
-    if SINGAPORE in spec.countries:
-        params["regional_regulated_categories"] = ["SINGAPORE_UNIVERSAL"]
-        params["regional_regulation_identities"] = {
-            "singapore_universal_beneficiary": regulation.singapore_beneficiary,
-            "singapore_universal_payer": regulation.singapore_payer,
-        }
-    if set(spec.countries) & DSA_COUNTRIES:
-        params["dsa_beneficiary"] = regulation.dsa_beneficiary
-        params["dsa_payor"] = regulation.dsa_payor
+    # Singapore, Taiwan, the EU: every regulated market reached, from one table.
+    params.update(adset_declarations(account.regulation, spec.countries))
     return GraphCall("POST", f"{account.ad_account_id}/adsets", params, "ad set")
 
 
@@ -125,32 +119,20 @@ def ad_call(
     )
 
 
-def video_upload_calls(spec: CampaignSpec, account: AccountConfig, size: int) -> list[GraphCall]:
-    """The chunked upload as the dry run shows it (transfer repeats per server-chosen window)."""
+def video_upload_calls(
+    spec: CampaignSpec, account: AccountConfig, size: int, campaign_id: int | str = DRY_RUN_ID
+) -> list[GraphCall]:
+    """The chunked upload as the uploader sends it (``meta.video_upload``'s own param builders;
+    transfer repeats per server-chosen window). Only ids Meta or the database assign are
+    placeholders; the title is the very one the real run sends, but for the AdBee id."""
     edge = f"{account.ad_account_id}/advideos"
+    title = video_title(spec.video_path.name, campaign_id)
+    transfer: dict[str, Any] = dict(transfer_params("<from start>", "<window start>"))
+    transfer["video_file_chunk"] = f"<bytes of {spec.video_path.name}>"
     return [
-        GraphCall("POST", edge, {"upload_phase": "start", "file_size": size}, "video upload start"),
-        GraphCall(
-            "POST",
-            edge,
-            {
-                "upload_phase": "transfer",
-                "upload_session_id": "<from start>",
-                "start_offset": "<window start>",
-                "video_file_chunk": f"<bytes of {spec.video_path.name}>",
-            },
-            "video upload transfer (repeated per chunk)",
-        ),
-        GraphCall(
-            "POST",
-            edge,
-            {
-                "upload_phase": "finish",
-                "upload_session_id": "<from start>",
-                "title": spec.video_path.name,
-            },
-            "video upload finish",
-        ),
+        GraphCall("POST", edge, dict(start_params(size, title)), "video upload start"),
+        GraphCall("POST", edge, transfer, "video upload transfer (repeated per chunk)"),
+        GraphCall("POST", edge, dict(finish_params("<from start>", title)), "video upload finish"),
         GraphCall(
             "GET", "<video_id>", {"fields": "status"}, "poll until status.video_status=ready"
         ),
@@ -161,6 +143,13 @@ def video_upload_calls(spec: CampaignSpec, account: AccountConfig, size: int) ->
 def dry_run_calls(spec: CampaignSpec, account: AccountConfig, video_size: int) -> list[GraphCall]:
     """Every request of a creation, in order, with placeholders for ids Meta would return."""
     return [
+        GraphCall(
+            "GET",
+            f"{account.ad_account_id}/minimum_budgets",
+            {},
+            "Meta's minimum daily budget (read by the check before anything is sent; "
+            "cached for a day)",
+        ),
         *video_upload_calls(spec, account, video_size),
         creative_call(
             spec, account, video_id="<video_id>", thumbnail_url="<preferred thumbnail uri>"

@@ -35,6 +35,7 @@ from meta.lost_objects import LostObjects
 from meta.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call
 from meta.ports import GraphApi, Uploader, WaitUntilReady
 from meta.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
+from meta.video_title import video_title as make_video_title
 from meta.video_upload import UploadSession
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
@@ -488,8 +489,9 @@ def _describe(exc: Exception) -> str:
 
 
 def video_title(spec: CampaignSpec, campaign_id: int) -> str:
-    """The video's title in Meta; naming the AdBee id lets a resumed run find its lost uploads."""
-    return f"{spec.video_path.name} · AdBee #{campaign_id}"
+    """The video's title in Meta, already cut to Meta's limit (``meta.video_title``): naming the
+    AdBee id lets a resumed run find its lost uploads, by the very text Meta stored."""
+    return make_video_title(spec.video_path.name, campaign_id)
 
 
 def _mb(size: int) -> str:

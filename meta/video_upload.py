@@ -29,15 +29,30 @@ from meta.errors import (
 )
 from meta.graph_errors import parse_graph_response
 from meta.retry import RetryPolicy, is_throttle, redact_secrets
+from meta.video_title import cut_to_limit
 
 log = logging.getLogger(__name__)
 
 CHUNK_MISMATCH_SUBCODE = 1363037  # "wrong chunk": error_data names the window Meta wants
 READ_BLOCK = 256 * 1024  # bytes read from disk per socket write
 RESUME_GUESS_WINDOW = 4 * 1024 * 1024  # window to send when resuming without a known end offset
-MAX_TITLE_CHARS = 254  # Meta: title < 255 characters
 _MAX_MISMATCHES = 3  # consecutive 1363037 answers before giving up
 _MAX_STALLS = 3  # consecutive transfers after which Meta did not move the window forward
+
+
+def start_params(size: int | str, title: str) -> dict[str, str]:
+    """The form of ``upload_phase=start``; the dry run prints the same (``meta.payloads``)."""
+    return {"upload_phase": "start", "file_size": str(size), "title": cut_to_limit(title)}
+
+
+def transfer_params(session_id: str, start: int | str) -> dict[str, str]:
+    """The form fields of one ``upload_phase=transfer`` (the chunk itself is a file part)."""
+    return {"upload_phase": "transfer", "upload_session_id": session_id, "start_offset": str(start)}
+
+
+def finish_params(session_id: str, title: str) -> dict[str, str]:
+    """The form of ``upload_phase=finish``."""
+    return {"upload_phase": "finish", "upload_session_id": session_id, "title": cut_to_limit(title)}
 
 
 @dataclass(frozen=True)
@@ -235,7 +250,7 @@ class VideoUploader:
             raise VideoRejectedError(f"{path.name} is empty (0 bytes); nothing to upload.")
         act = account_id if account_id.startswith("act_") else f"act_{account_id}"
         url = f"{self._base}/{act}/advideos"
-        title = title[:MAX_TITLE_CHARS]
+        title = cut_to_limit(title)  # callers pass a title that fits (meta.video_title)
         progress = on_progress or (lambda _p: None)
         persist = on_session or (lambda _s: None)
 
@@ -280,7 +295,7 @@ class VideoUploader:
     def _start(self, url: str, act: str, size: int, title: str) -> UploadSession:
         # The title goes with the start too, so a video whose start answer was lost can be
         # recognised (and removed) by its title.
-        data = {"upload_phase": "start", "file_size": str(size), "title": title}
+        data = start_params(size, title)
         body = self._retry.run(
             lambda: self._post(url, act, data=data),
             idempotent=False,
@@ -360,11 +375,7 @@ class VideoUploader:
     def _send_chunk(
         self, url: str, act: str, path: Path, session_id: str, start: int, end: int
     ) -> dict[str, Any]:
-        fields = {
-            "upload_phase": "transfer",
-            "upload_session_id": session_id,
-            "start_offset": str(start),
-        }
+        fields = transfer_params(session_id, start)
 
         def once() -> dict[str, Any]:
             chunk = _ChunkBody(path, start, end, fields, _safe_filename(path.name))
@@ -380,7 +391,7 @@ class VideoUploader:
         )
 
     def _finish(self, url: str, act: str, session_id: str, title: str) -> None:
-        data = {"upload_phase": "finish", "upload_session_id": session_id, "title": title}
+        data = finish_params(session_id, title)
         body = self._retry.run(
             lambda: self._post(url, act, data=data),
             idempotent=False,

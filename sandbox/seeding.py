@@ -7,6 +7,7 @@ for that configuration (pages, pixels, verified identities all line up).
 from __future__ import annotations
 
 from meta.accounts import AccountRegistry
+from meta.regulation import declared_identities
 from sandbox.graph_emulator import GraphEmulator
 
 SANDBOX_META_TOKEN = "sandbox-meta-token"
@@ -15,14 +16,8 @@ SANDBOX_META_TOKEN = "sandbox-meta-token"
 def seed_graph(emulator: GraphEmulator, accounts: AccountRegistry, token: str = SANDBOX_META_TOKEN) -> None:
     emulator.add_token(token)
     for account in accounts.all():
-        identities = {
-            value
-            for value in (
-                account.regulation.singapore_beneficiary,
-                account.regulation.singapore_payer,
-            )
-            if value
-        }
+        # Every verified identity the accounts file names (Singapore, Taiwan, ...).
+        identities = declared_identities([account.regulation])
         emulator.add_account(
             account.ad_account_id,
             currency=account.currency,

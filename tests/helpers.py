@@ -59,3 +59,9 @@ def cli_env(graph: GraphEmulator, db: Path, **extra: str) -> dict[str, str]:
     env.update(sandbox_env(graph, db), PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
+
+
+def nothing_sent_but_budget_reads(graph: GraphEmulator) -> bool:
+    """True when the only calls Meta saw are reads of an account's minimum budgets: what a
+    refused campaign may cost (the check reads Meta's own floor), never an upload or a create."""
+    return all(r.method == "GET" and r.path.endswith("/minimum_budgets") for r in graph.requests)

@@ -207,7 +207,23 @@ def _min_budget(
     lifetime: int | None,
     start: float | None,
     end: float | None,
+    campaign: Node | None = None,
 ) -> None:
+    """100/1885272 below the account's ``minimum_budgets`` floor (meta-api.md §7).
+
+    Under a campaign budget the floor applies per ad set: the campaign's daily budget must cover
+    the floor of every ad set it funds, this new one included ([COMM] smartly.io: "for CBO, the
+    campaign minimum is effectively the sum of its ad sets' minimums").
+    """
+    campaign_daily = campaign.data.get("daily_budget") if campaign is not None else None
+    if campaign is not None and campaign_daily:
+        siblings = [
+            n for n in ctx.store.children("adset", "campaign_id", campaign.id) if not n.deleted
+        ]
+        check_min_budget(
+            ctx, account, int(campaign_daily), "daily_budget", "adset", 1, len(siblings) + 1
+        )
+        return
     if daily:
         check_min_budget(ctx, account, daily, "daily_budget", "adset")
     elif lifetime:
@@ -284,7 +300,7 @@ def adset_create(ctx: Ctx) -> dict[str, Any]:
     _check_targeting(targeting, creating=True)
     regional = _regional(ctx, account, countries, None)
     check_time_window(start, end, "end_time")
-    _min_budget(ctx, account, daily, lifetime, start, end)
+    _min_budget(ctx, account, daily, lifetime, start, end, campaign)
     data: dict[str, Any] = {
         "name": name,
         "campaign_id": campaign.id,

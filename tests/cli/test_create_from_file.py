@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from sandbox.graph_emulator import Fault, GraphEmulator
-from tests.helpers import write_campaign
+from tests.helpers import nothing_sent_but_budget_reads, write_campaign
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -84,7 +84,7 @@ def test_bad_input_exits_1_names_the_field_and_never_reaches_meta(
     code, out = run("create", str(write_campaign(tmp_path, **overrides)))
     assert code == 1, out
     assert f"  - {field}: " in out and words in out
-    assert graph.requests == []
+    assert nothing_sent_but_budget_reads(graph)
 
 
 @pytest.mark.usefixtures("meta_env")

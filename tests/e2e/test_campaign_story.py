@@ -10,6 +10,7 @@ from handlers.ids import CampaignAction
 from handlers.ids import CampaignCreateBlock as B
 from handlers.metadata import ActionMetadata
 from tests.e2e.conftest import ALERTS, APPROVER, BYSTANDER, CAMPAIGNS, OUTSIDER, REQUESTER, start_in
+from tests.helpers import nothing_sent_but_budget_reads
 
 ROOT_VIDEO = "creatives/ainote2.mp4"
 
@@ -158,7 +159,7 @@ def test_bad_fields_are_shown_in_the_modal_and_nothing_reaches_meta(slack, graph
     errors = ack["errors"]
     assert "below Meta's minimum" in errors[B.DAILY_BUDGET]
     assert "public website" in errors[B.LINK]
-    assert graph.requests == []
+    assert nothing_sent_but_budget_reads(graph)
 
 
 def test_a_file_that_is_not_a_video_is_refused_in_the_modal(slack, graph, bot):
@@ -175,7 +176,7 @@ def test_a_file_that_is_not_a_video_is_refused_in_the_modal(slack, graph, bot):
     )
     assert ack["response_action"] == "errors"
     assert "not a video" in ack["errors"][B.VIDEO]
-    assert graph.requests == []
+    assert nothing_sent_but_budget_reads(graph)
 
 
 def test_a_disguised_file_is_refused_after_download_with_the_form_kept(slack, graph, bot):
@@ -331,7 +332,7 @@ def test_every_field_error_lands_on_its_block(slack, graph, bot, field, value, w
     ack = slack.submit_view(user=REQUESTER, view_id=view["id"], values=raw, enforce_ui=False)
     assert ack and ack["response_action"] == "errors", ack
     assert words in ack["errors"][field]
-    assert graph.requests == []
+    assert nothing_sent_but_budget_reads(graph)
 
 
 def test_a_video_too_big_for_the_form_is_taken_from_its_slack_link(slack, graph, bot):

@@ -106,7 +106,9 @@ def test_the_ad_links_ad_set_and_creative_paused(spec, account):
     assert params["status"] == "PAUSED"
 
 
-def test_the_dry_run_lists_upload_then_four_creates(spec, account):
-    labels = [c.label for c in dry_run_calls(spec, account, 1000)]
-    assert labels[0] == "video upload start"
+def test_the_dry_run_lists_the_budget_read_upload_then_four_creates(spec, account):
+    calls = dry_run_calls(spec, account, 1000)
+    labels = [c.label for c in calls]
+    assert calls[0].path == f"{account.ad_account_id}/minimum_budgets"
+    assert labels[1] == "video upload start"
     assert labels[-4:] == ["creative", "campaign", "ad set", "ad"]
