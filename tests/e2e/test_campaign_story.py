@@ -301,6 +301,7 @@ PAST = start_in(days=-2)
         (B.ACCOUNT, "acme-unknown", "unknown account"),
         (B.CALL_TO_ACTION, "CLICK_ME", "unknown call to action"),
         (B.COUNTRIES, ["DE"], "dsa_beneficiary"),
+        (B.COUNTRIES, ["SG", "TW"], "targeting TW needs regulation.taiwan_beneficiary"),
         (B.VIDEO, [], "Attach the ad video"),
     ],
 )
