@@ -143,11 +143,11 @@ def adset_declarations(regulation: Declarations, countries: Iterable[str]) -> di
     return params
 
 
-def declared_identities(regulations: Iterable[Declarations]) -> set[str]:
+def declared_identities(regulations: Iterable[object]) -> set[str]:
     """Every verified identity id the given ``regulation:`` blocks name (to seed an emulator)."""
     return {
         str(value)
         for regulation in regulations
         for field in IDENTITY_FIELDS
-        if (value := regulation.declared(field))
+        if (value := getattr(regulation, field, None))
     }

@@ -13,7 +13,9 @@ from sandbox.graph_emulator import GraphEmulator
 SANDBOX_META_TOKEN = "sandbox-meta-token"
 
 
-def seed_graph(emulator: GraphEmulator, accounts: AccountRegistry, token: str = SANDBOX_META_TOKEN) -> None:
+def seed_graph(
+    emulator: GraphEmulator, accounts: AccountRegistry, token: str = SANDBOX_META_TOKEN
+) -> None:
     emulator.add_token(token)
     for account in accounts.all():
         # Every verified identity the accounts file names (Singapore, Taiwan, ...).

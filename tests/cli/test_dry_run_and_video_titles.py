@@ -19,7 +19,7 @@ import pytest
 
 from bot.cli import main
 from meta.video_title import MAX_TITLE_UNITS, utf16_units
-from sandbox.graph_emulator import Fault, GraphEmulator
+from sandbox.graph_emulator import Fault
 from tests.helpers import write_campaign
 
 ROOT = Path(__file__).resolve().parents[2]

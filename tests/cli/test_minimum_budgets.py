@@ -37,8 +37,7 @@ def test_a_budget_below_metas_figure_is_refused_before_the_upload_with_metas_num
 
     assert code == 1, out
     assert (
-        "  - daily_budget: SGD 3.00 is below Meta's minimum of SGD 5.00 per day for this ad "
-        "account"
+        "  - daily_budget: SGD 3.00 is below Meta's minimum of SGD 5.00 per day for this ad account"
     ) in out
     assert "offline estimate" not in out
     assert nothing_sent_but_budget_reads(graph) and len(budget_reads(graph)) == 1
@@ -71,7 +70,9 @@ def test_validate_works_offline_and_labels_the_estimate(graph, tmp_path):
     code, out = run("validate", str(write_campaign(tmp_path, daily_budget=1)))
 
     assert code == 1, out
-    assert "(AdBee's offline estimate; Meta's own figure could not be read: this command works" in out
+    assert (
+        "(AdBee's offline estimate; Meta's own figure could not be read: this command works" in out
+    )
     assert graph.requests == []
 
 

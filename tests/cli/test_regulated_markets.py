@@ -99,9 +99,7 @@ def test_norway_is_not_eu_and_needs_no_dsa_names(graph, tmp_path):
     assert "dsa_beneficiary" not in {k for k, v in adset.items() if v}
 
 
-def test_dsa_names_from_the_accounts_file_reach_the_ad_set(
-    graph, tmp_path, meta_env, monkeypatch
-):
+def test_dsa_names_from_the_accounts_file_reach_the_ad_set(graph, tmp_path, meta_env, monkeypatch):
     path = accounts_file(tmp_path, dsa_beneficiary="iFLYTEK Europe GmbH", dsa_payor="iFLYTEK SG")
     monkeypatch.setenv("ACCOUNTS_FILE", str(path))
     code, out = run("create", str(write_campaign(tmp_path, countries=["SG", "RE"])))
@@ -136,11 +134,11 @@ def test_meta_style_names_in_an_old_accounts_file_still_work_with_a_warning(tmp_
 
 def test_an_old_and_a_new_name_for_the_same_field_are_refused(tmp_path):
     path = accounts_file(tmp_path, singapore_universal_payer="998877665544")
-    with pytest.raises(AccountsFileError, match="keep only regulation.singapore_payer"):
+    with pytest.raises(AccountsFileError, match=r"keep only regulation\.singapore_payer"):
         load_accounts(path)
 
 
 def test_a_taiwan_id_must_be_the_numeric_verified_identity(tmp_path):
     path = accounts_file(tmp_path, taiwan_beneficiary="iFLYTEK Taiwan")
-    with pytest.raises(AccountsFileError, match="taiwan_beneficiary: .*numeric verified identity"):
+    with pytest.raises(AccountsFileError, match=r"taiwan_beneficiary: .*numeric verified identity"):
         load_accounts(path)

@@ -18,8 +18,9 @@ def test_a_long_name_is_cut_but_the_adbee_id_survives() -> None:
 
 def test_the_cut_does_not_depend_on_the_id_so_the_dry_run_shows_the_real_cut() -> None:
     name = "長い名前" * 80 + ".mp4"
-    assert video_title(name, DRY_RUN_ID).split(" · AdBee #")[0] == (
-        video_title(name, 7).split(" · AdBee #")[0]
+    assert (
+        video_title(name, DRY_RUN_ID).split(" · AdBee #")[0]
+        == (video_title(name, 7).split(" · AdBee #")[0])
     )
 
 
