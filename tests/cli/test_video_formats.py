@@ -15,7 +15,7 @@ import requests
 from bot.cli import main
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
-from tests.helpers import write_campaign
+from tests.helpers import nothing_sent_but_budget_reads, write_campaign
 from tests.media import META_ACCEPTED_FORMATS, make_sparse_video, make_test_video
 
 
@@ -80,4 +80,4 @@ def test_a_video_breaking_metas_rules_is_refused_before_any_upload(
 
     assert code == 1, out
     assert f"  - video: {words}" in out
-    assert graph.requests == []
+    assert nothing_sent_but_budget_reads(graph)  # no upload; at most the budget read
