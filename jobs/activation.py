@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -60,31 +61,55 @@ def activate_due(
 ) -> int:
     """Activate everything due: the safety net for missed, late or lost date jobs.
 
-    ``now`` (injected in tests) decides what is due and how late it is. Stale claims are judged
-    on the wall clock, like the ``updated_at`` they are read from. Up to ``workers`` campaigns
-    are activated at once; each still claims its row first, so overlapping runs (date jobs, other
-    replicas) never activate one twice.
+    ``now`` (injected in tests) decides what is due and how late it is. Claims left by a dead
+    worker are judged on the wall clock, like the ``updated_at`` they are read from, and taken
+    over in the same pool. Up to ``workers`` campaigns are activated at once; each still claims
+    its row first, so overlapping runs (date jobs, other replicas) never activate one twice.
     """
     context = context or current()
-    context.lifecycle.release_stale_claims()
-    due = context.lifecycle.due(now)
+    lifecycle = context.lifecycle
+    work: list[tuple[Callable[..., bool], int]] = [
+        (lifecycle.take_over, cid) for cid in lifecycle.abandoned_activations()
+    ]
+    work += [(lifecycle.activate, cid) for cid in lifecycle.due(now)]
+    activated = _run_pooled(work, now=now, workers=workers)
+    flush_alerts_job(context)
+    return activated
 
-    def activate(campaign_id: int) -> bool:
+
+def take_over_job() -> None:
+    """Every few seconds: finish the activations whose worker died (kill -9, a lost replica).
+
+    Separate from the scan (every 30 s) and not behind its lock, so a replica that is itself in
+    the middle of a burst still takes over a dead replica's share within seconds.
+    """
+    context = current()
+    abandoned = context.lifecycle.abandoned_activations()
+    if abandoned:
+        _run_pooled([(context.lifecycle.take_over, cid) for cid in abandoned])
+        flush_alerts_job(context)
+
+
+def _run_pooled(
+    work: list[tuple[Callable[..., bool], int]],
+    *,
+    now: datetime | None = None,
+    workers: int = ACTIVATION_WORKERS,
+) -> int:
+    def run(item: tuple[Callable[..., bool], int]) -> bool:
+        action, campaign_id = item
         try:
-            return bool(context.lifecycle.activate(campaign_id, now=now))
+            return bool(action(campaign_id, now=now))
         except Exception:  # one broken campaign must not stop the others
             log.exception("activation of #%s failed unexpectedly", campaign_id)
             return False
 
-    if len(due) <= 1 or workers <= 1:
-        activated = sum(map(activate, due))
-    else:
-        with ThreadPoolExecutor(
-            max_workers=min(workers, len(due)), thread_name_prefix="adbee-activate"
-        ) as pool:
-            activated = sum(pool.map(activate, due))
-    flush_alerts_job(context)
-    return activated
+    if len(work) <= 1 or workers <= 1:
+        return sum(map(run, work))
+    with ThreadPoolExecutor(
+        max_workers=min(workers, len(work)), thread_name_prefix="adbee-activate"
+    ) as pool:
+        return sum(pool.map(run, work))
 
 
 def scan_job() -> None:

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 ACTIVATE_FUNC = "jobs.activation:activate_job"
 JOBS_TABLE = "apscheduler_jobs"
+# How often each replica looks for activations whose worker died (one indexed query); with the
+# claim's 5 s grace (meta.activation.CLAIM_TIMING) a dead worker's claims are taken over 5-7 s
+# after its last heartbeat.
+TAKE_OVER_SECONDS = 2
 
 
 def activation_job_id(campaign_id: int) -> str:
@@ -96,6 +100,7 @@ class ActivationScheduler:
             "jobs.activation:scan_job": scan_seconds,
             "jobs.activation:sync_job": sync_seconds,
             "jobs.activation:flush_alerts_job": alert_seconds,
+            "jobs.activation:take_over_job": TAKE_OVER_SECONDS,
         }
 
     def start(self, scheduled: Iterable[tuple[int, datetime]]) -> None:

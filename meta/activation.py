@@ -2,8 +2,15 @@
 
 Exactly once, across replicas and double-fired jobs: the row is claimed with a compare-and-set
 (SCHEDULED -> ACTIVATING) before Meta is called, and only the winner goes on. The calls themselves
-are idempotent: Meta's state is read first and an object already ACTIVE is not written again, so
-a claim released after a crash (``release_stale_claims``) finishes the job without repeating it.
+are idempotent: Meta's state is read first and an object already ACTIVE is not written again.
+
+A claim is a lease (``meta.leases``): it names its holder, a heartbeat keeps it fresh while the
+activation runs, and the holder checks it still holds the claim before each write. When the
+holder dies (kill -9 between the ad and the ad set, say), the claim is taken over within seconds
+(``take_over``): by the restarted bot, or by any replica, as soon as the holder's process is gone
+(or its heartbeat has stopped, for a holder on another host). The take-over reads the three
+objects from Meta, switches only those not ACTIVE yet, and announces "is live" once: the row's
+move to ACTIVE and its alert are committed together, under one dedupe key.
 
 Errors follow the pipeline's rules. The Graph client already retries transient errors and short
 throttles in-process; what is still temporary after that (a long throttle, an outage) puts the
@@ -24,6 +31,7 @@ from typing import Any
 
 from meta.accounts import AccountRegistry
 from meta.errors import AdBeeError, MetaApiError, MetaTransportError
+from meta.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
 from meta.ports import GraphApi
 from meta.states import Status
 from meta.status_sync import merge_state, read_state
@@ -34,9 +42,13 @@ from storage.repository import CampaignStore
 log = logging.getLogger(__name__)
 
 LATE_AFTER = timedelta(minutes=2)
-# Longer than any activation can take (three writes, each with bounded retries and throttle
-# waits), so a live claim is never taken over; measured on the wall clock like ``updated_at``.
-STALE_CLAIM = timedelta(minutes=30)
+# An activation claim's heartbeat, and when a claim counts as abandoned (``meta.leases``): its
+# holder's process is gone and the row has been idle 5 s (longer than a Graph write it had on
+# the wire takes to land), or, for a holder elsewhere, ten heartbeats were missed. Measured on
+# the wall clock, like ``updated_at``.
+CLAIM_TIMING = LeaseTiming(
+    heartbeat_seconds=2.0, stale_after=timedelta(seconds=20), dead_grace=timedelta(seconds=5)
+)
 MAX_POSTPONEMENTS = 10
 DEFAULT_RETRY_SECONDS = 60.0
 # The order matters: the campaign switch is the one that starts delivery, so it goes last.
@@ -67,6 +79,15 @@ class Activator:
         self._clock = clock
         self._worker_id = worker_id
         self._on_schedule = on_schedule
+        # What ``claimed_by`` names: this Activator, in this process (``worker_id`` is who the
+        # audit trail says acted, and may be any label).
+        self.holder = new_holder_id()
+        self._heartbeat = Heartbeat(
+            self.holder,
+            lambda ids: store.touch_held(ids, holder=self.holder),
+            interval=CLAIM_TIMING.heartbeat_seconds,
+            name="adbee-claims",
+        )
 
     def activate(self, campaign_id: int, *, now: datetime | None = None) -> bool:
         """Activate one due campaign if this process wins the claim; True when it went live."""
@@ -76,13 +97,64 @@ class Activator:
             return False
         if utc(row.activate_at) > now:
             return False
-        if not self._store.transition(
-            row.id,
-            from_statuses=[Status.SCHEDULED],
-            to_status=Status.ACTIVATING,
-            claimed_by=self._worker_id,
-        ):
-            return False  # another replica (or a double-fired job) has it
+        with self._heartbeat.hold(row.id):
+            if not self._store.transition(
+                row.id,
+                from_statuses=[Status.SCHEDULED],
+                to_status=Status.ACTIVATING,
+                claimed_by=self.holder,
+            ):
+                return False  # another replica (or a double-fired job) has it
+            return self._switch_on(row, now)
+
+    def abandoned(self, now: datetime | None = None) -> list[int]:
+        """Ids of ACTIVATING rows whose holder is dead: what ``take_over`` would finish.
+
+        ``now`` defaults to the wall clock, because ``updated_at`` is written by the database
+        layer on the wall clock (an injected test clock must not steal a live claim).
+        """
+        now = utc(now or datetime.now(UTC))
+        return [
+            row.id
+            for row in self._store.list(statuses=[Status.ACTIVATING], limit=None)
+            if lease_cutoff(row, CLAIM_TIMING, now=now) is not None
+        ]
+
+    def take_over(self, campaign_id: int, *, now: datetime | None = None) -> bool:
+        """Finish an activation whose holder died, from what Meta shows; True when it went live.
+
+        ``now`` (the injected clock) is what lateness is measured with; whether the holder is
+        dead is judged on the wall clock.
+        """
+        row = self._store.get(campaign_id)
+        if row is None or row.status != Status.ACTIVATING:
+            return False
+        cutoff = lease_cutoff(row, CLAIM_TIMING)
+        if cutoff is None:
+            return False  # its holder is alive
+        with self._heartbeat.hold(row.id):
+            if not self._store.take_over_claim(
+                row.id,
+                status=Status.ACTIVATING,
+                expected_owner=row.claimed_by,
+                idle_before=cutoff,
+                new_owner=self.holder,
+            ):
+                return False  # another taker won, or the holder's heartbeat came in first
+            log.warning(
+                "taking over the activation of #%s from %s, which stopped", row.id, row.claimed_by
+            )
+            self._store.audit(
+                actor=self._worker_id,
+                action="activation_taken_over",
+                outcome="ok",
+                campaign_id=row.id,
+                detail=f"claim held by {row.claimed_by or 'nobody'}",
+            )
+            return self._switch_on(row, utc(now or self._clock()))
+
+    def _switch_on(self, row: CampaignRow, now: datetime) -> bool:
+        """With the claim held: switch on what Meta does not show ACTIVE yet (ad, ad set, campaign)."""
         step, touched = "reading the campaign from Meta", False
         try:
             graph = self._require_graph()
@@ -100,6 +172,7 @@ class Activator:
                     # reschedule): the ad set's own start_time would still hold delivery back.
                     params["start_time"] = to_meta(now, self._tz(row))
                 if params:
+                    self._require_claim(row)
                     step, touched = f"setting the {label} ACTIVE", touched or level == "campaign"
                     graph.post(str(object_id), params, idempotent=True)
             step = "reading the campaign back from Meta"
@@ -107,38 +180,21 @@ class Activator:
             shown = after["configured"].get("campaign")
             if shown != "ACTIVE":
                 raise AdBeeError(f"Meta shows the campaign as {shown or 'unknown'}, not ACTIVE")
+        except _ClaimLostError:
+            log.warning("activation of #%s was taken over by another worker; stopping", row.id)
+            return False
         except Exception as exc:  # one campaign's failure is recorded on its row, never lost
             self._failed(row, exc, now, step=step, touched=touched)
             return False
         return self._went_live(row, after, now)
 
-    def release_stale_claims(self, now: datetime | None = None) -> int:
-        """Rows left ACTIVATING by a process that died go back to SCHEDULED.
-
-        ``now`` defaults to the wall clock, because ``updated_at`` is written by the database
-        layer on the wall clock (an injected test clock must not steal a live claim).
-        """
-        now = utc(now or datetime.now(UTC))
-        released = 0
-        for row in self._store.list(statuses=[Status.ACTIVATING], limit=1000):
-            if utc(row.updated_at) < now - STALE_CLAIM and self._store.transition(
-                row.id, from_statuses=[Status.ACTIVATING], to_status=Status.SCHEDULED
-            ):
-                log.warning("released stale activation claim of #%s (%s)", row.id, row.claimed_by)
-                released += 1
-        return released
+    def _require_claim(self, row: CampaignRow) -> None:
+        """Before each write: still ours? Taken over after a long database outage, it is not."""
+        if not self._store.touch_held([row.id], holder=self.holder):
+            raise _ClaimLostError
 
     # ------------------------------------------------------------------ outcomes
     def _went_live(self, row: CampaignRow, after: dict[str, Any], now: datetime) -> bool:
-        if not self._store.transition(
-            row.id,
-            from_statuses=[Status.ACTIVATING],
-            to_status=Status.ACTIVE,
-            activated_at=now,
-            error=None,
-            last_sync=merge_state(row.last_sync, after),
-        ):
-            return False  # the claim was released and taken over meanwhile; that run reports
         due = utc(row.activate_at or now)
         late = now - due
         detail = _state_text(after)
@@ -152,9 +208,23 @@ class Activator:
         postponed = self._postponements(row.id)
         if postponed:
             detail += f" Meta's errors postponed it {postponed} time{'s' if postponed > 1 else ''}."
-        self._store.enqueue_alert(
-            kind=kind, dedupe_key=f"{row.id}:live", payload={"detail": detail}, campaign_id=row.id
-        )
+        if not self._store.transition(
+            row.id,
+            from_statuses=[Status.ACTIVATING],
+            to_status=Status.ACTIVE,
+            held_by=self.holder,
+            alert={
+                "kind": kind,
+                "dedupe_key": f"{row.id}:live",
+                "payload": {"detail": detail},
+                "campaign_id": row.id,
+            },
+            claimed_by=None,
+            activated_at=now,
+            error=None,
+            last_sync=merge_state(row.last_sync, after),
+        ):
+            return False  # the claim was taken over meanwhile; that run reports
         self._store.audit(
             actor=self._worker_id, action="activated", outcome="ok", campaign_id=row.id
         )
@@ -171,6 +241,8 @@ class Activator:
                 row.id,
                 from_statuses=[Status.ACTIVATING],
                 to_status=Status.SCHEDULED,
+                held_by=self.holder,
+                claimed_by=None,
                 activate_at=when,
                 error=f"Activation postponed while {step}: {message}",
             ):
@@ -198,6 +270,8 @@ class Activator:
             row.id,
             from_statuses=[Status.ACTIVATING],
             to_status=Status.ACTIVATION_FAILED,
+            held_by=self.holder,
+            claimed_by=None,
             error=detail,
         ):
             return
@@ -240,6 +314,10 @@ class Activator:
     def _tz(self, row: CampaignRow) -> str:
         account = self._accounts.get(row.account_key)
         return account.timezone if account else "UTC"
+
+
+class _ClaimLostError(Exception):
+    """Another worker took this activation over; it reports, this run stops quietly."""
 
 
 def utc(value: datetime) -> datetime:

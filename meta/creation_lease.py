@@ -5,24 +5,28 @@ resubmitted form, a second CLI, a replica taking over what it thinks was abandon
 post the objects the other has not recorded yet, so ``run`` first takes a lease on the row:
 ``claimed_by`` names the run, a heartbeat keeps ``updated_at`` fresh, and the lease counts as free
 only when nobody holds it, its holder was a process of this host that has died (a CLI killed
-with -9), or its heartbeat stopped a minute ago (a replica that died).
+with -9), or its heartbeat stopped a minute ago (a replica that died). The liveness rules and
+the heartbeat are shared with activation claims (``meta.leases``).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import uuid
+import contextlib
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from meta.errors import AdBeeError
+from meta.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
 
 HEARTBEAT_SECONDS = 15.0
 STALE_AFTER = timedelta(seconds=60)
+# A creation's writes are looked up by name before being repeated (``pending_writes``), so a
+# dead process's lease is free at once.
+TIMING = LeaseTiming(
+    heartbeat_seconds=HEARTBEAT_SECONDS, stale_after=STALE_AFTER, dead_grace=timedelta(0)
+)
 
 
 class CreationBusyError(AdBeeError):
@@ -31,33 +35,11 @@ class CreationBusyError(AdBeeError):
 
 def new_run_id() -> str:
     """host:pid:random — unique per run, and says which process to check for liveness."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return new_holder_id()
 
 
 def lease_is_free(row: CampaignRow, *, now: datetime | None = None) -> bool:
-    owner = row.claimed_by
-    if not owner:
-        return True
-    if _dead_local_process(owner):
-        return True
-    updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
-    return updated < (now or datetime.now(UTC)) - STALE_AFTER
-
-
-def _dead_local_process(owner: str) -> bool:
-    host, _, rest = owner.partition(":")
-    pid_text = rest.split(":", 1)[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    if int(pid_text) == os.getpid():
-        return False  # this process is alive; its other run holds the lease
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return lease_cutoff(row, TIMING, now=now) is not None
 
 
 class CreationLease:
@@ -67,25 +49,26 @@ class CreationLease:
         self._store = store
         self._row = row
         self.run_id = new_run_id()
-        self._stop = threading.Event()
-        self._beat: threading.Thread | None = None
+        self._heartbeat = Heartbeat(
+            self.run_id,
+            lambda ids: store.touch_held(ids, holder=self.run_id),
+            interval=HEARTBEAT_SECONDS,
+            name=f"lease-{row.id}",
+        )
+        self._held = contextlib.ExitStack()
 
     def __enter__(self) -> CreationLease:
         row = self._row
+        self._held.enter_context(self._heartbeat.hold(row.id))
         if not lease_is_free(row) or not self._store.take_lease(
             row.id, expected_owner=row.claimed_by, new_owner=self.run_id
         ):
+            self._held.close()
             raise CreationBusyError(
                 f"{row.name!r} (AdBee #{row.id}) is being created right now by another AdBee "
                 "process; wait for it to finish, it will post the result."
             )
-        self._beat = threading.Thread(target=self._heartbeat, name=f"lease-{row.id}", daemon=True)
-        self._beat.start()
         return self
-
-    def _heartbeat(self) -> None:
-        while not self._stop.wait(HEARTBEAT_SECONDS):
-            self._store.touch(self._row.id)
 
     def __exit__(
         self,
@@ -93,7 +76,7 @@ class CreationLease:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stop.set()
+        self._held.close()
         self._store.take_lease(self._row.id, expected_owner=self.run_id, new_owner=None)
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from meta.access import AccessPolicy, Actor, NotAllowedError
 from meta.accounts import AccountRegistry
-from meta.activation import LATE_AFTER, STALE_CLAIM, Activator, ScheduleHook, utc
+from meta.activation import CLAIM_TIMING, LATE_AFTER, Activator, ScheduleHook, utc
 from meta.errors import AdBeeError, MetaApiError
 from meta.pipeline import CampaignPipeline
 from meta.ports import GraphApi
@@ -27,8 +27,8 @@ from storage.repository import CampaignStore
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "CLAIM_TIMING",
     "LATE_AFTER",
-    "STALE_CLAIM",
     "CampaignLifecycle",
     "CampaignNotFoundError",
     "InvalidTransitionError",
@@ -223,9 +223,13 @@ class CampaignLifecycle:
         """Activate one due campaign if this process wins the claim; True when it went live."""
         return self._activator.activate(campaign_id, now=now)
 
-    def release_stale_claims(self, now: datetime | None = None) -> int:
-        """Rows left ACTIVATING by a process that died go back to SCHEDULED (see ``Activator``)."""
-        return self._activator.release_stale_claims(now)
+    def abandoned_activations(self) -> list[int]:
+        """Ids of ACTIVATING rows whose holder died (see ``Activator.abandoned``)."""
+        return self._activator.abandoned()
+
+    def take_over(self, campaign_id: int, *, now: datetime | None = None) -> bool:
+        """Finish an activation whose holder died, from what Meta shows; True when it went live."""
+        return self._activator.take_over(campaign_id, now=now)
 
     # ------------------------------------------------------------------ helpers
     def _set_delivery(

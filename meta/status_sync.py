@@ -117,9 +117,18 @@ class StatusSync:
             return 0
         previous: dict[str, Any] = dict(row.last_sync or {})
         current = merge_state(previous, read_state(self._graph, row))
+        changes = list(_changes(previous, current))
         seq = int(previous.get("_seq", 0))
+        current["_seq"] = seq + len(changes)
+        # Kept only if the row did not move meanwhile: an activation running alongside (this
+        # replica's or another's) switches Meta under this read and records its own state;
+        # comparing against it would report our own activation as somebody's change.
+        if not self._store.transition(
+            row.id, from_statuses=[row.status], to_status=row.status, last_sync=current
+        ):
+            return 0
         queued = 0
-        for kind, key, detail in _changes(previous, current):
+        for kind, key, detail in changes:
             seq += 1
             if self._store.enqueue_alert(
                 kind=kind,
@@ -128,8 +137,6 @@ class StatusSync:
                 campaign_id=row.id,
             ):
                 queued += 1
-        current["_seq"] = seq
-        self._store.update(row.id, last_sync=current)
         self._follow_manual_changes(row, current)
         return queued
 

@@ -51,18 +51,80 @@ class CampaignStore:
         *,
         from_statuses: Iterable[str],
         to_status: str,
+        held_by: str | None = None,
+        alert: dict[str, Any] | None = None,
         **fields: Any,
     ) -> bool:
         """Atomically move a row between statuses; False when another actor got there first.
 
         This compare-and-set is what makes activation exactly-once across replicas: only the
-        process whose UPDATE matched the old status goes on to call Meta.
+        process whose UPDATE matched the old status goes on to call Meta. ``held_by`` also
+        requires ``claimed_by`` to name that holder (a claim taken over is no longer ours).
+        ``alert`` (``enqueue_alert``'s keywords) is queued in the same transaction, once per
+        dedupe key, so a crash can never leave the row moved and its alert unqueued.
         """
+        conditions = [CampaignRow.id == campaign_id, CampaignRow.status.in_(list(from_statuses))]
+        if held_by is not None:
+            conditions.append(CampaignRow.claimed_by == held_by)
         with self._sessions() as session:
             result = session.execute(
                 update(CampaignRow)
-                .where(CampaignRow.id == campaign_id, CampaignRow.status.in_(list(from_statuses)))
+                .where(*conditions)
                 .values(status=to_status, updated_at=utcnow(), **fields)
+            )
+            moved = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            if moved and alert is not None:
+                queued = session.scalars(
+                    select(Alert.id).where(Alert.dedupe_key == alert["dedupe_key"])
+                ).first()
+                if queued is None:
+                    session.add(Alert(**alert))
+            session.commit()
+            return moved
+
+    def touch_held(self, campaign_ids: Iterable[int], *, holder: str) -> int:
+        """A lease heartbeat: refresh ``updated_at`` of the rows ``holder`` still holds.
+
+        Returns how many it still holds; a row taken over by someone else is not touched.
+        """
+        ids = list(campaign_ids)
+        if not ids:
+            return 0
+        with self._sessions() as session:
+            result = session.execute(
+                update(CampaignRow)
+                .where(CampaignRow.id.in_(ids), CampaignRow.claimed_by == holder)
+                .values(updated_at=utcnow())
+            )
+            session.commit()
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def take_over_claim(
+        self,
+        campaign_id: int,
+        *,
+        status: str,
+        expected_owner: str | None,
+        idle_before: datetime,
+        new_owner: str,
+    ) -> bool:
+        """Compare-and-set the holder of a claim left by a dead worker.
+
+        Matches only while the row is still in ``status``, still names ``expected_owner`` and
+        has not been touched since ``idle_before``: a heartbeat landing first keeps the claim
+        with its holder, and of two takers only one wins.
+        """
+        owner = CampaignRow.claimed_by
+        with self._sessions() as session:
+            result = session.execute(
+                update(CampaignRow)
+                .where(
+                    CampaignRow.id == campaign_id,
+                    CampaignRow.status == status,
+                    owner.is_(None) if expected_owner is None else owner == expected_owner,
+                    CampaignRow.updated_at < idle_before,
+                )
+                .values(claimed_by=new_owner, updated_at=utcnow())
             )
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]

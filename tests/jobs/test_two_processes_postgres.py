@@ -128,7 +128,7 @@ def assert_each_activated_once(
 
     live = setup.alerts("live")
     assert sorted(a.campaign_id for a in live) == sorted(ids)
-    assert len(setup.alerts()) == N_CAMPAIGNS
+    assert len(setup.alerts()) == N_CAMPAIGNS, [(a.kind, a.payload) for a in setup.alerts() if a.kind != "live"]
     delivered = [cid for r in reports for cid in r["delivered"]]
     assert sorted(delivered) == sorted(ids)  # each alert posted once, by one replica
 
