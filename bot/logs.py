@@ -50,3 +50,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    # "Running job ... executed successfully" twice per run of every job: the take-over check
+    # alone runs every 2 s. Failures and missed runs are warnings and errors, and still shown.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)

@@ -113,8 +113,8 @@ class StatusSync:
     def sync(self, campaign_id: int) -> int:
         """Read one campaign from Meta; queue one alert per change since the last read."""
         row = self._store.get(campaign_id)
-        if row is None or not row.meta_campaign_id:
-            return 0
+        if row is None or not row.meta_campaign_id or row.status == Status.ACTIVATING:
+            return 0  # an activation in flight records Meta's state itself when it is done
         previous: dict[str, Any] = dict(row.last_sync or {})
         current = merge_state(previous, read_state(self._graph, row))
         changes = list(_changes(previous, current))

@@ -4,8 +4,9 @@
 builds its own services on the shared database, signals ready and waits for the barrier so both
 replicas start together. Mode ``scan`` runs the activation scan until nothing is due or being
 activated; mode ``scheduler`` starts the real APScheduler (date jobs in the shared PostgreSQL
-job store) and waits until every campaign is live. Prints one JSON line: what this replica
-activated and which alerts it delivered.
+job store) and waits until every campaign is live (up to 90 s: a replica killed mid-burst leaves
+claims that this one must take over). Prints one JSON line: what this replica activated and
+which alerts it delivered.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main(argv: list[str]) -> int:
     else:
         scheduling = start_scheduler(services, notifier, policy=POLICY, worker_id=worker_id)
         waiting = [Status.SCHEDULED, Status.ACTIVATING]
+        deadline = time.monotonic() + 90
         while services.store.list(statuses=waiting, limit=1) and time.monotonic() < deadline:
             time.sleep(0.05)
         scheduler = scheduling.scheduler.scheduler

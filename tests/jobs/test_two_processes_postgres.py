@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -25,6 +27,7 @@ from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import APPROVER, ROOT, FakeClock, Harness, build_harness
 
 N_CAMPAIGNS = 40
+T = TypeVar("T")
 pytestmark = pytest.mark.postgres
 
 
@@ -65,6 +68,7 @@ REPLICAS = ("replica-a", "replica-b")
 def spawn(
     mode: str, database_url: str, graph_url: str, barrier: Path, worker: str
 ) -> subprocess.Popen[str]:
+    """One replica; ``<barrier>.<worker>.ready`` appears once it is ready to start."""
     argv = [mode, database_url, graph_url, str(barrier), worker]
     return subprocess.Popen(
         [sys.executable, "-m", "tests.jobs.pg_worker", *argv],
@@ -75,8 +79,10 @@ def spawn(
     )
 
 
-def run_replicas(mode: str, database_url: str, graph: GraphEmulator, tmp_path: Path) -> list[dict]:
-    """Start both replicas, open the barrier once both are ready, collect their reports."""
+def start_replicas(
+    mode: str, database_url: str, graph: GraphEmulator, tmp_path: Path
+) -> list[subprocess.Popen[str]]:
+    """Start both replicas and open the barrier once both are ready."""
     barrier = tmp_path / f"go-{mode}"
     workers = [spawn(mode, database_url, graph.url, barrier, name) for name in REPLICAS]
     deadline = time.monotonic() + 60
@@ -86,6 +92,12 @@ def run_replicas(mode: str, database_url: str, graph: GraphEmulator, tmp_path: P
             assert worker.poll() is None, worker.communicate()
         time.sleep(0.02)
     barrier.touch()
+    return workers
+
+
+def run_replicas(mode: str, database_url: str, graph: GraphEmulator, tmp_path: Path) -> list[dict]:
+    """Start both replicas, let them run to the end, collect their reports."""
+    workers = start_replicas(mode, database_url, graph, tmp_path)
     reports = []
     for worker in workers:
         out, err = worker.communicate(timeout=90)
@@ -94,12 +106,12 @@ def run_replicas(mode: str, database_url: str, graph: GraphEmulator, tmp_path: P
     return reports
 
 
-def due_campaigns(setup: Harness, when: datetime) -> list[int]:
-    """N approved campaigns, each with its own Meta objects, all due at ``when``."""
+def due_campaigns(setup: Harness, when: datetime, count: int = N_CAMPAIGNS) -> list[int]:
+    """``count`` approved campaigns, each with its own Meta objects, all due at ``when``."""
     now = setup.clock()
     first = setup.create(start=now + timedelta(days=2), name="Burst 00")
     ids = [first] + [
-        setup.clone(first, name=f"Burst {n:02d}", start=when) for n in range(1, N_CAMPAIGNS)
+        setup.clone(first, name=f"Burst {n:02d}", start=when) for n in range(1, count)
     ]
     setup.services.store.update(first, start_time=when)
     for campaign_id in ids:
@@ -128,7 +140,7 @@ def assert_each_activated_once(
 
     live = setup.alerts("live")
     assert sorted(a.campaign_id for a in live) == sorted(ids)
-    assert len(setup.alerts()) == N_CAMPAIGNS, [(a.kind, a.payload) for a in setup.alerts() if a.kind != "live"]
+    assert len(setup.alerts()) == N_CAMPAIGNS, [a.kind for a in setup.alerts() if a.kind != "live"]
     delivered = [cid for r in reports for cid in r["delivered"]]
     assert sorted(delivered) == sorted(ids)  # each alert posted once, by one replica
 
@@ -166,3 +178,88 @@ def test_two_schedulers_sharing_the_job_store_fire_each_activation_once(
     assert_each_activated_once(setup, graph, ids, reports)
     # A job the other replica already ran and deleted must not kill the scheduler thread.
     assert [r["scheduler_alive"] for r in reports] == [True, True]
+
+
+BURST = 55
+
+
+def wait_for(predicate: Callable[[], T], timeout: float) -> T:
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.05)
+    return value
+
+
+def status_writes(graph: GraphEmulator) -> Counter[str]:
+    """``status=ACTIVE`` writes Meta applied, per object id."""
+    return Counter(
+        r.path.rstrip("/").rsplit("/", 1)[-1]
+        for r in graph.requests
+        if r.method == "POST" and r.params.get("status") == "ACTIVE" and r.status == 200
+    )
+
+
+def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce_every_one(
+    setup: Harness, pg_url: str, graph: GraphEmulator, tmp_path: Path
+):
+    ids = due_campaigns(setup, setup.clock() + timedelta(days=1), count=BURST)
+    store = setup.services.store
+    # Due as the replicas start, at a Graph latency that makes one activation take ~1 s.
+    due = datetime.now(UTC) + timedelta(seconds=2)
+    for campaign_id in ids:
+        store.update(campaign_id, activate_at=due, start_time=due)
+    rows = {campaign_id: store.get(campaign_id) for campaign_id in ids}
+    ad_of = {campaign_id: str(row.ad_id) for campaign_id, row in rows.items() if row}
+    graph.clear_requests()
+    graph.latency_ms = 200
+
+    victim, survivor = start_replicas("scheduler", pg_url, graph, tmp_path)
+
+    def victims(claim: str | None) -> bool:
+        # A claim names its holder's host:pid:token (before, the worker id it was given).
+        return f":{victim.pid}:" in (claim or "") or claim == REPLICAS[0]
+
+    def half_switched_by_victim() -> list[int]:
+        """The victim's claims whose ad Meta already switched on (ad set and campaign not yet)."""
+        written = status_writes(graph)
+        return [
+            row.id
+            for row in store.list(statuses=[Status.ACTIVATING], limit=None)
+            if victims(row.claimed_by) and written[ad_of[row.id]]
+        ]
+
+    try:
+        held = wait_for(lambda: half_switched_by_victim() or victim.poll() is not None, 60)
+        assert victim.poll() is None, victim.communicate()
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+        stuck = [r.id for r in store.list(statuses=[Status.ACTIVATING], limit=None)]
+        assert set(held) <= set(stuck), (held, stuck)  # mid-burst, half-switched
+
+        def all_live_and_told() -> bool:
+            live = [a for a in setup.alerts("live") if a.status == "sent"]
+            statuses = {store.get(i).status for i in ids}  # type: ignore[union-attr]
+            return statuses == {Status.ACTIVE} and len(live) == BURST
+
+        wait_for(all_live_and_told, 60)  # the issue's bound for the survivor
+        out, err = survivor.communicate(timeout=90)
+        assert survivor.returncode == 0, err
+    finally:
+        for worker in (victim, survivor):
+            if worker.poll() is None:
+                worker.kill()
+                worker.communicate()
+
+    report = json.loads(out.strip().splitlines()[-1])
+    assert set(held) <= set(report["delivered"])  # the survivor announced the victim's share
+    writes = status_writes(graph)
+    for row in rows.values():
+        assert row is not None
+        for object_id in (row.meta_campaign_id, row.adset_id, row.ad_id):
+            assert writes[str(object_id)] == 1, (row.id, object_id, writes[str(object_id)])
+    assert sorted(a.campaign_id for a in setup.alerts("live")) == sorted(ids)
+    assert len(setup.alerts()) == BURST, [(a.kind, a.payload) for a in setup.alerts()]
+    taken_over = {e.campaign_id for e in store.audit_events() if e.action == "activation_taken_over"}
+    assert set(held) <= taken_over
