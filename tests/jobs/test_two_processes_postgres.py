@@ -110,9 +110,7 @@ def due_campaigns(setup: Harness, when: datetime, count: int = N_CAMPAIGNS) -> l
     """``count`` approved campaigns, each with its own Meta objects, all due at ``when``."""
     now = setup.clock()
     first = setup.create(start=now + timedelta(days=2), name="Burst 00")
-    ids = [first] + [
-        setup.clone(first, name=f"Burst {n:02d}", start=when) for n in range(1, count)
-    ]
+    ids = [first] + [setup.clone(first, name=f"Burst {n:02d}", start=when) for n in range(1, count)]
     setup.services.store.update(first, start_time=when)
     for campaign_id in ids:
         setup.lifecycle.approve(campaign_id, APPROVER)
@@ -261,5 +259,7 @@ def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce
             assert writes[str(object_id)] == 1, (row.id, object_id, writes[str(object_id)])
     assert sorted(a.campaign_id for a in setup.alerts("live")) == sorted(ids)
     assert len(setup.alerts()) == BURST, [(a.kind, a.payload) for a in setup.alerts()]
-    taken_over = {e.campaign_id for e in store.audit_events() if e.action == "activation_taken_over"}
+    taken_over = {
+        e.campaign_id for e in store.audit_events() if e.action == "activation_taken_over"
+    }
     assert set(held) <= taken_over
