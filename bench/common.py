@@ -27,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-API_VERSION = "v24.0"
+API_VERSION = "v26.0"
 CAMPAIGN_FILE = ROOT / "configs" / "campaigns" / "ainote2-sg.yaml"
 VIDEO = ROOT / "creatives" / "ainote2.mp4"
 # Graph error codes meaning "throttled" (meta-api.md §5), plus HTTP 429.

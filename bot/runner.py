@@ -33,6 +33,7 @@ from bot.scheduling import Scheduling, start_scheduler
 from bot.settings import Settings, SettingsError
 from bot.slack_posts import NoRepostRetryHandler
 from jobs import runtime
+from meta.api_versions import version_warning
 from meta.campaigns import Clock, utcnow
 from meta.creation_lease import lease_is_free
 from meta.states import Status
@@ -80,6 +81,9 @@ def start_bot(
 ) -> RunningBot:
     bot_token, app_token = settings.require_slack()
     services = build_services(settings, clock=clock, base_dir=base_dir)
+    version_problem = version_warning(settings.meta_api_version, clock().date())
+    if version_problem:
+        log.warning("%s", version_problem)
     client = slack_client(settings, bot_token)
     identity = client.auth_test()
     policy = SlackAccessPolicy(
@@ -192,8 +196,12 @@ def run_bot(settings: Settings, *, out: TextIO) -> int:
     return 0
 
 
-def health(settings: Settings, *, out: TextIO) -> int:
-    """Liveness for containers: settings load, accounts parse, the database answers."""
+def health(settings: Settings, *, out: TextIO, clock: Clock = utcnow) -> int:
+    """Liveness for containers: settings load, accounts parse, the database answers.
+
+    A Meta API version close to (or past) its expiry is a ``warning:`` line, not a failure: the
+    process is alive, and restarting it would not help; the operator has to change the version.
+    """
     try:
         services = build_services(settings, with_meta=False)
         with services.engine.connect() as connection:
@@ -210,4 +218,7 @@ def health(settings: Settings, *, out: TextIO) -> int:
     # Reported, not unhealthy: a broken template is skipped and blocks nothing else.
     for broken in services.campaigns.broken_templates:
         print(f"warning: template skipped: {broken}", file=out)
+    version_problem = version_warning(settings.meta_api_version, clock().date())
+    if version_problem:
+        print(f"warning: {version_problem}", file=out)
     return 0

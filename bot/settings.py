@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from facebook_business.apiconfig import ads_api_config
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from meta.api_versions import DEFAULT_API_VERSION
 from meta.graph import MetaConfig
 
-SDK_API_VERSION: str = ads_api_config["API_VERSION"]
+SDK_API_VERSION: str = DEFAULT_API_VERSION
 # Values people leave in .env from examples; real tokens never look like these.
 _PLACEHOLDER = re.compile(
     r"^(?:(?:xoxb-|xapp-)?(?:your[-_ ].*|changeme|change-me|change_me|placeholder|todo|x+|\.+|\*+)"
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     @classmethod
     def _version(cls, value: str) -> str:
         if not value.startswith("v") or not value[1:].replace(".", "").isdigit():
-            raise ValueError("must look like v24.0")
+            raise ValueError("must look like v26.0")
         return value
 
     @field_validator("meta_graph_url", "meta_video_url", "slack_api_url")

@@ -20,6 +20,7 @@ from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 from requests.adapters import HTTPAdapter
 
+from meta.api_versions import DEFAULT_API_VERSION
 from meta.graph_errors import error_from_response
 from meta.retry import RetryPolicy
 
@@ -33,7 +34,7 @@ class MetaConfig:
 
     access_token: str = field(repr=False)
     app_secret: str | None = field(default=None, repr=False)
-    api_version: str = "v24.0"
+    api_version: str = DEFAULT_API_VERSION  # see meta.api_versions for its expiry
     graph_url: str = "https://graph.facebook.com"
     video_url: str = "https://graph-video.facebook.com"
     timeout: float = 60.0

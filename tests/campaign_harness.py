@@ -73,7 +73,7 @@ def settings_for(database_url: str, emulator: GraphEmulator | str, **overrides: 
         "meta_access_token": SANDBOX_META_TOKEN,
         "meta_graph_url": url,
         "meta_video_url": url,
-        "meta_api_version": "v24.0",
+        "meta_api_version": "v26.0",
         "database_url": database_url,
         "accounts_file": ROOT / "configs" / "accounts.yaml",
         "adbee_sandbox": True,

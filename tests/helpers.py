@@ -43,7 +43,7 @@ def sandbox_env(graph: GraphEmulator, db: Path) -> dict[str, str]:
         "META_ACCESS_TOKEN": SANDBOX_META_TOKEN,
         "META_GRAPH_URL": graph.url,
         "META_VIDEO_URL": graph.url,
-        "META_API_VERSION": "v24.0",
+        "META_API_VERSION": "v26.0",
         "DATABASE_URL": f"sqlite:///{db}",
         "ACCOUNTS_FILE": "configs/accounts.yaml",
         "VIDEO_POLL_INTERVAL": "0.05",

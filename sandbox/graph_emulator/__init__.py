@@ -2,7 +2,8 @@
 
 Public API: ``GraphEmulator``, ``Fault`` and ``RecordedRequest`` (see ``emulator.py``).
 
-Routes (all under ``/v22.0`` .. ``/v26.0``, trailing slash optional):
+Routes (under every ``/vNN.0`` that Meta's version calendar has released and not yet expired at
+the emulator's clock, see ``versions.py``; trailing slash optional):
 
 - ``GET /act_X`` and ``GET /act_X/{campaigns,adsets,ads,adcreatives,advideos,adimages,
   minimum_budgets}`` (paging, ``effective_status`` / ``filtering``, ``summary``)

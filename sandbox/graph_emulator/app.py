@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from . import versions
 from .batch import execute_batch
 from .context import Ctx
 from .errors import GraphError, RawResponse, new_trace_id, unknown_path, unsupported_request
@@ -65,16 +66,16 @@ class GraphApp:
         if not match:
             raise unknown_path(f"{path} (requests must start with a /vNN.0/ version prefix)")
         major, minor = int(match.group(1)), int(match.group(2))
-        latest = f"v{self.settings.max_version}.0"
-        if minor == 0 and major < self.settings.min_version:
+        now = self.clock()
+        if minor == 0 and versions.is_expired(major, now):
             raise GraphError(
                 message=(
                     "(#2635) You are calling a deprecated version of the Ads API. "
-                    f"Please update to the latest version: {latest}."
+                    f"Please update to the latest version: v{versions.latest(now)}.0."
                 ),
                 code=2635,
             )
-        if minor != 0 or major > self.settings.max_version:
+        if minor != 0 or not versions.is_released(major, now):
             raise unknown_path(f"/{head}")
         return major, head
 

@@ -71,8 +71,6 @@ class GraphEmulator:
     min_daily_budgets = _Setting[dict[str, int]]()
     fallback_min_daily_budget = _Setting[int]()
     require_purchase_event = _Setting[bool]()
-    min_version = _Setting[int]()
-    max_version = _Setting[int]()
     page_size = _Setting[int]()
     max_batch = _Setting[int]()
 

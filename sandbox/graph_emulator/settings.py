@@ -47,7 +47,5 @@ class Settings:
     fallback_min_daily_budget: int = 100
     # Brief: OFFSITE_CONVERSIONS ad sets must optimise for PURCHASE (AdBee only sells).
     require_purchase_event: bool = True
-    min_version: int = 22
-    max_version: int = 26
     page_size: int = 25
     max_batch: int = 50

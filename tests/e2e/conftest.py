@@ -43,7 +43,7 @@ def bot_settings(slack: SlackEmulator, graph: GraphEmulator, db: Path, **extra: 
         "meta_access_token": SANDBOX_META_TOKEN,
         "meta_graph_url": graph.url,
         "meta_video_url": graph.url,
-        "meta_api_version": "v24.0",
+        "meta_api_version": "v26.0",
         "database_url": f"sqlite:///{db}",
         "slack_bot_token": slack.bot_token,
         "slack_app_token": slack.app_token,

@@ -60,7 +60,7 @@ def flaky_service(graph: GraphEmulator, db: Path, waits: WaitRecorder) -> Campai
         meta_access_token=SANDBOX_META_TOKEN,
         meta_graph_url=graph.url,
         meta_video_url=graph.url,
-        meta_api_version="v24.0",
+        meta_api_version="v26.0",
         database_url=f"sqlite:///{db}",
         accounts_file=ROOT / "configs" / "accounts.yaml",
         adbee_sandbox=True,

@@ -87,7 +87,7 @@ def test_the_cli_never_shows_or_stores_a_secret(
             "META_APP_SECRET": APP_SECRET,
             "META_GRAPH_URL": graph.url,
             "META_VIDEO_URL": graph.url,
-            "META_API_VERSION": "v24.0",
+            "META_API_VERSION": "v26.0",
             "DATABASE_URL": f"sqlite:///{db}",
             "VIDEO_POLL_INTERVAL": "0.05",
             "META_RETRY_BASE_DELAY": "0.01",
@@ -236,7 +236,7 @@ def test_a_secret_in_an_exception_is_masked_in_the_log(production_log: io.String
     """Library exceptions carry full URLs; a logged traceback must not carry the token."""
     log = logging.getLogger("adbee.test")
     try:
-        raise ConnectionError(f"GET https://graph.facebook.com/v24.0/me?access_token={META_TOKEN}")
+        raise ConnectionError(f"GET https://graph.facebook.com/v26.0/me?access_token={META_TOKEN}")
     except ConnectionError:
         log.exception("call failed for token %s", META_TOKEN)
     text = production_log.getvalue()

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ PAGE = "1122334455"
 PIXEL = "5566778899"
 IG = "17841400000000000"
 VID = "998877665544"
-VERSION = "v24.0"
+VERSION = "v26.0"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -682,13 +683,50 @@ def test_unknown_object_field_and_version(emu: GraphEmulator, acct: AdAccount) -
         ]
         == 2500
     )
-    for version in ("v22.0", "v26.0"):
+    for version in ("v24.0", "v26.0"):
         assert (
             requests.get(
                 f"{emu.url}/{version}/{ACT}/", params={"access_token": TOKEN}, timeout=5
             ).headers["facebook-api-version"]
             == version
         )
+
+
+def _epoch(day: str) -> float:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
+
+
+def _version_answer(emu: GraphEmulator, version: str) -> dict:
+    return requests.get(
+        f"{emu.url}/{version}/{ACT}", params={"access_token": TOKEN}, timeout=5
+    ).json()
+
+
+def test_versions_follow_metas_calendar_on_the_emulators_clock(
+    emu: GraphEmulator, clock: FakeClock
+) -> None:
+    """Meta's Marketing API version history: v24.0 expires 2026-11-10, v27.0 out 2026-11-04."""
+    clock.t = _epoch("2026-11-09T23:59:00")
+    assert "error" not in _version_answer(emu, "v24.0")
+    assert "error" not in _version_answer(emu, "v27.0")
+
+    clock.t = _epoch("2026-11-10T00:00:00")
+    error = _version_answer(emu, "v24.0")["error"]
+    assert error["code"] == 2635 and error["type"] == "OAuthException"
+    assert error["message"] == (
+        "(#2635) You are calling a deprecated version of the Ads API. "
+        "Please update to the latest version: v27.0."
+    )
+    assert _version_answer(emu, "v22.0")["error"]["code"] == 2635
+    assert _version_answer(emu, "v19.0")["error"]["code"] == 2635
+    for current in ("v25.0", "v26.0", "v27.0"):
+        assert "error" not in _version_answer(emu, current), current
+    assert _version_answer(emu, "v28.0")["error"]["code"] == 2500  # not released
+
+    clock.t = _epoch("2026-11-03T12:00:00")
+    assert _version_answer(emu, "v27.0")["error"]["code"] == 2500  # released the next day
+    clock.t = _epoch("2027-02-23T00:00:00")
+    assert _version_answer(emu, "v25.0")["error"]["code"] == 2635
 
 
 # -- faults and rate limits ---------------------------------------------------------------
@@ -929,7 +967,7 @@ def test_cli_with_example_seed(tmp_path: Path) -> None:
         line = proc.stdout.readline()
         base = line.strip().rsplit(" ", 1)[-1]
         reply = requests.get(
-            f"{base}/v24.0/act_1234567890",
+            f"{base}/v26.0/act_1234567890",
             params={"access_token": "EMULATOR_TOKEN", "fields": "currency"},
             timeout=5,
         )
