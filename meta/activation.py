@@ -14,7 +14,8 @@ move to ACTIVE and its alert are committed together, under one dedupe key.
 
 Errors follow the pipeline's rules. The Graph client already retries transient errors and short
 throttles in-process; what is still temporary after that (a long throttle, an outage) puts the
-row back to SCHEDULED for later, at most ``MAX_POSTPONEMENTS`` times. A permanent error (expired
+row back to SCHEDULED for later, at most ``MAX_POSTPONEMENTS`` times; so does what Meta's error guide
+says to wait out (341, 368). A permanent error (expired
 token, missing permission) re-pauses the campaign, marks the row ACTIVATION_FAILED and queues one
 alert saying what failed, Meta's message and the fix.
 
@@ -350,7 +351,7 @@ def _state_text(state: dict[str, Any]) -> str:
 
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, MetaApiError):
-        return exc.is_transient or exc.is_throttle
+        return exc.is_retryable  # 341/368 included: Meta says "wait and retry"
     return isinstance(exc, MetaTransportError) or not isinstance(exc, AdBeeError)
 
 
@@ -373,7 +374,7 @@ def _fix(exc: Exception, campaign_id: int) -> str:
             )
         if exc.code in (10, 200) or (exc.code is not None and 200 <= exc.code < 300):
             return exc.fix_hint().removesuffix(".") + f", {again}."
-        if exc.is_transient or exc.is_throttle:
+        if exc.is_retryable:
             return f"Meta kept failing after {MAX_POSTPONEMENTS} tries; wait until it recovers, {again}."
         return f"Fix what Meta names above in Ads Manager, {again}."
     return f"Check the campaign in Ads Manager, {again}."

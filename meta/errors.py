@@ -14,6 +14,17 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 TRANSIENT_CODES = frozenset({1, 2})
 # Token problems: nothing will work until someone renews the token.
 AUTH_CODES = frozenset({102, 190})
+# "Wait and retry the operation" in Meta's error guide (graph-api/guides/error-handling): 341
+# "Application limit reached", 368 "Temporarily blocked for policies violations". Neither is a
+# refusal of the request itself, so neither may end in a rollback or a failed activation.
+APP_LIMIT_CODE = 341
+TEMPORARY_BLOCK_CODE = 368
+# (code, subcode) pairs Meta marks ``is_transient: false`` although an unchanged retry often works:
+# 100/1487390 on ``adcreatives`` ("try again later"), about half the time in public reports
+# [uncertain: one public source, the justwatch Go SDK PR #90; see round2-facts.md].
+RETRY_UNCHANGED = frozenset({(100, 1487390)})
+# Subcodes that are about the video itself (meta-api.md §5: 1443226 "video thumbnail missing").
+VIDEO_SUBCODES = frozenset({1443226})
 
 
 class AdBeeError(Exception):
@@ -78,7 +89,33 @@ class MetaApiError(AdBeeError):
 
     @property
     def is_throttle(self) -> bool:
-        return self.code in THROTTLE_CODES
+        """Rate limits, including 341 (the app's limit rather than the account's)."""
+        return self.code in THROTTLE_CODES or self.code == APP_LIMIT_CODE
+
+    @property
+    def is_temporary_block(self) -> bool:
+        """368: Meta blocks the action for a while; waiting, not changing the request, ends it."""
+        return self.code == TEMPORARY_BLOCK_CODE
+
+    @property
+    def is_retry_unchanged(self) -> bool:
+        """Meta says "try again later" without flagging it transient (see ``RETRY_UNCHANGED``)."""
+        return (self.code, self.subcode) in RETRY_UNCHANGED
+
+    @property
+    def is_retryable(self) -> bool:
+        """Calling again later can succeed: never answer this with a rollback."""
+        return (
+            self.is_transient
+            or self.is_throttle
+            or self.is_temporary_block
+            or self.is_retry_unchanged
+        )
+
+    @property
+    def is_about_video(self) -> bool:
+        """Meta's complaint names the video, so the uploaded video is not worth keeping."""
+        return self.subcode in VIDEO_SUBCODES or any("video" in f for f in self.blame_fields)
 
     @property
     def is_transient(self) -> bool:
@@ -104,6 +141,21 @@ class MetaApiError(AdBeeError):
             return (
                 "The Meta access token is invalid or expired: generate a new system-user token in "
                 "Business Settings > System users and update META_ACCESS_TOKEN, then retry."
+            )
+        if self.code == APP_LIMIT_CODE:
+            return (
+                "Meta's limit for AdBee's app was reached (code 341); nothing changed this time. "
+                "Try again in a few minutes; if it keeps happening, fewer calls are needed."
+            )
+        if self.is_temporary_block:
+            return (
+                "Meta has temporarily blocked this action (code 368); nothing changed this time. "
+                "Try again later; if it lasts, check Account Quality in Meta Business Suite."
+            )
+        if self.is_retry_unchanged:
+            return (
+                "Meta asked to try again later and AdBee's retries did not get through yet; "
+                "nothing is lost. Try again in a few minutes."
             )
         if self.is_throttle:
             wait = self.retry_after_seconds

@@ -128,7 +128,8 @@ def error_from_response(
         )
 
     wait = throttle_wait_seconds(headers, account_id=account_id)
-    if is_throttle(error) or (wait is not None and header_value(headers, "Retry-After")):
+    waits_out = is_throttle(error) or error.is_temporary_block
+    if waits_out or (wait is not None and header_value(headers, "Retry-After")):
         error.retry_after_seconds = wait
     return error
 

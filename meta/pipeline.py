@@ -8,7 +8,8 @@ Two branches run side by side because neither needs the other until the very end
 Every id Meta returns is committed to the campaign row before the next call, and a create whose
 answer was lost is recorded in ``pending_writes`` first, so re-running after a crash looks the
 object up by name instead of creating it twice. A permanent Meta error deletes what this creation
-made and reports Meta's own message; a temporary one leaves the row resumable.
+made (except the uploaded video, when the refusal was not about it) and reports Meta's own message;
+anything a retry can fix (transient, throttled, 341/368, 1487390) leaves the row resumable.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from meta.errors import (
     PipelineError,
     ValidationError,
     VideoProcessingError,
+    VideoRejectedError,
 )
 from meta.lost_objects import LostObjects
 from meta.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call
@@ -152,9 +154,18 @@ class CampaignPipeline:
         return self._store.update(campaign_id, status=Status.CREATED, step=None, error=None)
 
     def rollback(
-        self, campaign_id: int, *, reason: str, status: Status = Status.ROLLED_BACK
+        self,
+        campaign_id: int,
+        *,
+        reason: str,
+        status: Status = Status.ROLLED_BACK,
+        keep_video: bool = False,
     ) -> list[str]:
-        """Delete every object this creation made, newest first; returns ids that could not be deleted."""
+        """Delete every object this creation made, newest first; returns ids that could not be deleted.
+
+        ``keep_video`` leaves the uploaded video in the ad account (and its id on the row): when
+        Meta refused something else, the video is fine, and uploading it again costs minutes.
+        """
         row = self._store.get(campaign_id)
         if row is None:
             raise KeyError(campaign_id)
@@ -172,7 +183,9 @@ class CampaignPipeline:
                     continue
                 log.warning("could not delete %s %s: %s", column, object_id, exc)
                 leftovers.append(object_id)
-        if row.video_id:
+        if row.video_id and keep_video:
+            self._store.update(campaign_id, upload_session=None)
+        elif row.video_id:
             try:
                 self._graph.delete(f"{row.ad_account_id}/advideos", {"video_id": row.video_id})
                 self._store.update(campaign_id, video_id=None, upload_session=None)
@@ -424,12 +437,20 @@ class CampaignPipeline:
         step = getattr(exc, "failed_step", None) or (Step(row.step) if row.step else Step.UPLOAD)
         if _is_permanent(exc):
             reason = _describe(exc)
-            leftovers = self.rollback(campaign_id, reason=reason)
+            kept = row.video_id if row.video_id and not _about_video(exc, step) else None
+            if kept:
+                reason = (
+                    f"{reason.rstrip('.')}. The uploaded video {kept} was kept in the ad account "
+                    "(Meta's refusal was not about it)."
+                )
+            leftovers = self.rollback(campaign_id, reason=reason, keep_video=bool(kept))
             notify(ProgressEvent(campaign_id, step, "failed", reason))
-            message = (
-                f"{STEP_LABELS[step]} failed: {reason.rstrip('.')}. "
-                "Everything created so far was deleted."
+            deleted = (
+                f"Everything else created so far was deleted; video {kept} was kept."
+                if kept
+                else "Everything created so far was deleted."
             )
+            message = f"{STEP_LABELS[step]} failed: {_describe(exc).rstrip('.')}. {deleted}"
             if leftovers:
                 message += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
             raise PipelineError(message, step=step, cause=exc) from exc
@@ -471,10 +492,22 @@ def _is_permanent(exc: Exception) -> bool:
     if isinstance(exc, PipelineError) and exc.cause is not None:
         return _is_permanent(exc.cause)
     if isinstance(exc, MetaApiError):
-        return not (exc.is_transient or exc.is_throttle or exc.is_auth)
+        # Meta's retryable answers (341, 368, 1487390 included) never end in a rollback.
+        return not (exc.is_retryable or exc.is_auth)
     if isinstance(exc, VideoProcessingError):
         return not exc.retryable
     return isinstance(exc, ValidationError)
+
+
+def _about_video(exc: Exception, step: Step) -> bool:
+    """Is the failure about the video itself (then the upload is worth nothing)?"""
+    if isinstance(exc, PipelineError) and exc.cause is not None:
+        return _about_video(exc.cause, step)
+    if step in (Step.UPLOAD, Step.PROCESS):
+        return True
+    if isinstance(exc, VideoProcessingError | VideoRejectedError):
+        return True
+    return isinstance(exc, MetaApiError) and exc.is_about_video
 
 
 def _describe(exc: Exception) -> str:

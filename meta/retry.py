@@ -5,9 +5,12 @@ place (meta-api.md §5):
 
 * a clean Meta error marked transient (``is_transient``, codes 1/2, bare HTTP 5xx) is retried with
   exponential backoff: Meta answered, so we know the call did not take effect;
-* a throttle (codes 4, 17, 32, 613, 80000-80014, HTTP 429) is retried only after the wait Meta asks
-  for in its rate-limit headers, because calling again early extends the block; if Meta asks for
-  longer than we are willing to sleep in-process we give up and let the caller reschedule;
+* a throttle (codes 4, 17, 32, 341, 613, 80000-80014, HTTP 429) or a temporary block (368) is
+  retried only after the wait Meta asks for in its rate-limit headers (or a default wait), because
+  calling again early extends the block; if that is longer than we are willing to sleep
+  in-process we give up and let the caller reschedule;
+* 100/1487390 ("try again later" on ``adcreatives``) is not flagged transient by Meta but often
+  works on an unchanged retry, so it gets ``unchanged_retries`` backoff retries, no more;
 * a transport failure (connection dropped, timeout) leaves the outcome of a write unknown, so it is
   retried only for idempotent calls (a video chunk is offset-addressed, a GET is harmless); for a
   create we raise ``MetaTransportError`` and let the caller reconcile instead of double-creating.
@@ -170,6 +173,7 @@ class RetryPolicy:
     jitter: float = 0.2  # +/- fraction applied to backoff delays; throttle waits only get longer
     default_throttle_wait: float = 60.0  # when a throttle error carries no usable header
     max_throttle_wait: float = 300.0
+    unchanged_retries: int = 3  # for Meta's "try again later" errors not flagged transient
     rng: Callable[[], float] = field(default=random.random, compare=False, repr=False)
 
     def backoff(self, retry_number: int) -> float:
@@ -181,7 +185,7 @@ class RetryPolicy:
 
     def delay_for(self, error: MetaApiError, retry_number: int) -> float | None:
         """How long to wait before retrying after ``error``; None when it must not be retried."""
-        if is_throttle(error):
+        if is_throttle(error) or error.is_temporary_block:
             wait = error.retry_after_seconds or self.default_throttle_wait
             if wait > self.max_throttle_wait:
                 return None
@@ -192,6 +196,8 @@ class RetryPolicy:
             if asked is not None and asked > delay:
                 return asked if asked <= self.max_throttle_wait else None
             return delay
+        if error.is_retry_unchanged and retry_number <= self.unchanged_retries:
+            return self.backoff(retry_number)
         return None
 
     def run(

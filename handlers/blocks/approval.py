@@ -139,9 +139,15 @@ def _status_line(summary: CampaignSummary, now: datetime) -> tuple[str, str]:
             "creation stopped",
         )
     if status == "rolled_back":
+        deleted = (
+            f"Everything else it had created was deleted; the uploaded video {esc(summary.video_id)} "
+            "was kept"
+            if summary.video_id
+            else "Everything it had created was deleted"
+        )
         return (
-            f":wastebasket: *Creation failed*: {error}\nEverything it had created was deleted; "
-            "fix the problem and create it again.",
+            f":wastebasket: *Creation failed*: {error}\n{deleted}; fix the problem and create it "
+            "again.",
             "creation failed",
         )
     if status == "creating":

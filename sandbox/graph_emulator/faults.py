@@ -26,12 +26,26 @@ _DEFAULT_MESSAGES: dict[int, str] = {
     32: "(#32) Page request limit reached",
     190: "Error validating access token: Session has expired.",
     200: "(#200) Requires ads_management permission to manage the object",
+    # Meta's error guide: 341 "Application limit reached", 368 "Temporarily blocked for policies
+    # violations"; both "wait and retry the operation" (exact 341 wording [uncertain]).
+    341: "(#341) Application limit reached",
     368: "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
     613: "(#613) Calls to this api have exceeded the rate limit.",
     80004: (
         "(#80004) There have been too many calls to this ad-account. Wait a bit and try again. "
         "For more info, please refer to "
         "https://developers.facebook.com/docs/graph-api/overview/rate-limiting."
+    ),
+}
+
+# Error texts Meta sends with a subcode when a test gives none: (code, subcode) -> (message, user
+# title, user message). 100/1487390 answers creative creates with "try again later" and
+# ``is_transient: false`` [uncertain wording; round2-facts.md, justwatch Go SDK PR #90].
+_DEFAULT_SUBCODE_TEXTS: dict[tuple[int, int], tuple[str, str, str]] = {
+    (100, 1487390): (
+        "Invalid parameter",
+        "Ad Creative Not Created",
+        "There was a problem creating your ad creative. Please try again later.",
     ),
 }
 
@@ -108,6 +122,10 @@ class Fault:
         title, msg = self.error_user_title, self.error_user_msg
         if code == 80004 and subcode is None:  # BUC ads_management throttles always carry it
             subcode = 2446079
+        texts = _DEFAULT_SUBCODE_TEXTS.get((code, subcode)) if subcode is not None else None
+        message = self.message or (texts[0] if texts else None)
+        if texts and title is None:
+            title, msg = texts[1], msg or texts[2]
         if subcode == 2446079 and title is None:
             title = "Ad Account Has Too Many API Calls"
             msg = (
@@ -115,7 +133,7 @@ class Fault:
                 or "There have been too many calls from this ad-account. Please wait a bit and try again."
             )
         return GraphError(
-            message=self.message or _DEFAULT_MESSAGES.get(code, "An unknown error occurred"),
+            message=message or _DEFAULT_MESSAGES.get(code, "An unknown error occurred"),
             code=code,
             subcode=subcode,
             type=self.error_type,

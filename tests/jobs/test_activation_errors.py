@@ -135,7 +135,7 @@ def test_a_permanent_error_leaves_the_campaign_paused_and_alerts_once(
     bot: Harness, graph: GraphEmulator
 ):
     campaign_id, ids = scheduled_campaign(bot)
-    graph.inject(Fault(code=368, path_contains=f"/{ids[0]}", method="POST"))
+    graph.inject(Fault(code=200, path_contains=f"/{ids[0]}", method="POST"))
 
     assert activate_due(bot.context, now=bot.clock.set(local(DAY, "20:00"))) == 0
 
@@ -145,7 +145,33 @@ def test_a_permanent_error_leaves_the_campaign_paused_and_alerts_once(
     assert failed.kind == "activation_failed"
     assert failed.detail is not None
     assert failed.detail.startswith("Activation stopped while setting the campaign ACTIVE")
-    assert "deemed abusive" in failed.detail and "code 368" in failed.detail
+    assert "Requires ads_management permission" in failed.detail and "code 200" in failed.detail
+
+
+@pytest.mark.parametrize("code", [341, 368])
+def test_what_meta_says_to_wait_out_postpones_the_activation_instead_of_failing_it(
+    bot: Harness, graph: GraphEmulator, code: int
+):
+    """341 and 368 are "wait and retry the operation" in Meta's error guide."""
+    campaign_id, ids = scheduled_campaign(bot)
+    fault = graph.inject(Fault(code=code, path_contains=f"/{ids[0]}", method="POST"))
+
+    due = bot.clock.set(local(DAY, "20:00"))
+    assert activate_due(bot.context, now=due) == 0
+
+    assert fault.fired == 1
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.status == Status.SCHEDULED
+    assert (
+        row.error and row.error.startswith("Activation postponed") and f"code {code}" in row.error
+    )
+    assert bot.notifier.sent == []
+    assert row.activate_at is not None and row.activate_at.replace(tzinfo=due.tzinfo) > due
+    # Meta's wait: its rate-limit headers' if it sent them, else AdBee's default minute.
+    retry_at = row.activate_at.replace(tzinfo=due.tzinfo)
+    assert activate_due(bot.context, now=bot.clock.set(retry_at)) == 1
+    assert statuses(graph, ids) == ["ACTIVE"] * 3
+    assert bot.notifier.kinds() == ["live"]
 
 
 def test_meta_failing_for_too_long_ends_in_one_failure_alert(bot: Harness, graph: GraphEmulator):

@@ -197,5 +197,8 @@ def test_a_refusal_names_the_step_meta_refused_not_the_other_branchs_step(
     text = out.getvalue()
     assert "error: Creating campaign failed: Budget Too Low" in text, text
     assert "processing the video failed" not in text and ".." not in text.split("error:")[1]
-    assert graph.objects("campaign") == [] and graph.objects("advideo") == []
+    assert graph.objects("campaign") == []
+    # The refusal was about the budget, not the video: the upload is kept, and the text says so.
+    [video] = graph.objects("advideo")
+    assert f"video {video['id']} was kept" in text
     assert meta_writes(graph)

@@ -120,7 +120,7 @@ def test_live_card_offers_pause_and_sync():
         ("activation_failed", [CampaignAction.ACTIVATE], "*Activation failed*"),
         ("rejected", [], "deleted from Meta"),
         ("failed", [CampaignAction.RESUME_CREATION], "*Creation stopped*"),
-        ("rolled_back", [], "Everything it had created was deleted"),
+        ("rolled_back", [], "it had created was deleted"),
         ("activating", [], "*Activating*"),
     ],
 )
@@ -136,6 +136,13 @@ def test_failures_show_the_error_and_the_fix():
     message = build_decided_message(make_summary(status="activation_failed", error=error), NOW)
     assert error in text_of(message)
     assert buttons(message)[0]["text"]["text"] == "Retry activation"
+
+
+def test_a_rolled_back_card_says_whether_the_uploaded_video_was_kept():
+    kept = build_decided_message(make_summary(status="rolled_back", error="Meta said no."), NOW)
+    assert "the uploaded video 900000000000001 was kept" in text_of(kept)
+    gone = make_summary(status="rolled_back", error="Meta said no.", video_id=None)
+    assert "Everything it had created was deleted" in text_of(build_decided_message(gone, NOW))
 
 
 def test_rejection_names_the_approver_when_recorded():
