@@ -345,7 +345,8 @@ def _state_text(state: dict[str, Any]) -> str:
     if state.get("ad") == "PENDING_REVIEW":
         return f"{text}: Meta is reviewing the ad; delivery starts once it is approved."
     if state.get("ad") == "DISAPPROVED":
-        return f"{text}: Meta disapproved the ad ({state.get('review') or 'no reason given'})."
+        review = (state.get("review") or "no reason given").replace("\n", "; ")
+        return f"{text}: Meta disapproved the ad ({review})."
     return text + "."
 
 

@@ -191,12 +191,35 @@ def _child(edge: Any, wanted: str | None) -> dict[str, Any]:
     return {}
 
 
+# Names people know the review placements by; the rest read as Meta spells them, without "_".
+_PLACEMENT_LABELS = {
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "instagram_shop": "Instagram Shop",
+    "whatsapp": "WhatsApp",
+    "marketplace": "Marketplace",
+    "facebook_pages_live_shopping": "Facebook Pages live shopping",
+}
+
+
 def _feedback_text(feedback: dict[str, Any]) -> str | None:
-    texts = []
-    for scope in ("global", "placement_specific"):
-        for policy, text in (feedback.get(scope) or {}).items():
-            texts.append(f"{policy}: {text}" if isinstance(text, str) else str(policy))
-    return "; ".join(texts) or None
+    """Every verdict Meta gave, one line each: policy and reason, and the placement if it has one.
+
+    Meta's ``AdgroupReviewFeedback`` (SDK ``adgroupreviewfeedback.py``): ``global`` maps policy ->
+    reason for the whole ad; ``placement_specific`` maps each placement (``instagram``,
+    ``facebook``, ...) to its own policy -> reason map, so an ad can be refused on one placement only.
+    """
+    lines = []
+    for policy, reason in (feedback.get("global") or {}).items():
+        lines.append(f"{policy}: {reason}")
+    for placement, verdicts in (feedback.get("placement_specific") or {}).items():
+        label = _PLACEMENT_LABELS.get(placement, str(placement).replace("_", " "))
+        if not isinstance(verdicts, dict) or not verdicts:
+            lines.append(f"On {label}: disapproved (Meta gave no reason)")
+            continue
+        for policy, reason in verdicts.items():
+            lines.append(f"On {label}, {policy}: {reason}")
+    return "\n".join(lines) or None
 
 
 def _issue_text(issue: dict[str, Any]) -> str:

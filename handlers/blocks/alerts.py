@@ -54,8 +54,8 @@ def build_alert(
     detail = _detail(kind, summary, detail, now)
     subject = parts.title(summary) if summary else "*AdBee*"
     lines = [f"{emoji} {subject} {esc(what)}."]
-    if detail:
-        lines.append("> " + esc(detail).replace("\n", "\n> "))
+    if detail:  # line by line: ``esc`` turns a newline into a space
+        lines.append("\n".join("> " + esc(line) for line in detail.splitlines()))
     if fix:
         lines.append(fix)
     blocks: list[Block] = [section(truncate("\n".join(lines), 3000), block_id=_M.SUMMARY)]
@@ -78,6 +78,9 @@ def _detail(
 ) -> str | None:
     if kind == "status_changed" and detail:
         return detail.replace(" -> ", " → ")
+    if kind == "ad_disapproved" and detail and "\n" in detail:
+        # One verdict per line (a placement, its policy and Meta's reason): list them.
+        return "\n".join(f"• {line}" for line in detail.splitlines() if line.strip())
     if detail or summary is None:
         return detail
     if kind == "live_late" and summary.activate_at:

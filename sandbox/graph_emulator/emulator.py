@@ -23,6 +23,21 @@ from .wire import RecordedRequest
 
 T = TypeVar("T")
 
+# The keys of ``ad_review_feedback.placement_specific``: the fields of the SDK's
+# ``AdgroupPlacementSpecificReviewFeedback`` (facebook-business 26.0.x), each a map policy -> reason.
+REVIEW_PLACEMENTS = frozenset(
+    {
+        "account_admin", "ad", "ads_conversion_experiences", "b2c", "b2c_commerce_unified",
+        "bsg", "city_community", "commerce", "compromise", "daily_deals", "daily_deals_legacy",
+        "dpa", "dri_copyright", "dri_counterfeit", "facebook", "facebook_pages_live_shopping",
+        "independent_work", "instagram", "instagram_shop", "job_search", "lead_gen_honeypot",
+        "marketplace", "marketplace_home_rentals", "marketplace_home_sales", "marketplace_motors",
+        "marketplace_shops", "max_review_placements", "neighborhoods", "page_admin", "product",
+        "product_service", "profile", "seller", "shops", "traffic_quality",
+        "unified_commerce_content", "whatsapp",
+    }
+)  # fmt: skip
+
 
 class _Setting(Generic[T]):
     """Descriptor exposing one ``Settings`` field as an emulator attribute."""
@@ -196,10 +211,21 @@ class GraphEmulator:
         self,
         reason: str = "Your ad doesn't comply with our Advertising Standards.",
         policy: str = "Unacceptable Business Practices",
+        placement: str | None = None,
     ) -> None:
-        """The next created ad ends DISAPPROVED (ad_review_feedback.global[policy] = reason)."""
+        """The next created ad ends DISAPPROVED.
+
+        Without ``placement``: ``ad_review_feedback.global[policy] = reason``; with it (one of
+        the SDK's ``AdgroupPlacementSpecificReviewFeedback`` fields, e.g. ``instagram``):
+        ``ad_review_feedback.placement_specific[placement][policy] = reason``.
+        """
+        if placement is not None and placement not in REVIEW_PLACEMENTS:
+            raise ValueError(f"placement must be one of {sorted(REVIEW_PLACEMENTS)}")
+        disapproval = {"reason": reason, "policy": policy}
+        if placement is not None:
+            disapproval["placement"] = placement
         with self._store.lock:
-            self._store.pending_disapprovals.append({"reason": reason, "policy": policy})
+            self._store.pending_disapprovals.append(disapproval)
 
     # -- faults ----------------------------------------------------------------------------
 

@@ -112,11 +112,20 @@ def issues_info(node: Node, now: float) -> list[dict[str, Any]] | None:
 
 
 def ad_review_feedback(ad: Node, now: float) -> dict[str, Any] | None:
-    """``{"global": {policy: reason}}`` once a disapproval has been decided."""
+    """Meta's ``AdgroupReviewFeedback`` once a disapproval has been decided.
+
+    SDK shape (``adgroupreviewfeedback.py``): ``global`` is a map policy -> reason;
+    ``placement_specific`` (``AdgroupPlacementSpecificReviewFeedback``) maps each placement to its
+    own map policy -> reason. A disapproval queued for a placement answers only in that placement.
+    """
     if review_state(ad, now) != "disapproved":
         return None
     disapproval = ad.meta["disapproval"]
-    return {"global": {disapproval["policy"]: disapproval["reason"]}}
+    verdict = {disapproval["policy"]: disapproval["reason"]}
+    placement = disapproval.get("placement")
+    if placement:
+        return {"placement_specific": {placement: verdict}}
+    return {"global": verdict}
 
 
 def _audience_enabled(targeting: dict[str, Any]) -> bool:

@@ -75,6 +75,27 @@ def test_a_disapproval_alerts_once_with_the_reason_and_a_later_change_once(
     assert bot.notifier.sent[0].summary.id == campaign_id
 
 
+def test_a_disapproval_on_one_placement_names_the_placement_the_policy_and_the_reason(
+    bot: Harness, graph: GraphEmulator, meta_time: EmulatorTime
+):
+    """Meta refuses the ad on Instagram only: ad_review_feedback.placement_specific.instagram."""
+    graph.disapprove_next_ad(
+        "Ads may not show before-and-after images.", policy="Personal Health", placement="instagram"
+    )
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    meta_time.advance(601)
+
+    assert bot.sync.sync_all() == 1
+    [alert] = bot.alerts()
+    assert alert.kind == "ad_disapproved"
+    assert alert.payload["detail"] == (
+        "On Instagram, Personal Health: Ads may not show before-and-after images."
+    )
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.last_sync is not None
+    assert row.last_sync["review"] == alert.payload["detail"]
+
+
 def test_review_passing_after_activation_and_delivery_issues_alert_once_each(
     bot: Harness, graph: GraphEmulator, meta_time: EmulatorTime
 ):

@@ -941,6 +941,45 @@ def test_review_disapproval_and_status_overrides(
     assert len(emu.objects("ad", include_deleted=True)) == 2
 
 
+def test_a_placement_disapproval_reads_back_in_the_sdks_placement_specific_shape(
+    emu: GraphEmulator, clock: FakeClock, acct: AdAccount, video_file: Path
+) -> None:
+    """SDK ``AdgroupReviewFeedback``: placement_specific is {placement: {policy: reason}}."""
+    from facebook_business.adobjects.ad import Ad
+    from facebook_business.adobjects.adgroupplacementspecificreviewfeedback import (
+        AdgroupPlacementSpecificReviewFeedback,
+    )
+
+    campaign_id = acct.create_campaign(params=campaign_params())["id"]
+    adset = acct.create_ad_set(params=adset_params(campaign_id))
+    creative = acct.create_ad_creative(params=creative_params(ready_video(emu, clock, video_file)))
+    with pytest.raises(ValueError, match="placement must be one of"):
+        emu.disapprove_next_ad(placement="instagram_reels")  # not a review placement
+    emu.disapprove_next_ad(
+        reason="Ads may not show before-and-after images.",
+        policy="Personal Health",
+        placement="instagram",
+    )
+    ad = acct.create_ad(
+        params={"name": "a", "adset_id": adset["id"], "creative": {"creative_id": creative["id"]}}
+    )
+    clock.advance(1)
+    read = Ad(ad["id"]).api_get(fields=["effective_status", "ad_review_feedback"])
+    feedback = read["ad_review_feedback"]
+    assert read["effective_status"] == "DISAPPROVED"
+    assert isinstance(feedback["placement_specific"], AdgroupPlacementSpecificReviewFeedback)
+    assert feedback.export_all_data() == {
+        "placement_specific": {
+            "instagram": {"Personal Health": "Ads may not show before-and-after images."}
+        }
+    }
+    assert set(feedback["placement_specific"]) <= set(
+        AdgroupPlacementSpecificReviewFeedback._field_types
+    )
+    for reasons in feedback["placement_specific"].values():
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in reasons.items())
+
+
 def test_latency_and_reset(emu: GraphEmulator, acct: AdAccount) -> None:
     emu.latency_ms = 60
     began = time.monotonic()

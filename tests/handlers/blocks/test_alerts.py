@@ -84,6 +84,20 @@ def test_disapproval_and_delivery_issue_carry_the_reason():
     assert "delivery issue" in text(issue) and "No payment method" in text(issue)
 
 
+def test_a_disapproval_lists_each_placement_with_its_policy_and_reason():
+    detail = (
+        "Misleading claims: The ad promises results it cannot show.\n"
+        "On Instagram, Personal Health: Ads may not show before-and-after images.\n"
+        "On WhatsApp, Personal Health: Ads may not show before-and-after images."
+    )
+    alert = build_alert(kind="ad_disapproved", summary=make_summary(), detail=detail, now=NOW)
+    shown = text(alert)
+    assert "> • Misleading claims: The ad promises results it cannot show." in shown
+    assert "> • On Instagram, Personal Health: Ads may not show before-and-after images." in shown
+    assert "> • On WhatsApp, Personal Health:" in shown
+    assert_slack_accepts("message", alert)
+
+
 def test_account_wide_alert_needs_no_campaign():
     alert = build_alert(kind="meta_auth", summary=None, detail="Token expired (code 190)", now=NOW)
     assert "Renew the Meta access token" in text(alert)
