@@ -87,6 +87,7 @@ class CampaignMessageBlock(StrEnum):
     STEPS = "campaign-message-steps"
     DETAIL = "campaign-message-detail"
     WARNINGS = "campaign-message-warnings"
+    ADVANTAGE = "campaign-message-advantage"
     IDS = "campaign-message-ids"
     ACTIONS = "campaign-message-actions"
     ERROR = "campaign-message-error"

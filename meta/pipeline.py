@@ -22,6 +22,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from meta.accounts import AccountConfig, AccountRegistry
+from meta.advantage import read_advantage_state
 from meta.campaign_spec import CampaignSpec
 from meta.creation_lease import CreationLease
 from meta.errors import (
@@ -151,7 +152,30 @@ class CampaignPipeline:
                 self._create(campaign_id, Step.AD, spec, account, notify)
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
-        return self._store.update(campaign_id, status=Status.CREATED, step=None, error=None)
+        return self._store.update(
+            campaign_id,
+            status=Status.CREATED,
+            step=None,
+            error=None,
+            **self._classification(campaign_id),
+        )
+
+    def _classification(self, campaign_id: int) -> dict[str, Any]:
+        """Meta's Advantage+ verdict on the finished campaign, for the approval card.
+
+        A read, not a step: the campaign exists either way, so a failed read only leaves the
+        card saying the classification is unknown (the next status sync fills it in).
+        """
+        row = self._store.get(campaign_id)
+        assert row is not None and row.meta_campaign_id
+        try:
+            advantage = read_advantage_state(self._graph, row.meta_campaign_id)
+        except AdBeeError as exc:
+            log.warning("could not read the Advantage+ state of #%s: %s", campaign_id, exc)
+            return {}
+        if advantage is None:
+            return {}
+        return {"last_sync": {**(row.last_sync or {}), "advantage": advantage.to_json()}}
 
     def rollback(
         self,

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from meta.advantage import FIELD as ADVANTAGE_FIELD
+from meta.advantage import AdvantageState
 from meta.errors import AdBeeError, MetaApiError
 from meta.ports import GraphApi
 from meta.states import Status
@@ -35,7 +37,10 @@ SYNCED_STATUSES = (
     Status.ACTIVATION_FAILED,
 )
 _NODE_FIELDS = "configured_status,effective_status,issues_info"
-_STATE_FIELDS = f"{_NODE_FIELDS},adsets{{{_NODE_FIELDS}}},ads{{{_NODE_FIELDS},ad_review_feedback}}"
+_STATE_FIELDS = (
+    f"{_NODE_FIELDS},{ADVANTAGE_FIELD},"
+    f"adsets{{{_NODE_FIELDS}}},ads{{{_NODE_FIELDS},ad_review_feedback}}"
+)
 # Meta shows these while it applies a change; they are not news and would alert twice.
 _TRANSITIONAL = frozenset({"IN_PROCESS"})
 _LEVELS = ("campaign", "adset", "ad")
@@ -45,7 +50,8 @@ def read_state(graph: GraphApi, row: CampaignRow) -> dict[str, Any]:
     """Meta's view of one campaign's three objects, in the JSON shape kept in ``last_sync``.
 
     ``campaign``/``adset``/``ad`` hold effective statuses, ``configured`` the statuses we set,
-    ``review`` the ad review feedback text and ``issues`` the sorted issue texts.
+    ``review`` the ad review feedback text, ``issues`` the sorted issue texts and ``advantage``
+    Meta's Advantage+ classification (``meta.advantage``).
     """
     body = graph.get(str(row.meta_campaign_id), {"fields": _STATE_FIELDS})
     adset = _child(body.get("adsets"), row.adset_id)
@@ -61,6 +67,9 @@ def read_state(graph: GraphApi, row: CampaignRow) -> dict[str, Any]:
         },
         "review": _feedback_text(ad.get("ad_review_feedback") or {}),
     }
+    advantage = AdvantageState.from_graph(body.get(ADVANTAGE_FIELD))
+    if advantage is not None:
+        state["advantage"] = advantage.to_json()
     issues = list(body.get("issues_info") or []) + list(adset.get("issues_info") or [])
     if ad.get("effective_status") != "DISAPPROVED":
         # A disapproval comes with its own issue entry; the review alert already says it.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meta.accounts import AccountRegistry
+from meta.advantage import AdvantageState
 from meta.money import format_minor
 from meta.times import format_local
 from storage.models import CampaignRow
@@ -43,6 +44,8 @@ class CampaignSummary:
     slack_channel: str | None
     slack_ts: str | None
     warnings: tuple[str, ...]
+    # Meta's Advantage+ classification, read after creation and on each sync; None = not read yet.
+    advantage: AdvantageState | None = None
 
     @property
     def ads_manager_url(self) -> str:
@@ -88,6 +91,7 @@ def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
         slack_channel=row.slack_channel,
         slack_ts=row.slack_ts,
         warnings=tuple(spec.get("warnings", ())),
+        advantage=AdvantageState.from_graph((row.last_sync or {}).get("advantage")),
     )
 
 

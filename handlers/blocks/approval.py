@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.blocks import campaign_parts as parts
+from handlers.blocks.advantage import advantage_block
 from handlers.blocks.common import (
     actions,
     button,
@@ -67,6 +68,7 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
             block_id=_M.SUMMARY,
             fields=parts.facts(summary, now),
         ),
+        advantage_block(summary),
         *parts.warnings_context(summary),
         parts.ids_context(summary),
         actions([approve, reject], block_id=_M.ACTIONS),

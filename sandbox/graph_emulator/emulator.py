@@ -304,6 +304,19 @@ class GraphEmulator:
                 node.data["status"] = configured_status
             node.updated = self.clock()
 
+    def edit_object(self, object_id: str, **fields: Any) -> None:
+        """Change stored fields as someone editing in Ads Manager would, bypassing the API.
+
+        Derived reads follow (``advantage_state_info`` is computed from the ad sets on each read),
+        e.g. ``edit_object(adset_id, targeting={..., "publisher_platforms": ["facebook"]})``.
+        """
+        with self._store.lock:
+            node = self._store.get(str(object_id))
+            if node is None:
+                raise KeyError(object_id)
+            node.data.update(fields)
+            node.updated = self.clock()
+
     def reset(self, keep_config: bool = True) -> None:
         """Drop objects, requests, faults and usage; keep tokens/accounts/settings unless
         ``keep_config=False``."""

@@ -53,6 +53,7 @@ def make_summary(**overrides: Any) -> CampaignSummary:
         "slack_channel": "C0APPROVALS",
         "slack_ts": "1700000000.000100",
         "warnings": (),
+        "advantage": None,
     }
     unknown = set(overrides) - set(values)
     assert not unknown, f"CampaignSummary has no {unknown}"

@@ -287,6 +287,64 @@ def test_placement_targeting_disables_advantage_plus(emu: GraphEmulator, acct: A
     assert "smart_promotion_type" not in info
 
 
+def test_each_advantage_lever_is_reported_on_its_own(emu: GraphEmulator, acct: AdAccount) -> None:
+    """Meta's Advantage+ guide: budget on the campaign, Advantage+ audience, no placement limits."""
+
+    def levers(campaign_id: str) -> dict[str, str]:
+        return (
+            Campaign(campaign_id)
+            .api_get(fields=["advantage_state_info"])["advantage_state_info"]
+            .export_all_data()
+        )
+
+    # Ad-set budget (no campaign budget): the budget lever is off, the others stay on.
+    abo = acct.create_campaign(
+        params=campaign_params(
+            daily_budget=None, bid_strategy=None, is_adset_budget_sharing_enabled=False
+        )
+    )
+    acct.create_ad_set(
+        params=adset_params(abo["id"], daily_budget=5000, bid_strategy="LOWEST_COST_WITHOUT_CAP")
+    )
+    assert levers(abo["id"]) == {
+        "advantage_state": "DISABLED",
+        "advantage_budget_state": "DISABLED",
+        "advantage_audience_state": "ENABLED",
+        "advantage_placement_state": "ENABLED",
+    }
+
+    # Advantage+ audience off with detailed targeting: only the audience lever is off.
+    narrow = acct.create_campaign(params=campaign_params())
+    targeting = {
+        "geo_locations": {"countries": ["SG"]},
+        "targeting_automation": {"advantage_audience": 0},
+        "age_min": 30,
+        "age_max": 45,
+    }
+    acct.create_ad_set(params=adset_params(narrow["id"], targeting=targeting))
+    state = levers(narrow["id"])
+    assert state["advantage_audience_state"] == "DISABLED"
+    assert (state["advantage_budget_state"], state["advantage_placement_state"]) == (
+        "ENABLED",
+        "ENABLED",
+    )
+
+    # An edit in Ads Manager that restricts placements flips the classification on the next read.
+    full = acct.create_campaign(params=campaign_params())
+    adset = acct.create_ad_set(params=adset_params(full["id"]))
+    assert levers(full["id"])["advantage_state"] == "ADVANTAGE_PLUS_SALES"
+    emu.edit_object(
+        adset["id"],
+        targeting={
+            "geo_locations": {"countries": ["SG"]},
+            "targeting_automation": {"advantage_audience": 1},
+            "device_platforms": ["mobile"],
+        },
+    )
+    assert levers(full["id"])["advantage_placement_state"] == "DISABLED"
+    assert levers(full["id"])["advantage_state"] == "DISABLED"
+
+
 def test_sdk_advideo_chunked_upload_and_wait(
     emu: GraphEmulator,
     clock: FakeClock,

@@ -9,6 +9,7 @@ import pytest
 from handlers.blocks.approval import build_approval_message, build_decided_message
 from handlers.forms import parse_action_value
 from handlers.ids import CampaignAction, CampaignMessageBlock
+from meta.advantage import AdvantageState
 from tests.handlers.factories import (
     NOW,
     START,
@@ -143,6 +144,51 @@ def test_a_rolled_back_card_says_whether_the_uploaded_video_was_kept():
     assert "the uploaded video 900000000000001 was kept" in text_of(kept)
     gone = make_summary(status="rolled_back", error="Meta said no.", video_id=None)
     assert "Everything it had created was deleted" in text_of(build_decided_message(gone, NOW))
+
+
+def _advantage(
+    state: str, budget: str = "ENABLED", audience: str = "ENABLED", placement: str = "ENABLED"
+):
+    return AdvantageState.from_graph(
+        {
+            "advantage_state": state,
+            "advantage_budget_state": budget,
+            "advantage_audience_state": audience,
+            "advantage_placement_state": placement,
+        }
+    )
+
+
+def _advantage_text(message) -> str:
+    [block] = [b for b in message["blocks"] if b.get("block_id") == CampaignMessageBlock.ADVANTAGE]
+    return text_of({"blocks": [block]})
+
+
+def test_the_approval_card_confirms_advantage_plus_sales_when_meta_does():
+    summary = make_summary(advantage=_advantage("ADVANTAGE_PLUS_SALES"))
+    message = build_approval_message(summary=summary, now=NOW)
+    assert "Meta classifies it as *Advantage+ Sales*" in _advantage_text(message)
+    assert_slack_accepts("message", message)
+
+
+def test_the_approval_card_names_each_lever_meta_reports_off():
+    summary = make_summary(
+        advantage=_advantage("DISABLED", budget="DISABLED", placement="DISABLED")
+    )
+    message = build_approval_message(summary=summary, now=NOW)
+    shown = _advantage_text(message)
+    assert "Meta does *not* classify it as Advantage+ Sales (it reports `DISABLED`)" in shown
+    assert (
+        "*Advantage+ campaign budget* is off (`DISABLED`): put the budget on the campaign" in shown
+    )
+    assert "*Advantage+ placements* is off (`DISABLED`): remove every placement" in shown
+    assert "Advantage+ audience" not in shown
+    assert_slack_accepts("message", message)
+
+
+def test_the_approval_card_says_when_the_classification_is_not_known_yet():
+    message = build_approval_message(summary=make_summary(advantage=None), now=NOW)
+    assert "classification has not been read yet" in _advantage_text(message)
 
 
 def test_rejection_names_the_approver_when_recorded():
