@@ -15,9 +15,7 @@ from facebook_business.apiconfig import ads_api_config
 from bot.runner import health
 from bot.settings import Settings
 from meta.api_versions import CALENDAR, DEFAULT_API_VERSION, version_warning
-from meta.graph import GraphClient, MetaConfig
-from sandbox.graph_emulator import GraphEmulator
-from sandbox.seeding import SANDBOX_META_TOKEN
+from meta.graph import MetaConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,14 +25,6 @@ def test_the_default_version_is_the_sdks_and_has_not_expired() -> None:
     assert Settings(_env_file=None).meta_api_version == DEFAULT_API_VERSION
     assert MetaConfig(access_token="t").api_version == DEFAULT_API_VERSION
     assert version_warning(DEFAULT_API_VERSION, date(2026, 12, 1)) is None
-
-
-def test_a_client_left_on_its_default_version_is_answered_by_meta_today(
-    graph: GraphEmulator,
-) -> None:
-    """The emulator follows Meta's calendar on the real clock: an expired default gets 2635."""
-    client = GraphClient(MetaConfig(access_token=SANDBOX_META_TOKEN, graph_url=graph.url))
-    assert client.get("act_1234567890", {"fields": "currency"})["currency"] == "SGD"
 
 
 def test_no_warning_until_thirty_days_before_expiry_then_a_countdown() -> None:
