@@ -110,8 +110,8 @@ def test_a_lost_answer_to_a_create_is_found_by_name_not_posted_twice(graph, tmp_
 def test_a_permanent_error_rolls_back_and_shows_metas_message(graph, tmp_path):
     graph.inject(
         Fault(
+            # A refusal of the request itself (100/1487390 "try again later" is retried instead).
             code=100,
-            subcode=1487390,
             times=1,
             path_contains="/adcreatives",
             method="POST",
@@ -125,6 +125,8 @@ def test_a_permanent_error_rolls_back_and_shows_metas_message(graph, tmp_path):
     assert "deleted" in out
     for kind in ("campaign", "adset", "adcreative", "ad"):
         assert live(graph, kind) == [], kind
+    [video] = live(graph, "advideo")  # Meta's refusal was not about the video: it is kept
+    assert f"video {video['id']} was kept" in out
 
 
 @pytest.mark.usefixtures("meta_env")
