@@ -65,14 +65,14 @@ def test_health_warns_thirty_days_before_the_configured_version_expires(tmp_path
     assert health(_settings(tmp_path, "v25.0"), out=out, clock=soon) == 0
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("healthy:")
-    assert lines[1] == (
+    assert (
         "warning: META_API_VERSION=v25.0 expires on 2027-02-23 (in 22 days); after that Meta "
         "refuses every call (error 2635). Set META_API_VERSION=v27.0 and restart AdBee before then."
-    )
+    ) in lines
     quiet = io.StringIO()
     early = lambda: datetime(2027, 1, 1, 9, 0, tzinfo=UTC)  # noqa: E731
     assert health(_settings(tmp_path, "v25.0"), out=quiet, clock=early) == 0
-    assert "warning" not in quiet.getvalue()
+    assert "META_API_VERSION" not in quiet.getvalue()
 
 
 def test_health_names_an_unknown_version(tmp_path: Path) -> None:
