@@ -103,8 +103,13 @@ def _expect_refusal(
     answers = len(slack.ephemerals(user))
     here.graph.clear_requests()
     act()
-    slack.wait_until(lambda: len(slack.ephemerals(user)) > answers, timeout=5)
-    text = " ".join(e.get("text", "") for e in slack.ephemerals(user)[answers:])
+
+    def answered() -> str:
+        # A slash command is acked with "Working on it…" first; the refusal follows it.
+        return " ".join(e.get("text", "") for e in slack.ephemerals(user)[answers:])
+
+    slack.wait_until(lambda: "You cannot" in answered(), timeout=5)
+    text = answered()
     slack.wait_until(lambda: len(_refused(here, campaign_id)) > refusals, timeout=5)
     assert "You cannot" in text and why in text, text
     new = _refused(here, campaign_id)[refusals:]
