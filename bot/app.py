@@ -93,4 +93,4 @@ def _request_key(body: dict[str, Any]) -> str | None:
     if body.get("type") == "block_actions":
         action = (body.get("actions") or [{}])[0]
         return f"act:{body.get('trigger_id')}:{action.get('action_ts')}"
-    return None  # view submissions are de-duplicated when accepted (CreationFlow.accept_once)
+    return None  # view submissions are de-duplicated when recorded (CreationFlow.record)

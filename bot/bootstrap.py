@@ -14,12 +14,14 @@ from meta.campaigns import CampaignService, Clock, utcnow
 from meta.graph import GraphClient, MetaConfig
 from meta.minimum_budgets import FloorSource, MinimumBudgets, offline_floors
 from meta.pipeline import CampaignPipeline
+from meta.stopping import StopSignal
 from meta.templates import load_templates
 from meta.video_check import check_video
 from meta.video_processing import wait_until_ready
 from meta.video_upload import VideoUploader
 from storage.db import create_schema, make_engine, make_session_factory
 from storage.repository import CampaignStore
+from storage.requests import CreationRequestStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class Services:
     accounts: AccountRegistry
     campaigns: CampaignService
     graph: GraphClient | None
+    requests: CreationRequestStore
+    stopping: StopSignal  # set when the process is asked to stop (``RunningBot.stop``)
 
 
 def build_services(
@@ -44,7 +48,9 @@ def build_services(
 ) -> Services:
     engine = make_engine(settings.database_url)
     create_schema(engine)
-    store = CampaignStore(make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    store = CampaignStore(sessions)
+    stopping = StopSignal()
     root = base_dir or Path.cwd()
     accounts = load_accounts(_under(root, settings.accounts_file))
     graph: GraphClient | None = None
@@ -55,7 +61,7 @@ def build_services(
     if with_meta:
         meta = settings.meta_config()
         graph = GraphClient(meta)  # retry policy from settings (META_RETRY_*)
-        factory = _pipeline_factory(settings, meta, graph, store, accounts)
+        factory = _pipeline_factory(settings, meta, graph, store, accounts, stopping)
         # The modal checks a submission inside Slack's 3-second window: this read gets one
         # short try and no throttle wait, and falls back to the labelled offline estimate.
         quick = replace(meta, timeout=2.0, retry_attempts=1, max_throttle_wait=0.0)
@@ -77,7 +83,16 @@ def build_services(
         clock=clock,
         budget_floors=floors,
     )
-    return Services(settings, engine, store, accounts, campaigns, graph)
+    return Services(
+        settings,
+        engine,
+        store,
+        accounts,
+        campaigns,
+        graph,
+        requests=CreationRequestStore(sessions),
+        stopping=stopping,
+    )
 
 
 def _under(root: Path, path: Path) -> Path:
@@ -90,6 +105,7 @@ def _pipeline_factory(
     graph: GraphClient,
     store: CampaignStore,
     accounts: AccountRegistry,
+    stopping: StopSignal,
 ):  # type: ignore[no-untyped-def]
     def build() -> CampaignPipeline:
         uploader = VideoUploader(
@@ -98,6 +114,7 @@ def _pipeline_factory(
             access_token=meta.access_token,
             appsecret_proof=meta.appsecret_proof,
             retry=meta.retry_policy(),
+            sleep=stopping.sleep,  # retry waits inside an upload end when the process stops
         )
         return CampaignPipeline(
             store=store,
@@ -107,6 +124,7 @@ def _pipeline_factory(
             accounts=accounts,
             video_timeout=settings.video_timeout,
             video_poll_interval=settings.video_poll_interval,
+            stopping=stopping,
         )
 
     return build

@@ -1,8 +1,13 @@
 """What happens after the create modal is submitted, in the bounded worker pool.
 
-download the video from Slack -> check it -> record the creation -> run the Meta pipeline while
-the channel message shows live progress -> the approval message, or the failure in the thread
-with Meta's own words and what to do.
+record the request (before the ack) -> download the video from Slack -> check it -> record the
+creation -> run the Meta pipeline while the channel message shows live progress -> the approval
+message, or the failure in the thread with Meta's own words and what to do.
+
+Nothing accepted is lost: the request row (``creation_requests``) exists before the user sees
+"AdBee is creating…", and until the campaign row takes over, a restart or another replica
+carries it on (``pending_work``). The downloaded video is kept while its creation can still be
+resumed, and fetched from Slack again if it went missing before Meta had all of it.
 
 Slack never decides what happens in Meta: progress edits are best effort (any Slack failure is
 logged and dropped), and the end of the creation goes through the alert outbox, so a Slack
@@ -17,7 +22,9 @@ import shutil
 import threading
 import time
 import uuid
-from concurrent.futures import Executor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, wait
+from enum import StrEnum
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -32,14 +39,25 @@ from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from meta.alerts import CREATION_FINISHED, AlertOutbox, Notifier
 from meta.campaigns import CampaignService
-from meta.creation_lease import CreationBusyError
+from meta.creation_lease import CreationBusyError, Lease, lease_is_free
 from meta.errors import AdBeeError, PipelineError, ValidationError
-from meta.states import ProgressEvent, Step
+from meta.pipeline import needs_video_file
+from meta.states import ProgressEvent, Status, Step
+from meta.stopping import CreationInterrupted, StopSignal
 from meta.summary import CampaignSummary
+from storage.models import CreationRequestRow
 from storage.repository import CampaignStore
+from storage.requests import CreationRequestStore
 
 log = logging.getLogger(__name__)
 _ACK_SETTLE_SECONDS = 1.0
+
+
+class RequestStatus(StrEnum):
+    QUEUED = "queued"  # accepted; no campaign row yet (downloading, checking, or waiting)
+    STARTED = "started"  # the campaign row took over (``campaign_id``)
+    REFUSED = "refused"  # the video or a value was refused after the ack; the user was told
+    FAILED = "failed"  # an unexpected error; the user was told, with a reference for the log
 
 
 class CreationFlow:
@@ -56,6 +74,8 @@ class CreationFlow:
         work_dir: Path,
         outbox: AlertOutbox,
         notifier: Notifier,
+        requests: CreationRequestStore,
+        stopping: StopSignal,
         update_interval: float = 3.0,
         progress_client: WebClient | None = None,
     ) -> None:
@@ -69,6 +89,11 @@ class CreationFlow:
         self._work_dir = work_dir
         self._interval = update_interval
         self._outbox, self._notifier = outbox, notifier
+        self._requests = requests
+        self._stopping = stopping
+        # Work this process has queued or is running, so a scan does not queue it twice.
+        self._mine: dict[tuple[str, int], Future[None]] = {}
+        self._mine_lock = threading.Lock()
         # Progress edits are many and expendable: a client that drops them on a 429 instead of
         # sleeping inside the upload (the main client waits out Retry-After for what matters).
         self._progress_client = progress_client or client
@@ -83,91 +108,237 @@ class CreationFlow:
             errors = {**form_errors(exc), **errors}
         return errors
 
-    def accept_once(self, key: str) -> bool:
-        return self._store.remember_request(key)
+    def record(
+        self, form: CampaignForm, *, key: str, user_id: str, team_id: str | None, view_id: str
+    ) -> int | None:
+        try:
+            row = self._requests.add(
+                key=key,
+                form=form.model_dump(mode="json"),
+                requested_by=user_id,
+                team_id=team_id,
+                view_id=view_id,
+                status=RequestStatus.QUEUED,
+            )
+        except Exception as exc:  # the database did not answer: say so instead of promising
+            log.exception("could not record a create request of %s", user_id)
+            raise AdBeeError(
+                "AdBee could not record your request (its database did not answer: "
+                f"{type(exc).__name__}); nothing was started. Submit again in a moment."
+            ) from exc
+        return row.id if row is not None else None
 
-    def submit(
-        self, form: CampaignForm, *, user_id: str, team_id: str | None, view_id: str
-    ) -> None:
-        self._executor.submit(self._run_safely, form, user_id, view_id, time.monotonic())
+    def start(self, request_id: int) -> None:
+        self._queue(("request", request_id), self._run_request, request_id, time.monotonic())
 
     def resume(
         self, campaign_id: int, *, user_id: str, team_id: str | None, automatic: bool = False
     ) -> None:
         """Carry on a creation: a Resume click, or (``automatic``) one whose process died."""
-        self._executor.submit(self._resume_safely, campaign_id, user_id, automatic)
+        self._queue(("campaign", campaign_id), self._resume_safely, campaign_id, user_id, automatic)
+
+    # ------------------------------------------------------------------ restart and stop
+    def pending_work(self) -> None:
+        """Queue what nobody is doing: requests and creations whose process died or stopped.
+
+        Called at start-up and periodically; a live run holds a lease with a heartbeat, so on
+        several replicas each item is taken by one of them only.
+        """
+        for request in self._requests.list(statuses=[RequestStatus.QUEUED]):
+            if lease_is_free(request) and not self._is_mine("request", request.id):
+                log.info("carrying on create request #%s of %s", request.id, request.requested_by)
+                self._queue(("request", request.id), self._run_request, request.id, None)
+        for row in self._store.list(statuses=[Status.CREATING], limit=100):
+            if lease_is_free(row) and not self._is_mine("campaign", row.id):
+                log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
+                self.resume(row.id, user_id=row.requested_by or "", team_id=None, automatic=True)
+
+    def stop(self, deadline: float) -> int:
+        """Stop taking work; give running work until ``deadline`` (monotonic) to checkpoint.
+
+        Queued work is handed back, not dropped: its rows stay queued (or CREATING) without a
+        lease, for the next process. Returns how many runs are still going at the deadline.
+        """
+        self._stopping.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._mine_lock:
+            running = [f for f in self._mine.values() if not f.done()]
+        _done, still = wait(running, timeout=max(deadline - time.monotonic(), 0))
+        return len(still)
+
+    def _queue(self, key: tuple[str, int], fn: Callable[..., None], *args: object) -> None:
+        with self._mine_lock:
+            if key in self._mine:
+                return
+            try:
+                future = self._executor.submit(fn, *args)
+            except RuntimeError:  # shutting down: the row stays for the next process
+                log.info("stopping: %s #%s is left for the next AdBee process", *key)
+                return
+            self._mine[key] = future
+        future.add_done_callback(lambda _f: self._forget(key))
+
+    def _forget(self, key: tuple[str, int]) -> None:
+        with self._mine_lock:
+            self._mine.pop(key, None)
+
+    def _is_mine(self, kind: str, item_id: int) -> bool:
+        with self._mine_lock:
+            return (kind, item_id) in self._mine
 
     # ------------------------------------------------------------------ the work
     def _resume_safely(self, campaign_id: int, user_id: str, automatic: bool) -> None:
         summary = self._campaigns.get(campaign_id)
-        if summary is None:
-            return
+        if summary is None or summary.status != Status.CREATING:
+            return  # finished (or stopped) meanwhile, by this process or another
         try:
+            self._fetch_missing_video(campaign_id)
             if summary.slack_channel and summary.slack_ts:
-                keep = self._create(
+                self._create(
                     summary, user_id, summary.slack_channel, summary.slack_ts, quiet=automatic
                 )
             else:  # started from the CLI: no channel message to keep current
                 self._campaigns.run_creation(campaign_id)
-                keep = False
+        except CreationInterrupted:
+            return
         except AdBeeError as exc:
             log.info("resumed creation #%s stopped: %s", campaign_id, exc.message)
-            return
         except Exception:
             log.exception("resuming creation #%s crashed", campaign_id)
-            return
-        row = self._store.get(campaign_id)
-        if not keep and row is not None:
-            release_upload(Path(row.spec.get("video_path", "")), self._work_dir)
-
-    def _run_safely(
-        self, form: CampaignForm, user_id: str, view_id: str, submitted_at: float
-    ) -> None:
-        try:
-            self._run(form, user_id, view_id, submitted_at)
-        except Exception:
-            reference = uuid.uuid4().hex[:8]
-            log.exception("campaign creation for %s crashed (reference %s)", user_id, reference)
-            with contextlib.suppress(Exception):  # Slack itself may be what failed
-                self._client.chat_postEphemeral(
-                    channel=self._channel,
-                    user=user_id,
-                    text=f":warning: Your campaign could not be created: something went wrong on "
-                    f"AdBee's side (reference {reference}). Nothing was left half-made in a way "
-                    "AdBee cannot resume; ask an admin to check the log.",
-                )
-
-    def _run(self, form: CampaignForm, user_id: str, view_id: str, submitted_at: float) -> None:
-        name = form.name or "campaign"
-        posted = post_once(
-            self._client,
-            key=f"creation-start:{uuid.uuid4().hex}",
-            channel=self._channel,
-            text=f"Preparing {esc(name)} for <@{user_id}>: downloading the video from Slack",
-            unfurl_links=False,
-        )
-        channel, ts = posted.channel, posted.ts
-        folder = self._work_dir / f"upload-{ts.replace('.', '-')}"
-        keep = False  # a resumable creation needs its video after this run (or a restart)
-        try:
-            spec = self._spec_with_video(form, folder, view_id, channel, ts, submitted_at)
-            if spec is None:
-                return
-            try:
-                summary = self._campaigns.start_creation(
-                    spec,
-                    requested_by=user_id,
-                    source="slack",
-                    slack_channel=channel,
-                    slack_ts=ts,
-                )
-            except AdBeeError as exc:
-                self._finish_failed(channel, ts, exc.message)
-                return
-            keep = self._create(summary, user_id, channel, ts, downloaded=True)
         finally:
-            if not keep:
-                shutil.rmtree(folder, ignore_errors=True)
+            self._release_video_if_done(campaign_id)
+
+    def _run_request(self, request_id: int, submitted_at: float | None) -> None:
+        """``submitted_at`` is None when a scan carries on a request another process left."""
+        request = self._requests.get(request_id)
+        if request is None or request.status != RequestStatus.QUEUED:
+            return
+        try:
+            with Lease(self._requests, request, busy="another AdBee process has this request"):
+                campaign = self._accept(request, submitted_at or 0.0)
+        except (CreationBusyError, CreationInterrupted):
+            return  # another process has it, or it stays queued for the next one
+        except Exception:
+            reference = self._report_crash(request.requested_by)
+            with contextlib.suppress(Exception):
+                self._requests.update(
+                    request_id, status=RequestStatus.FAILED, error=f"reference {reference}"
+                )
+            return
+        if campaign is None:
+            return
+        summary, channel, ts = campaign
+        try:
+            self._create(
+                summary,
+                request.requested_by,
+                channel,
+                ts,
+                downloaded=True,
+                quiet=submitted_at is None,  # the creation's own resume may have it already
+            )
+        except CreationInterrupted:
+            return
+        except Exception:
+            self._report_crash(request.requested_by)
+        finally:
+            self._release_video_if_done(summary.id)
+
+    def _accept(
+        self, request: CreationRequestRow, submitted_at: float
+    ) -> tuple[CampaignSummary, str, str] | None:
+        """Download and check the video and record the creation; None when refused (told)."""
+        form = CampaignForm.model_validate(request.form)
+        name = form.name or "campaign"
+        channel, ts = request.slack_channel, request.slack_ts
+        if not (channel and ts):
+            posted = post_once(
+                self._client,
+                # one per request: a run after a crash finds the message an earlier one posted
+                key=f"creation-start:request-{request.id}",
+                channel=self._channel,
+                text=f"Preparing {esc(name)} for <@{request.requested_by}>: downloading the "
+                "video from Slack",
+                unfurl_links=False,
+            )
+            channel, ts = posted.channel, posted.ts
+            self._requests.update(request.id, slack_channel=channel, slack_ts=ts)
+        folder = self._work_dir / f"request-{request.id}"
+        spec = self._spec_with_video(form, folder, request.view_id or "", channel, ts, submitted_at)
+        if spec is None:
+            self._requests.update(request.id, status=RequestStatus.REFUSED)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        try:
+            summary = self._campaigns.start_creation(
+                spec,
+                requested_by=request.requested_by,
+                source="slack",
+                slack_channel=channel,
+                slack_ts=ts,
+            )
+        except AdBeeError as exc:
+            self._finish_failed(channel, ts, exc.message)
+            self._requests.update(request.id, status=RequestStatus.REFUSED, error=exc.message)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        self._requests.update(request.id, status=RequestStatus.STARTED, campaign_id=summary.id)
+        return summary, channel, ts
+
+    def _report_crash(self, user_id: str) -> str:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("campaign creation for %s crashed (reference %s)", user_id, reference)
+        with contextlib.suppress(Exception):  # Slack itself may be what failed
+            self._client.chat_postEphemeral(
+                channel=self._channel,
+                user=user_id,
+                text=f":warning: Your campaign could not be created: something went wrong on "
+                f"AdBee's side (reference {reference}). Nothing was left half-made in a way "
+                "AdBee cannot resume; ask an admin to check the log.",
+            )
+        return reference
+
+    # ------------------------------------------------------------------ the video file
+    def _fetch_missing_video(self, campaign_id: int) -> None:
+        """Download the video from Slack again when the kept copy is gone and Meta lacks it.
+
+        The copy can vanish with a lost disk or on a replica that does not share it. Once Meta
+        has the whole upload (``video_id``) nothing needs the file; before that, the Slack file
+        recorded with the request is fetched again. If Slack no longer has it either, the
+        pipeline says so and asks for the video (``VideoMissingError``).
+        """
+        row = self._store.get(campaign_id)
+        if row is None or not needs_video_file(row):
+            return
+        if Path(str(row.spec.get("video_path", ""))).is_file():
+            return
+        request = self._requests.for_campaign(campaign_id)
+        file_id = CampaignForm.model_validate(request.form).video_file_id if request else None
+        if file_id is None:
+            return
+        try:
+            downloaded = download_slack_file(
+                self._client,
+                file_id,
+                dest_dir=self._work_dir / f"campaign-{campaign_id}",
+                on_progress=lambda _done, _total: self._stopping.check(),
+            )
+        except ValidationError as exc:
+            log.warning("creation #%s: the video is gone from Slack too: %s", campaign_id, exc)
+            return
+        log.info("creation #%s: fetched the video from Slack again", campaign_id)
+        self._store.update(campaign_id, spec={**row.spec, "video_path": str(downloaded.path)})
+
+    def _release_video_if_done(self, campaign_id: int) -> None:
+        """Delete the downloaded video only once its creation can no longer need it.
+
+        Decided from the row, not from how this run ended: after a crash, a stop or any error
+        the row is still CREATING or FAILED (resumable), and the file stays.
+        """
+        with contextlib.suppress(Exception):
+            row = self._store.get(campaign_id)
+            if row is not None and row.status not in (Status.CREATING, Status.FAILED):
+                release_upload(Path(str(row.spec.get("video_path", ""))), self._work_dir)
 
     def _create(
         self,
@@ -178,11 +349,12 @@ class CreationFlow:
         *,
         downloaded: bool = False,
         quiet: bool = False,
-    ) -> bool:
-        """Run (or resume) the pipeline with live progress; True when its video must be kept.
+    ) -> None:
+        """Run (or resume) the pipeline with live progress.
 
         ``quiet``: an automatic resume says nothing if another process turned out to be running
-        this creation after all.
+        this creation after all. ``CreationInterrupted`` (the process is stopping) goes up: the
+        creation stopped at a checkpoint and the next process continues it.
         """
         progress = _Progress(
             self._progress_client, channel, ts, self._campaigns.get(summary.id), self._interval
@@ -196,16 +368,15 @@ class CreationFlow:
             if not quiet:
                 with contextlib.suppress(Exception):  # a courtesy; the other run reports
                     self._thread_reply(channel, ts, f":hourglass: {esc(exc.message)}")
-            return True  # the other run still needs the video
+            return
         except PipelineError as exc:
             # the message will say what happened and offer what is next (Resume)
             self._announce_end(summary.id, f":x: {esc(exc.message)}")
-            return exc.resumable
+            return
         self._announce_end(
             done.id,
             f"<@{user_id}> {esc(done.name)} is ready and PAUSED; an approver can approve it now.",
         )
-        return False
 
     def _announce_end(self, campaign_id: int, reply: str) -> None:
         """The campaign's message shows the outcome, and its thread gets ``reply``, exactly once.
@@ -223,7 +394,13 @@ class CreationFlow:
         video: Path | str | None = self._template_video(form)
         try:
             if form.video_file_id is not None:
-                video = download_slack_file(self._client, form.video_file_id, dest_dir=folder).path
+                video = download_slack_file(
+                    self._client,
+                    form.video_file_id,
+                    dest_dir=folder,
+                    # a stop ends the download; the request stays queued and starts over
+                    on_progress=lambda _done, _total: self._stopping.check(),
+                ).path
             return self._campaigns.validate(form.to_request(video))
         except ValidationError as exc:
             problem = "; ".join(p.message for p in exc.problems)

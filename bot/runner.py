@@ -7,8 +7,11 @@ tests use; ``run_bot`` is the production entry point that blocks until interrupt
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,8 +38,7 @@ from bot.slack_posts import NoRepostRetryHandler
 from jobs import runtime
 from meta.api_versions import version_warning
 from meta.campaigns import Clock, utcnow
-from meta.creation_lease import lease_is_free
-from meta.states import Status
+from meta.creation_lease import release_held_leases
 
 log = logging.getLogger(__name__)
 # The Socket Mode client notices a dropped connection only at its next ping. Slack gives up on
@@ -44,6 +46,9 @@ log = logging.getLogger(__name__)
 # "dispatch_failed"), so the SDK's 10 s default would lose what people do right after a drop.
 SOCKET_PING_SECONDS = 2
 PROGRESS_TIMEOUT_SECONDS = 5
+# How often a process looks for requests and creations nobody runs (a dead or stopped process's).
+# A graceful stop releases its leases, so a replica takes them over within this time.
+PENDING_WORK_SECONDS = 10
 
 
 @dataclass
@@ -54,13 +59,36 @@ class RunningBot:
     scheduling: Scheduling
     executor: ThreadPoolExecutor
     client: WebClient
+    creation: CreationFlow
 
-    def stop(self) -> None:
+    def stop(self, grace: float | None = None) -> int:
+        """Stop within ``grace`` seconds (``SHUTDOWN_GRACE_SECONDS``); returns runs still going.
+
+        No new work is taken (the Slack connection closes, jobs stop firing); queued creations
+        are handed back (their rows stay for the next process); running ones stop at their next
+        checkpoint. Whatever has not reached one by the deadline loses its lease here, so a
+        restart or a replica continues it at once; ``run_bot`` then exits without waiting for it.
+        """
+        grace = self.services.settings.shutdown_grace_seconds if grace is None else grace
+        deadline = time.monotonic() + grace
+        self.services.stopping.set()
+        # Closing Socket Mode can block for seconds on the socket's read; it must not eat the grace.
+        closing = threading.Thread(target=self.handler.close, name="close-slack", daemon=True)
+        closing.start()
         self.scheduling.stop()
-        self.handler.close()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        still_running = self.creation.stop(deadline)
+        released = release_held_leases()
+        if still_running or released:
+            log.warning(
+                "stopped with %d creation(s) not at a checkpoint; %d lease(s) released for the "
+                "next process",
+                still_running,
+                released,
+            )
+        closing.join(timeout=max(deadline - time.monotonic(), 0))
         runtime.install(None)
         self.services.engine.dispose()
+        return still_running
 
 
 def slack_client(settings: Settings, token: str) -> WebClient:
@@ -127,6 +155,8 @@ def start_bot(
         work_dir=upload_root,
         outbox=scheduling.context.outbox,
         notifier=notifier,
+        requests=services.requests,
+        stopping=services.stopping,
         # Progress edits are expendable: no retries and a short timeout, so a Slack outage
         # costs the pipeline nothing (the next edit, or the final message, replaces a lost one).
         progress_client=WebClient(
@@ -146,14 +176,11 @@ def start_bot(
     )
     app = build_app(client=client, services=slack)
 
-    def resume() -> None:
-        _resume_abandoned_creations(services, creation)
-
-    resume()
+    creation.pending_work()  # what a dead or stopped process left: requests and creations
     scheduling.scheduler.scheduler.add_job(
-        resume,
+        creation.pending_work,
         "interval",
-        seconds=60,
+        seconds=PENDING_WORK_SECONDS,
         id="resume-creations",
         jobstore="memory",
         replace_existing=True,
@@ -161,20 +188,7 @@ def start_bot(
     handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
     handler.connect()
     log.info("AdBee is connected to Slack as %s", identity.get("user_id"))
-    return RunningBot(services, slack, handler, scheduling, executor, client)
-
-
-def _resume_abandoned_creations(services: Services, creation: CreationFlow) -> None:
-    """Creations whose process died carry on from their last committed step.
-
-    A running creation holds a lease with a heartbeat (``meta.creation_lease``); one whose
-    lease is free was abandoned. The resumed run takes the lease itself, so if two replicas both
-    notice, only one of them runs it.
-    """
-    for row in services.store.list(statuses=[Status.CREATING], limit=100):
-        if lease_is_free(row):
-            log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
-            creation.resume(row.id, user_id=row.requested_by or "", team_id=None, automatic=True)
+    return RunningBot(services, slack, handler, scheduling, executor, client, creation)
 
 
 def run_bot(settings: Settings, *, out: TextIO) -> int:
@@ -192,8 +206,27 @@ def run_bot(settings: Settings, *, out: TextIO) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        bot.stop()
+        started = time.monotonic()
+        log.info("stopping (grace %.0f s)", settings.shutdown_grace_seconds)
+        still_running = bot.stop()
+        log.info("stopped in %.1f s", time.monotonic() - started)
+    if still_running or _busy_threads():
+        # A creation still inside one Meta call, or a job: the interpreter would wait for it at
+        # exit. Its lease is released and its last step committed, so exit without it.
+        logging.shutdown()
+        out.flush()
+        sys.stderr.flush()
+        os._exit(0)
     return 0
+
+
+def _busy_threads() -> list[threading.Thread]:
+    """Non-daemon threads besides this one: each would hold the interpreter's exit."""
+    return [
+        t
+        for t in threading.enumerate()
+        if t is not threading.current_thread() and not t.daemon and t.is_alive()
+    ]
 
 
 def health(settings: Settings, *, out: TextIO, clock: Clock = utcnow) -> int:

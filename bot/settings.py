@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # How often queued alerts (and creation results Slack missed) are sent: the most a Slack
     # outage delays them once Slack answers again.
     alert_flush_seconds: int = Field(default=15, ge=1)
+    # SIGTERM to exit: running creations stop at a checkpoint within this time. Below Docker's
+    # 10 s default grace (compose.yaml gives 30 s), so a deploy never has to SIGKILL the bot.
+    shutdown_grace_seconds: float = Field(default=8.0, gt=0, le=300)
 
     # Set by the demo and tests: the emulators accept placeholder-looking tokens.
     adbee_sandbox: bool = False

@@ -17,14 +17,15 @@ class CreationPort(Protocol):
         """Field errors by block id; empty when the form may be submitted."""
         ...
 
-    def accept_once(self, key: str) -> bool:
-        """False when this exact submission was accepted before (a redelivered envelope)."""
+    def record(
+        self, form: CampaignForm, *, key: str, user_id: str, team_id: str | None, view_id: str
+    ) -> int | None:
+        """Record an accepted submission durably, before its ack; None for a redelivery of one
+        recorded before. Raises ``AdBeeError`` when it cannot be recorded (nothing was started)."""
         ...
 
-    def submit(
-        self, form: CampaignForm, *, user_id: str, team_id: str | None, view_id: str
-    ) -> None:
-        """Start the slow part (download, checks, Meta) in the worker pool."""
+    def start(self, request_id: int) -> None:
+        """Start the slow part (download, checks, Meta) of a recorded request in the worker pool."""
         ...
 
     def resume(self, campaign_id: int, *, user_id: str, team_id: str | None) -> None:

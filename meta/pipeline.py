@@ -38,6 +38,7 @@ from meta.lost_objects import LostObjects
 from meta.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call
 from meta.ports import GraphApi, Uploader, WaitUntilReady
 from meta.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
+from meta.stopping import CreationInterrupted, StopSignal
 from meta.video_title import video_title as make_video_title
 from meta.video_upload import UploadSession
 from storage.models import CampaignRow
@@ -72,6 +73,7 @@ class CampaignPipeline:
         accounts: AccountRegistry,
         video_timeout: float = 600,
         video_poll_interval: float = 3,
+        stopping: StopSignal | None = None,
     ) -> None:
         self._store = store
         self._graph = graph
@@ -81,6 +83,7 @@ class CampaignPipeline:
         self._accounts = accounts
         self._video_timeout = video_timeout
         self._video_poll_interval = video_poll_interval
+        self._stopping = stopping or StopSignal()
         # Both branches edit ``pending_writes``; read-modify-write must not interleave, or one
         # branch's marker is lost (a duplicate after a crash) or a finished one comes back.
         self._pending_lock = threading.Lock()
@@ -92,7 +95,7 @@ class CampaignPipeline:
         existing = self._store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
         if existing is not None:
             if existing.status in (Status.CREATING, Status.FAILED):
-                return existing
+                return self._with_video_of(existing, spec)
             raise AlreadyCreatedError(
                 f"{spec.name!r} already exists in {account.key} (AdBee #{existing.id}, "
                 f"status {existing.status}, campaign {existing.meta_campaign_id}); "
@@ -108,6 +111,22 @@ class CampaignPipeline:
             source=source,
             start_time=spec.start_time,
             pending_writes=[],
+        )
+
+    def _with_video_of(self, existing: CampaignRow, spec: CampaignSpec) -> CampaignRow:
+        """A resubmission brings the video again: use it if the unfinished creation lost its own.
+
+        This is how a user answers "attach the video again" after the file AdBee kept for an
+        unfinished upload disappeared (a lost disk, a replica without it); everything else about
+        the creation stays as first submitted, and it resumes from its last committed step.
+        """
+        if not needs_video_file(existing):
+            return existing
+        old = CampaignSpec.from_json(existing.spec)
+        if old.video_path.is_file() or not spec.video_path.is_file():
+            return existing
+        return self._store.update(
+            existing.id, spec={**existing.spec, "video_path": str(spec.video_path)}
         )
 
     def run(self, campaign_id: int, on_progress: ProgressSink | None = None) -> CampaignRow:
@@ -146,10 +165,17 @@ class CampaignPipeline:
                     except Exception as exc:  # both branches are awaited before deciding
                         stop.set()
                         errors.append(exc)
+                # A real failure decides the outcome; a stop only when nothing else went wrong.
+                errors.sort(key=lambda e: isinstance(e, CreationInterrupted))
                 if errors:
                     raise errors[0]
             with _failing_step(Step.AD):
                 self._create(campaign_id, Step.AD, spec, account, notify)
+        except CreationInterrupted:
+            # Stopped at a checkpoint: still CREATING, every id committed; the lease is released
+            # on the way out, so a restart or a replica carries on at once.
+            log.info("creation #%s stopped at a checkpoint: the process is stopping", campaign_id)
+            raise
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
         return self._store.update(
@@ -239,6 +265,7 @@ class CampaignPipeline:
             return
         video_id = row.video_id if row.video_id and not row.upload_session else None
         if video_id is None:
+            self._stopping.check()
             with _failing_step(Step.UPLOAD):
                 video_id = self._upload(campaign_id, spec, account, row.upload_session, notify)
         if stop.is_set():
@@ -293,6 +320,12 @@ class CampaignPipeline:
             self._lost.delete_uploads(campaign_id, account, title, keep=saved_video)
         else:
             self._change_pending(campaign_id, add=Step.UPLOAD)
+        if not spec.video_path.is_file():
+            raise VideoMissingError(
+                f"The video {spec.video_path.name} is no longer on this AdBee server and its "
+                "upload to Meta had not finished. Submit the campaign again with the same name "
+                "and attach the video: AdBee continues from where it stopped."
+            )
         total = spec.video_path.stat().st_size
         notify(ProgressEvent(campaign_id, Step.UPLOAD, "started", _mb(total), 0))
         last_percent = [-1]
@@ -307,6 +340,7 @@ class CampaignPipeline:
         def persist(session: Any) -> None:
             data = _session_json(session)
             self._store.update(campaign_id, video_id=data.get("video_id"), upload_session=data)
+            self._stopping.check()  # a checkpoint: the next chunk resumes from this session
 
         resume = UploadSession.from_dict(saved_session) if saved_session else None
         video_id = self._uploader.upload(
@@ -336,6 +370,7 @@ class CampaignPipeline:
             notify(ProgressEvent(campaign_id, Step.PROCESS, "progress", state, percent))
 
         def get_status() -> dict:
+            self._stopping.check()
             if stop.is_set():
                 raise PipelineError("stopped: the other branch failed", step=Step.PROCESS)
             self._store.touch(campaign_id)  # alive: no other replica may take this creation over
@@ -346,6 +381,7 @@ class CampaignPipeline:
             timeout=self._video_timeout,
             interval=self._video_poll_interval,
             on_progress=on_progress,
+            sleep=self._stopping.sleep,  # a stop ends the wait between two polls at once
         )
         thumbnail = self._thumbnail(video_id)
         self._store.update(campaign_id, thumbnail_url=thumbnail)
@@ -395,6 +431,7 @@ class CampaignPipeline:
                 )
                 return found
         call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
+        self._stopping.check()  # before the marker: a stopped run has posted nothing here
         self._change_pending(campaign_id, add=step, step=step)
         notify(ProgressEvent(campaign_id, step, "started"))
         try:
@@ -481,6 +518,10 @@ class CampaignPipeline:
         reason = _describe(exc)
         self._store.update(campaign_id, status=Status.FAILED, error=reason)
         notify(ProgressEvent(campaign_id, step, "failed", reason))
+        if isinstance(exc, VideoMissingError):  # its message says what to do instead
+            raise PipelineError(
+                f"{STEP_LABELS[step]} stopped: {reason}", step=step, cause=exc, resumable=True
+            ) from exc
         raise PipelineError(
             f"{STEP_LABELS[step]} stopped: {reason.rstrip('.')}. Nothing is lost; run the "
             "creation again to resume from this step.",
@@ -543,6 +584,20 @@ def _describe(exc: Exception) -> str:
         return str(exc)
     log.exception("unexpected error during campaign creation", exc_info=exc)
     return f"unexpected error ({type(exc).__name__}); see the bot's log"
+
+
+class VideoMissingError(AdBeeError):
+    """The video file a creation still has to upload is gone; the user must attach it again."""
+
+
+def needs_video_file(row: CampaignRow) -> bool:
+    """True while the creation still has bytes to send to Meta (no finished upload yet).
+
+    After the upload, Meta's copy (``video_id``) is all the remaining steps need.
+    """
+    return row.status in (Status.CREATING, Status.FAILED) and (
+        not row.video_id or bool(row.upload_session)
+    )
 
 
 def video_title(spec: CampaignSpec, campaign_id: int) -> str:

@@ -105,3 +105,34 @@ class ProcessedRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CreationRequestRow(Base):
+    """A create form Slack delivered and AdBee accepted, recorded before the user sees the ack.
+
+    The campaign row is written only after the video is downloaded and checked, which can take
+    minutes; until then this row is the only trace of the request. A process that dies (or stops)
+    in between leaves it ``queued``, and a restart or another replica carries it on. ``key`` is the
+    submission's de-duplication key, so a redelivered envelope is recorded once. ``claimed_by`` and
+    ``updated_at`` are a lease with a heartbeat, exactly like a creation's (``meta.creation_lease``).
+    """
+
+    __tablename__ = "creation_requests"
+    __table_args__ = (UniqueConstraint("key", name="uq_creation_requests_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200))
+    form: Mapped[dict] = mapped_column(JSON)  # the submitted values, the Slack file id included
+    requested_by: Mapped[str] = mapped_column(String(40))
+    team_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    view_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    slack_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    slack_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

@@ -10,7 +10,9 @@ from slack_bolt import Ack
 
 from handlers.blocks.results import build_working_modal
 from handlers.forms import parse_campaign_form
+from handlers.ids import FALLBACK_BLOCK
 from handlers.ports import CreationPort
+from meta.errors import AdBeeError
 
 
 def handle_create_campaign_submission(
@@ -21,12 +23,21 @@ def handle_create_campaign_submission(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack(response_action="update", view=build_working_modal(name=form.name or "your campaign"))
-    if creation.accept_once(_submission_key(view)):
-        user = body.get("user", {})
-        creation.submit(
-            form, user_id=user.get("id", ""), team_id=user.get("team_id"), view_id=view["id"]
+    user = body.get("user", {})
+    try:  # recorded before the ack: "AdBee is creating…" is a promise a crash cannot break
+        request_id = creation.record(
+            form,
+            key=_submission_key(view),
+            user_id=user.get("id", ""),
+            team_id=user.get("team_id"),
+            view_id=view["id"],
         )
+    except AdBeeError as exc:
+        ack(response_action="errors", errors={str(FALLBACK_BLOCK): exc.message})
+        return
+    ack(response_action="update", view=build_working_modal(name=form.name or "your campaign"))
+    if request_id is not None:  # None: a redelivery of a submission already recorded
+        creation.start(request_id)
 
 
 def _submission_key(view: dict[str, Any]) -> str:

@@ -27,7 +27,7 @@ from storage.models import Base
 
 ROOT = Path(__file__).resolve().parents[2]
 ALEMBIC_INI = ROOT / "alembic.ini"
-MODEL_TABLES = {"campaigns", "audit_events", "alerts", "processed_requests"}
+MODEL_TABLES = {"campaigns", "audit_events", "alerts", "processed_requests", "creation_requests"}
 NOT_MODELS = {"alembic_version", JOBS_TABLE}
 PG_URL = os.environ.get("ADBEE_TEST_POSTGRES_URL")
 
