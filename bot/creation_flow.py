@@ -235,7 +235,9 @@ class CreationFlow:
                 channel,
                 ts,
                 downloaded=True,
-                quiet=submitted_at is None,  # the creation's own resume may have it already
+                # Busy means another process runs it (its own resume got there first); that
+                # run keeps this message current, so there is nothing to add.
+                quiet=True,
             )
         except CreationInterrupted:
             return

@@ -49,6 +49,7 @@ PROGRESS_TIMEOUT_SECONDS = 5
 # How often a process looks for requests and creations nobody runs (a dead or stopped process's).
 # A graceful stop releases its leases, so a replica takes them over within this time.
 PENDING_WORK_SECONDS = 10
+CLOSE_WAIT_SECONDS = 1.0  # of the stop's grace, at most this long for Socket Mode's close
 
 
 @dataclass
@@ -85,7 +86,9 @@ class RunningBot:
                 still_running,
                 released,
             )
-        closing.join(timeout=max(deadline - time.monotonic(), 0))
+        # A clean close frame is courtesy, not safety: the socket closes with the process anyway,
+        # and whatever Slack delivers meanwhile is recorded and left queued for the next one.
+        closing.join(timeout=min(max(deadline - time.monotonic(), 0), CLOSE_WAIT_SECONDS))
         runtime.install(None)
         self.services.engine.dispose()
         return still_running

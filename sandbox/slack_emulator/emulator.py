@@ -226,6 +226,30 @@ class SlackEmulator(UserDriver):
         """The id of the bot's DM with ``user`` (created on first use, like conversations.open)."""
         return self.ws.open_im(user).id
 
+    @property
+    def file_download_seconds(self) -> float:
+        """How long each file download takes (0: at once); the bytes arrive in pieces."""
+        return self._http.download_seconds if self._http else 0.0
+
+    @file_download_seconds.setter
+    def file_download_seconds(self, seconds: float) -> None:
+        if self._http is None:
+            raise RuntimeError("start() the emulator first")
+        self._http.download_seconds = seconds
+
+    def file_downloads(self) -> list[dict[str, Any]]:
+        """Every GET of a file URL: ``{"path", "status", "finished"}``, oldest first."""
+        if self._http is None:
+            return []
+        with self._http._calls_lock:
+            return [dict(d) for d in self._http.downloads]
+
+    def delete_file(self, file_id: str) -> None:
+        """The user deletes the file in Slack: files.info answers file_not_found from now on."""
+        with self.ws.lock:
+            self.ws.files.pop(file_id, None)
+        self.ws.notify()
+
     def file_content(self, file_id: str) -> bytes:
         with self.ws.lock:
             return self.ws.files[file_id].content

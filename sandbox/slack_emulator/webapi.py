@@ -25,6 +25,7 @@ import re
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.parser import BytesParser
@@ -155,6 +156,10 @@ class HttpFrontend:
         self.refused_while_down = 0
         self.calls: list[CallRecord] = []
         self._calls_lock = threading.Lock()
+        # A big file over a slow link: each download's body is spread over this many seconds
+        # (headers at once, the bytes in pieces), so a test can act while one is in progress.
+        self.download_seconds = 0.0
+        self.downloads: list[dict[str, Any]] = []  # {"path", "status", "finished"} per GET
         self._on_response_url = on_response_url
         frontend = self
 
@@ -293,6 +298,19 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _send_slowly(self, headers: dict[str, str], body: bytes, seconds: float) -> None:
+        self.send_response(200)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        pieces = 20
+        size = max(1, -(-len(body) // pieces))
+        for start in range(0, len(body), size):
+            self.wfile.write(body[start : start + size])
+            self.wfile.flush()
+            time.sleep(seconds / pieces)
+
     def _json(self, status: int, headers: dict[str, str], body: dict[str, Any]) -> None:
         headers = dict(headers, **{"Content-Type": "application/json; charset=utf-8"})
         self._send(status, headers, json.dumps(body).encode("utf-8"))
@@ -331,7 +349,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if path.startswith("/files-pri/"):
                 status, headers, data = owner.download(path, self.headers.get("Authorization"))
-                self._send(status, headers, data)
+                record = {"path": path, "status": status, "finished": False}
+                with owner._calls_lock:
+                    owner.downloads.append(record)
+                owner.ws.notify()
+                if status == 200 and owner.download_seconds > 0 and self.command != "HEAD":
+                    self._send_slowly(headers, data, owner.download_seconds)
+                else:
+                    self._send(status, headers, data)
+                record["finished"] = True
+                owner.ws.notify()
                 return
             if path.startswith("/upload/v1/"):
                 status, text = owner.upload(

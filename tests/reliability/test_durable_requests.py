@@ -1,0 +1,231 @@
+"""Nothing accepted is lost: kill -9 and SIGTERM hit the real bot (``python -m bot``) mid-request.
+
+Each story submits the create modal in the Slack emulator, lets the bot process (a subprocess
+against both emulators, on a SQLite file) reach the moment that hurts most, kills or stops it
+from outside, starts it again on the same database and checks the promise the modal made
+("AdBee is creating…"): every accepted request ends as exactly one set of Meta objects (counted
+in the Graph emulator, deleted ones included) and one message with Approve/Reject, or an honest
+failure that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from handlers.ids import CampaignAction
+from handlers.ids import CampaignCreateBlock as B
+from sandbox.graph_emulator import Fault, GraphEmulator
+from sandbox.slack_emulator import SlackEmulator
+from tests.e2e.conftest import CAMPAIGNS, REQUESTER, new_slack
+from tests.e2e.test_campaign_story import good_values, upload_video
+from tests.reliability.bot_process import BotProcess, bot_env, bot_process, rows
+
+pytestmark = pytest.mark.reliability
+
+KINDS = ("campaign", "adset", "adcreative", "ad")
+
+
+@pytest.fixture
+def slack() -> SlackEmulator:
+    with new_slack() as emulator:
+        yield emulator
+
+
+def submit_form(slack: SlackEmulator, name: str) -> dict:
+    """Alice opens /campaign create, attaches the video, submits and closes the modal it shows
+    then; returns that modal."""
+    slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
+    view = slack.wait_for_view(user=REQUESTER, timeout=30)
+    values = {**good_values(upload_video(slack)), B.NAME: name}
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=values, timeout=30)
+    shown = slack.view(view["id"])
+    slack.close_view(REQUESTER, view["id"])
+    return shown
+
+
+def approval_messages(slack: SlackEmulator) -> list[dict]:
+    return [
+        m
+        for m in slack.messages(CAMPAIGNS)
+        if any(
+            element.get("action_id") == CampaignAction.APPROVE
+            for block in m.get("blocks", [])
+            for element in block.get("elements", []) or []
+        )
+    ]
+
+
+def wait_for_approvals(slack: SlackEmulator, names: list[str], bot: BotProcess) -> None:
+    def ready() -> bool:
+        assert bot.alive(), bot.output
+        shown = " ".join(str(m) for m in approval_messages(slack))
+        return all(name in shown for name in names)
+
+    slack.wait_until(ready, timeout=60, interval=0.2)
+
+
+def assert_one_set_each(graph: GraphEmulator, slack: SlackEmulator, names: list[str]) -> None:
+    """Exactly one campaign (and ad set, creative, ad) per request, none made twice."""
+    for kind in KINDS:
+        made = graph.objects(kind, include_deleted=True)
+        assert len(made) == len(names), (kind, [o.get("name") for o in made])
+        assert len(graph.objects(kind)) == len(names), kind
+    assert sorted(c["name"] for c in graph.objects("campaign")) == sorted(names)
+    assert len(graph.objects("advideo")) == len(names)
+    assert all(c["status"] == "PAUSED" for c in graph.objects("campaign"))
+    for name in names:  # one channel message per request, the one with the buttons
+        assert [m for m in approval_messages(slack) if name in str(m)], name
+        posts = [m for m in slack.messages(CAMPAIGNS) if name in str(m)]
+        assert len(posts) == 1, posts
+
+
+def _wait(slack: SlackEmulator, bot: BotProcess, what: Callable[[], object], why: str) -> None:
+    def reached() -> object:
+        assert bot.alive(), bot.output
+        return what()
+
+    slack.wait_until(reached, timeout=60, interval=0.05, message=why)
+
+
+def test_kill_9_during_the_slack_download_then_the_restart_creates_it_once(
+    slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    env = bot_env(slack, graph, tmp_path)
+    db = tmp_path / "adbee.db"
+    slack.file_download_seconds = 60  # a big video over a slow link
+    with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
+        modal = submit_form(slack, "Download crash SG")
+        assert "creating" in str(modal).lower(), modal  # the promise the user was given
+        _wait(
+            slack,
+            bot,
+            lambda: [d for d in slack.file_downloads() if not d["finished"]],
+            "the download never started",
+        )
+        bot.kill()
+    assert rows(db, "campaigns") == []  # the crash came before the creation was recorded
+    assert graph.objects("campaign") == []
+
+    slack.file_download_seconds = 0
+    with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
+        wait_for_approvals(slack, ["Download crash SG"], bot)
+    assert_one_set_each(graph, slack, ["Download crash SG"])
+    [request] = rows(db, "creation_requests")
+    assert request["status"] == "started" and request["claimed_by"] is None
+
+
+def _mid_upload(graph: GraphEmulator, db: Path) -> bool:
+    row = (rows(db, "campaigns") or [{}])[-1]
+    session = json.loads(row.get("upload_session") or "null")
+    return bool(session) and 0 < int(session["next_offset"]) < int(session["file_size"])
+
+
+def _processing(graph: GraphEmulator, db: Path) -> bool:
+    row = (rows(db, "campaigns") or [{}])[-1]
+    return row.get("step") == "wait_for_processing" and bool(row.get("video_id"))
+
+
+@pytest.mark.parametrize("moment", ["mid_upload", "after_upload"])
+def test_kill_9_mid_creation_with_the_kept_video_lost_still_ends_with_one_campaign(
+    moment: str, slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    """The upload folder goes with the container (or the replica that takes over lacks it).
+
+    Mid-upload the video is fetched from Slack again (the request recorded its file id) and the
+    saved session carries on; after the upload, Meta's copy is all the creation needs.
+    """
+    env = bot_env(slack, graph, tmp_path)
+    db = tmp_path / "adbee.db"
+    if moment == "mid_upload":  # seven small chunks, each answer held back a little
+        graph.chunk_size = 16 * 1024
+        graph.inject(
+            Fault(delay_after_ms=300, path_contains="/advideos", method="POST", times=None)
+        )
+        reached = _mid_upload
+    else:
+        graph.video_processing_seconds = 600
+        reached = _processing
+    with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
+        submit_form(slack, "Upload crash SG")
+        _wait(slack, bot, lambda: reached(graph, db), f"never reached {moment}")
+        bot.kill()
+    shutil.rmtree(tmp_path / "uploads")  # the kept video is lost with the container's disk
+    graph.clear_faults()
+    graph.video_processing_seconds = 0.2
+
+    with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
+        wait_for_approvals(slack, ["Upload crash SG"], bot)
+    assert_one_set_each(graph, slack, ["Upload crash SG"])
+    [row] = rows(db, "campaigns")
+    assert row["status"] == "created" and row["error"] is None, row
+    assert len(graph.objects("advideo", include_deleted=True)) == 1  # the upload was resumed
+
+
+def test_sigterm_with_creations_queued_stops_within_the_grace_and_the_restart_finishes_all(
+    slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    """A deploy: one creation waits for Meta to process its video, two wait for a worker."""
+    env = bot_env(slack, graph, tmp_path, WORKER_THREADS="1")  # grace: the default, 8 s
+    db = tmp_path / "adbee.db"
+    names = ["Deploy one SG", "Deploy two SG", "Deploy three SG"]
+    graph.video_processing_seconds = 600  # far longer than any grace
+    with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
+        for name in names:
+            assert "creating" in str(submit_form(slack, name)).lower()
+        _wait(slack, bot, lambda: _processing(graph, db), "the first never reached processing")
+        stopped_in = bot.terminate(timeout=30)
+    print(f"\nSIGTERM to exit: {stopped_in:.2f} s (one creation polling Meta, two queued)")
+    assert bot.process.returncode == 0, bot.output
+    [first] = rows(db, "campaigns")
+    assert first["status"] == "creating" and first["claimed_by"] is None, first  # checkpointed
+    requests = rows(db, "creation_requests")
+    assert [r["status"] for r in requests] == ["started", "queued", "queued"]  # handed back
+    assert all(r["claimed_by"] is None for r in requests)
+
+    graph.video_processing_seconds = 0.2
+    with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
+        wait_for_approvals(slack, names, bot)
+    assert_one_set_each(graph, slack, names)
+    assert all(r["status"] == "created" for r in rows(db, "campaigns"))
+
+
+def test_when_slack_lost_the_video_too_the_thread_asks_for_it_and_a_resubmission_continues(
+    slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    env = bot_env(slack, graph, tmp_path)
+    db = tmp_path / "adbee.db"
+    graph.chunk_size = 16 * 1024
+    graph.inject(Fault(delay_after_ms=300, path_contains="/advideos", method="POST", times=None))
+    with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
+        submit_form(slack, "Lost video SG")
+        _wait(slack, bot, lambda: _mid_upload(graph, db), "never reached mid-upload")
+        bot.kill()
+    shutil.rmtree(tmp_path / "uploads")
+    [request] = rows(db, "creation_requests")
+    slack.delete_file(json.loads(request["form"])["files"][0]["id"])  # gone from Slack as well
+    graph.clear_faults()
+
+    with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
+        [row] = rows(db, "campaigns")
+
+        def asked() -> str | None:
+            assert bot.alive(), bot.output
+            replies = slack.thread(row["slack_channel"], row["slack_ts"])[1:]
+            return next((r["text"] for r in replies if "attach the video" in r["text"]), None)
+
+        said = slack.wait_until(asked, timeout=60, interval=0.2)
+        assert "same name" in said and "unexpected error" not in said, said
+        assert rows(db, "campaigns")[0]["status"] == "failed"
+
+        submit_form(slack, "Lost video SG")  # Alice attaches the video again, same name
+        wait_for_approvals(slack, ["Lost video SG"], bot)
+    for kind in KINDS:
+        assert len(graph.objects(kind, include_deleted=True)) == 1, kind
+    [row] = rows(db, "campaigns")
+    assert row["status"] == "created", row
+    assert len(graph.objects("advideo")) == 1
