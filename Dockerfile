@@ -38,5 +38,8 @@ USER adbee
 HEALTHCHECK --interval=30s --timeout=20s --start-period=30s --retries=3 \
     CMD ["python", "-m", "bot", "health"]
 
-# `python -m bot` handles SIGTERM: it stops the scheduler and closes the Slack connection.
+# `python -m bot` handles SIGTERM: it stops taking work, checkpoints running creations and exits
+# within SHUTDOWN_GRACE_SECONDS (default 8 s, under `docker stop`'s 10 s); queued ones stay for
+# the next start. Give a longer stop grace (`docker stop -t`, compose's stop_grace_period) if you
+# raise SHUTDOWN_GRACE_SECONDS.
 CMD ["python", "-m", "bot"]

@@ -15,7 +15,7 @@ import time
 
 from bench.common import OUT, ROOT, fmt, machine
 
-BENCHMARKS = ("ack_latency", "create_time", "upload_memory", "activation_burst")
+BENCHMARKS = ("ack_latency", "create_time", "upload_memory", "activation_burst", "stop_time")
 
 
 def _rows(result: dict) -> list[tuple[str, ...]]:

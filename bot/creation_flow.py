@@ -51,6 +51,8 @@ from storage.requests import CreationRequestStore
 
 log = logging.getLogger(__name__)
 _ACK_SETTLE_SECONDS = 1.0
+# A request that fails (or kills its process) this often is reported instead of tried again.
+MAX_REQUEST_ATTEMPTS = 5
 
 
 class RequestStatus(StrEnum):
@@ -215,10 +217,18 @@ class CreationFlow:
             return
         try:
             with Lease(self._requests, request, busy="another AdBee process has this request"):
+                attempt = request.attempts + 1
+                self._requests.update(request_id, attempts=attempt)
+                if attempt > MAX_REQUEST_ATTEMPTS:  # it crashed every process that tried it
+                    raise RuntimeError(f"request #{request_id} failed {attempt - 1} times")
                 campaign = self._accept(request, submitted_at or 0.0)
         except (CreationBusyError, CreationInterrupted):
             return  # another process has it, or it stays queued for the next one
         except Exception:
+            if request.attempts + 1 < MAX_REQUEST_ATTEMPTS:
+                # Slack or the database may be down for a moment: the next scan tries again.
+                log.warning("create request #%s failed; it stays queued", request_id, exc_info=True)
+                return
             reference = self._report_crash(request.requested_by)
             with contextlib.suppress(Exception):
                 self._requests.update(

@@ -50,6 +50,7 @@ PROGRESS_TIMEOUT_SECONDS = 5
 # A graceful stop releases its leases, so a replica takes them over within this time.
 PENDING_WORK_SECONDS = 10
 CLOSE_WAIT_SECONDS = 1.0  # of the stop's grace, at most this long for Socket Mode's close
+EXIT_RESERVE_SECONDS = 0.5  # of the stop's grace, kept for the exit after the wait
 
 
 @dataclass
@@ -71,7 +72,9 @@ class RunningBot:
         restart or a replica continues it at once; ``run_bot`` then exits without waiting for it.
         """
         grace = self.services.settings.shutdown_grace_seconds if grace is None else grace
-        deadline = time.monotonic() + grace
+        # Part of the grace is kept for what comes after (releasing leases, the interpreter's
+        # exit), so the whole stop fits in ``grace``, not just the wait.
+        deadline = time.monotonic() + grace - min(EXIT_RESERVE_SECONDS, grace / 4)
         self.services.stopping.set()
         # Closing Socket Mode can block for seconds on the socket's read; it must not eat the grace.
         closing = threading.Thread(target=self.handler.close, name="close-slack", daemon=True)

@@ -131,6 +131,7 @@ class CreationRequestRow(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
     slack_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started (crashes included)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

@@ -166,20 +166,39 @@ def test_kill_9_mid_creation_with_the_kept_video_lost_still_ends_with_one_campai
     assert len(graph.objects("advideo", include_deleted=True)) == 1  # the upload was resumed
 
 
+def _in_adset_call(graph: GraphEmulator, db: Path) -> bool:
+    return any(r.method == "POST" and r.path.endswith("/adsets") for r in graph.requests)
+
+
+@pytest.mark.parametrize("moment", ["processing", "inside_a_meta_call"])
 def test_sigterm_with_creations_queued_stops_within_the_grace_and_the_restart_finishes_all(
-    slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+    moment: str, slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
 ) -> None:
-    """A deploy: one creation waits for Meta to process its video, two wait for a worker."""
-    env = bot_env(slack, graph, tmp_path, WORKER_THREADS="1")  # grace: the default, 8 s
+    """A deploy: one creation is running, two wait for the worker.
+
+    ``processing``: it polls Meta while the video is processed (600 s): a checkpoint, so it stops
+    at once (default grace, 8 s). ``inside_a_meta_call``: Meta applied its ad set but holds the
+    answer back for 60 s; no checkpoint comes, so the grace (2 s here) bounds the stop, the
+    lease is released at the deadline, and the restart finds that ad set instead of making a
+    second one.
+    """
+    extra = {"WORKER_THREADS": "1"}
+    if moment == "inside_a_meta_call":
+        extra["SHUTDOWN_GRACE_SECONDS"] = "2"
+        graph.inject(Fault(delay_after_ms=60_000, path_contains="/adsets", method="POST"))
+        reached = _in_adset_call
+    else:
+        reached = _processing
+    env = bot_env(slack, graph, tmp_path, **extra)
     db = tmp_path / "adbee.db"
     names = ["Deploy one SG", "Deploy two SG", "Deploy three SG"]
     graph.video_processing_seconds = 600  # far longer than any grace
     with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
         for name in names:
             assert "creating" in str(submit_form(slack, name)).lower()
-        _wait(slack, bot, lambda: _processing(graph, db), "the first never reached processing")
+        _wait(slack, bot, lambda: reached(graph, db), f"the first never reached {moment}")
         stopped_in = bot.terminate(timeout=30)
-    print(f"\nSIGTERM to exit: {stopped_in:.2f} s (one creation polling Meta, two queued)")
+    print(f"\nSIGTERM to exit ({moment}): {stopped_in:.2f} s")
     assert bot.process.returncode == 0, bot.output
     [first] = rows(db, "campaigns")
     assert first["status"] == "creating" and first["claimed_by"] is None, first  # checkpointed
@@ -187,6 +206,7 @@ def test_sigterm_with_creations_queued_stops_within_the_grace_and_the_restart_fi
     assert [r["status"] for r in requests] == ["started", "queued", "queued"]  # handed back
     assert all(r["claimed_by"] is None for r in requests)
 
+    graph.clear_faults()
     graph.video_processing_seconds = 0.2
     with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
         wait_for_approvals(slack, names, bot)

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("slack_channel", sa.String(length=40), nullable=True),
         sa.Column("slack_ts", sa.String(length=40), nullable=True),
         sa.Column("claimed_by", sa.String(length=80), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
