@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         (
             "processing",
             "SIGTERM to exit, one creation in the processing wait, two queued",
-            "the poll wait ends at once; then Socket Mode's close (at most 1 s) and the "
-            "interpreter's own exit",
+            "the poll wait ends at once; then Socket Mode's close (waited for at most 1 s) and "
+            "the process start-to-exit overhead under load",
         ),
         (
             "meta_call",

@@ -11,7 +11,12 @@ import pytest
 
 from bot.bootstrap import build_services
 from bot.settings import Settings
-from meta.creation_lease import CreationBusyError, CreationLease, lease_is_free
+from meta.creation_lease import (
+    CreationBusyError,
+    CreationLease,
+    lease_is_free,
+    release_held_leases,
+)
 from sandbox.graph_emulator import Fault
 from sandbox.seeding import SANDBOX_META_TOKEN
 from storage.db import create_schema, make_engine, make_session_factory
@@ -99,3 +104,15 @@ def test_two_runs_of_one_creation_make_one_set_of_objects(graph, tmp_path, monke
     assert sorted(outcomes) == ["busy", "created"]
     for kind in ("campaign", "adset", "adcreative", "ad", "advideo"):
         assert len(graph.objects(kind)) == 1, kind
+
+
+def test_a_stopping_process_gives_back_the_leases_it_still_holds(store):
+    """At the end of the stop's grace a run still inside a Meta call keeps no lease."""
+    row = a_row(store, claimed_by=None)
+    lease = CreationLease(store, row).__enter__()
+    assert store.get(row.id).claimed_by == lease.run_id
+    assert release_held_leases() == 1
+    assert store.get(row.id).claimed_by is None
+    assert release_held_leases() == 0
+    lease.__exit__(None, None, None)  # the run itself ending later changes nothing
+    assert store.get(row.id).claimed_by is None
