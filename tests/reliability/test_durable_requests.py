@@ -36,12 +36,12 @@ def slack() -> SlackEmulator:
         yield emulator
 
 
-def submit_form(slack: SlackEmulator, name: str) -> dict:
-    """Alice opens /campaign create, attaches the video, submits and closes the modal it shows
-    then; returns that modal."""
+def submit_form(slack: SlackEmulator, name: str, file_id: str | None = None) -> dict:
+    """Alice opens /campaign create, attaches the video (uploads it unless ``file_id``), submits
+    and closes the modal it shows then; returns that modal."""
     slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
     view = slack.wait_for_view(user=REQUESTER, timeout=30)
-    values = {**good_values(upload_video(slack)), B.NAME: name}
+    values = {**good_values(file_id or upload_video(slack)), B.NAME: name}
     slack.submit_view(user=REQUESTER, view_id=view["id"], values=values, timeout=30)
     shown = slack.view(view["id"])
     slack.close_view(REQUESTER, view["id"])
@@ -221,13 +221,13 @@ def test_when_slack_lost_the_video_too_the_thread_asks_for_it_and_a_resubmission
     db = tmp_path / "adbee.db"
     graph.chunk_size = 16 * 1024
     graph.inject(Fault(delay_after_ms=300, path_contains="/advideos", method="POST", times=None))
+    video = upload_video(slack)
     with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
-        submit_form(slack, "Lost video SG")
+        submit_form(slack, "Lost video SG", video)
         _wait(slack, bot, lambda: _mid_upload(graph, db), "never reached mid-upload")
         bot.kill()
     shutil.rmtree(tmp_path / "uploads")
-    [request] = rows(db, "creation_requests")
-    slack.delete_file(json.loads(request["form"])["files"][0]["id"])  # gone from Slack as well
+    slack.delete_file(video)  # Alice deleted it in Slack meanwhile
     graph.clear_faults()
 
     with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
