@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ KINDS = ("campaign", "adset", "adcreative", "ad")
 
 
 @pytest.fixture
-def slack() -> SlackEmulator:
+def slack() -> Iterator[SlackEmulator]:
     with new_slack() as emulator:
         yield emulator
 
