@@ -17,12 +17,12 @@ from handlers.blocks.common import (
     actions,
     button,
     confirm_dialog,
+    dialog_name,
     esc,
     header,
     mention,
     message,
     section,
-    truncate,
     when,
 )
 from handlers.ids import CampaignAction, CampaignMessageBlock
@@ -34,7 +34,6 @@ _REJECTED_BY = re.compile(r"^rejected by ([UW][A-Z0-9]{2,20})$")
 
 def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[str, Any]:
     """Asks approvers to approve or reject a campaign that exists in Meta, paused."""
-    name = truncate(esc(summary.name), 120)
     approve = button(
         "Approve",
         action_id=CampaignAction.APPROVE,
@@ -42,8 +41,8 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
         style="primary",
         confirm=confirm_dialog(
             "Approve this campaign?",
-            f"*{name}* goes live {when(summary, summary.start_time, now)} "
-            f"with {esc(summary.budget_text)}/day.",
+            f"{dialog_name(summary.name)} goes live {when(summary, summary.start_time, now)} "
+            f"with {summary.budget_text}/day.",
             "Approve",
         ),
     )
@@ -54,7 +53,8 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
         style="danger",
         confirm=confirm_dialog(
             "Reject and delete?",
-            f"AdBee deletes the paused campaign, ad set, ad and creative of *{name}* from Meta. "
+            "AdBee deletes the paused campaign, ad set, ad and creative of "
+            f"{dialog_name(summary.name)} from Meta. "
             "This cannot be undone.",
             "Reject",
             style="danger",

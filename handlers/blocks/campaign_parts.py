@@ -15,6 +15,7 @@ from handlers.blocks.common import (
     button,
     confirm_dialog,
     context,
+    dialog_name,
     esc,
     mention,
     truncate,
@@ -75,7 +76,7 @@ def value(summary: CampaignSummary) -> str:
 
 def management_buttons(summary: CampaignSummary) -> list[Block]:
     """What an approver (or, to resume a creation, its requester) can do next, by status."""
-    name = truncate(esc(summary.name), _NAME_IN_DIALOG)
+    dialog = dialog_name(summary.name, _NAME_IN_DIALOG)
     activate = button(
         "Activate now",
         action_id=CampaignAction.ACTIVATE,
@@ -83,7 +84,7 @@ def management_buttons(summary: CampaignSummary) -> list[Block]:
         style="primary",
         confirm=confirm_dialog(
             "Go live now?",
-            f"*{name}* starts spending {esc(summary.budget_text)}/day now.",
+            f"{dialog} starts spending {summary.budget_text}/day now.",
             "Go live",
         ),
     )
@@ -93,7 +94,7 @@ def management_buttons(summary: CampaignSummary) -> list[Block]:
         value=value(summary),
         confirm=confirm_dialog(
             "Cancel the schedule?",
-            f"*{name}* stays paused in Meta; you can activate or reschedule it later.",
+            f"{dialog} stays paused in Meta; you can activate or reschedule it later.",
             "Cancel schedule",
         ),
     )
@@ -102,7 +103,7 @@ def management_buttons(summary: CampaignSummary) -> list[Block]:
         action_id=CampaignAction.PAUSE,
         value=value(summary),
         style="danger",
-        confirm=confirm_dialog("Pause delivery?", f"*{name}* stops spending.", "Pause"),
+        confirm=confirm_dialog("Pause delivery?", f"{dialog} stops spending.", "Pause"),
     )
     resume = button(
         "Resume", action_id=CampaignAction.RESUME, value=value(summary), style="primary"

@@ -113,14 +113,23 @@ def button(
 
 
 def confirm_dialog(title: str, text: str, yes: str, *, style: str | None = None) -> dict[str, Any]:
-    """A confirm dialog; ``text`` is mrkdwn already escaped by the caller."""
+    """A confirm dialog. Every part is ``plain_text``, ``text`` included: Slack shows mrkdwn in a
+    dialog as literal asterisks (docs.slack.dev confirmation dialog object), so callers pass plain
+    words (``dialog_name`` for a campaign name), never escaped mrkdwn."""
     dialog = {
         "title": plain(title, 100),
-        "text": mrkdwn(text, 300),
+        "text": plain(text, 300),
         "confirm": plain(yes, 30),
         "deny": plain("Go back", 30),
     }
     return {**dialog, "style": style} if style else dialog
+
+
+def dialog_name(name: str, limit: int = 120) -> str:
+    """A user-typed name inside a plain_text dialog: quoted, cut, invisible characters dropped.
+
+    Nothing is escaped: plain_text renders ``<``/``&`` as typed and cannot mention anyone."""
+    return f"“{truncate(strip_invisible(str(name)), limit)}”"
 
 
 def actions(elements: list[dict[str, Any]], *, block_id: str) -> Block:

@@ -305,7 +305,7 @@ def test_invalid_view_is_rejected_like_slack(emu, seen, bolt):
     assert seen.errors == ["invalid_arguments"]
     call = [c for c in emu.call_log if c.method == "views.open"][-1]
     assert call.response["response_metadata"]["messages"] == [
-        "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
+        "[ERROR] title must be between 1 and 24 characters [json-pointer:/view]"
     ]
 
 
@@ -499,7 +499,7 @@ def test_messages_updates_and_errors(emu):
         )
     assert err.value.response["error"] == "invalid_blocks"
     assert err.value.response["response_metadata"]["messages"] == [
-        "[ERROR] must be less than 151 characters [json-pointer:/blocks/0/text/text]"
+        "[ERROR] text attribute cannot exceed 150 characters [json-pointer:/blocks/0]"
     ]
 
 
@@ -598,7 +598,7 @@ def test_block_kit_limits():
         ],
     }
     assert validate_blocks([long_button]) == [
-        "[ERROR] must be less than 76 characters [json-pointer:/blocks/0/elements/0/text/text]"
+        "[ERROR] text attribute cannot exceed 75 characters [json-pointer:/blocks/0]"
     ]
     dup = [dict(section, block_id="x"), dict(section, block_id="x")]
     assert "not unique" in validate_blocks(dup)[0]
