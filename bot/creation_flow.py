@@ -51,6 +51,8 @@ from storage.requests import CreationRequestStore
 
 log = logging.getLogger(__name__)
 _ACK_SETTLE_SECONDS = 1.0
+# chat.postMessage errors that mean "this channel will not take the bot's messages".
+_CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # A request that fails (or kills its process) this often is reported instead of tried again.
 MAX_REQUEST_ATTEMPTS = 5
 
@@ -264,15 +266,25 @@ class CreationFlow:
         name = form.name or "campaign"
         channel, ts = request.slack_channel, request.slack_ts
         if not (channel and ts):
-            posted = post_once(
-                self._client,
-                # one per request: a run after a crash finds the message an earlier one posted
-                key=f"creation-start:request-{request.id}",
-                channel=self._channel,
-                text=f"Preparing {esc(name)} for <@{request.requested_by}>: downloading the "
-                "video from Slack",
-                unfurl_links=False,
-            )
+            try:
+                posted = post_once(
+                    self._client,
+                    # one per request: a run after a crash finds the message an earlier one posted
+                    key=f"creation-start:request-{request.id}",
+                    channel=self._channel,
+                    text=f"Preparing {esc(name)} for <@{request.requested_by}>: downloading the "
+                    "video from Slack",
+                    unfurl_links=False,
+                )
+            except SlackApiError as exc:
+                error = str(exc.response.get("error"))
+                if error not in _CANNOT_POST:
+                    raise
+                self._cannot_post(
+                    form, request.requested_by, request.view_id or "", error, submitted_at
+                )
+                self._requests.update(request.id, status=RequestStatus.REFUSED, error=error)
+                return None
             channel, ts = posted.channel, posted.ts
             self._requests.update(request.id, slack_channel=channel, slack_ts=ts)
         folder = self._work_dir / f"request-{request.id}"
@@ -442,6 +454,39 @@ class CreationFlow:
             self._client.views_update(view_id=view_id, view=view)
         except SlackApiError as exc:  # the user closed the modal: the channel still says why
             log.info("could not reopen the form: %s", exc.response.get("error"))
+
+    def _cannot_post(
+        self, form: CampaignForm, user_id: str, view_id: str, error: str, submitted_at: float
+    ) -> None:
+        """The campaigns channel refused the bot: say so where the requester is, not silently.
+
+        Nothing was recorded or sent to Meta yet, so the form comes back with the reason (the
+        user can invite the bot and press Create again), and a DM says the same in case the
+        modal was closed. A DM (``chat.postMessage`` to the user id) needs only ``chat:write``.
+        """
+
+        def problem(where: str) -> str:
+            if error == "not_in_channel":
+                return (
+                    f"AdBee is not a member of {where}, where campaigns are posted. Type "
+                    f"`/invite @AdBee` in {where}, then press Create again. Nothing was sent "
+                    "to Meta."
+                )
+            return (
+                f"AdBee cannot post in {where} ({error}). Ask an admin to check "
+                "CAMPAIGNS_CHANNEL, and type `/invite @AdBee` in that channel. Nothing was sent "
+                "to Meta."
+            )
+
+        log.warning("cannot post in the campaigns channel %s: %s", self._channel, error)
+        # The modal's text is escaped (no channel link there); the DM links the channel.
+        self._refuse_in_modal(form, view_id, problem("the campaigns channel"), submitted_at)
+        try:
+            self._client.chat_postMessage(
+                channel=user_id, text=f":warning: {problem(f'<#{self._channel}>')}"
+            )
+        except SlackApiError as exc:
+            log.warning("could not DM %s either: %s", user_id, exc.response.get("error"))
 
     def _finish_failed(self, channel: str, ts: str, problem: str) -> None:
         # Names and Meta's words are the user's text: escaped, "<!channel>" stays text.

@@ -108,9 +108,37 @@ class CampaignForm(BaseModel):
         return {str(_B.VIDEO): message} if message else {}
 
 
-def parse_campaign_form(state_values: Mapping[str, Any] | None) -> CampaignForm:
-    """Read every input of the create modal; missing or malformed entries read as empty."""
+def parse_campaign_form(
+    state_values: Mapping[str, Any] | None, remembered: Mapping[str, object] | None = None
+) -> CampaignForm:
+    """Read every input of the create modal; missing or malformed entries read as empty.
+
+    ``remembered`` is the prefill the modal was drawn with (``modal_memory.recall``): an input
+    block Slack left out of ``state.values`` altogether takes its value from there.
+    """
     values = state_values if isinstance(state_values, Mapping) else {}
+    form = _read_form(values)
+    absent = {
+        field: remembered[field]
+        for field, block in FIELD_TO_BLOCK.items()
+        if remembered and field in remembered and block not in values and field in _REMEMBERED
+    }
+    if not absent:
+        return form
+    update: dict[str, object] = {
+        field: tuple(str(c).strip().upper() for c in value if str(c).strip())
+        if field == "countries" and isinstance(value, list)
+        else (str(value).strip() or None)
+        for field, value in absent.items()
+        if field != "countries" or isinstance(value, list)
+    }
+    return form.model_copy(update=update)
+
+
+_REMEMBERED = frozenset(CampaignForm.model_fields) - {"files", "video_link"}
+
+
+def _read_form(values: Mapping[str, Any]) -> CampaignForm:
 
     def entry(block: CampaignCreateBlock) -> Mapping[str, Any]:
         # One element per input block; its action id may carry a revision, so take the only one.

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from handlers.blocks.campaign_modal import build_campaign_modal
 from handlers.forms import parse_campaign_form
+from handlers.modal_memory import recall
 from meta.campaigns import CampaignService
 
 
@@ -37,7 +38,9 @@ def handle_account_select(
     ack()
     account = (action.get("selected_option") or {}).get("value")
     view = body["view"]
-    form = parse_campaign_form(view.get("state", {}).get("values"))
+    form = parse_campaign_form(
+        view.get("state", {}).get("values"), remembered=recall(view.get("private_metadata"))
+    )
     typed = {k: v for k, v in form.to_request().items() if v not in (None, [], "")}
     template = campaigns.template(form.template) if form.template else None
     # The template's video stays in force: the user did not attach another one.
@@ -58,6 +61,5 @@ def _redraw(body, client, campaigns, prefill, account) -> None:  # type: ignore[
             template_notes=campaigns.template_notes(),
             prefill=prefill,
             selected_account=str(account) if account else None,
-            private_metadata=view.get("private_metadata", ""),
         ),
     )

@@ -21,6 +21,7 @@ from handlers.blocks import modal_inputs as inp
 from handlers.blocks import modal_selects as sel
 from handlers.blocks.common import context, esc, plain
 from handlers.ids import CampaignCreate, CampaignCreateAction, CampaignCreateBlock, revisioned
+from handlers.modal_memory import remember
 from meta.accounts import AccountConfig
 from meta.campaign_spec import CTA_TYPES, MAX_URL_LENGTH, TEXT_LIMITS
 from meta.money import offset
@@ -34,20 +35,24 @@ def build_campaign_modal(
     templates: list[tuple[str, str]],
     prefill: Mapping[str, object] | None = None,
     selected_account: str | None = None,
-    private_metadata: str = "",
+    private_metadata: str | None = None,
     template_notes: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The create modal; ``prefill`` holds ``campaign_spec`` field values (plus ``template``).
 
     ``template_notes`` name the templates that were skipped as broken (file: problem): they are
     left out of the select, and a note under it says which and why, so nobody wonders where a
-    template went.
+    template went. ``private_metadata`` defaults to the remembered prefill
+    (``handlers.modal_memory``), so the submission still has the prefilled values if Slack
+    leaves untouched inputs out of it.
     """
     if not accounts:
         raise ValueError("no ad accounts configured; the modal needs at least one")
+    values = dict(prefill or {})
+    if private_metadata is None:
+        private_metadata = remember(values)
     if len(private_metadata) > 3000:
         raise ValueError("private_metadata is longer than Slack's 3000 characters")
-    values = dict(prefill or {})
     rev = _revision(values)
 
     def aid(action: CampaignCreateAction) -> str:

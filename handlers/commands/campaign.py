@@ -64,8 +64,21 @@ def handle_campaign_command(
         else:
             ack(**build_campaign_status(summary, now=datetime.now(UTC)))
     else:
-        ack(text="Working on it…")
+        # The ack's ephemeral cannot be replaced later: a slash command's response_url does not
+        # support replace_original (Slack posts a new message; bolt-python#1268). So the ack says
+        # what is under way, and the outcome follows as its own ephemeral reply.
+        ack(text=f":hourglass_flowing_sand: {_UNDER_WAY[sub]} #{request.campaign_id}…")
         _act(request, command, respond, lifecycle, status_sync, messages)
+
+
+_UNDER_WAY = {
+    Subcommand.RESCHEDULE: "Rescheduling campaign",
+    Subcommand.CANCEL: "Cancelling the schedule of campaign",
+    Subcommand.PAUSE: "Pausing campaign",
+    Subcommand.RESUME: "Resuming campaign",
+    Subcommand.ACTIVATE: "Activating campaign",
+    Subcommand.SYNC: "Refreshing from Meta: campaign",
+}
 
 
 def _act(
@@ -98,11 +111,10 @@ def _act(
             case other:
                 raise AssertionError(f"/campaign {other} is not a state change")
     except AdBeeError as exc:
-        respond(text=f":no_entry: {exc.message}", response_type="ephemeral", replace_original=True)
+        respond(text=f":no_entry: {exc.message}", response_type="ephemeral")
         return
     messages.refresh_campaign_message(summary)
     respond(
         text=f"{summary.name} (#{summary.id}) is now {summary.status.replace('_', ' ')}.",
         response_type="ephemeral",
-        replace_original=True,
     )

@@ -11,6 +11,7 @@ from slack_bolt import Ack
 from handlers.blocks.results import build_working_modal
 from handlers.forms import parse_campaign_form
 from handlers.ids import FALLBACK_BLOCK
+from handlers.modal_memory import recall
 from handlers.ports import CreationPort
 from meta.errors import AdBeeError
 
@@ -18,7 +19,10 @@ from meta.errors import AdBeeError
 def handle_create_campaign_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], creation: CreationPort
 ) -> None:
-    form = parse_campaign_form(view.get("state", {}).get("values"))
+    # Inputs Slack left out of state.values after a views.update come from the remembered prefill.
+    form = parse_campaign_form(
+        view.get("state", {}).get("values"), remembered=recall(view.get("private_metadata"))
+    )
     errors = creation.check_form(form)
     if errors:
         ack(response_action="errors", errors=errors)

@@ -197,8 +197,14 @@ class UserDriver:
         filetype: str | None = None,
         mimetype: str | None = None,
         title: str | None = None,
+        channel: str | None = None,
     ) -> str:
-        """Upload a file as ``user`` (as into a file_input); return its ``F…`` id."""
+        """Upload a file as ``user``; return its ``F…`` id.
+
+        Without ``channel`` the file is attached in one of the app's forms (a ``file_input``),
+        which the app may read. With ``channel`` it is shared in that channel only, and the app
+        sees it only if it is a member there (files.info answers ``not_visible`` otherwise).
+        """
         self.ws.user(user)
         if (content is None) == (path is None):
             raise ValueError("pass exactly one of content= or path=")
@@ -206,7 +212,22 @@ class UserDriver:
         f = self.ws.add_file(
             user, filename, data, title=title, filetype=filetype, mimetype=mimetype
         )
+        if channel is not None:
+            with self.ws.lock:
+                f.shared_with_app = False
+                f.channels.append(self._cid(channel))
         return f.id
+
+    def serve_sign_in_page(self, file_id: str) -> None:
+        """Answer downloads of this file the way Slack answers a token that cannot read it:
+        a redirect to the workspace's sign-in page (HTML, HTTP 200), not an error."""
+        with self.ws.lock:
+            self.ws.sign_in_page_files.add(file_id)
+
+    @property
+    def downloads(self) -> list[dict[str, Any]]:
+        """Every request to the file host: path, status, Host header, whether it had the token."""
+        return self.file_downloads()  # type: ignore[attr-defined, no-any-return]
 
     def _file_object(self, file_id: str) -> dict[str, Any]:
         with self.ws.lock:

@@ -25,6 +25,7 @@ from typing import Any
 
 from .driver import UserDriver
 from .methods import WebApi
+from .ratelimit import RateLimiter
 from .socket_mode import Envelope, SocketModeServer
 from .state import DEFAULT_SCOPES, Channel, User, Usergroup, Workspace
 from .webapi import CallRecord, Fault, HttpFrontend
@@ -47,12 +48,15 @@ class SlackEmulator(UserDriver):
         max_retries: int = 3,
         retry_types: Iterable[str] = ("events_api",),
         dispatch_timeout: float = 5.0,
+        rate_limits: bool = True,
     ) -> None:
         """Create (not start) the emulator.
 
         ``clock`` (epoch seconds) drives message ``ts``, trigger and response_url expiry, so a
         test can expire a trigger by advancing it. ``retry_types`` are the envelope types that
         are redelivered after an ack timeout; Slack only does this for ``events_api``.
+        ``rate_limits`` applies Slack's rate tiers to chat.postMessage/chat.update (429 +
+        Retry-After); turn it off only in unit tests that fire many calls on purpose.
         """
         self.host = host
         self.port = port
@@ -76,6 +80,8 @@ class SlackEmulator(UserDriver):
         )
         self.api = WebApi(self.ws, self.socket.issue_url)
         self.subscribed_events: set[str] = set()
+        self.limiter = RateLimiter()
+        self.limiter.enabled = rate_limits
         self._http: HttpFrontend | None = None
         self._advertised = advertised
 
@@ -90,6 +96,7 @@ class SlackEmulator(UserDriver):
             host=self.host,
             port=self.port,
             on_response_url=self.handle_response_url,
+            limiter=self.limiter,
         )
         self.ws.root_url = f"http://{self._advertised}:{self._http.port}/"
         self.socket.start()
@@ -165,6 +172,30 @@ class SlackEmulator(UserDriver):
         """Replace the bot's granted scopes (methods then fail with ``missing_scope``)."""
         self.ws.scopes = tuple(scopes)
 
+    @property
+    def omit_untouched_after_update(self) -> bool:
+        """Reproduce Slack leaving untouched inputs out of ``state.values`` after views.update."""
+        return self.ws.omit_untouched_after_update
+
+    @omit_untouched_after_update.setter
+    def omit_untouched_after_update(self, enabled: bool) -> None:
+        self.ws.omit_untouched_after_update = enabled
+
+    @property
+    def rate_limits(self) -> bool:
+        """Whether chat.postMessage/chat.update follow Slack's rate tiers (``ratelimit.TIERS``)."""
+        return self.limiter.enabled
+
+    @rate_limits.setter
+    def rate_limits(self, enabled: bool) -> None:
+        """Off only for unit tests that fire many calls on purpose; e2e tests keep them on."""
+        self.limiter.enabled = enabled
+
+    @property
+    def rate_limited(self) -> list[tuple[str, str, int]]:
+        """Every call the rate tiers refused: (method, channel or "", Retry-After seconds)."""
+        return list(self.limiter.refused)
+
     # -- workspace setup -----------------------------------------------------
 
     def add_user(
@@ -238,7 +269,7 @@ class SlackEmulator(UserDriver):
         self._http.download_seconds = seconds
 
     def file_downloads(self) -> list[dict[str, Any]]:
-        """Every GET of a file URL: ``{"path", "status", "finished"}``, oldest first."""
+        """Every GET of a file URL: ``{"path", "status", "finished", "host", "bot_token"}``."""
         if self._http is None:
             return []
         with self._http._calls_lock:

@@ -465,6 +465,7 @@ class WebApi:
             if params.get("hash") and str(params["hash"]) != record.hash:
                 raise ApiError("hash_conflict")
             self._check_external_id(view, current=record)
+            record.updated_by_api = True
             self.replace_view(record, view)
         return {"view": ws.view_to_api(record)}
 
@@ -513,6 +514,8 @@ class WebApi:
             f = ws.files.get(file_id)
             if f is None or not f.complete:
                 raise ApiError("file_not_found")
+            if not ws.file_visible_to_bot(f):
+                raise ApiError("not_visible")
             return {
                 "file": f.to_api(ws.root_url),
                 "comments": [],
@@ -761,6 +764,21 @@ class WebApi:
                 return 400, "invalid_blocks"
             content["blocks"] = normalize_blocks(content["blocks"])
         original: Message | None = ru.original
+        if ru.kind == "commands" and (
+            _bool(body.get("replace_original")) or _bool(body.get("delete_original"))
+        ):
+            # A slash command's response_url cannot replace or delete the message it answered
+            # (its ephemeral ack, or one it posted itself): Slack posts the reply as a new
+            # message [P: bolt-python#1268 (Slack staff), bolt-js#2287]. Only a response_url of
+            # an interaction on a message (block_actions) can change that message.
+            ws.problem(
+                "response_url of a slash command: replace_original/delete_original is not "
+                "supported there; Slack posted the reply as a new message"
+            )
+            original = None
+            body = {
+                k: v for k, v in body.items() if k not in ("replace_original", "delete_original")
+            }
         if _bool(body.get("delete_original")):
             if original is not None:
                 ws.delete_message(original)

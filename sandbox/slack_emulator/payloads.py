@@ -409,6 +409,25 @@ def block_actions_view(
     }
 
 
+def submitted_view(ws: Workspace, view: View) -> dict[str, Any]:
+    """The ``view`` of a ``view_submission``: with its state, as Slack reports it.
+
+    With ``ws.omit_untouched_after_update``, a view the app replaced with ``views.update``
+    reports only the inputs the user changed: the others (showing their new initial values on
+    screen) are missing from ``state.values``, a server behaviour public reports describe
+    [P: bolt-js#1258, bolt-python#572].
+    """
+    out = ws.view_to_api(view, with_state=True)
+    if ws.omit_untouched_after_update and view.updated_by_api:
+        values = out["state"]["values"]
+        kept = {
+            bid: {aid: entry for aid, entry in actions.items() if aid in view.draft.get(bid, {})}
+            for bid, actions in values.items()
+        }
+        out["state"]["values"] = {bid: actions for bid, actions in kept.items() if actions}
+    return out
+
+
 def view_submission(ws: Workspace, *, user_id: str, view: View, trigger_id: str) -> dict[str, Any]:
     return {
         "type": "view_submission",
@@ -417,7 +436,7 @@ def view_submission(ws: Workspace, *, user_id: str, view: View, trigger_id: str)
         "api_app_id": ws.app_id,
         "token": ws.verification_token,
         "trigger_id": trigger_id,
-        "view": ws.view_to_api(view, with_state=True),
+        "view": submitted_view(ws, view),
         "response_urls": [],
         "is_enterprise_install": False,
         "enterprise": None,

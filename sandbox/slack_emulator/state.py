@@ -20,23 +20,10 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .ids import IdFactory
+from .manifest import manifest_scopes
 
-DEFAULT_SCOPES = (
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "files:read",
-    "files:write",
-    "users:read",
-    "channels:read",
-    "groups:read",
-    "im:read",
-    "im:write",
-    "usergroups:read",
-    "channels:join",
-    "channels:history",
-    "groups:history",
-)
+# What the app is installed with: the manifest's bot scopes, nothing more.
+DEFAULT_SCOPES = manifest_scopes()
 
 PRETTY_TYPES = {
     "mp4": "MPEG 4 Video",
@@ -192,6 +179,7 @@ class View:
     draft: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     errors: dict[str, str] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    updated_by_api: bool = False  # the app replaced it with views.update at least once
 
     @property
     def external_id(self) -> str:
@@ -212,6 +200,9 @@ class File:
     channels: list[str] = field(default_factory=list)
     complete: bool = True  # False between files.getUploadURLExternal and completeUploadExternal
     uploaded: bool = True  # False until the bytes were POSTed to the upload_url
+    # Attached in a form of this app (file_input) or uploaded by the bot: the app may read it.
+    # Otherwise only where it is shared (``channels``) in a channel the bot is a member of.
+    shared_with_app: bool = True
 
     def to_api(self, root_url: str) -> dict[str, Any]:
         name = quote(self.name)
@@ -324,6 +315,13 @@ class Workspace:
         self.response_urls: dict[str, ResponseUrl] = {}
         self.responses: list[dict[str, Any]] = []
         self.problems: list[str] = []
+        # File downloads: how Slack's file host answers, and every request it got.
+        self.download_redirect = True  # url_private_download answers 302 to the file host
+        self.download_redirect_base: str | None = None  # e.g. another host; None: root_url
+        self.sign_in_page_files: set[str] = set()  # downloads answered with the sign-in page
+        # Slack sometimes leaves inputs the user did not touch out of state.values after a
+        # views.update that set their initial values [P: bolt-js#1258, bolt-python#572].
+        self.omit_untouched_after_update = False
 
         self.users[self.bot_user_id] = User(
             id=self.bot_user_id,
@@ -563,6 +561,18 @@ class Workspace:
         return closed
 
     # -- files ---------------------------------------------------------------
+
+    def file_visible_to_bot(self, f: File) -> bool:
+        """Slack lets a bot read a file it uploaded, one attached in its forms, or one shared in
+        a conversation the bot is in; anything else is ``not_visible`` (files.info docs)."""
+        with self.lock:
+            if f.user_id == self.bot_user_id or f.shared_with_app:
+                return True
+            for channel_id in f.channels:
+                ch = self.channels.get(channel_id)
+                if ch is not None and (ch.bot_member or (ch.is_im and ch.im_user == f.user_id)):
+                    return True
+            return False
 
     def add_file(
         self,

@@ -32,9 +32,10 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .methods import ApiError, WebApi
+from .ratelimit import RateLimiter
 from .state import Workspace
 
 log = logging.getLogger("sandbox.slack_emulator.webapi")
@@ -147,6 +148,7 @@ class HttpFrontend:
         host: str,
         port: int,
         on_response_url: Callable[[str, dict[str, Any]], tuple[int, str]],
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.ws = workspace
         self.api = api
@@ -154,12 +156,14 @@ class HttpFrontend:
         # An outage: every request is cut unanswered (connection reset) until this is False.
         self.down = False
         self.refused_while_down = 0
+        self.limiter = limiter or RateLimiter()
         self.calls: list[CallRecord] = []
         self._calls_lock = threading.Lock()
         # A big file over a slow link: each download's body is spread over this many seconds
         # (headers at once, the bytes in pieces), so a test can act while one is in progress.
         self.download_seconds = 0.0
-        self.downloads: list[dict[str, Any]] = []  # {"path", "status", "finished"} per GET
+        # Every request to the file host: {"path", "status", "finished", "host", "bot_token"}.
+        self.downloads: list[dict[str, Any]] = []
         self._on_response_url = on_response_url
         frontend = self
 
@@ -217,11 +221,15 @@ class HttpFrontend:
         fault = self.faults.take(method)
         status = 200
         dropped = fault is not None and fault.drop_answer
+        wait = None if fault is not None else self.limiter.take(method, params)
         if fault is not None and not dropped:
             body: dict[str, Any] = {"ok": False, "error": fault.error}
             status = fault.status
             if fault.retry_after is not None:
                 headers["Retry-After"] = str(fault.retry_after)
+        elif wait is not None:
+            body, status = {"ok": False, "error": "ratelimited"}, 429
+            headers["Retry-After"] = str(wait)
         else:
             try:
                 body = self.api.call(method, params, token)
@@ -236,27 +244,47 @@ class HttpFrontend:
             raise DropConnection(method)
         return status, headers, body
 
-    def download(self, path: str, auth: str | None) -> tuple[int, dict[str, str], bytes]:
-        m = re.match(r"^/files-pri/([A-Z0-9]+)-([A-Z0-9]+)/(?:download/)?(.+)$", path)
+    def download(
+        self, path: str, query: str, auth: str | None, host: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Slack's file hosts: ``url_private[_download]`` and the file host it redirects to.
+
+        Slack answers a file URL with the bytes, or (public reports of ``url_private_download``)
+        with a 302 to its file host, which again wants the bot token; a request it cannot
+        authorise (no or wrong token, a file the token may not read) gets a 302 to the
+        workspace's sign-in page, an HTML page with status 200, never an error status.
+        """
+        ws = self.ws
         token = auth[7:].strip() if auth and auth.lower().startswith("bearer ") else None
-        if token != self.ws.bot_token or "files:read" not in self.ws.scopes:
-            # Slack answers an unauthenticated file URL with its sign-in page, not an error
-            return 302, {"Location": f"{self.ws.root_url}?redir={path}"}, b""
-        with self.ws.lock:
-            f = self.ws.files.get(m.group(2)) if m else None
+        authorised = token == ws.bot_token and "files:read" in ws.scopes
+        edge = path.startswith("/files-edge/")
+        m = re.match(r"^/files-(?:pri|edge)/([A-Z0-9]+)-([A-Z0-9]+)/(?:download/)?(.+)$", path)
+        sign_in = 302, {"Location": f"{ws.root_url}?redir={quote(path)}"}, b""
+        if not authorised:
+            return sign_in
+        not_found = (
+            404,
+            {"Content-Type": "text/html; charset=utf-8"},
+            b"<html>File not found</html>",
+        )
+        with ws.lock:
+            f = ws.files.get(m.group(2)) if m else None
             if f is None or m is None or m.group(1) != f.team_id or not f.complete:
-                return (
-                    404,
-                    {"Content-Type": "text/html; charset=utf-8"},
-                    b"<html>File not found</html>",
-                )
+                return not_found
             if unquote(m.group(3)) != f.name:
-                return (
-                    404,
-                    {"Content-Type": "text/html; charset=utf-8"},
-                    b"<html>File not found</html>",
+                return not_found
+            if f.id in ws.sign_in_page_files or not ws.file_visible_to_bot(f):
+                return sign_in
+            wants_download = "/download/" in path or "dl=1" in query
+            if not edge and ws.download_redirect:
+                base = ws.download_redirect_base or ws.root_url
+                signature = ws.ids.secret(8)
+                target = (
+                    f"{base.rstrip('/')}/files-edge/{f.team_id}-{f.id}/{quote(f.name)}"
+                    f"?dl={int(wants_download)}&sig={signature}"
                 )
-            disposition = "attachment" if "/download/" in path else "inline"
+                return 302, {"Location": target}, b""
+            disposition = "attachment" if wants_download else "inline"
             return (
                 200,
                 {
@@ -347,9 +375,17 @@ class _Handler(BaseHTTPRequestHandler):
                 owner.refused_while_down += 1
                 self._drop()
                 return
-            if path.startswith("/files-pri/"):
-                status, headers, data = owner.download(path, self.headers.get("Authorization"))
-                record = {"path": path, "status": status, "finished": False}
+            if path.startswith(("/files-pri/", "/files-edge/")):
+                auth = self.headers.get("Authorization")
+                host = self.headers.get("Host", "")
+                status, headers, data = owner.download(path, parts.query, auth, host)
+                record = {
+                    "path": path,
+                    "status": status,
+                    "finished": False,
+                    "host": host,
+                    "bot_token": auth == f"Bearer {owner.ws.bot_token}",
+                }
                 with owner._calls_lock:
                     owner.downloads.append(record)
                 owner.ws.notify()

@@ -547,7 +547,7 @@ def test_files_upload_v2_flow(emu):
     assert msg["text"] == "weekly report" and msg["files"][0]["id"] == fid
 
 
-def test_response_url_replace_and_use_limit(emu, bolt):
+def test_response_url_use_limit_and_no_replace_for_slash_commands(emu, bolt):
     app, _ = bolt
     responded: list[int] = []
 
@@ -555,7 +555,7 @@ def test_response_url_replace_and_use_limit(emu, bolt):
     def ping(ack: Any, respond: Any) -> None:
         ack("working…")
         for i in range(6):
-            responded.append(respond(text=f"step {i}", replace_original=True).status_code)
+            responded.append(respond(text=f"step {i}", replace_original=i == 0).status_code)
 
     assert emu.slash_command(user="U_ALICE", channel=CHANNEL, command="/ping") == {
         "text": "working…"
@@ -563,8 +563,30 @@ def test_response_url_replace_and_use_limit(emu, bolt):
     emu.wait_until(lambda: len(responded) == 6, timeout=5)
     assert responded == [200] * 5 + [404]
     texts = [e["text"] for e in emu.ephemerals("U_ALICE")]
-    assert "step 4" in texts and not {"step 0", "step 1", "step 2", "step 3"} & set(texts)
+    # replace_original on a command's response_url posts a new message, as Slack does
+    assert texts == ["working…", "step 0", "step 1", "step 2", "step 3", "step 4"]
+    assert [p for p in emu.problems if "replace_original" in p]
     assert emu.responses[-1]["status"] == 404
+
+
+def test_response_url_of_a_click_replaces_the_message(emu, bolt):
+    app, _ = bolt
+    client = web(emu)
+    posted = client.chat_postMessage(
+        channel=CHANNEL,
+        text="Pick",
+        blocks=[{"type": "actions", "elements": [{"type": "button", "action_id": "pick",
+                 "text": {"type": "plain_text", "text": "Pick"}}]}],
+    )  # fmt: skip
+
+    @app.action("pick")
+    def pick(ack: Any, respond: Any) -> None:
+        ack()
+        respond(text="Picked", replace_original=True)
+
+    emu.click_button("U_ALICE", CHANNEL, posted["ts"], "pick")
+    emu.wait_until(lambda: emu.message(CHANNEL, posted["ts"])["text"] == "Picked", timeout=5)
+    assert emu.problems == []
 
 
 def test_views_update_hash_conflict_and_fill(emu, bolt):

@@ -1,0 +1,81 @@
+"""Slack's rate tiers for the methods the bot calls often, answered with 429 + ``Retry-After``.
+
+Slack limits each method per app per workspace (docs.slack.dev "Rate limits"):
+
+- ``chat.postMessage`` has its own tier: about one message per second **per channel**, with short
+  bursts allowed above that;
+- ``chat.update`` is Tier 3: about 50 calls per minute for the workspace, bursts tolerated.
+
+Both are modelled as token buckets: ``burst`` calls at once, then ``rate`` per second. Slack
+publishes no burst size ("short bursts" for chat.postMessage, "occasional bursts" for the tiers)
+[uncertain: docs.slack.dev rate-limits page]; the values below are the ones the suite was measured
+with and are a deliberate, documented allowance, not a measured Slack figure. A refused call is
+answered HTTP 429, ``Retry-After`` in whole seconds until a token is free, and
+``{"ok": false, "error": "ratelimited"}``, as Slack does.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Tier:
+    rate: float  # tokens per second
+    burst: int  # bucket size
+    key: Callable[[dict[str, Any]], str]  # what the limit is counted per
+
+
+def _per_channel(params: dict[str, Any]) -> str:
+    return str(params.get("channel") or "")
+
+
+def _per_workspace(params: dict[str, Any]) -> str:
+    return ""
+
+
+TIERS: dict[str, Tier] = {
+    "chat.postMessage": Tier(rate=1.0, burst=4, key=_per_channel),
+    "chat.update": Tier(rate=50 / 60, burst=20, key=_per_workspace),
+}
+
+
+class RateLimiter:
+    """Token buckets per (method, key); ``take`` returns None or the seconds to wait."""
+
+    def __init__(
+        self, tiers: dict[str, Tier] | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.tiers = dict(TIERS if tiers is None else tiers)
+        self.enabled = True
+        self.refused: list[tuple[str, str, int]] = []  # (method, key, retry_after) for tests
+        self._clock = clock
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}  # tokens, last time
+        self._lock = threading.Lock()
+
+    def take(self, method: str, params: dict[str, Any]) -> int | None:
+        tier = self.tiers.get(method)
+        if tier is None or not self.enabled:
+            return None
+        key = tier.key(params)
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.get((method, key), (float(tier.burst), now))
+            tokens = min(float(tier.burst), tokens + (now - last) * tier.rate)
+            if tokens >= 1.0:
+                self._buckets[(method, key)] = (tokens - 1.0, now)
+                return None
+            self._buckets[(method, key)] = (tokens, now)
+            wait = max(1, math.ceil((1.0 - tokens) / tier.rate))
+            self.refused.append((method, key, wait))
+            return wait
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+            self.refused.clear()
