@@ -11,20 +11,23 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import yaml
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from sandbox.slack_emulator import SlackEmulator, UIValidationError
+from sandbox.slack_emulator import SlackEmulator, UIValidationError, ratelimit
 from sandbox.slack_emulator.blockkit import validate_blocks, validate_view
 
 CHANNEL = "C_CAMPAIGNS"
+ROOT = Path(__file__).resolve().parents[2]
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 64
 
 
@@ -464,6 +467,70 @@ def test_auth_and_token_checks(emu):
     assert emu.bot_token.startswith("xoxb-") and len(emu.bot_token) < 15
 
 
+def test_the_app_is_granted_exactly_the_scopes_its_manifest_asks_for(emu):
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text(encoding="utf-8"))
+    asked = manifest["oauth_config"]["scopes"]["bot"]
+    assert list(emu.scopes) == asked
+    assert web(emu).auth_test().headers["x-oauth-scopes"] == ",".join(asked)
+    with pytest.raises(SlackApiError) as refused:  # im:write is not in the manifest
+        web(emu).conversations_open(users="U_ALICE")
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "im:write"
+    assert refused.value.response["provided"] == ",".join(asked)
+
+
+def test_a_file_shared_only_where_the_bot_is_not_is_not_visible(emu):
+    emu.add_channel("C_DESIGN", "design", bot_member=False)
+    hidden = emu.upload_file("U_ALICE", "ad.mp4", VIDEO, channel="C_DESIGN")
+    with pytest.raises(SlackApiError, match="not_visible"):
+        web(emu).files_info(file=hidden)
+    attached = emu.upload_file("U_ALICE", "ad.mp4", VIDEO)  # as into the app's file_input
+    assert web(emu).files_info(file=attached)["file"]["id"] == attached
+    emu.ws.channels["C_DESIGN"].bot_member = True  # /invite @AdBee in #design
+    assert web(emu).files_info(file=hidden)["file"]["id"] == hidden
+
+
+def test_downloads_go_through_a_redirect_and_a_hidden_file_gets_the_sign_in_page(emu):
+    fid = emu.upload_file("U_ALICE", "ad.mp4", VIDEO)
+    url = web(emu).files_info(file=fid)["file"]["url_private_download"]
+    auth = {"Authorization": f"Bearer {emu.bot_token}"}
+    hop = requests.get(url, headers=auth, allow_redirects=False, timeout=5)
+    assert hop.status_code == 302 and "/files-edge/" in hop.headers["Location"]
+    assert requests.get(hop.headers["Location"], headers=auth, timeout=5).content == VIDEO
+    tokenless = requests.get(hop.headers["Location"], timeout=5)  # the token was not forwarded
+    assert tokenless.headers["Content-Type"].startswith("text/html")
+    emu.serve_sign_in_page(fid)
+    page = requests.get(url, headers=auth, timeout=5)
+    assert page.status_code == 200 and b"Sign in" in page.content
+    assert [d["bot_token"] for d in emu.downloads] == [True, True, False, True]
+
+
+def test_chat_methods_follow_slacks_rate_tiers(emu):
+    client = WebClient(token=emu.bot_token, base_url=emu.api_url)  # no retry handler
+    statuses = []
+    for i in range(6):
+        try:
+            client.chat_postMessage(channel=CHANNEL, text=f"m{i}")
+            statuses.append(200)
+        except SlackApiError as exc:
+            statuses.append(exc.response.status_code)
+            assert exc.response.headers["Retry-After"] == "1"
+            assert exc.response["error"] == "ratelimited"
+    burst = ratelimit.TIERS["chat.postMessage"].burst
+    assert statuses[:burst] == [200] * burst and 429 in statuses[burst:]
+    client.chat_postMessage(
+        channel=emu.dm_channel("U_ALICE"), text="another channel: its own limit"
+    )
+    ts = emu.messages(CHANNEL)[0]["ts"]
+    updates = ratelimit.TIERS["chat.update"].burst
+    for i in range(updates):
+        client.chat_update(channel=CHANNEL, ts=ts, text=f"v{i}")
+    with pytest.raises(SlackApiError, match="ratelimited"):
+        client.chat_update(channel=CHANNEL, ts=ts, text="one too many")
+    emu.rate_limits = False  # the switch unit tests may use
+    client.chat_update(channel=CHANNEL, ts=ts, text="unlimited")
+
+
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_messages_updates_and_errors(emu):
     client = web(emu)
@@ -515,6 +582,9 @@ def test_users_groups_conversations(emu):
     with pytest.raises(SlackApiError, match="user_not_found"):
         client.users_info(user="U_NOBODY")
     assert client.usergroups_users_list(usergroup="S_APPROVERS")["users"] == ["U_BOB"]
+    with pytest.raises(SlackApiError, match="missing_scope"):  # not in AdBee's manifest
+        client.conversations_info(channel=CHANNEL)
+    emu.scopes = (*emu.scopes, "channels:read", "im:write")
     assert client.conversations_info(channel=CHANNEL)["channel"]["name"] == "campaigns"
     dm = client.conversations_open(users="U_ALICE")["channel"]["id"]
     assert dm.startswith("D") and dm == emu.dm_channel("U_ALICE")
@@ -539,6 +609,7 @@ def test_file_download_requires_the_bot_token(emu):
 
 
 def test_files_upload_v2_flow(emu):
+    emu.scopes = (*emu.scopes, "files:write")  # AdBee uploads nothing; another app might
     resp = web(emu).files_upload_v2(channel=CHANNEL, content=b"a,b\n1,2\n", filename="report.csv",
                                     initial_comment="weekly report")  # fmt: skip
     fid = resp["file"]["id"]
