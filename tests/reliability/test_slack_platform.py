@@ -194,6 +194,6 @@ def test_a_command_answers_in_a_reply_of_its_own_not_by_replacing_its_ack(here: 
         return texts if len(texts) >= 2 else []
 
     ack, outcome = slack.wait_until(replies, timeout=10)[:2]
-    assert f"#{campaign_id}" in ack and "Refreshing" in ack
-    assert f"(#{campaign_id}) is now" in outcome
     assert [p for p in slack.problems if "replace_original" in p] == []
+    assert f"(#{campaign_id}) is now" in outcome
+    assert f"#{campaign_id}" in ack and "Refreshing" in ack  # the ack reads well left above it
