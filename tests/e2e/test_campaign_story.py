@@ -31,8 +31,23 @@ def good_values(file_id: str) -> dict:
 
 
 def open_form(slack, user=REQUESTER) -> dict:
+    return open_new_form(slack, user)
+
+
+def open_new_form(slack, user: str) -> dict:
+    """``/campaign create`` and the form it opens, not a form still open from before.
+
+    The command's ack arrives before the bot's views.open, so waiting for "any create form" could
+    return the previous one (left open with errors) and the next views.open would close it.
+    """
+    before = slack.ws.top_view(user)
     slack.slash_command(user=user, channel=CAMPAIGNS, command="/campaign", text="create")
-    return slack.wait_for_view(user=user, timeout=5)
+    return slack.wait_for_view(
+        user=user,
+        timeout=5,
+        callback_id="campaign-create",
+        predicate=lambda v: before is None or v["id"] != before.id,
+    )
 
 
 def upload_video(slack, user=REQUESTER) -> str:

@@ -29,7 +29,7 @@ import yaml
 from bot.cli import main
 from handlers.ids import CampaignCreateBlock as B
 from sandbox.graph_emulator import GraphEmulator
-from tests.e2e.test_campaign_story import good_values
+from tests.e2e.test_campaign_story import good_values, open_new_form
 from tests.reliability.conftest import (
     BYSTANDER,
     CAMPAIGNS,
@@ -241,8 +241,7 @@ def here(slack_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
 
 
 def _open_form(here: World) -> dict:
-    here.slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
-    return here.slack.wait_for_view(user=REQUESTER, timeout=5, callback_id="campaign-create")
+    return open_new_form(here.slack, REQUESTER)
 
 
 def _attach(here: World, upload: Upload) -> str:

@@ -23,7 +23,7 @@ import bot.slack_files
 from bot.slack_files import download_slack_file
 from handlers.ids import CampaignCreateBlock as B
 from meta.errors import VideoRejectedError
-from tests.e2e.test_campaign_story import good_values
+from tests.e2e.test_campaign_story import good_values, open_new_form
 from tests.reliability.conftest import CAMPAIGNS, REQUESTER, ROOT, World, meta_writes, world
 
 pytestmark = pytest.mark.reliability
@@ -91,8 +91,7 @@ def here(files_world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]
 
 def _submit(here: World, video_values: dict[Any, Any], name: str) -> dict[str, Any]:
     slack = here.slack
-    slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
-    view = slack.wait_for_view(user=REQUESTER, timeout=5, callback_id="campaign-create")
+    view = open_new_form(slack, REQUESTER)
     values: dict[Any, Any] = good_values("unused")
     values.pop(B.VIDEO)
     values[B.NAME] = name
