@@ -37,8 +37,9 @@ def here(platform_world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Wor
     ws = platform_world.slack.ws
     platform_world.graph.clear_requests()
     with ws.lock:
-        ws.downloads.clear()
         ws.problems.clear()
+    downloads = platform_world.slack._http.downloads  # type: ignore[union-attr]
+    downloads.clear()
     yield platform_world
     ws.close_views(REQUESTER, all_views=True)  # the user closes whatever form is still open
     with ws.lock:
