@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.common import ROOT, VIDEO, Figure, median, quiet_logs, report
+from bench.common import API_VERSION, ROOT, VIDEO, Figure, median, quiet_logs, report
 
 GRACE = 8.0  # the default SHUTDOWN_GRACE_SECONDS; the runs use the default
 CHANNEL = "C_CAMPAIGNS"
@@ -63,7 +63,7 @@ def _env(slack, graph, folder: Path) -> dict[str, str]:  # type: ignore[no-untyp
         META_ACCESS_TOKEN=SANDBOX_META_TOKEN,
         META_GRAPH_URL=graph.url,
         META_VIDEO_URL=graph.url,
-        META_API_VERSION="v24.0",
+        META_API_VERSION=API_VERSION,
         DATABASE_URL=f"sqlite:///{folder / 'adbee.db'}",
         UPLOAD_DIR=str(folder / "uploads"),
         SLACK_BOT_TOKEN=slack.bot_token,
@@ -145,7 +145,11 @@ def one_run(kind: str, index: int) -> float:
             if kind != "idle":
                 for n in range(3):
                     _submit(slack, f"Stop bench {kind} {index} {n}")
-            slack.wait_until(reached, timeout=60, interval=0.05)
+            try:
+                slack.wait_until(reached, timeout=60, interval=0.05)
+            except TimeoutError:
+                print((folder / "bot.log").read_text(errors="replace")[-4000:], file=sys.stderr)
+                raise
             time.sleep(0.5)  # settled in the wait, not at its first instant
             started = time.monotonic()
             os.kill(bot.pid, signal.SIGTERM)
