@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.database_guard import prepare_database
 from bot.settings import Settings
 from meta.accounts import AccountRegistry, load_accounts
 from meta.campaigns import CampaignService, Clock, utcnow
@@ -19,7 +20,7 @@ from meta.templates import load_templates
 from meta.video_check import check_video
 from meta.video_processing import wait_until_ready
 from meta.video_upload import VideoUploader
-from storage.db import create_schema, make_engine, make_session_factory
+from storage.db import create_database_file, create_schema, make_engine, make_session_factory
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
 
@@ -45,11 +46,21 @@ def build_services(
     with_meta: bool = True,
     clock: Clock = utcnow,
     base_dir: Path | None = None,
+    initialise: bool = False,
+    probe_meta: bool = False,
 ) -> Services:
-    engine = make_engine(settings.database_url)
-    create_schema(engine)
+    """Everything but Slack. The schema is created on a fresh install, refused on an empty
+    database where AdBee has evidently worked before (``bot.database_guard``), and created
+    regardless with ``initialise`` (``python -m bot init-db``).
+
+    ``probe_meta``: on an empty database, also ask Meta for videos AdBee uploaded (the bot does;
+    the CLI does not, as it promises to send nothing to Meta before a file is valid).
+    """
+    # Never creates the SQLite file by connecting: only the schema creation below does, on
+    # purpose (a fresh install or init-db), so a deleted file is never silently replaced.
+    engine = make_engine(settings.database_url, create_file=False)
     sessions = make_session_factory(engine)
-    store = CampaignStore(sessions)
+    store = CampaignStore(sessions, retry_seconds=settings.database_retry_seconds)
     stopping = StopSignal()
     root = base_dir or Path.cwd()
     accounts = load_accounts(_under(root, settings.accounts_file))
@@ -66,6 +77,17 @@ def build_services(
         # short try and no throttle wait, and falls back to the labelled offline estimate.
         quick = replace(meta, timeout=2.0, retry_attempts=1, max_throttle_wait=0.0)
         floors = MinimumBudgets(GraphClient(quick))
+    if initialise:
+        create_database_file(settings.database_url)
+        create_schema(engine)
+    else:
+        prepare_database(
+            engine,
+            settings.database_url,
+            upload_dir=_under(root, settings.upload_dir),
+            accounts=accounts,
+            graph=graph if probe_meta else None,
+        )
     templates = load_templates(
         _under(root, settings.templates_dir), accounts=accounts, base_dir=root
     )

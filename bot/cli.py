@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
             from bot.runner import health
 
             return health(Settings(), out=out)
+        if command == "init-db":
+            from bot.database_init import init_db
+
+            return init_db(Settings(), out=out)
     except (SettingsError, AccountsFileError) as exc:
         print(f"error: {exc}", file=out)
         return 2
@@ -79,7 +83,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the Slack bot (Socket Mode); the default")
     demo = sub.add_parser("demo", help="play the whole story offline against the emulators")
     demo.add_argument("--speed", type=float, default=1.0, help="time compression factor")
-    sub.add_parser("health", help="check the database and configuration; exit 0 when healthy")
+    sub.add_parser(
+        "health",
+        help="check configuration, database and the bot's scheduler; creates nothing; "
+        "exit 0 when healthy",
+    )
+    sub.add_parser(
+        "init-db",
+        help="create AdBee's tables (an empty database on purpose); the bot refuses to start "
+        "on an empty database where AdBee evidently ran before",
+    )
     return parser
 
 

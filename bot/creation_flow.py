@@ -48,6 +48,7 @@ from meta.summary import CampaignSummary
 from storage.models import CreationRequestRow
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
+from storage.transient import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 _ACK_SETTLE_SECONDS = 1.0
@@ -62,6 +63,11 @@ class RequestStatus(StrEnum):
     STARTED = "started"  # the campaign row took over (``campaign_id``)
     REFUSED = "refused"  # the video or a value was refused after the ack; the user was told
     FAILED = "failed"  # an unexpected error; the user was told, with a reference for the log
+
+
+# How many times (each a full store retry budget) a paused creation waits for the database
+# before leaving it to the periodic resume job.
+_DATABASE_WAITS = 60
 
 
 class CreationFlow:
@@ -393,7 +399,14 @@ class CreationFlow:
                 with contextlib.suppress(Exception):  # a courtesy; the other run reports
                     self._thread_reply(channel, ts, f":hourglass: {esc(exc.message)}")
             return
+        except DatabaseUnavailableError as exc:  # outside a step: taking or releasing the lease
+            self._database_away(summary, user_id, channel, ts, exc.message)
+            return
         except PipelineError as exc:
+            if isinstance(exc.cause, DatabaseUnavailableError):
+                # the outbox lives in the database that is away: tell the thread directly
+                self._database_away(summary, user_id, channel, ts, exc.message)
+                return
             # the message will say what happened and offer what is next (Resume)
             self._announce_end(summary.id, f":x: {esc(exc.message)}")
             return
@@ -413,6 +426,35 @@ class CreationFlow:
         self._outbox.queue(kind=CREATION_FINISHED, campaign_id=campaign_id, detail=reply, key=key)
         if not self._outbox.deliver_now(key, self._notifier):
             log.warning("the end of creation #%s waits for Slack (queued)", campaign_id)
+
+    def _database_away(
+        self, summary: CampaignSummary, user_id: str, channel: str, ts: str, message: str
+    ) -> None:
+        """Say why the creation paused and what happens next, then make that true: resume it
+        here as soon as the database answers (the row is still CREATING, so after a restart the
+        resume job picks it up instead)."""
+        text = (
+            message
+            if "resume" in message
+            else f"{message}; AdBee will resume this creation when it is back"
+        )
+        with contextlib.suppress(Exception):  # Slack may be away as well; the resume still runs
+            self._thread_reply(channel, ts, f":hourglass: {esc(text.rstrip('.'))}.")
+        self._queue(
+            ("database-wait", summary.id), self._resume_when_database_is_back, summary.id, user_id
+        )
+
+    def _resume_when_database_is_back(self, campaign_id: int, user_id: str) -> None:
+        for _attempt in range(_DATABASE_WAITS):
+            try:
+                self._store.get(campaign_id)  # retries for DATABASE_RETRY_SECONDS itself
+            except DatabaseUnavailableError:
+                time.sleep(1.0)
+                continue
+            log.info("database is back: resuming creation #%s", campaign_id)
+            self._resume_safely(campaign_id, user_id, automatic=True)
+            return
+        log.error("database still away; creation #%s waits for the resume job", campaign_id)
 
     def _spec_with_video(self, form, folder, view_id, channel, ts, submitted_at):  # type: ignore[no-untyped-def]
         video: Path | str | None = self._template_video(form)

@@ -6,6 +6,7 @@ tests use; ``run_bot`` is the production entry point that blocks until interrupt
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -13,8 +14,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -24,7 +24,6 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy import text
 
 from bot.access import SlackAccessPolicy
 from bot.app import SlackServices, build_app
@@ -51,6 +50,7 @@ PROGRESS_TIMEOUT_SECONDS = 5
 PENDING_WORK_SECONDS = 10
 CLOSE_WAIT_SECONDS = 1.0  # of the stop's grace, at most this long for Socket Mode's close
 EXIT_RESERVE_SECONDS = 0.5  # of the stop's grace, kept for the exit after the wait
+EXIT_DATABASE_LOST = 3  # run_bot's exit code when the bot stopped because its database vanished
 
 
 @dataclass
@@ -62,6 +62,14 @@ class RunningBot:
     executor: ThreadPoolExecutor
     client: WebClient
     creation: CreationFlow
+    # Set when the bot must stop on its own (its SQLite file was deleted): run_bot then exits
+    # with EXIT_DATABASE_LOST so that a supervisor (Docker, systemd) notices and restarts it.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    fatal: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_DATABASE_LOST if self.fatal else 0
 
     def stop(self, grace: float | None = None) -> int:
         """Stop within ``grace`` seconds (``SHUTDOWN_GRACE_SECONDS``); returns runs still going.
@@ -111,10 +119,16 @@ def slack_client(settings: Settings, token: str) -> WebClient:
 
 
 def start_bot(
-    settings: Settings, *, clock: Clock = utcnow, base_dir: Path | None = None
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    base_dir: Path | None = None,
+    probe_meta: bool = False,
 ) -> RunningBot:
+    """A running bot. ``probe_meta`` (``python -m bot run``): on an empty database, look in Meta
+    for AdBee's own videos before creating the schema (``bot.database_guard``)."""
     bot_token, app_token = settings.require_slack()
-    services = build_services(settings, clock=clock, base_dir=base_dir)
+    services = build_services(settings, clock=clock, base_dir=base_dir, probe_meta=probe_meta)
     version_problem = version_warning(settings.meta_api_version, clock().date())
     if version_problem:
         log.warning("%s", version_problem)
@@ -134,6 +148,15 @@ def start_bot(
         messages=messages,
         clock=clock,
     )
+    lost: list[str] = []
+    stopping = threading.Event()
+
+    def database_lost(problem: str) -> None:
+        lost.append(problem)
+        with contextlib.suppress(Exception):  # Slack may be down too; the log has it
+            notifier.send(kind="database_lost", summary=None, detail=problem)
+        stopping.set()
+
     scheduling = start_scheduler(
         services,
         notifier,
@@ -141,6 +164,7 @@ def start_bot(
         clock=clock,
         scan_seconds=settings.scan_interval_seconds,
         alert_seconds=settings.alert_flush_seconds,
+        on_database_lost=database_lost,
     )
     lifecycle = scheduling.lifecycle
     status_sync = scheduling.context.sync
@@ -183,28 +207,26 @@ def start_bot(
     app = build_app(client=client, services=slack)
 
     creation.pending_work()  # what a dead or stopped process left: requests and creations
-    scheduling.scheduler.scheduler.add_job(
-        creation.pending_work,
-        "interval",
-        seconds=PENDING_WORK_SECONDS,
-        id="resume-creations",
-        jobstore="memory",
-        replace_existing=True,
+    # kept by the scheduler's supervisor when it has to start a new scheduler
+    scheduling.scheduler.add_interval(
+        "resume-creations", creation.pending_work, PENDING_WORK_SECONDS
     )
     handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
     handler.connect()
     log.info("AdBee is connected to Slack as %s", identity.get("user_id"))
-    return RunningBot(services, slack, handler, scheduling, executor, client, creation)
+    return RunningBot(
+        services, slack, handler, scheduling, executor, client, creation, stopping, lost
+    )
 
 
 def run_bot(settings: Settings, *, out: TextIO) -> int:
     configure_logging()
     try:
-        bot = start_bot(settings)
+        bot = start_bot(settings, probe_meta=True)
     except SettingsError as exc:
         print(f"error: {exc}", file=out)
         return 2
-    stop = threading.Event()
+    stop = bot.stopping
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print("AdBee is running (Ctrl-C to stop).", file=out, flush=True)
     try:
@@ -222,34 +244,26 @@ def run_bot(settings: Settings, *, out: TextIO) -> int:
     if still_running:
         log.warning("exiting with %d creation(s) still inside a call to Meta", still_running)
     logging.shutdown()
-    out.flush()
     sys.stderr.flush()
-    os._exit(0)
+    for problem in bot.fatal:
+        print(f"error: {problem}", file=out, flush=True)
+    out.flush()
+    os._exit(bot.exit_code)
 
 
 def health(settings: Settings, *, out: TextIO, clock: Clock = utcnow) -> int:
-    """Liveness for containers: settings load, accounts parse, the database answers.
+    """Liveness for containers: settings, accounts, the database, and the scheduler's heartbeat.
 
+    Runs as its own process (a container HEALTHCHECK), so it creates nothing (no file, no table:
+    a deleted database must show as missing, not be replaced by an empty one) and learns about
+    the bot's scheduler only from the heartbeat row the bot writes (``bot.health_check``).
     A Meta API version close to (or past) its expiry is a ``warning:`` line, not a failure: the
     process is alive, and restarting it would not help; the operator has to change the version.
     """
-    try:
-        services = build_services(settings, with_meta=False)
-        with services.engine.connect() as connection:
-            connection.execute(text("select 1"))
-        pending = len(services.store.pending_alerts())
-    except Exception as exc:
-        print(f"unhealthy: {type(exc).__name__}: {exc}", file=out)
-        return 1
-    print(
-        f"healthy: {len(services.accounts.all())} accounts, database ok, {pending} alerts pending, "
-        f"checked {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC",
-        file=out,
-    )
-    # Reported, not unhealthy: a broken template is skipped and blocks nothing else.
-    for broken in services.campaigns.broken_templates:
-        print(f"warning: template skipped: {broken}", file=out)
+    from bot.health_check import check_health
+
+    code = check_health(settings, out=out)
     version_problem = version_warning(settings.meta_api_version, clock().date())
-    if version_problem:
+    if version_problem and code == 0:
         print(f"warning: {version_problem}", file=out)
-    return 0
+    return code

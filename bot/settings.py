@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     # SIGTERM to exit: running creations stop at a checkpoint within this time. Below Docker's
     # 10 s default grace (compose.yaml gives 30 s), so a deploy never has to SIGKILL the bot.
     shutdown_grace_seconds: float = Field(default=8.0, gt=0, le=300)
+    # How often the scheduler writes its heartbeat row; `health` calls it dead after 3 missed beats.
+    scheduler_heartbeat_seconds: int = Field(default=10, ge=1, le=3600)
+    # How long one database call retries a locked, full or restarting database before the
+    # operation is reported as failed (and, for a creation, resumed once the database is back).
+    database_retry_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # The heartbeat row's name; the host name unless several bots share one host.
+    replica_name: str | None = None
 
     # Set by the demo and tests: the emulators accept placeholder-looking tokens.
     adbee_sandbox: bool = False

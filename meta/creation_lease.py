@@ -12,6 +12,7 @@ the heartbeat are shared with activation claims (``meta.leases``).
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,8 @@ STALE_AFTER = timedelta(seconds=60)
 TIMING = LeaseTiming(
     heartbeat_seconds=HEARTBEAT_SECONDS, stale_after=STALE_AFTER, dead_grace=timedelta(0)
 )
+
+log = logging.getLogger(__name__)
 
 
 class CreationBusyError(AdBeeError):
@@ -105,7 +108,10 @@ class Lease:
             self._released = True
             _held.pop((id(self._store), self._row.id), None)
         self._held.close()
-        self._store.take_lease(self._row.id, expected_owner=self.run_id, new_owner=None)
+        try:
+            self._store.take_lease(self._row.id, expected_owner=self.run_id, new_owner=None)
+        except Exception as error:  # no live run of ours holds it now: it counts as free anyway
+            log.warning("could not release the lease of #%s: %s", self._row.id, error)
 
     def __exit__(
         self,

@@ -43,6 +43,7 @@ from meta.video_title import video_title as make_video_title
 from meta.video_upload import UploadSession
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
+from storage.transient import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -492,6 +493,20 @@ class CampaignPipeline:
 
     # ---------------------------------------------------------------- failure
     def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRow:
+        unavailable = _database_unavailable(exc)
+        if unavailable is not None:
+            # Nothing is wrong with the campaign: the row stays CREATING (writing FAILED would
+            # need the database that is away, and would stop the automatic resume), and the
+            # caller resumes it once the database answers (bot.creation_flow, the resume job).
+            step = getattr(exc, "failed_step", None) or Step.UPLOAD
+            reason = f"{unavailable.message}; AdBee will resume this creation when it is back"
+            notify(ProgressEvent(campaign_id, step, "failed", reason))
+            raise PipelineError(
+                f"{STEP_LABELS[step]} paused: {reason}.",
+                step=step,
+                cause=unavailable,
+                resumable=True,
+            ) from exc
         row = self._store.get(campaign_id)
         assert row is not None
         # The row's ``step`` is shared by both branches; the exception knows where it came from.
@@ -550,6 +565,18 @@ def _failing_step(step: Step) -> Iterator[None]:
             with suppress(AttributeError):  # an exception type without __dict__
                 exc.failed_step = step  # type: ignore[attr-defined]
         raise
+
+
+def _database_unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
+    """The database outage behind ``exc`` (raised by the store after its retries), if any."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, DatabaseUnavailableError):
+            return seen
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return None
 
 
 def _is_permanent(exc: Exception) -> bool:

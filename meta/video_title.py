@@ -41,3 +41,8 @@ def video_title(file_name: str, campaign_id: int | str) -> str:
     """``<file name> · AdBee #<id>``, the file name cut so the whole fits Meta's limit."""
     room = MAX_TITLE_UNITS - utf16_units(_SUFFIX) - _ID_ROOM
     return f"{cut_to_limit(file_name, room)}{_SUFFIX}{campaign_id}"
+
+
+def made_by_adbee(title: object) -> bool:
+    """A video AdBee uploaded (its title carries the suffix): evidence of earlier work."""
+    return isinstance(title, str) and _SUFFIX in title

@@ -8,19 +8,50 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Base
 
+# How long a SQLite writer waits for another one's lock before "database is locked"; the store
+# then retries on top of it (storage.transient).
+BUSY_TIMEOUT_SECONDS = 30.0
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite, create the folder and make concurrent writers wait, not fail."""
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL; None for other databases and in-memory SQLite."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def make_engine(
+    url: str,
+    *,
+    busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+    create_folder: bool = True,
+    create_file: bool = True,
+) -> Engine:
+    """Create an engine; for SQLite, create the folder and make concurrent writers wait, not fail.
+
+    ``create_folder=False`` for callers that must not create anything (``python -m bot health``).
+    ``create_file=False`` opens the SQLite file read-write but never creates it: SQLite's default
+    is to create a missing file on connect, so a file deleted under a running bot would silently
+    come back empty at its next new connection (``bot.database_watch``).
+    """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        path = sqlite_path(url)
+        if path is not None and create_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        if path is not None and not create_file:
+            url = f"sqlite:///file:{path}?mode=rw&uri=true"
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+        )
+        busy_ms = int(busy_timeout * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -28,7 +59,7 @@ def make_engine(url: str) -> Engine:
             # writers queue instead of raising "database is locked".
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -42,6 +73,25 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def create_database_file(url: str) -> None:
+    """Create an empty SQLite file (SQLite takes an empty file as an empty database)."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+
+
 def create_schema(engine: Engine) -> None:
     """Create missing tables; idempotent, safe to call from every replica at start-up."""
     Base.metadata.create_all(engine)
+
+
+def existing_tables(engine: Engine) -> set[str]:
+    """The tables the database has now (connecting to a missing SQLite file creates it: check
+    ``sqlite_path(url).exists()`` first where nothing may be created)."""
+    with engine.connect() as connection:
+        return set(inspect(connection).get_table_names())
+
+
+def model_tables() -> set[str]:
+    return set(Base.metadata.tables)

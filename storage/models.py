@@ -137,3 +137,23 @@ class CreationRequestRow(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class SchedulerHeartbeat(Base):
+    """One row per replica, rewritten by its scheduler every few seconds.
+
+    ``python -m bot health`` runs in another process: this row is how it can tell that the bot's
+    scheduler is still firing jobs (activations, scans, alert flushes), not merely that the
+    database answers. ``interval_seconds`` is the beat the replica promised, so health can judge
+    staleness without sharing the bot's settings.
+    """
+
+    __tablename__ = "scheduler_heartbeats"
+
+    replica: Mapped[str] = mapped_column(String(120), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    # "running", or why it is not: "stopped", "restarting the scheduler", "database file deleted"
+    state: Mapped[str] = mapped_column(String(200), default="running")

@@ -6,24 +6,51 @@ after any call loses nothing that Meta already has.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Alert, AuditEvent, CampaignRow, ProcessedRequest, utcnow
+from storage.transient import DEFAULT_BUDGET_SECONDS, retrying
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _retried(method: F) -> F:
+    """Run a store call again after a transient database error (``storage.transient``)."""
+
+    @functools.wraps(method)
+    def wrapper(self: CampaignStore, *args: Any, **kwargs: Any) -> Any:
+        return retrying(
+            lambda: method(self, *args, **kwargs),
+            budget=self.retry_seconds,
+            what=f"store.{method.__name__}",
+        )
+
+    return wrapper  # type: ignore[return-value]
 
 
 class CampaignStore:
     """Campaign rows, audit trail, alert outbox and request de-duplication."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        retry_seconds: float = DEFAULT_BUDGET_SECONDS,
+    ) -> None:
         self._sessions = session_factory
+        # How long one call keeps retrying a locked or unreachable database before it raises
+        # DatabaseUnavailableError; every call is one short transaction, so a retry is safe.
+        self.retry_seconds = retry_seconds
 
     # campaigns ---------------------------------------------------------------------------
+    @_retried
     def add(self, **fields: Any) -> CampaignRow:
         with self._sessions() as session:
             row = CampaignRow(**fields)
@@ -31,10 +58,12 @@ class CampaignStore:
             session.commit()
             return row
 
+    @_retried
     def get(self, campaign_id: int) -> CampaignRow | None:
         with self._sessions() as session:
             return session.get(CampaignRow, campaign_id)
 
+    @_retried
     def update(self, campaign_id: int, **fields: Any) -> CampaignRow:
         with self._sessions() as session:
             row = session.get(CampaignRow, campaign_id)
@@ -45,6 +74,7 @@ class CampaignStore:
             session.commit()
             return row
 
+    @_retried
     def transition(
         self,
         campaign_id: int,
@@ -129,6 +159,7 @@ class CampaignStore:
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    @_retried
     def touch(self, campaign_id: int) -> None:
         """Show that a creation is alive (its lease heartbeat) without changing anything else."""
         with self._sessions() as session:
@@ -137,6 +168,7 @@ class CampaignStore:
             )
             session.commit()
 
+    @_retried
     def take_lease(
         self, campaign_id: int, *, expected_owner: str | None, new_owner: str | None
     ) -> bool:
@@ -154,6 +186,7 @@ class CampaignStore:
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    @_retried
     def find_open(self, *, ad_account_id: str, name: str) -> CampaignRow | None:
         """The newest creation for this account and name that has not been rolled back."""
         with self._sessions() as session:
@@ -167,6 +200,7 @@ class CampaignStore:
                 .order_by(CampaignRow.id.desc())
             ).first()
 
+    @_retried
     def find(self, ref: str) -> CampaignRow | None:
         """Look a campaign up the way users name it: AdBee id, Meta campaign id or exact name."""
         with self._sessions() as session:
@@ -184,6 +218,7 @@ class CampaignStore:
                 .order_by(CampaignRow.id.desc())
             ).first()
 
+    @_retried
     def list(
         self,
         *,
@@ -200,6 +235,7 @@ class CampaignStore:
                 query = query.where(CampaignRow.status.in_(list(statuses)))
             return list(session.scalars(query))
 
+    @_retried
     def list_due(self, *, now: datetime, status: str = "scheduled") -> list[CampaignRow]:
         with self._sessions() as session:
             return list(
@@ -211,6 +247,7 @@ class CampaignStore:
             )
 
     # audit -------------------------------------------------------------------------------
+    @_retried
     def audit(
         self,
         *,
@@ -232,6 +269,7 @@ class CampaignStore:
             )
             session.commit()
 
+    @_retried
     def audit_events(self, *, campaign_id: int | None = None) -> list[AuditEvent]:
         with self._sessions() as session:
             query = select(AuditEvent).order_by(AuditEvent.id)
@@ -240,6 +278,7 @@ class CampaignStore:
             return list(session.scalars(query))
 
     # alert outbox ------------------------------------------------------------------------
+    @_retried
     def enqueue_alert(
         self, *, kind: str, dedupe_key: str, payload: dict, campaign_id: int | None = None
     ) -> bool:
@@ -255,6 +294,7 @@ class CampaignStore:
                 return False
             return True
 
+    @_retried
     def pending_alerts(self, *, limit: int = 50) -> list[Alert]:
         with self._sessions() as session:
             return list(
@@ -263,12 +303,14 @@ class CampaignStore:
                 )
             )
 
+    @_retried
     def pending_alert(self, dedupe_key: str) -> Alert | None:
         with self._sessions() as session:
             return session.scalars(
                 select(Alert).where(Alert.dedupe_key == dedupe_key, Alert.status == "pending")
             ).first()
 
+    @_retried
     def claim_alert(self, alert_id: int) -> bool:
         """Take one pending alert for sending, so two replicas never post it twice."""
         with self._sessions() as session:
@@ -280,6 +322,7 @@ class CampaignStore:
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    @_retried
     def finish_alert(self, alert_id: int, *, error: str | None = None) -> None:
         with self._sessions() as session:
             values: dict[str, Any] = (
@@ -290,11 +333,13 @@ class CampaignStore:
             session.execute(update(Alert).where(Alert.id == alert_id).values(**values))
             session.commit()
 
+    @_retried
     def alerts(self) -> list[Alert]:
         with self._sessions() as session:
             return list(session.scalars(select(Alert).order_by(Alert.id)))
 
     # de-duplication ----------------------------------------------------------------------
+    @_retried
     def remember_request(self, key: str) -> bool:
         """Record a Slack request key; False when it was seen before (a redelivery)."""
         with self._sessions() as session:

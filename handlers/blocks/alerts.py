@@ -38,6 +38,19 @@ KINDS: dict[str, tuple[str, str, str]] = {
         "Edit the ad in Ads Manager, or create the campaign again with compliant text and video.",
     ),
     "delivery_issue": (":warning:", "has a delivery issue", "Open it in Ads Manager for details."),
+    "database_down": (
+        ":rotating_light:",
+        "cannot use its database",
+        "AdBee retries on its own; check the database server, its disk, or whatever holds a "
+        "lock on the SQLite file.",
+    ),
+    "database_back": (":white_check_mark:", "can use its database again", ""),
+    "database_lost": (
+        ":rotating_light:",
+        "stopped: its database file is gone",
+        "Restore the file from its backup, then start AdBee again (docs/operations.md).",
+    ),
+    "job_failed": (":warning:", "had a scheduled job fail", "An admin should check the log."),
     "meta_auth": (
         ":key:",
         "AdBee cannot reach Meta",
