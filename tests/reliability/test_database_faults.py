@@ -239,6 +239,7 @@ def test_postgresql_restarts_during_creations_pause_them_and_they_finish(
                 pg.stop("fast")  # every connection dies; the ad set's answer arrives meanwhile
                 time.sleep(max(down, 1.5))
                 pg.start()
+                back = time.monotonic()
                 wait_until(
                     lambda name=name: (_pg_campaign(pg.url, name) or {}).get("status") == "created",
                     60,
@@ -254,6 +255,10 @@ def test_postgresql_restarts_during_creations_pause_them_and_they_finish(
                 else:
                     assert "unavailable" not in thread, thread
                 assert len(graph.objects("adset")) == n, "no ad set was created twice"
+                print(
+                    f"\npostgres down {max(down, 1.5):.1f} s: creation {n} ready "
+                    f"{time.monotonic() - back:.1f} s after the server was back (seen by polling)"
+                )
             assert bot.process.poll() is None, bot.output()[-2000:]
 
 
@@ -274,11 +279,13 @@ def test_a_deleted_database_file_is_noticed_and_never_replaced_by_an_empty_one(
             wait_until(lambda: health(env)[0] == 0, 20)
 
             db_path.unlink()
+            deleted = time.monotonic()
             code, text = health(env)
             assert code == 1 and "does not exist" in text, text
             assert not db_path.exists(), "health must not create the database"
 
             assert bot.process.wait(timeout=30) == 3, bot.output()[-3000:]
+            print(f"\ndeleted database: the bot exited 3 after {time.monotonic() - deleted:.1f} s")
             assert "was deleted while AdBee was running" in bot.output()
             wait_until(lambda: _alerts(slack, "database file is gone"), 10)
         finally:
