@@ -31,7 +31,7 @@ from bot.bootstrap import Services, build_services
 from bot.campaign_messages import CampaignMessages, SlackNotifier
 from bot.creation_flow import CreationFlow
 from bot.logs import configure_logging
-from bot.scheduling import Scheduling, start_scheduler
+from bot.scheduling import Scheduling, default_worker_id, start_scheduler
 from bot.settings import Settings, SettingsError
 from bot.slack_posts import NoRepostRetryHandler
 from jobs import runtime
@@ -154,7 +154,12 @@ def start_bot(
     def database_lost(problem: str) -> None:
         lost.append(problem)
         with contextlib.suppress(Exception):  # Slack may be down too; the log has it
-            notifier.send(kind="database_lost", summary=None, detail=problem)
+            notifier.send(
+                kind="database_lost",
+                summary=None,
+                detail=problem,
+                key=f"database_lost:{default_worker_id()}",
+            )
         stopping.set()
 
     scheduling = start_scheduler(

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -216,7 +217,8 @@ def _post_async(notifier: Notifier, kind: str, detail: str) -> None:
 
     def post() -> None:
         try:
-            notifier.send(kind=kind, summary=None, detail=detail)
+            # One key per post: a retried post after a lost answer is not shown twice.
+            notifier.send(kind=kind, summary=None, detail=detail, key=f"{kind}:{uuid.uuid4().hex}")
         except Exception as exc:  # Slack down as well: the log still has it
             log.warning("could not post the %s alert: %s", kind, exc)
 
