@@ -269,6 +269,6 @@ def health(settings: Settings, *, out: TextIO, clock: Clock = utcnow) -> int:
 
     code = check_health(settings, out=out)
     version_problem = version_warning(settings.meta_api_version, clock().date())
-    if version_problem and code == 0:
+    if version_problem:  # whatever else is wrong, this needs the operator too
         print(f"warning: {version_problem}", file=out)
     return code

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from facebook_business.apiconfig import ads_api_config
 
+from bot.database_init import init_db
 from bot.runner import health
 from bot.settings import Settings
 from meta.api_versions import CALENDAR, DEFAULT_API_VERSION, version_warning
@@ -51,12 +52,14 @@ def test_a_version_missing_from_the_calendar_is_a_warning_that_adbee_cannot_tell
 
 
 def _settings(tmp_path: Path, version: str) -> Settings:
-    return Settings(
+    settings = Settings(
         _env_file=None,
         meta_api_version=version,
         database_url=f"sqlite:///{tmp_path / 'adbee.db'}",
         accounts_file=ROOT / "configs" / "accounts.yaml",
     )  # type: ignore[call-arg]
+    init_db(settings, out=io.StringIO())  # health creates nothing: the database is set up first
+    return settings
 
 
 def test_health_warns_thirty_days_before_the_configured_version_expires(tmp_path: Path) -> None:
