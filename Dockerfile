@@ -1,9 +1,14 @@
-# AdBee: the Slack bot (Socket Mode) and its CLI in one image.
+# AdBee: the Slack bot (Socket Mode) and its CLI in one image; runtime dependencies only.
 #   docker build -t adbee .
-#   docker run --env-file .env -v "$PWD/data:/app/data" adbee             # the bot, SQLite in ./data
-#   docker run --env-file .env adbee python -m bot health                 # liveness: exit 0 = healthy
+#   docker run -d --name adbee --env-file .env -v "$PWD/data:/app/data" \
+#     -v "$PWD/configs:/app/configs:ro" -v "$PWD/creatives:/app/creatives:ro" adbee
+#   docker exec adbee python -m bot health          # exit 0 healthy, 1 degraded, 2 down
+# configs/ is mounted so the bot uses your accounts.yaml, not the example one in the image.
 # For several replicas on PostgreSQL see compose.yaml and docs/operations.md.
-FROM python:3.11-slim
+#
+# Python 3.14: every pinned dependency publishes 3.14 wheels (checked for this release); CI runs
+# the same code on 3.11, the oldest supported (pyproject.toml's requires-python, ruff's target).
+FROM python:3.14-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -22,7 +27,8 @@ RUN groupadd --system --gid 10001 adbee \
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them.
+# Dependencies first, so code changes do not reinstall them. Only the runtime list: the test and
+# lint tools (requirements-dev.txt) never enter the image.
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
@@ -33,13 +39,18 @@ RUN mkdir -p /app/data/uploads && chown -R adbee:adbee /app/data
 
 USER adbee
 
-# Checks settings, the accounts file and the database from a separate process; it does not see
-# the Socket Mode connection of the running bot (docs/operations.md, "Health check").
+# The bot serves its health report on HEALTH_PORT (/healthz: 200 healthy or degraded, 503 down);
+# `health --probe` asks it, so the probe sees the Slack socket and the scheduler of the running
+# process, and exits 1 only when down (degraded, e.g. a token expiring in 5 days, is not a
+# reason to restart). `python -m bot health` itself exits 0 healthy, 1 degraded, 2 down.
+ENV HEALTH_PORT=8080
+EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=20s --start-period=30s --retries=3 \
-    CMD ["python", "-m", "bot", "health"]
+    CMD ["python", "-m", "bot", "health", "--probe"]
 
 # `python -m bot` handles SIGTERM: it stops taking work, checkpoints running creations and exits
 # within SHUTDOWN_GRACE_SECONDS (default 8 s, under `docker stop`'s 10 s); queued ones stay for
 # the next start. Give a longer stop grace (`docker stop -t`, compose's stop_grace_period) if you
 # raise SHUTDOWN_GRACE_SECONDS.
+STOPSIGNAL SIGTERM
 CMD ["python", "-m", "bot"]

@@ -44,6 +44,7 @@ def build_services(
     settings: Settings,
     *,
     with_meta: bool = True,
+    with_database: bool = True,
     clock: Clock = utcnow,
     base_dir: Path | None = None,
     initialise: bool = False,
@@ -58,7 +59,12 @@ def build_services(
     """
     # Never creates the SQLite file by connecting: only the schema creation below does, on
     # purpose (a fresh install or init-db), so a deleted file is never silently replaced.
-    engine = make_engine(settings.database_url, create_file=False)
+    if with_database:
+        engine = make_engine(settings.database_url, create_file=False)
+    else:
+        # ``validate`` reads no rows: an in-memory engine that is never connected, so checking a
+        # file works with the database stopped, unreachable or not yet created.
+        engine = make_engine("sqlite://")
     sessions = make_session_factory(engine)
     store = CampaignStore(sessions, retry_seconds=settings.database_retry_seconds)
     stopping = StopSignal()
@@ -80,7 +86,7 @@ def build_services(
     if initialise:
         create_database_file(settings.database_url)
         create_schema(engine)
-    else:
+    elif with_database:
         prepare_database(
             engine,
             settings.database_url,
@@ -137,6 +143,7 @@ def _pipeline_factory(
             appsecret_proof=meta.appsecret_proof,
             retry=meta.retry_policy(),
             sleep=stopping.sleep,  # retry waits inside an upload end when the process stops
+            credentials=graph.credentials,  # follows a token renewed while running
         )
         return CampaignPipeline(
             store=store,

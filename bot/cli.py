@@ -15,6 +15,8 @@ from typing import TextIO
 
 import pydantic
 
+from bot import __version__
+from bot.failures import describe_failure, settings_problem
 from bot.settings import Settings, SettingsError
 from meta.accounts import AccountsFileError
 from meta.campaign_spec import CampaignSpec
@@ -27,7 +29,12 @@ from meta.times import format_local
 from meta.video_check import check_video, describe_video
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout, err: TextIO | None = None
+) -> int:
+    """Run one command. Errors go to ``err``: stderr when writing to the real stdout, else ``out``
+    (tests and the demo pass one buffer and read the whole conversation from it)."""
+    err = err or (sys.stderr if out is sys.stdout else out)
     parser = _parser()
     args = parser.parse_args(argv)
     command = args.command or "run"
@@ -45,21 +52,28 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO = sys.stdout) -> int:
 
             return run_demo(out=out, speed=args.speed)
         if command == "health":
-            from bot.runner import health
+            from bot.runner import health, probe
 
-            return health(Settings(), out=out)
+            if args.probe:
+                return probe(Settings(), out=out)
+            return health(Settings(), out=out, as_json=args.json)
         if command == "init-db":
             from bot.database_init import init_db
 
             return init_db(Settings(), out=out)
     except (SettingsError, AccountsFileError) as exc:
-        print(f"error: {exc}", file=out)
+        print(f"error: {exc}", file=err)
         return 2
     except pydantic.ValidationError as exc:  # a malformed value in .env or the environment
-        print("error: some settings in .env or the environment are not usable:", file=out)
+        print("error: some settings in .env or the environment are not usable:", file=err)
         for problem in exc.errors():
-            name = ".".join(str(part) for part in problem["loc"]).upper()
-            print(f"  - {name}: {problem['msg']}", file=out)
+            print(f"  - {settings_problem(problem)}", file=err)
+        return 2
+    except Exception as exc:
+        line = describe_failure(exc)
+        if line is None:
+            raise
+        print(f"error: {line}", file=err)
         return 2
     parser.error(f"unknown command {command}")
     return 2
@@ -69,41 +83,94 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="AdBee: launch Meta Advantage+ Sales video campaigns from Slack or files.",
+        epilog=_examples(
+            "python -m bot demo                      # see the whole story offline",
+            "python -m bot validate configs/campaigns/ainote2-sg.yaml",
+            "python -m bot                           # start the Slack bot",
+            "python -m bot <command> --help          # each command's options and examples",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command")
-    validate = sub.add_parser(
-        "validate", help="check a campaign file or a video file; exit 1 with errors if bad"
+    parser.add_argument("--version", action="version", version=f"AdBee {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="command")
+
+    def command(name: str, help_text: str, *examples: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=_examples(*examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    validate = command(
+        "validate",
+        "check a campaign file or a video file; exit 1 with errors if bad (no token, no database)",
+        "python -m bot validate configs/campaigns/ainote2-sg.yaml",
+        "python -m bot validate creatives/ainote2.mp4",
     )
-    validate.add_argument("file")
-    create = sub.add_parser("create", help="create the campaign in Meta, everything PAUSED")
-    create.add_argument("file")
+    validate.add_argument("file", help="a campaign YAML file, or a video file")
+    create = command(
+        "create",
+        "create the campaign in Meta, everything PAUSED",
+        "python -m bot create configs/campaigns/ainote2-sg.yaml --dry-run   # print, send nothing",
+        "python -m bot create configs/campaigns/ainote2-sg.yaml",
+    )
+    create.add_argument("file", help="a campaign YAML file (see configs/campaigns/)")
     create.add_argument(
         "--dry-run", action="store_true", help="print the Graph API requests, send none"
     )
-    sub.add_parser("run", help="start the Slack bot (Socket Mode); the default")
-    demo = sub.add_parser("demo", help="play the whole story offline against the emulators")
-    demo.add_argument("--speed", type=float, default=1.0, help="time compression factor")
-    sub.add_parser(
-        "health",
-        help="check configuration, database and the bot's scheduler; creates nothing; "
-        "exit 0 when healthy",
+    command(
+        "run",
+        "start the Slack bot (Socket Mode); the default when no command is given",
+        "python -m bot run",
+        "LOG_FORMAT=json LOG_LEVEL=DEBUG python -m bot",
     )
-    sub.add_parser(
+    demo = command(
+        "demo",
+        "play the whole story offline against the emulators",
+        "python -m bot demo",
+        "python -m bot demo --speed 4     # four times faster",
+    )
+    demo.add_argument("--speed", type=float, default=1.0, help="time compression factor")
+    health = command(
+        "health",
+        "check settings, database, scheduler, Meta token, Slack, outbox and API version; "
+        "creates nothing; exit 0 healthy, 1 degraded, 2 down",
+        "python -m bot health",
+        "python -m bot health --json | jq .status",
+        "python -m bot health --probe     # Docker HEALTHCHECK: exit 1 only when down",
+    )
+    health.add_argument("--json", action="store_true", help="one JSON object, for machines")
+    health.add_argument(
+        "--probe",
+        action="store_true",
+        help="ask the running bot on HEALTH_PORT (when set); exit 0 unless down",
+    )
+    command(
         "init-db",
-        help="create AdBee's tables (an empty database on purpose); the bot refuses to start "
-        "on an empty database where AdBee evidently ran before",
+        "create AdBee's tables (an empty database on purpose); the bot refuses to start on an "
+        "empty database where AdBee evidently ran before",
+        "python -m bot init-db",
+        "DATABASE_URL=postgresql://adbee@db:5432/adbee python -m bot init-db",
     )
     return parser
 
 
-def _services(*, with_meta: bool):  # type: ignore[no-untyped-def]
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _services(*, with_meta: bool, with_database: bool):  # type: ignore[no-untyped-def]
     from bot.bootstrap import build_services
 
-    return build_services(Settings(), with_meta=with_meta)
+    return build_services(Settings(), with_meta=with_meta, with_database=with_database)
 
 
-def _check(path: Path, out: TextIO, *, with_meta: bool = False):  # type: ignore[no-untyped-def]
-    services = _services(with_meta=with_meta)
+def _check(  # type: ignore[no-untyped-def]
+    path: Path, out: TextIO, *, with_meta: bool = False, with_database: bool = True
+):
+    services = _services(with_meta=with_meta, with_database=with_database)
     try:
         spec = services.campaigns.validate_file(path)
     except ValidationError as exc:
@@ -120,7 +187,7 @@ def _check(path: Path, out: TextIO, *, with_meta: bool = False):  # type: ignore
 def _validate(path: Path, out: TextIO) -> int:
     if looks_like_video_file(path):
         return _validate_video(path, out)
-    services, spec = _check(path, out)
+    services, spec = _check(path, out, with_database=False)
     if spec is None:
         return 1
     account = services.accounts.get(spec.account_key)
@@ -158,7 +225,7 @@ def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
 
 
 def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
-    services, spec = _check(path, out, with_meta=not dry_run)
+    services, spec = _check(path, out, with_meta=not dry_run, with_database=not dry_run)
     if spec is None:
         return 1
     if dry_run:

@@ -7,12 +7,15 @@ tests use; ``run_bot`` is the production entry point that blocks until interrupt
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +33,15 @@ from bot.app import SlackServices, build_app
 from bot.bootstrap import Services, build_services
 from bot.campaign_messages import CampaignMessages, SlackNotifier
 from bot.creation_flow import CreationFlow
-from bot.logs import configure_logging
+from bot.health import CachedRemoteChecks, InProcess, gather
+from bot.health_http import HealthServer, serve_health
+from bot.meta_token import RELOAD_SECONDS, pick_up_renewed_token, restart_hint, token_file
+from bot.observability import MetricsServer, count_rate_limits, serve_metrics
 from bot.scheduling import Scheduling, default_worker_id, start_scheduler
-from bot.settings import Settings, SettingsError
+from bot.settings import Settings
 from bot.slack_posts import NoRepostRetryHandler
 from jobs import runtime
+from jobs.scheduler import LAST_FINISHED
 from meta.api_versions import version_warning
 from meta.campaigns import Clock, utcnow
 from meta.creation_lease import release_held_leases
@@ -71,6 +78,9 @@ class RunningBot:
     def exit_code(self) -> int:
         return EXIT_DATABASE_LOST if self.fatal else 0
 
+    metrics: MetricsServer | None = None
+    health: HealthServer | None = None
+
     def stop(self, grace: float | None = None) -> int:
         """Stop within ``grace`` seconds (``SHUTDOWN_GRACE_SECONDS``); returns runs still going.
 
@@ -79,6 +89,9 @@ class RunningBot:
         checkpoint. Whatever has not reached one by the deadline loses its lease here, so a
         restart or a replica continues it at once; ``run_bot`` then exits without waiting for it.
         """
+        for server in (self.metrics, self.health):
+            if server is not None:
+                server.close()
         grace = self.services.settings.shutdown_grace_seconds if grace is None else grace
         # Part of the grace is kept for what comes after (releasing leases, the interpreter's
         # exit), so the whole stop fits in ``grace``, not just the wait.
@@ -115,7 +128,7 @@ def slack_client(settings: Settings, token: str) -> WebClient:
         RateLimitErrorRetryHandler(max_retry_count=5),
         ServerErrorRetryHandler(max_retry_count=3),
     ]
-    return client
+    return count_rate_limits(client)
 
 
 def start_bot(
@@ -194,11 +207,13 @@ def start_bot(
         stopping=services.stopping,
         # Progress edits are expendable: no retries and a short timeout, so a Slack outage
         # costs the pipeline nothing (the next edit, or the final message, replaces a lost one).
-        progress_client=WebClient(
-            token=bot_token,
-            base_url=settings.slack_api_url or WebClient.BASE_URL,
-            timeout=PROGRESS_TIMEOUT_SECONDS,
-            retry_handlers=[],
+        progress_client=count_rate_limits(
+            WebClient(
+                token=bot_token,
+                base_url=settings.slack_api_url or WebClient.BASE_URL,
+                timeout=PROGRESS_TIMEOUT_SECONDS,
+                retry_handlers=[],
+            )
         ),
     )
     slack = SlackServices(
@@ -216,21 +231,72 @@ def start_bot(
     scheduling.scheduler.add_interval(
         "resume-creations", creation.pending_work, PENDING_WORK_SECONDS
     )
+    _follow_token_renewals(services, settings, scheduling, base_dir or Path.cwd())
+    served = None
+    if settings.metrics_port is not None:
+        served = serve_metrics(settings.metrics_port, services.store)
     handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
+    probe_server = None
+    if settings.health_port is not None:
+        probe_server = _serve_health(settings, handler, scheduling, base_dir, clock)
     handler.connect()
     log.info("AdBee is connected to Slack as %s", identity.get("user_id"))
     return RunningBot(
-        services, slack, handler, scheduling, executor, client, creation, stopping, lost
+        services,
+        slack,
+        handler,
+        scheduling,
+        executor,
+        client,
+        creation,
+        stopping,
+        lost,
+        served,
+        probe_server,
+    )
+
+
+def _serve_health(
+    settings: Settings,
+    handler: SocketModeHandler,
+    scheduling: Scheduling,
+    base_dir: Path | None,
+    clock: Clock,
+) -> HealthServer:
+    state = InProcess(
+        connected=handler.client.is_connected,
+        # Looked up each time: the supervisor replaces a scheduler whose thread died.
+        scheduler_running=lambda: bool(scheduling.scheduler.scheduler.running),
+        last_scan=lambda: LAST_FINISHED.get("scan_job"),
+        scan_seconds=settings.scan_interval_seconds,
+    )
+    remote = CachedRemoteChecks(settings, state, clock)
+    assert settings.health_port is not None
+    return serve_health(
+        settings.health_port,
+        lambda: gather(settings, clock=clock, base_dir=base_dir, in_process=state, remote=remote),
+    )
+
+
+def _follow_token_renewals(
+    services: Services, settings: Settings, scheduling: Scheduling, root: Path
+) -> None:
+    """Re-read the Meta token's file every minute, so a renewed token needs no restart."""
+    source = token_file(settings, env_file=root / ".env")
+    log.info("Meta token: %s", restart_hint(source))
+    graph = services.graph
+    if source is None or graph is None:
+        return
+    # An interval the scheduler's supervisor keeps when it has to start a new scheduler.
+    scheduling.scheduler.add_interval(
+        "meta-token", lambda: pick_up_renewed_token(graph, source, settings), RELOAD_SECONDS
     )
 
 
 def run_bot(settings: Settings, *, out: TextIO) -> int:
-    configure_logging()
-    try:
-        bot = start_bot(settings, probe_meta=True)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=out)
-        return 2
+    """Run until SIGTERM or Ctrl-C. Logging is set up by ``bot.__main__`` (LOG_LEVEL, LOG_FORMAT);
+    a SettingsError reaches ``bot.cli``, which prints it to stderr."""
+    bot = start_bot(settings, probe_meta=True)
     stop = bot.stopping
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print("AdBee is running (Ctrl-C to stop).", file=out, flush=True)
@@ -256,19 +322,46 @@ def run_bot(settings: Settings, *, out: TextIO) -> int:
     os._exit(bot.exit_code)
 
 
-def health(settings: Settings, *, out: TextIO, clock: Clock = utcnow) -> int:
-    """Liveness for containers: settings, accounts, the database, and the scheduler's heartbeat.
+def health(
+    settings: Settings,
+    *,
+    out: TextIO,
+    clock: Clock = utcnow,
+    as_json: bool = False,
+    base_dir: Path | None = None,
+) -> int:
+    """Every dependency, from a separate process: exit 0 healthy, 1 degraded, 2 down.
 
-    Runs as its own process (a container HEALTHCHECK), so it creates nothing (no file, no table:
-    a deleted database must show as missing, not be replaced by an empty one) and learns about
-    the bot's scheduler only from the heartbeat row the bot writes (``bot.health_check``).
-    A Meta API version close to (or past) its expiry is a ``warning:`` line, not a failure: the
-    process is alive, and restarting it would not help; the operator has to change the version.
+    Creates nothing. A Meta API version close to its expiry, a token about to expire or alerts
+    stuck in the outbox are "degraded": the process is alive and a restart would not help.
     """
-    from bot.health_check import check_health
+    report = gather(settings, clock=clock, base_dir=base_dir)
+    report.write(out, as_json=as_json)
+    return report.exit_code
 
-    code = check_health(settings, out=out)
-    version_problem = version_warning(settings.meta_api_version, clock().date())
-    if version_problem:  # whatever else is wrong, this needs the operator too
-        print(f"warning: {version_problem}", file=out)
-    return code
+
+def probe(settings: Settings, *, out: TextIO) -> int:
+    """Docker's HEALTHCHECK: exit 1 only when down (degraded stays "healthy" for Docker).
+
+    With ``HEALTH_PORT`` it asks the running bot (which sees its Slack socket and scheduler);
+    without, it runs the same checks as ``health``.
+    """
+    if settings.health_port is None:
+        report = gather(settings)
+        report.write(out)
+        return 1 if report.status == "down" else 0
+    url = f"http://127.0.0.1:{settings.health_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=15) as answer:
+            body = json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        body = json.loads(exc.read() or b"{}")
+    except OSError as exc:
+        print(f"down: the bot does not answer on {url} ({exc})", file=out)
+        return 1
+    status = body.get("status", "down")
+    print(f"{status}: {url}", file=out)
+    for check in body.get("checks", []):
+        if check.get("status") != "ok":
+            print(f"{check.get('status')}: {check.get('detail')}", file=out)
+    return 1 if status == "down" else 0

@@ -1,4 +1,9 @@
-"""All configuration, from the environment and ``.env``; validated once, passed down explicitly.
+"""All configuration, from the environment, ``.env`` and secret files; validated once, passed down.
+
+Sources, strongest first: the environment, ``.env``, then one file per setting in a secrets
+directory (``/run/secrets`` as Docker and Compose mount them, or ``SECRETS_DIR``), named after the
+setting (``meta_access_token`` or ``META_ACCESS_TOKEN``). A blank value counts as unset, so a
+blank ``META_ACCESS_TOKEN=`` in ``.env`` does not hide the secret file.
 
 Secrets are ``SecretStr`` so they never show in reprs, logs or error texts. Each entry point asks
 only for what it needs (``require_meta``/``require_slack``), so ``validate`` works without tokens
@@ -7,11 +12,12 @@ while the bot refuses to start half-configured.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from meta.api_versions import DEFAULT_API_VERSION
@@ -26,6 +32,23 @@ _PLACEHOLDER = re.compile(
 )
 
 
+# Slack ids are a type letter and upper-case letters and digits (C0123ABCD); "_" is accepted as
+# well for the emulators' readable ids (C_CAMPAIGNS). https://api.slack.com/changelog/2016-08-11-user-id-format-changes
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9_]{2,}$")
+_USER_OR_GROUP_ID = re.compile(r"^[UWS][A-Z0-9_]{2,}$")
+DEFAULT_SECRETS_DIR = Path("/run/secrets")
+# Bounds from docs/operations.md; the emulators (ADBEE_SANDBOX) may go faster.
+MIN_SYNC_INTERVAL_SECONDS = 10
+
+
+def secrets_dirs() -> list[Path]:
+    """Where secret files are read from: ``SECRETS_DIR`` if set, else ``/run/secrets`` if present."""
+    configured = os.environ.get("SECRETS_DIR", "").strip()
+    if configured:
+        return [Path(configured)]
+    return [DEFAULT_SECRETS_DIR] if DEFAULT_SECRETS_DIR.is_dir() else []
+
+
 class SettingsError(ValueError):
     """Configuration is missing or unusable; the message says what to set and where to get it."""
 
@@ -37,7 +60,20 @@ def _split_ids(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    def __init__(self, **values: object) -> None:
+        # The secrets directory is looked up when settings are read, not when this module is
+        # imported, so SECRETS_DIR set by a test or a wrapper script counts.
+        if "_secrets_dir" not in values:
+            values["_secrets_dir"] = secrets_dirs() or None
+        super().__init__(**values)  # type: ignore[arg-type]
+
+    # Set by the demo and tests: the emulators accept placeholder-looking tokens and the short
+    # intervals a time-compressed demo needs. First, so the validators below can read it.
+    adbee_sandbox: bool = False
 
     # Meta
     meta_access_token: SecretStr | None = None
@@ -81,10 +117,95 @@ class Settings(BaseSettings):
     # The heartbeat row's name; the host name unless several bots share one host.
     replica_name: str | None = None
 
-    # Set by the demo and tests: the emulators accept placeholder-looking tokens.
-    adbee_sandbox: bool = False
+    # Operations (docs/operations.md). LOG_LEVEL/LOG_FORMAT are applied by bot.logs before these
+    # settings load; they are declared here so a wrong value is reported with the others.
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)  # off when unset
+    health_port: int | None = Field(default=None, ge=0, le=65535)  # off when unset
 
     _split = field_validator("approver_ids", "admin_ids", mode="before")(_split_ids)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_comment_values(cls, data: object) -> object:
+        """A value starting with ``#`` is a comment that Compose or ``--env-file`` took as the value.
+
+        ``KEY=   # note`` is a blank value plus a comment for python-dotenv, but Docker reads the
+        whole rest of the line; the bot would then sign every Meta call with ``# note``.
+        """
+        if not isinstance(data, dict):
+            return data
+        bad = [
+            key.upper()
+            for key, value in data.items()
+            if isinstance(value, str | SecretStr)
+            and (value.get_secret_value() if isinstance(value, SecretStr) else value)
+            .strip()
+            .startswith("#")
+            and key.lower() not in {"campaigns_channel", "alerts_channel"}
+        ]
+        if bad:
+            raise ValueError(
+                f"{', '.join(sorted(bad))}: the value starts with '#', so it is a comment that "
+                "Docker or Compose read as the value; put comments on their own line in .env "
+                "(see .env.example)"
+            )
+        return data
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+
+    @field_validator("campaigns_channel", "alerts_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not _CHANNEL_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not a channel id; use the id, like C0123456789 (in Slack: the "
+                "channel's name > About, at the bottom), not its name"
+            )
+        return value
+
+    @field_validator("approver_ids", "admin_ids")
+    @classmethod
+    def _people(cls, value: list[str]) -> list[str]:
+        wrong = [item for item in value if not _USER_OR_GROUP_ID.match(item)]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(repr(item) for item in wrong)}: not Slack ids; use user ids "
+                "(U0123456789, or W... on Enterprise Grid; in Slack: the profile's ⋮ menu > "
+                "Copy member ID) or user group ids (S0123456789), not names"
+            )
+        return value
+
+    @field_validator("sync_interval_seconds")
+    @classmethod
+    def _sync_bound(cls, value: int, info: ValidationInfo) -> int:
+        if value < MIN_SYNC_INTERVAL_SECONDS and not info.data.get("adbee_sandbox"):
+            raise ValueError(
+                f"must be at least {MIN_SYNC_INTERVAL_SECONDS} seconds (every sync reads each "
+                "live campaign from Meta and counts against its rate limit)"
+            )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith("postgres://"):
+            raise ValueError(
+                "write postgresql://... (postgres:// is a hosting provider's alias that "
+                "SQLAlchemy does not accept); the rest of the URL stays the same"
+            )
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL (docs/operations.md)")
+        return value
 
     @field_validator("meta_api_version")
     @classmethod
@@ -159,7 +280,12 @@ class Settings(BaseSettings):
         assert bot is not None and app is not None
         return bot, app
 
+    def check_secret(self, name: str, value: str) -> str | None:
+        """The same checks as at start-up, for a value read again later (a renewed token)."""
+        return self._secret(name, SecretStr(value))
+
     def _secret(self, name: str, value: SecretStr | None) -> str | None:
+        """The stripped secret, ``None`` when blank; placeholders refused outside the sandbox."""
         if value is None or not value.get_secret_value().strip():
             return None
         text = value.get_secret_value().strip()

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from jobs.runtime import JobContext, current
+from meta import log_context
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,8 @@ def _run_pooled(
     def run(item: tuple[Callable[..., bool], int]) -> bool:
         action, campaign_id = item
         try:
-            return bool(action(campaign_id, now=now))
+            with log_context.bound(adbee_id=campaign_id):
+                return bool(action(campaign_id, now=now))
         except Exception:  # one broken campaign must not stop the others
             log.exception("activation of #%s failed unexpectedly", campaign_id)
             return False

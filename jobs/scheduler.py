@@ -19,15 +19,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from meta import metrics
 from storage.transient import OutageTracker, is_transient
 
 log = logging.getLogger(__name__)
@@ -166,6 +168,23 @@ def build_scheduler(
     )
 
 
+# When each job of this process last finished (Unix time): the health probe's scheduler check.
+LAST_FINISHED: dict[str, float] = {}
+
+
+def _record_run(event: JobExecutionEvent) -> None:
+    """Scheduler liveness for metrics: when each job last finished, and which ones raised.
+
+    Activation date jobs share one label (``activate``): their ids name campaigns, unbounded.
+    """
+    job = "activate" if event.job_id.startswith("activate-") else event.job_id
+    finished = time.time()
+    LAST_FINISHED[job] = finished
+    metrics.SCHEDULER_LAST_RUN.labels(job).set(finished)
+    if event.exception is not None:
+        metrics.SCHEDULER_ERRORS.labels(job).inc()
+
+
 class ActivationScheduler:
     """The bot's job scheduler, kept alive: date jobs, interval safety nets, heartbeat, supervisor.
 
@@ -230,6 +249,7 @@ class ActivationScheduler:
 
     def _start_scheduler(self, scheduled: Iterable[tuple[int, datetime]]) -> None:
         self._scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
+        self._scheduler.add_listener(_record_run, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self._scheduler.start()
         for job_id, (func, seconds) in self._intervals.items():
             self._add_interval(job_id, func, seconds)

@@ -170,9 +170,12 @@ def load_accounts(path: Path) -> AccountRegistry:
     if not isinstance(data, dict) or not isinstance(data.get("accounts"), dict):
         raise AccountsFileError(f"{path}: expected a top-level 'accounts:' mapping")
     accounts: dict[str, AccountConfig] = {}
+    # Every account is checked before anything is reported, so one run lists all the fixes.
+    wrong: list[str] = []
     for key, body in data["accounts"].items():
         if not isinstance(body, dict):
-            raise AccountsFileError(f"{path}: account {key!r} must be a mapping")
+            wrong.append(f"account {key!r} must be a mapping")
+            continue
         try:
             body, renames = _regulation_aliases(str(key), body)
         except AccountsFileError as exc:
@@ -183,9 +186,17 @@ def load_accounts(path: Path) -> AccountRegistry:
             accounts[str(key)] = AccountConfig(key=str(key), **body)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+                f"{'.'.join(str(p) for p in err['loc'])}: "
+                f"{str(err['msg']).removeprefix('Value error, ')}"
+                for err in exc.errors()
             )
-            raise AccountsFileError(f"{path}: account {key!r}: {problems}") from None
+            wrong.append(f"account {key!r}: {problems}")
+    if len(wrong) == 1:
+        raise AccountsFileError(f"{path}: {wrong[0]}")
+    if wrong:
+        raise AccountsFileError(
+            f"{path}: {len(wrong)} accounts have problems:\n  - " + "\n  - ".join(wrong)
+        )
     if not accounts:
         raise AccountsFileError(f"{path}: no accounts configured")
     return AccountRegistry(accounts)

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from meta import metrics
 from meta.accounts import AccountRegistry
 from meta.errors import AdBeeError, MetaApiError, MetaTransportError
 from meta.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
@@ -226,6 +227,7 @@ class Activator:
             last_sync=merge_state(row.last_sync, after),
         ):
             return False  # the claim was taken over meanwhile; that run reports
+        metrics.ACTIVATION_LAG.observe(max(late.total_seconds(), 0.0))  # once, by the winner
         self._store.audit(
             actor=self._worker_id, action="activated", outcome="ok", campaign_id=row.id
         )

@@ -140,7 +140,9 @@ class MetaApiError(AdBeeError):
         if self.is_auth:
             return (
                 "The Meta access token is invalid or expired: generate a new system-user token in "
-                "Business Settings > System users and update META_ACCESS_TOKEN, then retry."
+                "Business Settings > System users and update META_ACCESS_TOKEN (in .env or a "
+                "secret file it is picked up within a minute; in the environment, restart "
+                "AdBee), then retry."
             )
         if self.code == APP_LIMIT_CODE:
             return (

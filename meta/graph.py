@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from facebook_business.api import FacebookAdsApi
@@ -20,6 +20,7 @@ from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
 from requests.adapters import HTTPAdapter
 
+from meta import metrics
 from meta.api_versions import DEFAULT_API_VERSION
 from meta.graph_errors import error_from_response
 from meta.retry import RetryPolicy
@@ -73,6 +74,28 @@ class GraphClient:
         on_retry: Callable[[Exception, float], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._api = self._connect(config)
+        self._retry = retry or config.retry_policy()
+        self._on_retry = on_retry
+        self._sleep = sleep
+        self.config = config
+
+    def use_token(self, access_token: str) -> None:
+        """Call as ``access_token`` from now on (a token renewed while the bot runs).
+
+        Calls already in flight finish with the old session; the swap itself is one assignment.
+        """
+        config = replace(self.config, access_token=access_token)
+        self._api = self._connect(config)
+        self.config = config
+
+    def credentials(self) -> tuple[str, str | None]:
+        """The current token and its appsecret_proof, for requests made outside the SDK."""
+        config = self.config
+        return config.access_token, config.appsecret_proof
+
+    @staticmethod
+    def _connect(config: MetaConfig) -> FacebookAdsApi:
         session = FacebookSession(
             access_token=config.access_token,
             app_secret=config.app_secret,
@@ -88,11 +111,7 @@ class GraphClient:
         session.requests.mount("http://", adapter)
         if not config.graph_url.startswith("https://graph.facebook.com"):
             session.requests.verify = True
-        self._api = FacebookAdsApi(session, api_version=config.api_version)
-        self._retry = retry or config.retry_policy()
-        self._on_retry = on_retry
-        self._sleep = sleep
-        self.config = config
+        return FacebookAdsApi(session, api_version=config.api_version)
 
     def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict:
         return self._call("POST", path, params, idempotent=idempotent)
@@ -114,9 +133,25 @@ class GraphClient:
                 raw = json.dumps(body).encode() if isinstance(body, dict | list) else (body or b"")
                 if isinstance(raw, str):
                     raw = raw.encode()
-                raise error_from_response(
-                    exc.http_status(), exc.http_headers() or {}, raw
-                ) from None
+                headers = exc.http_headers() or {}
+                metrics.record_usage_headers(headers)
+                error = error_from_response(exc.http_status(), headers, raw)
+                metrics.META_CALLS.labels(method, str(error.code or "unknown")).inc()
+                # One line per refusal, retried or not, carrying Meta's fbtrace_id (the error is
+                # an argument, so the JSON log format finds it): what Meta support asks for.
+                log.info(
+                    "Meta answered %s %s with code %s: %s",
+                    method,
+                    "/".join(parts[-2:]),
+                    error.code,
+                    error,
+                )
+                raise error from None
+            except Exception:
+                metrics.META_CALLS.labels(method, "transport").inc()
+                raise
+            metrics.META_CALLS.labels(method, "ok").inc()
+            metrics.record_usage_headers(response.headers() or {})
             body = response.json()
             return body if isinstance(body, dict) else {"data": body}
 

@@ -14,6 +14,7 @@ anything a retry can fix (transient, throttled, 341/368, 1487390) leaves the row
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
 
+from meta import log_context, metrics
 from meta.accounts import AccountConfig, AccountRegistry
 from meta.advantage import read_advantage_state
 from meta.campaign_spec import CampaignSpec
@@ -139,7 +141,10 @@ class CampaignPipeline:
             raise KeyError(campaign_id)
         if row.status == Status.CREATED:
             return row
-        with CreationLease(self._store, row):  # CreationBusyError when another run has it
+        with (
+            log_context.bound(adbee_id=campaign_id),
+            CreationLease(self._store, row),  # CreationBusyError when another run has it
+        ):
             return self._run_leased(campaign_id, notify)
 
     def _run_leased(self, campaign_id: int, notify: ProgressSink) -> CampaignRow:
@@ -153,11 +158,24 @@ class CampaignPipeline:
             with ThreadPoolExecutor(
                 max_workers=2, thread_name_prefix=f"create-{campaign_id}"
             ) as pool:
+                # Each branch runs in a copy of this context, so its log lines name the creation.
                 video_branch = pool.submit(
-                    self._video_branch, campaign_id, spec, account, notify, stop
+                    contextvars.copy_context().run,
+                    self._video_branch,
+                    campaign_id,
+                    spec,
+                    account,
+                    notify,
+                    stop,
                 )
                 campaign_branch = pool.submit(
-                    self._campaign_branch, campaign_id, spec, account, notify, stop
+                    contextvars.copy_context().run,
+                    self._campaign_branch,
+                    campaign_id,
+                    spec,
+                    account,
+                    notify,
+                    stop,
                 )
                 errors = []
                 for branch in (campaign_branch, video_branch):
@@ -179,6 +197,7 @@ class CampaignPipeline:
             raise
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
+        metrics.CREATIONS.labels("created", "none").inc()
         return self._store.update(
             campaign_id,
             status=Status.CREATED,
@@ -520,6 +539,7 @@ class CampaignPipeline:
                     "(Meta's refusal was not about it)."
                 )
             leftovers = self.rollback(campaign_id, reason=reason, keep_video=bool(kept))
+            metrics.CREATIONS.labels("rolled_back", step.value).inc()
             notify(ProgressEvent(campaign_id, step, "failed", reason))
             deleted = (
                 f"Everything else created so far was deleted; video {kept} was kept."
@@ -532,6 +552,7 @@ class CampaignPipeline:
             raise PipelineError(message, step=step, cause=exc) from exc
         reason = _describe(exc)
         self._store.update(campaign_id, status=Status.FAILED, error=reason)
+        metrics.CREATIONS.labels("failed", step.value).inc()
         notify(ProgressEvent(campaign_id, step, "failed", reason))
         if isinstance(exc, VideoMissingError):  # its message says what to do instead
             raise PipelineError(
@@ -557,9 +578,13 @@ class CampaignPipeline:
 
 @contextmanager
 def _failing_step(step: Step) -> Iterator[None]:
-    """Label an exception with the step it escaped from (the innermost label wins)."""
+    """Label an exception with the step it escaped from (the innermost label wins).
+
+    The step is also bound to the log context, so every line written during it names it.
+    """
     try:
-        yield
+        with log_context.bound(step=step.value):
+            yield
     except Exception as exc:
         if getattr(exc, "failed_step", None) is None:
             with suppress(AttributeError):  # an exception type without __dict__

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from meta import metrics
 from meta.errors import MetaApiError, MetaTransportError
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,9 @@ TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
     MetaTransportError,
 )
 
-_SECRET_PARAM = re.compile(r"(access_token|appsecret_proof|client_secret)=[^&\s'\"]+", re.I)
+_SECRET_PARAM = re.compile(
+    r"(access_token|input_token|appsecret_proof|client_secret)=[^&\s'\"]+", re.I
+)
 
 
 def redact_secrets(text: str) -> str:
@@ -239,6 +242,8 @@ class RetryPolicy:
                     ) from None
                 delay = self.backoff(attempt)
                 failure = exc
+            if isinstance(failure, MetaApiError) and failure.is_throttle:
+                metrics.META_THROTTLE_WAIT.observe(delay)
             if on_retry is not None:
                 on_retry(failure, delay)
             sleep(delay)

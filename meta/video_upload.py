@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from meta import metrics
 from meta.errors import (
     AUTH_CODES,
     MetaApiError,
@@ -208,11 +209,12 @@ class VideoUploader:
         timeout: float = 60,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        credentials: Callable[[], tuple[str, str | None]] | None = None,
     ) -> None:
+        """``credentials`` (token, appsecret_proof), when given, is asked at every request, so a
+        token renewed while the bot runs (``GraphClient.use_token``) reaches uploads too."""
         self._base = f"{video_url.rstrip('/')}/{api_version.strip('/')}"
-        self._auth = {"access_token": access_token}
-        if appsecret_proof:
-            self._auth["appsecret_proof"] = appsecret_proof
+        self._credentials = credentials or (lambda: (access_token, appsecret_proof))
         self._http = session or requests.Session()
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
@@ -220,6 +222,10 @@ class VideoUploader:
 
     def __repr__(self) -> str:  # never show the token
         return f"VideoUploader({self._base!r})"
+
+    def _auth(self) -> dict[str, str]:
+        token, proof = self._credentials()
+        return {"access_token": token, **({"appsecret_proof": proof} if proof else {})}
 
     # ------------------------------------------------------------------ public
 
@@ -422,16 +428,26 @@ class VideoUploader:
         data: Mapping[str, str] | _ChunkBody,
         headers: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        response = self._http.post(
-            url,
-            params=self._auth,
-            data=data,
-            headers=dict(headers or {}),
-            timeout=self._timeout,
-        )
-        body = parse_graph_response(
-            response.status_code, response.headers, response.content, account_id=act
-        )
+        try:
+            response = self._http.post(
+                url,
+                params=self._auth(),
+                data=data,
+                headers=dict(headers or {}),
+                timeout=self._timeout,
+            )
+        except Exception:
+            metrics.META_CALLS.labels("POST", "transport").inc()
+            raise
+        metrics.record_usage_headers(response.headers)
+        try:
+            body = parse_graph_response(
+                response.status_code, response.headers, response.content, account_id=act
+            )
+        except MetaApiError as exc:
+            metrics.META_CALLS.labels("POST", str(exc.code or "unknown")).inc()
+            raise
+        metrics.META_CALLS.labels("POST", "ok").inc()
         if not isinstance(body, dict):
             raise MetaApiError(message="Meta's upload answer is not a JSON object")
         return body

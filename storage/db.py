@@ -82,8 +82,23 @@ def create_database_file(url: str) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables; idempotent, safe to call from every replica at start-up."""
-    Base.metadata.create_all(engine)
+    """Bring the database to this code's schema with Alembic (``upgrade head``); the only way
+    AdBee makes or changes its tables, so ``alembic current`` always tells the truth.
+
+    Idempotent and safe from every replica at once: on PostgreSQL the migration runs under an
+    advisory lock (``storage/migrations/env.py``), so a second replica waits, then finds the
+    database at head. A database an AdBee before Alembic made (tables, no revision) is adopted
+    as revision 0001, the schema those releases created, then upgraded.
+    """
+    from alembic import command
+
+    from storage.schema_version import alembic_config
+
+    config = alembic_config()
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        connection.commit()
 
 
 def existing_tables(engine: Engine) -> set[str]:

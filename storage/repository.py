@@ -311,6 +311,16 @@ class CampaignStore:
             ).first()
 
     @_retried
+    def count_pending_alerts(self) -> int:
+        """Alerts waiting to be delivered: the outbox depth that metrics and health report."""
+        with self._sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(Alert).where(Alert.status == "pending")
+                )
+                or 0
+            )
+
     def claim_alert(self, alert_id: int) -> bool:
         """Take one pending alert for sending, so two replicas never post it twice."""
         with self._sessions() as session:

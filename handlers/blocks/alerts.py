@@ -54,7 +54,12 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "meta_auth": (
         ":key:",
         "AdBee cannot reach Meta",
-        "Renew the Meta access token, then campaigns resume on their own.",
+        # docs/troubleshooting.md "Meta 190": the same steps, in the same words.
+        "Renew the system-user token (Business Settings > System users > Generate new token, "
+        "with ads_management and ads_read) and put it in META_ACCESS_TOKEN. In .env or a secret "
+        "file, AdBee picks it up within a minute, no restart; set in the container's or "
+        "service's environment, restart AdBee. Then resume stopped creations and run "
+        "`/campaign activate <id>` for failed activations.",
     ),
 }
 

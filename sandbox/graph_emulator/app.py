@@ -30,6 +30,7 @@ from .ratelimit import RateLimiter
 from .routes import dispatch, is_mutation, resolve_account
 from .settings import Settings
 from .store import Store
+from .tokens import is_expired
 from .wire import RecordedRequest, Request, Response
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,8 @@ class GraphApp:
                 code=190,
                 subcode=467,
             )
-        if known.expired:
-            expired = datetime.fromtimestamp(self.clock() - 3600, UTC)
+        if is_expired(known, self.clock()):
+            expired = datetime.fromtimestamp(known.expires_at or self.clock() - 3600, UTC)
             current = datetime.fromtimestamp(self.clock(), UTC)
             raise GraphError(
                 message=(

@@ -154,10 +154,23 @@ class GraphEmulator:
 
     # -- seeding ---------------------------------------------------------------------------
 
-    def add_token(self, token: str, expired: bool = False) -> None:
-        """Accept ``token`` (expired ones answer 190/463)."""
+    def add_token(
+        self,
+        token: str,
+        expired: bool = False,
+        *,
+        expires_at: float | None = None,
+        scopes: Iterable[str] | None = None,
+    ) -> None:
+        """Accept ``token`` (expired ones answer 190/463). ``expires_at`` (Unix time; default
+        never) and ``scopes`` are what ``/debug_token`` reports about it."""
+        extra: dict[str, Any] = {}
+        if expires_at is not None:
+            extra["expires_at"] = int(expires_at)
+        if scopes is not None:
+            extra["scopes"] = tuple(scopes)
         with self._store.lock:
-            self._store.tokens[token] = Token(token, expired)
+            self._store.tokens[token] = Token(token, expired, **extra)
 
     def add_account(
         self,

@@ -13,6 +13,7 @@ from .errors import nonexisting_field, unknown_path, unsupported_request
 from .images import adimages_list, adimages_post
 from .reads import list_edge, render_account, render_node, video_thumbnails
 from .store import Account, Node, Store
+from .tokens import debug_token, me
 from .validation import min_daily_budget
 from .video import advideos_delete, advideos_post, thumbnails_post
 from .writes import create, delete, update
@@ -133,6 +134,10 @@ def dispatch(ctx: Ctx, segments: list[str]) -> Any:
     if len(segments) > 2:
         raise unknown_path("/" + "/".join(segments[2:]))
     head, rest = segments[0], segments[1:]
+    if head == "debug_token" and not rest and ctx.method == "GET":
+        return debug_token(ctx)
+    if head == "me" and ctx.method == "GET":
+        return me(ctx, rest)
     if head.startswith("act_"):
         account = ctx.store.accounts.get(head)
         if account is None:

@@ -52,6 +52,15 @@ class Token:
 
     value: str
     expired: bool = False
+    # What /debug_token reports (developers.facebook.com/docs/graph-api/reference/debug_token):
+    # expires_at is Unix time, 0 for a token that never expires (a system-user token generated
+    # with "Never" [uncertain: Meta documents 0 as "never" for data_access_expires_at; system
+    # user tokens are observed to report 0]); scopes are the granted permissions.
+    expires_at: int = 0
+    scopes: tuple[str, ...] = ("ads_management", "ads_read", "business_management")
+    user_id: str = "100000000000001"
+    user_name: str = "AdBee system user"
+    token_type: str = "SYSTEM_USER"
 
 
 @dataclass

@@ -16,7 +16,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from dotenv import load_dotenv
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from storage.db import make_engine
 from storage.models import Base
@@ -25,6 +25,14 @@ DEFAULT_URL = "sqlite:///data/adbee.db"
 UNMANAGED_TABLES = frozenset({"apscheduler_jobs"})
 # Any constant works; every AdBee migration takes the same one so concurrent upgrades queue.
 _PG_LOCK_KEY = 0x0ADBEE
+# What an AdBee that created its tables itself (before Alembic ran at start-up) left behind.
+PRE_ALEMBIC_REVISION = "0001"
+# The revisions released while the bot still used create_all, and the tables each one added;
+# frozen: every later schema change goes through Alembic at start and is recorded.
+PRE_ALEMBIC_TABLES = (
+    ("0002", frozenset({"creation_requests"})),
+    ("0003", frozenset({"scheduler_heartbeats"})),
+)
 
 config = context.config
 target_metadata = Base.metadata
@@ -76,7 +84,29 @@ def _run(connection: Connection) -> None:
             # Two replicas starting together must not both create the tables: the second waits
             # here, then finds the database at head and has nothing to do.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        _adopt_pre_alembic_database(connection)
         context.run_migrations()
+
+
+def _adopt_pre_alembic_database(connection: Connection) -> None:
+    """AdBee before Alembic made its tables with ``create_all`` and recorded no revision; the
+    previous release's schema is exactly revision 0001. Record the revision the tables show, so
+    ``upgrade head`` goes on from there instead of failing with "table campaigns already
+    exists". Runs under the lock above."""
+    migration = context.get_context()
+    if migration.get_current_revision() is not None:
+        return
+    tables = set(inspect(connection).get_table_names())
+    if "campaigns" not in tables:
+        return  # an empty database: every migration runs
+    # Builds before Alembic ran at start made whatever tables their models had: find the newest
+    # revision whose tables are all there (each of these added tables only), and go on from it.
+    adopted = PRE_ALEMBIC_REVISION
+    for revision, added in PRE_ALEMBIC_TABLES:
+        if not added <= tables:
+            break
+        adopted = revision
+    migration.stamp(context.script, adopted)
 
 
 def run_migrations_online() -> None:

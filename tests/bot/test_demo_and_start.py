@@ -43,7 +43,8 @@ def test_starting_the_bot_without_slack_tokens_says_what_is_missing(tmp_path):
         timeout=60,
     )
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "SLACK_BOT_TOKEN (xoxb-...)" in result.stdout
-    assert "SLACK_APP_TOKEN (xapp-...)" in result.stdout
-    assert "manifest.yml" in result.stdout
-    assert "python -m bot demo" in result.stdout
+    # Errors go to stderr, so `python -m bot ... > out.txt` still shows them.
+    assert "SLACK_BOT_TOKEN (xoxb-...)" in result.stderr
+    assert "SLACK_APP_TOKEN (xapp-...)" in result.stderr
+    assert "manifest.yml" in result.stderr
+    assert "python -m bot demo" in result.stderr

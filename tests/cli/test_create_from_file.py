@@ -199,4 +199,4 @@ def test_a_malformed_setting_is_named_not_a_traceback(monkeypatch):
     monkeypatch.setenv("META_API_VERSION", "24")
     code, out = run("health")
     assert code == 2
-    assert "META_API_VERSION: Value error, must look like v26.0" in out
+    assert "META_API_VERSION: must look like v26.0" in out

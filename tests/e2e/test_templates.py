@@ -69,8 +69,25 @@ def acme_campaign(folder: Path) -> Path:
     return write_campaign(folder, account="acme-us", countries=["US"], name="ACME spring")
 
 
-def test_validate_create_and_health_work_despite_the_example_template(new_team_env, graph):
+def test_validate_create_and_health_work_despite_the_example_template(
+    new_team_env, graph, monkeypatch
+):
     campaign = acme_campaign(new_team_env)
+    with SlackEmulator() as slack:  # health checks the Slack token too
+        slack.add_channel(CAMPAIGNS, "campaigns")
+        for key, value in {
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_APP_TOKEN": slack.app_token,
+            "SLACK_API_URL": slack.api_url,
+            "CAMPAIGNS_CHANNEL": CAMPAIGNS,
+            "APPROVER_IDS": REQUESTER,
+            "META_API_VERSION": "v26.0",
+        }.items():
+            monkeypatch.setenv(key, value)
+        _validate_create_and_check_health(campaign, graph)
+
+
+def _validate_create_and_check_health(campaign: Path, graph: GraphEmulator) -> None:
 
     code, out = run("validate", str(campaign))
     assert code == 0, out
@@ -82,7 +99,7 @@ def test_validate_create_and_health_work_despite_the_example_template(new_team_e
 
     code, out = run("health")
     assert code == 0, out
-    assert out.startswith("healthy: 1 accounts")
+    assert out.startswith("healthy: settings complete, 1 accounts")
     assert "warning: template skipped: " in out and SKIPPED in out
 
 

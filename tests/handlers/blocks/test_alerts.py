@@ -100,7 +100,9 @@ def test_a_disapproval_lists_each_placement_with_its_policy_and_reason():
 
 def test_account_wide_alert_needs_no_campaign():
     alert = build_alert(kind="meta_auth", summary=None, detail="Token expired (code 190)", now=NOW)
-    assert "Renew the Meta access token" in text(alert)
+    assert "Renew the system-user token" in text(alert)
+    # Says exactly when a restart is needed, as docs/troubleshooting.md does.
+    assert "no restart" in text(alert) and "restart AdBee" in text(alert)
     assert_slack_accepts("message", alert)
 
 
