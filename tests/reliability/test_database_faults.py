@@ -185,7 +185,7 @@ def test_a_database_lock_at_a_start_time_delays_the_activation_and_the_creation_
                 f"\nlock: {LOCK_SECONDS} s; launch live {live_after:.1f} s after the release "
                 f"(seen by polling); health during the lock: {during_text.strip()!r}"
             )
-            assert during == 1 and "scheduler" in during_text, during_text
+            assert during == 2 and "scheduler" in during_text, during_text  # 2: down
 
             # health: healthy now; a frozen bot (SIGSTOP) is reported, a thawed one healthy again.
             wait_until(lambda: health(env)[0] == 0, 20)
@@ -195,7 +195,7 @@ def test_a_database_lock_at_a_start_time_delays_the_activation_and_the_creation_
                 code, text = health(env)
             finally:
                 bot.resume()
-            assert code == 1, text
+            assert code == 2, text  # down
             assert "last ran" in text and "Restart the bot" in text, text
             wait_until(lambda: health(env)[0] == 0, 20)
 
@@ -281,7 +281,7 @@ def test_a_deleted_database_file_is_noticed_and_never_replaced_by_an_empty_one(
             db_path.unlink()
             deleted = time.monotonic()
             code, text = health(env)
-            assert code == 1 and "does not exist" in text, text
+            assert code == 2 and "does not exist" in text, text  # down
             assert not db_path.exists(), "health must not create the database"
 
             assert bot.process.wait(timeout=30) == 3, bot.output()[-3000:]
