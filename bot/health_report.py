@@ -21,6 +21,7 @@ from typing import Literal, TextIO
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.channel_membership import membership_problems
 from bot.settings import Settings, SettingsError
 from meta.api_versions import version_warning
 from meta.errors import AdBeeError, MetaApiError
@@ -193,6 +194,9 @@ def slack_check(
             "the bot's Socket Mode connection to Slack is down (it reconnects on its own; "
             "restart the bot if this lasts)",
         )
+    problems = membership_problems(client, settings)
+    if problems:
+        return Check("slack", "degraded", "; ".join(problems))
     who = identity.get("user") or identity.get("user_id") or "the bot"
     suffix = ", connected" if connected is not None else ""
     return Check("slack", "ok", f"Slack token valid (@{who}{suffix})")

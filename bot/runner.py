@@ -32,6 +32,7 @@ from bot.access import SlackAccessPolicy
 from bot.app import SlackServices, build_app
 from bot.bootstrap import Services, build_services
 from bot.campaign_messages import CampaignMessages, SlackNotifier
+from bot.channel_membership import membership_problems
 from bot.creation_flow import CreationFlow
 from bot.health import CachedRemoteChecks, InProcess, gather
 from bot.health_http import HealthServer, serve_health
@@ -147,6 +148,8 @@ def start_bot(
         log.warning("%s", version_problem)
     client = slack_client(settings, bot_token)
     identity = client.auth_test()
+    for problem in membership_problems(client, settings):
+        log.warning("%s", problem)  # health reports it too, until someone invites the bot
     policy = SlackAccessPolicy(
         client=client,
         approver_ids=settings.approver_ids,
