@@ -137,7 +137,7 @@ def one_round(pg_url: str, folder: Path, *, restart: bool) -> Round:
                 written = status_writes(graph)
                 held = [
                     r.id
-                    for r in store.list(statuses=[Status.ACTIVATING], limit=None)
+                    for r in store.list_campaigns(statuses=[Status.ACTIVATING], limit=None)
                     if mark in (r.claimed_by or "") and written[ad_of[r.id]]
                 ]
                 if held:
@@ -148,7 +148,7 @@ def one_round(pg_url: str, folder: Path, *, restart: bool) -> Round:
             victim.wait()
             held = [
                 r.id
-                for r in store.list(statuses=[Status.ACTIVATING], limit=None)
+                for r in store.list_campaigns(statuses=[Status.ACTIVATING], limit=None)
                 if mark in (r.claimed_by or "")
             ]
             if restart:

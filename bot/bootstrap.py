@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def _pipeline_factory(
     store: CampaignStore,
     accounts: AccountRegistry,
     stopping: StopSignal,
-):  # type: ignore[no-untyped-def]
+) -> Callable[[], CampaignPipeline]:
     def build() -> CampaignPipeline:
         uploader = VideoUploader(
             video_url=meta.video_url,

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import pydantic
 
@@ -27,6 +27,9 @@ from meta.states import STEP_LABELS, ProgressEvent
 from meta.summary import CampaignSummary
 from meta.times import format_local
 from meta.video_check import check_video, describe_video
+
+if TYPE_CHECKING:  # bootstrap is imported lazily: validate must not pay for the Meta SDK
+    from bot.bootstrap import Services
 
 
 def main(
@@ -161,15 +164,15 @@ def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
-def _services(*, with_meta: bool, with_database: bool):  # type: ignore[no-untyped-def]
+def _services(*, with_meta: bool, with_database: bool) -> Services:
     from bot.bootstrap import build_services
 
     return build_services(Settings(), with_meta=with_meta, with_database=with_database)
 
 
-def _check(  # type: ignore[no-untyped-def]
+def _check(
     path: Path, out: TextIO, *, with_meta: bool = False, with_database: bool = True
-):
+) -> tuple[Services, CampaignSpec | None]:
     services = _services(with_meta=with_meta, with_database=with_database)
     try:
         spec = services.campaigns.validate_file(path)

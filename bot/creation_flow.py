@@ -38,6 +38,7 @@ from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from meta.alerts import CREATION_FINISHED, AlertOutbox, Notifier
+from meta.campaign_spec import CampaignSpec
 from meta.campaigns import CampaignService
 from meta.creation_lease import CreationBusyError, Lease, lease_is_free
 from meta.errors import AdBeeError, PipelineError, ValidationError
@@ -154,11 +155,11 @@ class CreationFlow:
         Called at start-up and periodically; a live run holds a lease with a heartbeat, so on
         several replicas each item is taken by one of them only.
         """
-        for request in self._requests.list(statuses=[RequestStatus.QUEUED]):
+        for request in self._requests.list_requests(statuses=[RequestStatus.QUEUED]):
             if lease_is_free(request) and not self._is_mine("request", request.id):
                 log.info("carrying on create request #%s of %s", request.id, request.requested_by)
                 self._queue(("request", request.id), self._run_request, request.id, None)
-        for row in self._store.list(statuses=[Status.CREATING], limit=100):
+        for row in self._store.list_campaigns(statuses=[Status.CREATING], limit=100):
             if lease_is_free(row) and not self._is_mine("campaign", row.id):
                 log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
                 self.resume(row.id, user_id=row.requested_by or "", team_id=None, automatic=True)
@@ -456,7 +457,15 @@ class CreationFlow:
             return
         log.error("database still away; creation #%s waits for the resume job", campaign_id)
 
-    def _spec_with_video(self, form, folder, view_id, channel, ts, submitted_at):  # type: ignore[no-untyped-def]
+    def _spec_with_video(
+        self,
+        form: CampaignForm,
+        folder: Path,
+        view_id: str,
+        channel: str,
+        ts: str,
+        submitted_at: float,
+    ) -> CampaignSpec | None:
         video: Path | str | None = self._template_video(form)
         try:
             if form.video_file_id is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.bootstrap import PROJECT_ROOT
-from bot.runner import start_bot
+from bot.runner import RunningBot, start_bot
 from bot.settings import Settings
 from bot.transcript import render_message, render_view
 from handlers.ids import CampaignAction, CampaignCreateBlock
@@ -75,7 +75,7 @@ def run_demo(*, out: TextIO, speed: float = 1.0) -> int:
     slack.add_channel(ALERTS, "campaign-alerts")
     with graph, slack, tempfile.TemporaryDirectory(prefix="adbee-demo-") as tmp:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             meta_access_token=SANDBOX_META_TOKEN,
             meta_graph_url=graph.url,
             meta_video_url=graph.url,
@@ -108,8 +108,12 @@ def run_demo(*, out: TextIO, speed: float = 1.0) -> int:
 
 
 def _story(
-    slack: SlackEmulator, graph: GraphEmulator, bot, clock: CompressedClock, say: Transcript
-) -> int:  # type: ignore[no-untyped-def]
+    slack: SlackEmulator,
+    graph: GraphEmulator,
+    bot: RunningBot,
+    clock: CompressedClock,
+    say: Transcript,
+) -> int:
     say.step("@alice types /campaign create in #campaigns")
     slack.slash_command(user=ALICE, channel=CAMPAIGNS, command="/campaign", text="create")
     view = slack.wait_for_view(user=ALICE, timeout=10)
@@ -158,6 +162,8 @@ def _story(
 
     say.step("@bob (an approver) clicks Approve")
     button = _button(message, CampaignAction.APPROVE)
+    if button is None:
+        raise SystemExit("demo: the approval card has no Approve button")
     slack.click_button(
         user=BOB,
         channel=CAMPAIGNS,

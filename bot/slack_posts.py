@@ -143,7 +143,8 @@ def find_post(
                 page = client.conversations_replies(ts=thread_ts, **params)
             else:
                 page = client.conversations_history(**params)
-            for message in page.get("messages", []):
+            messages: list[dict[str, Any]] = page.get("messages", [])
+            for message in messages:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
                 if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:

@@ -22,12 +22,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.job import Job
 from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from meta import metrics
 from storage.transient import OutageTracker, is_transient
@@ -64,13 +67,13 @@ class SharedJobStore(SQLAlchemyJobStore):
     deletion succeeds; the next wake-up is then ``STORE_RETRY_SECONDS`` away.
     """
 
-    def __init__(self, *args, outage: OutageTracker | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, outage: OutageTracker | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.outage = outage or OutageTracker()
         self._unremoved: set[str] = set()
         self._unremoved_lock = threading.Lock()
 
-    def start(self, scheduler, alias) -> None:  # type: ignore[no-untyped-def]
+    def start(self, scheduler: BaseScheduler, alias: str) -> None:
         """Create the table if missing; two replicas starting at once may race to create it."""
         try:
             super().start(scheduler, alias)
@@ -92,7 +95,7 @@ class SharedJobStore(SQLAlchemyJobStore):
         with self._unremoved_lock:
             self._unremoved.discard(job_id)
 
-    def update_job(self, job) -> None:  # type: ignore[no-untyped-def]
+    def update_job(self, job: Job) -> None:
         try:
             super().update_job(job)
         except JobLookupError:
@@ -105,7 +108,7 @@ class SharedJobStore(SQLAlchemyJobStore):
             # (a claim on the campaign row) makes running it once more harmless.
             self.outage.failed(exc, where=f"updating job {job.id}")
 
-    def get_due_jobs(self, now):  # type: ignore[no-untyped-def]
+    def get_due_jobs(self, now: datetime) -> list[Job]:
         self._retry_removals()
         try:
             jobs = super().get_due_jobs(now)
@@ -117,7 +120,7 @@ class SharedJobStore(SQLAlchemyJobStore):
             hidden = set(self._unremoved)
         return [job for job in jobs if job.id not in hidden]
 
-    def get_next_run_time(self):  # type: ignore[no-untyped-def]
+    def get_next_run_time(self) -> datetime | None:
         soon = datetime.now(UTC) + timedelta(seconds=STORE_RETRY_SECONDS)
         try:
             when = super().get_next_run_time()
@@ -212,7 +215,7 @@ class ActivationScheduler:
         self._heartbeat = heartbeat
         self._heartbeat_seconds = heartbeat_seconds
         self._on_job_error = on_job_error or (lambda _job, _exc: None)
-        self._intervals: dict[str, tuple[str | Callable[[], None], float]] = {
+        self._intervals: dict[str, tuple[str | Callable[[], object], float]] = {
             func.rsplit(":", 1)[1]: (func, seconds)
             for func, seconds in {
                 "jobs.activation:scan_job": scan_seconds,
@@ -255,7 +258,7 @@ class ActivationScheduler:
             self._add_interval(job_id, func, seconds)
         self.reconcile(scheduled)
 
-    def add_interval(self, job_id: str, func: Callable[[], None], seconds: float) -> None:
+    def add_interval(self, job_id: str, func: Callable[[], object], seconds: float) -> None:
         """Another in-memory interval job (e.g. resuming abandoned creations); kept on restart."""
         self._intervals[job_id] = (func, seconds)
         self._add_interval(job_id, func, seconds, first_run=False)
@@ -263,7 +266,7 @@ class ActivationScheduler:
     def _add_interval(
         self,
         job_id: str,
-        func: str | Callable[[], None],
+        func: str | Callable[[], object],
         seconds: float,
         *,
         first_run: bool = True,

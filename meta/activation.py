@@ -118,7 +118,7 @@ class Activator:
         now = utc(now or datetime.now(UTC))
         return [
             row.id
-            for row in self._store.list(statuses=[Status.ACTIVATING], limit=None)
+            for row in self._store.list_campaigns(statuses=[Status.ACTIVATING], limit=None)
             if lease_cutoff(row, CLAIM_TIMING, now=now) is not None
         ]
 

@@ -158,8 +158,10 @@ class CampaignService:
         row = self.store.find(ref.strip())
         return summarize(row, self.accounts) if row else None
 
-    def list(self, *, account_key: str | None = None, limit: int = 20) -> list[CampaignSummary]:
+    def list_campaigns(
+        self, *, account_key: str | None = None, limit: int = 20
+    ) -> list[CampaignSummary]:
         return [
             summarize(row, self.accounts)
-            for row in self.store.list(account_key=account_key, limit=limit)
+            for row in self.store.list_campaigns(account_key=account_key, limit=limit)
         ]

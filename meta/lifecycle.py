@@ -215,7 +215,7 @@ class CampaignLifecycle:
         """(id, activate_at) of every SCHEDULED campaign: what the job store must hold."""
         return [
             (row.id, utc(row.activate_at))
-            for row in self.store.list(statuses=[Status.SCHEDULED], limit=100_000)
+            for row in self.store.list_campaigns(statuses=[Status.SCHEDULED], limit=100_000)
             if row.activate_at is not None
         ]
 

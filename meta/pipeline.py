@@ -470,7 +470,8 @@ class CampaignPipeline:
         return object_id
 
     def _record(self, campaign_id: int, step: Step, column: str, object_id: str) -> None:
-        self._change_pending(campaign_id, remove=step, **{column: object_id})
+        fields: dict[str, Any] = {column: object_id}
+        self._change_pending(campaign_id, remove=step, **fields)
 
     def _change_pending(
         self,

@@ -107,7 +107,7 @@ class StatusSync:
     def sync_all(self) -> int:
         """Sync every campaign that can still change; returns the number of alerts queued."""
         queued = 0
-        for row in self._store.list(statuses=SYNCED_STATUSES, limit=None):
+        for row in self._store.list_campaigns(statuses=SYNCED_STATUSES, limit=None):
             try:
                 queued += self.sync(row.id)
             except MetaApiError as exc:

@@ -7,6 +7,7 @@ database. Both go through the same code so that tests on SQLite say something ab
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,7 +55,7 @@ def make_engine(
         busy_ms = int(busy_timeout * 1000)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
             # WAL lets the scheduler read while a creation thread writes; busy_timeout makes
             # writers queue instead of raising "database is locked".
             cursor = dbapi_connection.cursor()

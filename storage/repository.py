@@ -219,7 +219,7 @@ class CampaignStore:
             ).first()
 
     @_retried
-    def list(
+    def list_campaigns(
         self,
         *,
         account_key: str | None = None,

@@ -47,7 +47,9 @@ class CreationRequestStore:
             session.commit()
             return row
 
-    def list(self, *, statuses: Iterable[str], limit: int = 100) -> list[CreationRequestRow]:
+    def list_requests(
+        self, *, statuses: Iterable[str], limit: int = 100
+    ) -> list[CreationRequestRow]:
         """Oldest first: requests are carried on in the order people made them."""
         with self._sessions() as session:
             return list(

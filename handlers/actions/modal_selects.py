@@ -24,7 +24,8 @@ def handle_template_select(
     key = (action.get("selected_option") or {}).get("value", "")
     template = campaigns.template(key)
     prefill: dict[str, object] = {"template": key, **(template.values if template else {})}
-    _redraw(body, client, campaigns, prefill, prefill.get("account"))
+    account = prefill.get("account")
+    _redraw(body, client, campaigns, prefill, account if isinstance(account, str) else None)
 
 
 def handle_account_select(
@@ -50,7 +51,13 @@ def handle_account_select(
     _redraw(body, client, campaigns, prefill, account)
 
 
-def _redraw(body, client, campaigns, prefill, account) -> None:  # type: ignore[no-untyped-def]
+def _redraw(
+    body: dict[str, Any],
+    client: WebClient,
+    campaigns: CampaignService,
+    prefill: dict[str, Any],
+    account: str | None,
+) -> None:
     view = body["view"]
     client.views_update(
         view_id=view["id"],

@@ -52,7 +52,7 @@ def handle_campaign_command(
     elif sub is Subcommand.LIST:
         ack(
             **build_campaign_list(
-                campaigns.list(account_key=request.account_key), request.account_key
+                campaigns.list_campaigns(account_key=request.account_key), request.account_key
             )
         )
     elif sub is Subcommand.ACCOUNTS:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from dotenv import load_dotenv
@@ -57,7 +58,7 @@ def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
     return not (type_ == "table" and name in UNMANAGED_TABLES)
 
 
-def _configure(**kwargs: object) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         include_name=include_name,

@@ -158,7 +158,7 @@ def test_an_approver_cannot_approve_their_own_campaign(slack, graph, bot):
         user=APPROVER, view_id=view["id"], values=good_values(upload_video(slack, APPROVER))
     )
     message = approval_message(slack)
-    row = bot.services.store.list()[0]
+    row = bot.services.store.list_campaigns()[0]
     click(slack, APPROVER, message, CampaignAction.APPROVE, row.id)
     slack.wait_until(lambda: slack.ephemerals(APPROVER), timeout=5)
     assert "own campaign" in slack.ephemerals(APPROVER)[-1]["text"]
@@ -262,7 +262,7 @@ def test_help_list_status_and_unknown_subcommands_answer_privately(slack, graph,
 
 def test_bob_rejects_and_the_objects_are_deleted_in_meta(slack, graph, bot):
     message = create_campaign(slack)
-    row = bot.services.store.list()[0]
+    row = bot.services.store.list_campaigns()[0]
     click(slack, APPROVER, message, CampaignAction.REJECT, row.id)
     assert slack.wait_until(
         lambda: "Rejected" in str(slack.message(CAMPAIGNS, message["ts"])), timeout=10
@@ -366,7 +366,7 @@ def test_a_video_too_big_for_the_form_is_taken_from_its_slack_link(slack, graph,
 
 def test_schedule_commands_answer_in_slack_and_are_audited(slack, graph, bot):
     message = create_campaign(slack)
-    row = bot.services.store.list()[0]
+    row = bot.services.store.list_campaigns()[0]
     click(slack, APPROVER, message, CampaignAction.APPROVE, row.id)
     slack.wait_until(lambda: bot.services.store.get(row.id).status == "scheduled", timeout=5)
 
@@ -408,7 +408,7 @@ def test_a_stopped_creation_is_resumed_from_slack_without_duplicates(slack, grap
         lambda: next((m for m in slack.messages(CAMPAIGNS) if "Creation stopped" in str(m)), None),
         timeout=20,
     )
-    row = bot.services.store.list()[0]
+    row = bot.services.store.list_campaigns()[0]
     assert row.status == "failed"
     assert "Resume creation" in str(stopped)
 

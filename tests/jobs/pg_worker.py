@@ -41,7 +41,7 @@ def main(argv: list[str]) -> int:
         activated = 0
         while time.monotonic() < deadline:
             activated += activate_due(context)
-            busy = services.store.list(statuses=[Status.ACTIVATING], limit=1)
+            busy = services.store.list_campaigns(statuses=[Status.ACTIVATING], limit=1)
             if not context.lifecycle.due() and not busy:
                 break
         context.outbox.flush(notifier)
@@ -50,7 +50,9 @@ def main(argv: list[str]) -> int:
         scheduling = start_scheduler(services, notifier, policy=POLICY, worker_id=worker_id)
         waiting = [Status.SCHEDULED, Status.ACTIVATING]
         deadline = time.monotonic() + 90
-        while services.store.list(statuses=waiting, limit=1) and time.monotonic() < deadline:
+        while (
+            services.store.list_campaigns(statuses=waiting, limit=1) and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         scheduler = scheduling.scheduler.scheduler
         thread = getattr(scheduler, "_thread", None)

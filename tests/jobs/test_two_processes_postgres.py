@@ -224,7 +224,7 @@ def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce
         written = status_writes(graph)
         return [
             row.id
-            for row in store.list(statuses=[Status.ACTIVATING], limit=None)
+            for row in store.list_campaigns(statuses=[Status.ACTIVATING], limit=None)
             if victims(row.claimed_by) and written[ad_of[row.id]]
         ]
 
@@ -233,7 +233,7 @@ def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce
         assert victim.poll() is None, victim.communicate()
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
-        stuck = [r.id for r in store.list(statuses=[Status.ACTIVATING], limit=None)]
+        stuck = [r.id for r in store.list_campaigns(statuses=[Status.ACTIVATING], limit=None)]
         assert set(held) <= set(stuck), (held, stuck)  # mid-burst, half-switched
 
         def all_live_and_told() -> bool:

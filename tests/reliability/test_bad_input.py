@@ -302,7 +302,7 @@ def test_bad_slack_input_gets_a_specific_answer_and_no_meta_write(case: Case, he
         )
     assert case.words in answer, answer
     assert meta_writes(here.graph) == []
-    assert here.bot is not None and here.bot.services.store.list() == []
+    assert here.bot is not None and here.bot.services.store.list_campaigns() == []
 
 
 def test_markup_in_a_campaign_name_never_pings_the_channel_or_disguises_a_link(

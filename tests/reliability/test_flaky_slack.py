@@ -80,7 +80,7 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
         slack.request_reconnect(close_after=0.2)
         faults += 1
         message = approval_message(slack)
-        row = store.list()[0]
+        row = store.list_campaigns()[0]
         assert row.status == Status.CREATED
 
         # 4. Bob approves; the click is redelivered after yet another dropped connection.

@@ -129,6 +129,6 @@ def test_a_refusal_that_is_not_about_the_video_keeps_the_uploaded_video(
     assert f"video {videos[0]['id']} was kept" in failure.value.message
     for kind in ("campaign", "adset", "adcreative", "ad"):
         assert graph.objects(kind) == [], kind
-    rows = service.store.list(statuses=[Status.ROLLED_BACK], limit=10)
+    rows = service.store.list_campaigns(statuses=[Status.ROLLED_BACK], limit=10)
     assert [r.video_id for r in rows] == [videos[0]["id"]]
     assert "was kept in the ad account" in (rows[0].error or "")

@@ -148,7 +148,7 @@ def test_the_slack_bot_never_shows_or_stores_a_secret(
             user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack))
         )
         message = approval_message(slack)
-        row = bot.services.store.list()[0]
+        row = bot.services.store.list_campaigns()[0]
         value = ActionMetadata(campaign_id=row.id).model_dump_json()
         slack.click_button(
             user=APPROVER,

@@ -46,7 +46,7 @@ def test_posts_whose_answer_was_lost_appear_once(
         )
         message = approval_message(slack)
         assert _dropped_posts(slack) == [CAMPAIGNS]
-        row = store.list()[0]
+        row = store.list_campaigns()[0]
         assert row.status == Status.CREATED
         assert row.slack_ts == message["ts"]
 

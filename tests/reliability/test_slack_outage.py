@@ -81,7 +81,9 @@ def test_a_slack_outage_during_the_last_steps_delays_the_approval_message_only(
         refused = slack.refused_while_down
 
         store = bot.services.store
-        row = wait_for(lambda: [r for r in store.list() if r.status != Status.CREATING], 30)[0]
+        row = wait_for(
+            lambda: [r for r in store.list_campaigns() if r.status != Status.CREATING], 30
+        )[0]
         assert row.status == Status.CREATED, (row.status, row.error)
         assert live_counts(graph) == dict.fromkeys(KINDS, 1)
         assert ad_made_while_down and refused > 0, "the outage covered the last steps"
@@ -125,7 +127,7 @@ def test_a_creation_meta_stops_during_a_slack_outage_ends_with_resume_once_slack
         store = bot.services.store
         with slack.http_down():
             stopped = wait_for(
-                lambda: [r for r in store.list() if r.status != Status.CREATING],
+                lambda: [r for r in store.list_campaigns() if r.status != Status.CREATING],
                 timeout=OUTAGE_SECONDS,
             )[0]
             time.sleep(1.0)  # Slack stays down a moment after the creation stopped

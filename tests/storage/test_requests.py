@@ -33,14 +33,14 @@ def test_a_redelivered_submission_is_recorded_once(requests):
     first = _record(requests)
     assert first is not None and first.attempts == 0
     assert _record(requests) is None
-    assert [r.id for r in requests.list(statuses=["queued"])] == [first.id]
+    assert [r.id for r in requests.list_requests(statuses=["queued"])] == [first.id]
 
 
 def test_queued_requests_come_back_oldest_first_and_leave_the_list_once_started(requests):
     one, two = _record(requests, "k1"), _record(requests, "k2")
-    assert [r.id for r in requests.list(statuses=["queued"])] == [one.id, two.id]
+    assert [r.id for r in requests.list_requests(statuses=["queued"])] == [one.id, two.id]
     requests.update(one.id, status="started", campaign_id=7)
-    assert [r.id for r in requests.list(statuses=["queued"])] == [two.id]
+    assert [r.id for r in requests.list_requests(statuses=["queued"])] == [two.id]
     assert requests.for_campaign(7).id == one.id
 
 
