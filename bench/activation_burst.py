@@ -82,7 +82,7 @@ class Burst:
 class Harness:
     def __init__(self, graph: GraphServer) -> None:
         from bot.bootstrap import build_services
-        from meta.video_upload import VideoUploader
+        from meta.graph.upload import VideoUploader
 
         self.graph_server = graph
         self.folder = workdir("activation")
@@ -107,8 +107,8 @@ class Harness:
         self.serial = 0
 
     def _creative(self) -> tuple[str, str]:
-        from meta.payloads import creative_call
-        from meta.video_processing import wait_until_ready
+        from meta.graph.payloads import creative_call
+        from meta.video.processing import wait_until_ready
 
         video_id = self.uploader.upload(
             account_id=self.account.ad_account_id,
@@ -124,8 +124,8 @@ class Harness:
 
     def scheduled_campaigns(self, count: int, due: datetime) -> list[int]:
         """``count`` PAUSED campaign/ad set/ad triples in Meta and SCHEDULED rows naming them."""
-        from meta.payloads import ad_call, adset_call, campaign_call
-        from meta.states import Status
+        from meta.domain.states import Status
+        from meta.graph.payloads import ad_call, adset_call, campaign_call
 
         def one(serial: int) -> int:
             spec = replace(self.spec, name=f"Burst {serial:04d}", start_time=due)
@@ -169,7 +169,7 @@ class Harness:
 
     def context(self, notifier: CountingNotifier):  # type: ignore[no-untyped-def]
         from bot.scheduling import build_job_context
-        from meta.access import StaticAccessPolicy
+        from meta.domain.access import StaticAccessPolicy
 
         return build_job_context(
             self.services, notifier, policy=StaticAccessPolicy(frozenset({APPROVER}))
@@ -313,7 +313,7 @@ def scan_burst(harness: Harness, count: int, workers: int) -> tuple[Burst, dict,
 def bot_burst(harness: Harness, count: int) -> tuple[Burst, dict, Counter]:
     """As in the running bot: the scheduler is up, approvals add one date job per campaign."""
     from bot.scheduling import start_scheduler
-    from meta.access import StaticAccessPolicy
+    from meta.domain.access import StaticAccessPolicy
 
     notifier = CountingNotifier()
     scheduling = start_scheduler(

@@ -34,9 +34,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.common import ROOT, Figure, median, quiet_logs, report, workdir
-from meta.accounts import load_accounts
-from meta.activation import CLAIM_TIMING
-from meta.states import Status
+from meta.domain.accounts import load_accounts
+from meta.domain.states import Status
+from meta.services.activation import CLAIM_TIMING
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import seed_graph
 from tests.campaign_harness import APPROVER, FakeClock, Harness, build_harness

@@ -162,7 +162,7 @@ def quiet_logs() -> None:
 
 
 def accounts():  # type: ignore[no-untyped-def]
-    from meta.accounts import load_accounts
+    from meta.domain.accounts import load_accounts
 
     return load_accounts(ROOT / "configs" / "accounts.yaml")
 
@@ -224,7 +224,7 @@ def bot_env(
 
 def campaign_raw(name: str, **overrides: Any) -> dict[str, Any]:
     """The example campaign file's fields with another name (names must be unique per account)."""
-    from meta.yaml_files import load_yaml_file
+    from meta.domain.yaml_files import load_yaml_file
 
     raw = dict(load_yaml_file(CAMPAIGN_FILE))
     raw.update(name=name, video=str(VIDEO), **overrides)

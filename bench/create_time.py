@@ -8,7 +8,7 @@ policy):
               campaign branch side by side, every id committed to SQLite);
 * sequential  the same calls strictly in order, the seed's way (upload, wait, thumbnail,
               creative, campaign, ad set, ad) with the real ``GraphClient``, ``VideoUploader``,
-              ``wait_until_ready`` and ``meta.payloads`` builders, no database;
+              ``wait_until_ready`` and ``meta.graph.payloads`` builders, no database;
 * critical    what must happen one after the other whatever the concurrency: upload, wait,
   path        thumbnail, creative, ad (its campaign and ad set made beforehand, untimed).
 
@@ -48,7 +48,7 @@ class Harness:
     def __init__(self, graph: GraphServer) -> None:
         from bench.common import ROOT
         from bot.bootstrap import build_services
-        from meta.video_upload import VideoUploader
+        from meta.graph.upload import VideoUploader
 
         self.folder = workdir("create")
         self.settings = bench_settings(graph.url, self.folder / "adbee.db")
@@ -95,8 +95,8 @@ class Harness:
         return elapsed, timeline
 
     def _video_to_creative(self, spec, account, timeline: Timeline) -> str:  # type: ignore[no-untyped-def]
-        from meta.payloads import creative_call
-        from meta.video_processing import wait_until_ready
+        from meta.graph.payloads import creative_call
+        from meta.video.processing import wait_until_ready
 
         video_id = self.uploader.upload(
             account_id=account.ad_account_id, path=spec.video_path, title=spec.video_path.name
@@ -118,7 +118,7 @@ class Harness:
         return creative
 
     def sequential(self, spec) -> tuple[float, Timeline]:  # type: ignore[no-untyped-def]
-        from meta.payloads import ad_call, adset_call, campaign_call
+        from meta.graph.payloads import ad_call, adset_call, campaign_call
 
         account = self.account(spec)
         timeline = Timeline()
@@ -137,7 +137,7 @@ class Harness:
         return time.monotonic() - start, timeline
 
     def critical_path(self, spec) -> tuple[float, Timeline]:  # type: ignore[no-untyped-def]
-        from meta.payloads import ad_call, adset_call, campaign_call
+        from meta.graph.payloads import ad_call, adset_call, campaign_call
 
         account = self.account(spec)
         call = campaign_call(spec, account)  # prerequisites of the ad, not timed

@@ -45,7 +45,7 @@ def _slack():  # type: ignore[no-untyped-def]
 
 
 def _graph():  # type: ignore[no-untyped-def]
-    from meta.accounts import load_accounts
+    from meta.domain.accounts import load_accounts
     from sandbox.graph_emulator import GraphEmulator
     from sandbox.seeding import seed_graph
 

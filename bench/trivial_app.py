@@ -21,7 +21,7 @@ from slack_sdk import WebClient
 from bench.common import ROOT, accounts
 from handlers.blocks.campaign_modal import build_campaign_modal
 from handlers.ids import CampaignCreate
-from meta.templates import load_templates
+from meta.domain.templates import load_templates
 
 
 def main() -> int:

@@ -70,10 +70,10 @@ def _reset_peak() -> bool:
 
 def child(mode: str, file: Path, graph_url: str, database: Path) -> int:
     """The measured process: everything the bot does for a video, with or without the upload."""
-    from meta.graph import GraphClient
-    from meta.video_check import check_video
-    from meta.video_processing import wait_until_ready
-    from meta.video_upload import VideoUploader
+    from meta.graph.client import GraphClient
+    from meta.graph.upload import VideoUploader
+    from meta.video.check import check_video
+    from meta.video.processing import wait_until_ready
 
     settings = bench_settings(graph_url, database)
     meta = settings.meta_config()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from meta.access import Actor
+from meta.domain.access import Actor
 
 log = logging.getLogger(__name__)
 

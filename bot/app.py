@@ -18,10 +18,10 @@ from slack_sdk import WebClient
 import handlers
 from bot.campaign_messages import CampaignMessages
 from bot.creation_flow import CreationFlow
-from meta.campaigns import CampaignService
-from meta.errors import AdBeeError
-from meta.lifecycle import CampaignLifecycle
-from meta.status_sync import StatusSync
+from meta.domain.errors import AdBeeError
+from meta.services.campaigns import CampaignService
+from meta.services.lifecycle import CampaignLifecycle
+from meta.services.status_sync import StatusSync
 from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)

@@ -11,16 +11,16 @@ from sqlalchemy import Engine
 
 from bot.database_guard import prepare_database
 from bot.settings import Settings
-from meta.accounts import AccountRegistry, load_accounts
-from meta.campaigns import CampaignService, Clock, utcnow
-from meta.graph import GraphClient, MetaConfig
-from meta.minimum_budgets import FloorSource, MinimumBudgets, offline_floors
-from meta.pipeline import CampaignPipeline
-from meta.stopping import StopSignal
-from meta.templates import load_templates
-from meta.video_check import check_video
-from meta.video_processing import wait_until_ready
-from meta.video_upload import VideoUploader
+from meta.domain.accounts import AccountRegistry, load_accounts
+from meta.domain.minimum_budgets import FloorSource, MinimumBudgets, offline_floors
+from meta.domain.stopping import StopSignal
+from meta.domain.templates import load_templates
+from meta.graph.client import GraphClient, MetaConfig
+from meta.graph.upload import VideoUploader
+from meta.services.campaigns import CampaignService, Clock, utcnow
+from meta.services.pipeline import CampaignPipeline
+from meta.video.check import check_video
+from meta.video.processing import wait_until_ready
 from storage.db import create_database_file, create_schema, make_engine, make_session_factory
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore

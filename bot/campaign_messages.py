@@ -18,10 +18,10 @@ from slack_sdk.errors import SlackApiError
 from bot.slack_posts import post_once
 from handlers.blocks.alerts import build_alert
 from handlers.blocks.approval import build_approval_message, build_decided_message
-from meta.activation import utc
-from meta.alerts import CREATION_FINISHED
-from meta.states import Status
-from meta.summary import CampaignSummary
+from meta.domain.states import Status
+from meta.services.activation import utc
+from meta.services.alerts import CREATION_FINISHED
+from meta.services.summary import CampaignSummary
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

@@ -18,15 +18,15 @@ import pydantic
 from bot import __version__
 from bot.failures import describe_failure, settings_problem
 from bot.settings import Settings, SettingsError
-from meta.accounts import AccountsFileError
-from meta.campaign_spec import CampaignSpec
-from meta.errors import AdBeeError, ValidationError
-from meta.file_kinds import looks_like_video_file
-from meta.pipeline import AlreadyCreatedError
-from meta.states import STEP_LABELS, ProgressEvent
-from meta.summary import CampaignSummary
-from meta.times import format_local
-from meta.video_check import check_video, describe_video
+from meta.domain.accounts import AccountsFileError
+from meta.domain.errors import AdBeeError, ValidationError
+from meta.domain.spec import CampaignSpec
+from meta.domain.states import STEP_LABELS, ProgressEvent
+from meta.domain.times import format_local
+from meta.services.pipeline import AlreadyCreatedError
+from meta.services.summary import CampaignSummary
+from meta.video.check import check_video, describe_video
+from meta.video.kinds import looks_like_video_file
 
 if TYPE_CHECKING:  # bootstrap is imported lazily: validate must not pay for the Meta SDK
     from bot.bootstrap import Services

@@ -37,15 +37,15 @@ from handlers.blocks.common import esc
 from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
-from meta.alerts import CREATION_FINISHED, AlertOutbox, Notifier
-from meta.campaign_spec import CampaignSpec
-from meta.campaigns import CampaignService
-from meta.creation_lease import CreationBusyError, Lease, lease_is_free
-from meta.errors import AdBeeError, PipelineError, ValidationError
-from meta.pipeline import needs_video_file
-from meta.states import ProgressEvent, Status, Step
-from meta.stopping import CreationInterrupted, StopSignal
-from meta.summary import CampaignSummary
+from meta.domain.errors import AdBeeError, PipelineError, ValidationError
+from meta.domain.spec import CampaignSpec
+from meta.domain.states import ProgressEvent, Status, Step
+from meta.domain.stopping import CreationInterrupted, StopSignal
+from meta.services.alerts import CREATION_FINISHED, AlertOutbox, Notifier
+from meta.services.campaigns import CampaignService
+from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
+from meta.services.pipeline import needs_video_file
+from meta.services.summary import CampaignSummary
 from storage.models import CreationRequestRow
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore

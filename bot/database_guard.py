@@ -22,10 +22,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bot.settings import SettingsError
-from meta.accounts import AccountRegistry
-from meta.errors import AdBeeError
-from meta.graph import GraphClient
-from meta.video_title import made_by_adbee
+from meta.domain.accounts import AccountRegistry
+from meta.domain.errors import AdBeeError
+from meta.domain.video_title import made_by_adbee
+from meta.graph.client import GraphClient
 from storage.db import create_database_file, create_schema, existing_tables, sqlite_path
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from bot.runner import RunningBot, start_bot
 from bot.settings import Settings
 from bot.transcript import render_message, render_view
 from handlers.ids import CampaignAction, CampaignCreateBlock
-from meta.accounts import load_accounts
+from meta.domain.accounts import load_accounts
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN, seed_graph
 from sandbox.slack_emulator import SlackEmulator

@@ -32,10 +32,10 @@ from bot.health_report import (
 )
 from bot.scheduling import replica_name
 from bot.settings import Settings, SettingsError
-from meta.accounts import AccountsFileError, load_accounts
-from meta.campaigns import Clock, utcnow
-from meta.graph import GraphClient
-from meta.templates import load_templates
+from meta.domain.accounts import AccountsFileError, load_accounts
+from meta.domain.templates import load_templates
+from meta.graph.client import GraphClient
+from meta.services.campaigns import Clock, utcnow
 from storage.db import make_engine, sqlite_path
 from storage.heartbeats import HeartbeatStore
 from storage.models import Alert

@@ -23,9 +23,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.channel_membership import membership_problems
 from bot.settings import Settings, SettingsError
-from meta.api_versions import version_warning
-from meta.errors import AdBeeError, MetaApiError
-from meta.graph import GraphClient
+from meta.domain.errors import AdBeeError, MetaApiError
+from meta.graph.client import GraphClient
+from meta.graph.versions import version_warning
 
 CheckStatus = Literal["ok", "warning", "degraded", "down"]
 _RANK = {"ok": 0, "warning": 1, "degraded": 2, "down": 3}

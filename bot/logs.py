@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from meta import log_context
+from meta.telemetry import log_context
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 LOG_FORMATS = ("text", "json")
@@ -64,7 +64,7 @@ class RedactingFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and what the line is about.
 
-    ``adbee_id``, ``campaign_id`` and ``step`` come from ``meta.log_context``; ``fbtrace_id``
+    ``adbee_id``, ``campaign_id`` and ``step`` come from ``meta.telemetry.log_context``; ``fbtrace_id``
     (the id Meta support asks for) from the log context or from a Meta error among the record's
     arguments or its exception. Secrets are masked in the message and the traceback.
     """

@@ -18,7 +18,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 from bot.settings import Settings, SettingsError, secrets_dirs
-from meta.graph import GraphClient
+from meta.graph.client import GraphClient
 
 log = logging.getLogger(__name__)
 NAME = "META_ACCESS_TOKEN"

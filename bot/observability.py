@@ -1,6 +1,6 @@
 """Serving the Prometheus metrics (``METRICS_PORT``) and counting Slack's rate limits.
 
-The metric definitions live in ``meta.metrics``; this module only wires them to what the bot
+The metric definitions live in ``meta.telemetry.metrics``; this module only wires them to what the bot
 owns: the HTTP listener, the outbox depth read from the database at scrape time, and a counter
 on every Slack Web API client.
 """
@@ -19,7 +19,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from meta import metrics
+from meta.telemetry import metrics
 from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)

@@ -43,9 +43,9 @@ from bot.settings import Settings
 from bot.slack_posts import NoRepostRetryHandler
 from jobs import runtime
 from jobs.scheduler import LAST_FINISHED
-from meta.api_versions import version_warning
-from meta.campaigns import Clock, utcnow
-from meta.creation_lease import release_held_leases
+from meta.graph.versions import version_warning
+from meta.services.campaigns import Clock, utcnow
+from meta.services.creation_lease import release_held_leases
 
 log = logging.getLogger(__name__)
 # The Socket Mode client notices a dropped connection only at its next ping. Slack gives up on

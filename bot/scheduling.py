@@ -24,11 +24,11 @@ from bot.database_watch import SqliteFileWatch
 from jobs import runtime
 from jobs.runtime import JobContext
 from jobs.scheduler import ActivationScheduler, build_scheduler
-from meta.access import AccessPolicy
-from meta.alerts import AlertOutbox, Notifier
-from meta.campaigns import Clock
-from meta.lifecycle import CampaignLifecycle, ScheduleHook
-from meta.status_sync import StatusSync
+from meta.domain.access import AccessPolicy
+from meta.services.alerts import AlertOutbox, Notifier
+from meta.services.campaigns import Clock
+from meta.services.lifecycle import CampaignLifecycle, ScheduleHook
+from meta.services.status_sync import StatusSync
 from storage.db import make_engine
 from storage.heartbeats import HeartbeatStore
 from storage.transient import OutageTracker

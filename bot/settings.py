@@ -20,8 +20,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from meta.api_versions import DEFAULT_API_VERSION
-from meta.graph import MetaConfig
+from meta.graph.client import MetaConfig
+from meta.graph.versions import DEFAULT_API_VERSION
 
 SDK_API_VERSION: str = DEFAULT_API_VERSION
 # Values people leave in .env from examples; real tokens never look like these.

@@ -28,8 +28,8 @@ import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from meta.errors import VideoRejectedError
-from meta.file_kinds import VIDEO_CONTAINER_KINDS, describe_kind, sniff_kind
+from meta.domain.errors import VideoRejectedError
+from meta.video.kinds import VIDEO_CONTAINER_KINDS, describe_kind, sniff_kind
 
 MAX_VIDEO_BYTES = 4 * 1024**3
 _CHUNK = 1024 * 1024

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from meta.campaign_spec import TEXT_LIMITS
+from meta.domain.spec import TEXT_LIMITS
 
 MAX_COMMAND_TEXT = 500  # longer text is cut; no subcommand needs more than a name and a time
 _MAX_SCAN = 4000  # bound the work done on hostile input before cutting

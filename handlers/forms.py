@@ -1,7 +1,7 @@
 """The create modal's ``view.state.values`` into a ``CampaignForm``, and problems into Slack errors.
 
 Parsing never raises and never judges business rules: it only reads what each element returned,
-so the domain (``meta.campaign_spec.build_spec``) validates form and CLI input with the same words.
+so the domain (``meta.domain.spec.build_spec``) validates form and CLI input with the same words.
 What only the form can know (no file, two files, a PDF) is checked here by ``CampaignForm.problems``.
 Slack's ``response_action: errors`` wants ``{block_id: message}``; ``form_errors`` makes that.
 """
@@ -19,7 +19,7 @@ from handlers.command_text import CommandRequest, Subcommand, parse_command_text
 from handlers.ids import FALLBACK_BLOCK, FIELD_TO_BLOCK, CampaignCreateBlock
 from handlers.metadata import ActionMetadata, ActionValueError, parse_action_value
 from handlers.uploads import SlackFile, file_id_from_link, read_file, video_file_problem
-from meta.errors import ValidationError
+from meta.domain.errors import ValidationError
 
 __all__ = [
     "ActionMetadata",

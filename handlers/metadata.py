@@ -10,7 +10,7 @@ from __future__ import annotations
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
-from meta.errors import AdBeeError
+from meta.domain.errors import AdBeeError
 
 MAX_BUTTON_VALUE = 2000  # Slack's limit for a button value
 _MAX_ID = 2**63 - 1  # what the database column holds

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from handlers.forms import CampaignForm
-from meta.summary import CampaignSummary
+from meta.services.summary import CampaignSummary
 
 
 class CreationPort(Protocol):

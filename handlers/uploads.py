@@ -1,7 +1,7 @@
 """Uploaded files, as the create modal's ``file_input`` returns them, and whether one is a video.
 
 Slack's ``filetypes`` setting only filters the file picker, so the type is checked again here;
-the bytes themselves are checked after download by ``meta.video_check``.
+the bytes themselves are checked after download by ``meta.video.check``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 
 from handlers.command_text import strip_invisible
-from meta.file_kinds import VIDEO_EXTENSIONS
+from meta.video.kinds import VIDEO_EXTENSIONS
 
 # Every format on Meta's list of video file formats (MKV, WebM, AVI, GIF... not only MP4/MOV);
 # the content decides after download. Slack's ``filetype`` is the extension for these.

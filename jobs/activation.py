@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from jobs.runtime import JobContext, current
-from meta import log_context
+from meta.telemetry import log_context
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meta.alerts import AlertOutbox, Notifier
-from meta.lifecycle import CampaignLifecycle
-from meta.status_sync import StatusSync
+from meta.services.alerts import AlertOutbox, Notifier
+from meta.services.lifecycle import CampaignLifecycle
+from meta.services.status_sync import StatusSync
 
 
 @dataclass

@@ -32,7 +32,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from meta import metrics
+from meta.telemetry import metrics
 from storage.transient import OutageTracker, is_transient
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ STORE_RETRY_SECONDS = 2.0
 ACTIVATE_FUNC = "jobs.activation:activate_job"
 JOBS_TABLE = "apscheduler_jobs"
 # How often each replica looks for activations whose worker died (one indexed query); with the
-# claim's 5 s grace (meta.activation.CLAIM_TIMING) a dead worker's claims are taken over 5-7 s
+# claim's 5 s grace (meta.services.activation.CLAIM_TIMING) a dead worker's claims are taken over 5-7 s
 # after its last heartbeat.
 TAKE_OVER_SECONDS = 2
 

@@ -6,8 +6,8 @@ for that configuration (pages, pixels, verified identities all line up).
 
 from __future__ import annotations
 
-from meta.accounts import AccountRegistry
-from meta.regulation import declared_identities
+from meta.domain.accounts import AccountRegistry
+from meta.domain.regulation import declared_identities
 from sandbox.graph_emulator import GraphEmulator
 
 SANDBOX_META_TOKEN = "sandbox-meta-token"

@@ -114,7 +114,7 @@ class CreationRequestRow(Base):
     minutes; until then this row is the only trace of the request. A process that dies (or stops)
     in between leaves it ``queued``, and a restart or another replica carries it on. ``key`` is the
     submission's de-duplication key, so a redelivered envelope is recorded once. ``claimed_by`` and
-    ``updated_at`` are a lease with a heartbeat, exactly like a creation's (``meta.creation_lease``).
+    ``updated_at`` are a lease with a heartbeat, exactly like a creation's (``meta.services.creation_lease``).
     """
 
     __tablename__ = "creation_requests"

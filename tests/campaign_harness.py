@@ -14,15 +14,15 @@ from bot.bootstrap import Services, build_services
 from bot.scheduling import build_job_context
 from bot.settings import Settings
 from jobs.runtime import JobContext
-from meta.access import Actor, StaticAccessPolicy
-from meta.alerts import AlertOutbox
-from meta.campaign_spec import CampaignSpec
-from meta.graph import GraphClient
-from meta.lifecycle import CampaignLifecycle, ScheduleHook
-from meta.payloads import ad_call, adset_call, campaign_call
-from meta.states import Status
-from meta.status_sync import StatusSync
-from meta.times import parse_local_time, zone
+from meta.domain.access import Actor, StaticAccessPolicy
+from meta.domain.spec import CampaignSpec
+from meta.domain.states import Status
+from meta.domain.times import parse_local_time, zone
+from meta.graph.client import GraphClient
+from meta.graph.payloads import ad_call, adset_call, campaign_call
+from meta.services.alerts import AlertOutbox
+from meta.services.lifecycle import CampaignLifecycle, ScheduleHook
+from meta.services.status_sync import StatusSync
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
 from tests.fakes import RecordingNotifier

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from meta.accounts import AccountRegistry, load_accounts
+from meta.domain.accounts import AccountRegistry, load_accounts
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import seed_graph
 

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from meta.summary import CampaignSummary
+from meta.services.summary import CampaignSummary
 
 
 class SlackOutageError(Exception):
@@ -23,7 +23,7 @@ class SentAlert:
 
 
 class RecordingNotifier:
-    """A ``meta.alerts.Notifier`` that records each delivered alert and can simulate outages."""
+    """A ``meta.services.alerts.Notifier`` that records each delivered alert and can simulate outages."""
 
     def __init__(self) -> None:
         self.sent: list[SentAlert] = []

@@ -7,7 +7,7 @@ from slack_bolt import App
 from handlers.actions import campaign_buttons as buttons
 from handlers.actions.modal_selects import handle_account_select, handle_template_select
 from handlers.ids import CampaignAction, CampaignCreateAction, action_pattern
-from meta.lifecycle import CampaignLifecycle
+from meta.services.lifecycle import CampaignLifecycle
 
 
 def register(app: App) -> None:

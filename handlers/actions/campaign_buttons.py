@@ -17,11 +17,11 @@ from slack_sdk import WebClient
 
 from handlers.forms import ActionValueError, parse_action_value
 from handlers.ports import CreationPort, MessagePort
-from meta.access import Actor
-from meta.errors import AdBeeError
-from meta.lifecycle import CampaignLifecycle
-from meta.status_sync import StatusSync
-from meta.summary import CampaignSummary
+from meta.domain.access import Actor
+from meta.domain.errors import AdBeeError
+from meta.services.lifecycle import CampaignLifecycle
+from meta.services.status_sync import StatusSync
+from meta.services.summary import CampaignSummary
 
 Verb = Callable[[int, Actor], CampaignSummary]
 LifecycleVerb = Callable[[CampaignLifecycle, int, Actor], CampaignSummary]

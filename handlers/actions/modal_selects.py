@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from handlers.blocks.campaign_modal import build_campaign_modal
 from handlers.forms import parse_campaign_form
 from handlers.modal_memory import recall
-from meta.campaigns import CampaignService
+from meta.services.campaigns import CampaignService
 
 
 def handle_template_select(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from handlers.blocks.common import Block, context, esc, section
 from handlers.ids import CampaignMessageBlock
-from meta.summary import CampaignSummary
+from meta.services.summary import CampaignSummary
 
 
 def advantage_block(summary: CampaignSummary) -> Block:

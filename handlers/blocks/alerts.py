@@ -13,8 +13,8 @@ from typing import Any
 from handlers.blocks import campaign_parts as parts
 from handlers.blocks.common import Block, context, esc, message, section, truncate
 from handlers.ids import CampaignMessageBlock
-from meta.summary import CampaignSummary
-from meta.times import humanize_delta
+from meta.domain.times import humanize_delta
+from meta.services.summary import CampaignSummary
 
 _M = CampaignMessageBlock
 # kind -> (emoji, what happened, what to do; "" when nothing is needed)

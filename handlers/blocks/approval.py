@@ -26,7 +26,7 @@ from handlers.blocks.common import (
     when,
 )
 from handlers.ids import CampaignAction, CampaignMessageBlock
-from meta.summary import CampaignSummary
+from meta.services.summary import CampaignSummary
 
 _M = CampaignMessageBlock
 _REJECTED_BY = re.compile(r"^rejected by ([UW][A-Z0-9]{2,20})$")

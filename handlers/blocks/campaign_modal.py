@@ -22,9 +22,9 @@ from handlers.blocks import modal_selects as sel
 from handlers.blocks.common import context, esc, plain
 from handlers.ids import CampaignCreate, CampaignCreateAction, CampaignCreateBlock, revisioned
 from handlers.modal_memory import remember
-from meta.accounts import AccountConfig
-from meta.campaign_spec import CTA_TYPES, MAX_URL_LENGTH, TEXT_LIMITS
-from meta.money import offset
+from meta.domain.accounts import AccountConfig
+from meta.domain.money import offset
+from meta.domain.spec import CTA_TYPES, MAX_URL_LENGTH, TEXT_LIMITS
 
 _B, _A = CampaignCreateBlock, CampaignCreateAction
 

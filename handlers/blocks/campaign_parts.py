@@ -23,7 +23,7 @@ from handlers.blocks.common import (
 )
 from handlers.ids import CampaignAction, CampaignMessageBlock
 from handlers.metadata import ActionMetadata
-from meta.summary import CampaignSummary
+from meta.services.summary import CampaignSummary
 
 _NAME_IN_DIALOG = 120  # leaves room in a confirm dialog's 300 characters
 

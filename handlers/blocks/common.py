@@ -14,8 +14,8 @@ from typing import Any
 
 from handlers.command_text import strip_invisible
 from handlers.ids import CampaignMessageBlock
-from meta.summary import CampaignSummary
-from meta.times import format_local, humanize_delta
+from meta.domain.times import format_local, humanize_delta
+from meta.services.summary import CampaignSummary
 
 Block = dict[str, Any]
 

@@ -21,8 +21,8 @@ from handlers.blocks.common import (
     status_label,
     truncate,
 )
-from meta.accounts import AccountConfig
-from meta.summary import CampaignSummary
+from meta.domain.accounts import AccountConfig
+from meta.services.summary import CampaignSummary
 
 MAX_ROWS = 40  # one section per row stays inside a message's 50 blocks
 _COMMANDS = (

@@ -12,9 +12,9 @@ from typing import Any
 
 from handlers.blocks.common import plain, truncate
 from handlers.ids import CampaignCreateBlock
-from meta.accounts import AccountConfig
-from meta.file_kinds import VIDEO_EXTENSIONS
-from meta.times import TimeParseError, parse_local_time
+from meta.domain.accounts import AccountConfig
+from meta.domain.times import TimeParseError, parse_local_time
+from meta.video.kinds import VIDEO_EXTENSIONS
 
 _B = CampaignCreateBlock
 

@@ -11,8 +11,8 @@ from typing import Any
 from handlers.blocks.common import plain
 from handlers.blocks.modal_inputs import input_block
 from handlers.ids import CampaignCreateAction, CampaignCreateBlock
-from meta.accounts import AccountConfig
-from meta.countries import COUNTRY_CODES
+from meta.domain.accounts import AccountConfig
+from meta.domain.countries import COUNTRY_CODES
 
 _B = CampaignCreateBlock
 COMMON_MARKETS: tuple[tuple[str, str], ...] = (

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from handlers.blocks.common import context, esc, header, message, section, truncate
 from handlers.ids import CampaignMessageBlock
-from meta.states import STEP_LABELS, ProgressEvent, Step
-from meta.summary import CampaignSummary
+from meta.domain.states import STEP_LABELS, ProgressEvent, Step
+from meta.services.summary import CampaignSummary
 
 State = Literal["waiting", "running", "retrying", "done", "skipped", "failed"]
 DOWNLOAD_LABEL = "Downloading video from Slack"

@@ -8,7 +8,7 @@ from typing import Any
 from handlers.blocks.campaign_modal import build_campaign_modal
 from handlers.blocks.common import esc, plain, section, truncate
 from handlers.ids import CampaignCreate, CampaignCreateBlock
-from meta.accounts import AccountConfig
+from meta.domain.accounts import AccountConfig
 
 
 def build_working_modal(*, name: str) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from handlers.blocks.listing import (
 )
 from handlers.command_text import CommandRequest, Subcommand, parse_command_text
 from handlers.ports import MessagePort
-from meta.access import Actor
-from meta.campaigns import CampaignService
-from meta.errors import AdBeeError
-from meta.lifecycle import CampaignLifecycle
-from meta.status_sync import StatusSync
+from meta.domain.access import Actor
+from meta.domain.errors import AdBeeError
+from meta.services.campaigns import CampaignService
+from meta.services.lifecycle import CampaignLifecycle
+from meta.services.status_sync import StatusSync
 
 
 def handle_campaign_command(

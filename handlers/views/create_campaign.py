@@ -13,7 +13,7 @@ from handlers.forms import parse_campaign_form
 from handlers.ids import FALLBACK_BLOCK
 from handlers.modal_memory import recall
 from handlers.ports import CreationPort
-from meta.errors import AdBeeError
+from meta.domain.errors import AdBeeError
 
 
 def handle_create_campaign_submission(

@@ -42,7 +42,7 @@ UPDATE_STATUSES = ("ACTIVE", "PAUSED", "ARCHIVED", "DELETED")
 # YT MF) and the Åland Islands (AX, EU territory with its own code); the EEA-only states (IS LI
 # NO) are not EU and not on Meta's Business Help Center list. [uncertain] the exact list behind
 # Meta's link was read only through practitioners' copies. Kept independent of the product's copy
-# (meta/countries.py) on purpose; a test holds the two equal.
+# (meta/domain/countries.py) on purpose; a test holds the two equal.
 EU_COUNTRIES = frozenset(
     ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"),
 ) | frozenset(("IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"))

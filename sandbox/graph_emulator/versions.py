@@ -3,7 +3,7 @@
 Source: Meta's "Marketing API version history" table
 (developers.facebook.com/documentation/ads-commerce/marketing-api/marketing-api-changelog/versions,
 read 2026-12-01): release and expiration dates per version; "TBD" expiries are ``None``. Kept
-apart from AdBee's own copy (``meta.api_versions``) on purpose: the emulator is the judge and must
+apart from AdBee's own copy (``meta.graph.versions``) on purpose: the emulator is the judge and must
 not move when the product's table does.
 
 Measured against the emulator's clock, so a test can step over an expiry date. An expired

@@ -3,7 +3,7 @@
 ``python -m bot create FILE --dry-run`` is how a team checks a campaign before it goes out; every
 parameter it prints must be the one the real run then sends (only ids Meta or the database assign
 are placeholders). The video's title is cut to Meta's limit (less than 255, counted in UTF-16
-units, see ``meta/video_title.py``) with the AdBee id kept, and the lookup for a lost upload
+units, see ``meta/domain/video_title.py``) with the AdBee id kept, and the lookup for a lost upload
 compares that same cut title.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from meta.video_title import MAX_TITLE_UNITS, utf16_units
+from meta.domain.video_title import MAX_TITLE_UNITS, utf16_units
 from sandbox.graph_emulator import Fault
 from tests.helpers import write_campaign
 

@@ -12,7 +12,7 @@ import io
 import pytest
 
 from bot.cli import main
-from meta.minimum_budgets import MinimumBudgets
+from meta.domain.minimum_budgets import MinimumBudgets
 from sandbox.graph_emulator import Fault, GraphEmulator
 from tests.helpers import nothing_sent_but_budget_reads, write_campaign
 
@@ -77,7 +77,7 @@ def test_validate_works_offline_and_labels_the_estimate(graph, tmp_path):
 
 
 def test_metas_figure_is_read_once_a_day_per_account(graph, accounts):
-    from meta.graph import GraphClient, MetaConfig
+    from meta.graph.client import GraphClient, MetaConfig
     from sandbox.seeding import SANDBOX_META_TOKEN
 
     now = [1000.0]
@@ -97,7 +97,7 @@ def test_metas_figure_is_read_once_a_day_per_account(graph, accounts):
 
 
 def test_a_failed_read_is_retried_a_minute_later_not_a_day(graph, accounts):
-    from meta.graph import GraphClient, MetaConfig
+    from meta.graph.client import GraphClient, MetaConfig
     from sandbox.seeding import SANDBOX_META_TOKEN
 
     now = [0.0]

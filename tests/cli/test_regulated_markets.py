@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from meta.accounts import AccountsFileError, load_accounts
+from meta.domain.accounts import AccountsFileError, load_accounts
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import seed_graph
 from tests.helpers import nothing_sent_but_budget_reads, write_campaign

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.logs import configure_logging
-from meta import log_context
-from meta.errors import MetaApiError
+from meta.domain.errors import MetaApiError
+from meta.telemetry import log_context
 from sandbox.graph_emulator import Fault
 from tests.helpers import cli_env, write_campaign
 from tests.reliability.conftest import ROOT
@@ -37,10 +37,12 @@ def test_a_json_line_names_the_creation_the_step_and_metas_trace_id(captured):
     configure_logging("INFO", "json", stream=captured)
     error = MetaApiError("Service temporarily unavailable", code=2, fbtrace_id="AbCdEf123")
     with log_context.bound(adbee_id=7, step="create_campaign"):
-        logging.getLogger("meta.graph").info("Meta answered POST %s: %s", "act_1/campaigns", error)
+        logging.getLogger("meta.graph.client").info(
+            "Meta answered POST %s: %s", "act_1/campaigns", error
+        )
     line = json.loads(captured.getvalue().strip())
     assert line["level"] == "INFO"
-    assert line["logger"] == "meta.graph"
+    assert line["logger"] == "meta.graph.client"
     assert line["adbee_id"] == 7
     assert line["step"] == "create_campaign"
     assert line["fbtrace_id"] == "AbCdEf123"

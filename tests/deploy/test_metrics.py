@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.runner import RunningBot, start_bot
 from jobs.activation import activate_due
-from meta import metrics
+from meta.telemetry import metrics
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.slack_emulator import SlackEmulator
 from tests.campaign_harness import APPROVER, FakeClock, build_harness, local, soon_day

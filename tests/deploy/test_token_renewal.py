@@ -13,8 +13,8 @@ import pytest
 
 from bot.meta_token import pick_up_renewed_token, restart_hint, token_file
 from bot.settings import Settings
-from meta.errors import MetaApiError
-from meta.graph import GraphClient
+from meta.domain.errors import MetaApiError
+from meta.graph.client import GraphClient
 from sandbox.graph_emulator import GraphEmulator
 
 

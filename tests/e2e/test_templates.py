@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.runner import start_bot
 from bot.settings import Settings
 from handlers.ids import CampaignCreateBlock as B
-from meta.accounts import load_accounts
+from meta.domain.accounts import load_accounts
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import seed_graph
 from sandbox.slack_emulator import SlackEmulator

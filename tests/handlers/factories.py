@@ -12,8 +12,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from meta.accounts import AccountConfig, Regulation
-from meta.summary import CampaignSummary
+from meta.domain.accounts import AccountConfig, Regulation
+from meta.services.summary import CampaignSummary
 from sandbox.slack_emulator.blockkit import validate_blocks, validate_view
 from sandbox.slack_emulator.methods import MAX_UPDATE_TEXT
 

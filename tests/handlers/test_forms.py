@@ -18,9 +18,9 @@ from handlers.forms import (
     parse_campaign_form,
 )
 from handlers.ids import CampaignCreateBlock as B
-from meta.accounts import load_accounts
-from meta.campaign_spec import FIELDS, build_spec
-from meta.errors import FieldProblem, ValidationError
+from meta.domain.accounts import load_accounts
+from meta.domain.errors import FieldProblem, ValidationError
+from meta.domain.spec import FIELDS, build_spec
 from tests.handlers.factories import make_account, slack_file, state_from_view
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ from handlers.ids import (
     action_pattern,
     revisioned,
 )
-from meta.campaign_spec import FIELDS
+from meta.domain.spec import FIELDS
 
 ENUMS = [
     obj

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.forms import ActionMetadata, ActionValueError, parse_action_value
-from meta.errors import AdBeeError
+from meta.domain.errors import AdBeeError
 
 
 def test_value_round_trips():

@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.bootstrap import build_services
 from bot.scheduling import build_job_context, start_scheduler
 from jobs.activation import activate_due
-from meta.states import Status
+from meta.domain.states import Status
 from tests.campaign_harness import POLICY, ROOT, settings_for
 from tests.fakes import RecordingNotifier
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from jobs.activation import activate_due
-from meta.activation import MAX_POSTPONEMENTS
-from meta.states import Status
+from meta.domain.states import Status
+from meta.services.activation import MAX_POSTPONEMENTS
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
 from tests.campaign_harness import (

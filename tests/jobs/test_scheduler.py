@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from bot.scheduling import start_scheduler
 from jobs.scheduler import ACTIVATE_FUNC, activation_job_id
-from meta.states import Status
+from meta.domain.states import Status
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import APPROVER, POLICY, FakeClock, build_harness
 from tests.fakes import RecordingNotifier

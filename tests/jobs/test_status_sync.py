@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from jobs.activation import activate_due
-from meta.states import Status
+from meta.domain.states import Status
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import APPROVER, FakeClock, Harness, build_harness, local, soon_day
 

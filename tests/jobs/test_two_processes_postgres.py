@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from meta.states import Status
+from meta.domain.states import Status
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import APPROVER, ROOT, FakeClock, Harness, build_harness
 

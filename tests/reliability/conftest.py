@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.runner import RunningBot, start_bot
-from meta.accounts import load_accounts
-from meta.campaigns import Clock, utcnow
+from meta.domain.accounts import load_accounts
+from meta.services.campaigns import Clock, utcnow
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN, seed_graph
 from sandbox.slack_emulator import SlackEmulator

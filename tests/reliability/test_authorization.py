@@ -17,7 +17,7 @@ import pytest
 
 from handlers.ids import CampaignAction
 from handlers.metadata import ActionMetadata
-from meta.states import Status
+from meta.domain.states import Status
 from sandbox.slack_emulator.payloads import action_for, block_actions_message
 from tests.reliability.conftest import (
     APPROVER,

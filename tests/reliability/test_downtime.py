@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from jobs.activation import activate_job
-from meta.access import Actor
-from meta.activation import duration_text, utc
-from meta.states import Status
-from meta.times import format_local
+from meta.domain.access import Actor
+from meta.domain.states import Status
+from meta.domain.times import format_local
+from meta.services.activation import duration_text, utc
 from tests.reliability.conftest import ALERTS, APPROVER, REQUESTER, ROOT, campaign_body, world
 
 pytestmark = pytest.mark.reliability

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 import bot.slack_files
 from bot.slack_files import download_slack_file
 from handlers.ids import CampaignCreateBlock as B
-from meta.errors import VideoRejectedError
+from meta.domain.errors import VideoRejectedError
 from tests.e2e.test_campaign_story import good_values, open_new_form
 from tests.reliability.conftest import CAMPAIGNS, REQUESTER, ROOT, World, meta_writes, world
 

@@ -18,15 +18,15 @@ import pytest
 
 from bot.bootstrap import build_services
 from bot.settings import Settings
-from meta.campaigns import CampaignService
-from meta.errors import MetaApiError
-from meta.graph import GraphClient
-from meta.pipeline import CampaignPipeline
-from meta.retry import is_throttle
-from meta.states import Status
-from meta.video_check import check_video
-from meta.video_processing import wait_until_ready
-from meta.video_upload import VideoUploader
+from meta.domain.errors import MetaApiError
+from meta.domain.states import Status
+from meta.graph.client import GraphClient
+from meta.graph.retry import is_throttle
+from meta.graph.upload import VideoUploader
+from meta.services.campaigns import CampaignService
+from meta.services.pipeline import CampaignPipeline
+from meta.video.check import check_video
+from meta.video.processing import wait_until_ready
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
 from tests.reliability.conftest import KINDS, ROOT, campaign_body

@@ -20,8 +20,8 @@ from slack_sdk.http_retry import builtin_handlers
 from handlers.ids import CampaignAction
 from handlers.metadata import ActionMetadata
 from jobs.activation import flush_alerts_job
-from meta.alerts import CREATION_FINISHED
-from meta.states import Status
+from meta.domain.states import Status
+from meta.services.alerts import CREATION_FINISHED
 from tests.e2e.test_campaign_story import approval_message, good_values, upload_video
 from tests.reliability.conftest import ALERTS, APPROVER, CAMPAIGNS, KINDS, REQUESTER, ROOT, world
 

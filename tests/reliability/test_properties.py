@@ -21,12 +21,12 @@ from handlers.command_text import Subcommand, parse_command_text
 from handlers.forms import parse_action_value, parse_campaign_form
 from handlers.ids import CampaignCreateBlock as B
 from handlers.metadata import ActionValueError
-from meta.accounts import load_accounts
-from meta.campaign_spec import build_spec
-from meta.errors import ValidationError
-from meta.money import MoneyError, format_minor, parse_amount, to_minor
-from meta.times import TimeParseError, format_local, parse_local_time, to_meta
-from meta.yaml_files import YamlFileError, load_yaml_text
+from meta.domain.accounts import load_accounts
+from meta.domain.errors import ValidationError
+from meta.domain.money import MoneyError, format_minor, parse_amount, to_minor
+from meta.domain.spec import build_spec
+from meta.domain.times import TimeParseError, format_local, parse_local_time, to_meta
+from meta.domain.yaml_files import YamlFileError, load_yaml_text
 from tests.reliability.conftest import ROOT, campaign_body
 
 pytestmark = pytest.mark.reliability

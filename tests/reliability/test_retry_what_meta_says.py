@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from meta.errors import MetaApiError, PipelineError
-from meta.states import Status
+from meta.domain.errors import MetaApiError, PipelineError
+from meta.domain.states import Status
 from sandbox.graph_emulator import Fault, GraphEmulator
 from tests.reliability.conftest import KINDS, campaign_body
 from tests.reliability.test_flaky_meta import WaitRecorder, flaky_service

@@ -23,7 +23,7 @@ from bot.logs import configure_logging
 from handlers.ids import CampaignAction
 from handlers.metadata import ActionMetadata
 from jobs.activation import flush_alerts_job
-from meta.errors import AdBeeError
+from meta.domain.errors import AdBeeError
 from sandbox.graph_emulator import Fault, GraphEmulator
 from tests.e2e.test_campaign_story import approval_message, good_values, open_form, upload_video
 from tests.reliability.conftest import (

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from meta.access import Actor
-from meta.states import Status
+from meta.domain.access import Actor
+from meta.domain.states import Status
 from tests.e2e.test_campaign_story import approval_message, good_values, open_form, upload_video
 from tests.reliability.conftest import ALERTS, APPROVER, CAMPAIGNS, REQUESTER, ROOT, world
 

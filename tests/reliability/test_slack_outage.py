@@ -20,7 +20,7 @@ import pytest
 
 from handlers.ids import CampaignAction
 from handlers.metadata import ActionMetadata
-from meta.states import Status
+from meta.domain.states import Status
 from sandbox.graph_emulator import Fault
 from tests.e2e.test_campaign_story import approval_message, good_values, open_form, upload_video
 from tests.reliability.conftest import (

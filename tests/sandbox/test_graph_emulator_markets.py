@@ -11,7 +11,7 @@ from facebook_business.adobjects.adaccount import AdAccount
 from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 
-from meta.countries import DSA_COUNTRIES
+from meta.domain.countries import DSA_COUNTRIES
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.graph_emulator.validation import DSA_REGULATED
 from tests.sandbox.test_graph_emulator import (

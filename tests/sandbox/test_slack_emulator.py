@@ -635,7 +635,10 @@ def test_response_url_use_limit_and_no_replace_for_slash_commands(emu, bolt):
     assert responded == [200] * 5 + [404]
     texts = [e["text"] for e in emu.ephemerals("U_ALICE")]
     # replace_original on a command's response_url posts a new message, as Slack does
-    assert texts == ["working…", "step 0", "step 1", "step 2", "step 3", "step 4"]
+    # The ack travels over the socket and the replies over HTTP, so only the replies' own order
+    # is guaranteed (as with Slack itself).
+    assert "working…" in texts
+    assert [t for t in texts if t != "working…"] == [f"step {i}" for i in range(5)]
     assert [p for p in emu.problems if "replace_original" in p]
     assert emu.responses[-1]["status"] == 404
 

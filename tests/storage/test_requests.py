@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from meta.creation_lease import CreationBusyError, Lease, lease_is_free
+from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
 from storage.db import create_schema, make_engine, make_session_factory
 from storage.requests import CreationRequestStore
 

@@ -9,7 +9,7 @@ import pytest
 from handlers.blocks.approval import build_approval_message, build_decided_message
 from handlers.forms import parse_action_value
 from handlers.ids import CampaignAction, CampaignMessageBlock
-from meta.advantage import AdvantageState
+from meta.domain.advantage import AdvantageState
 from tests.handlers.factories import (
     NOW,
     START,

@@ -6,7 +6,7 @@ import pytest
 
 from handlers.blocks.campaign_modal import build_campaign_modal
 from handlers.ids import FIELD_TO_BLOCK, CampaignCreate, CampaignCreateAction, CampaignCreateBlock
-from meta.campaign_spec import CTA_TYPES, FIELDS, TEXT_LIMITS
+from meta.domain.spec import CTA_TYPES, FIELDS, TEXT_LIMITS
 from tests.handlers.factories import HOSTILE, assert_slack_accepts, make_account
 
 SG = make_account()

@@ -11,7 +11,7 @@ from handlers.blocks.listing import (
 )
 from handlers.forms import parse_command_text
 from handlers.ids import CampaignAction
-from meta.accounts import Regulation
+from meta.domain.accounts import Regulation
 from tests.handlers.factories import (
     HOSTILE,
     NOW,

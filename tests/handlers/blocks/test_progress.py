@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.blocks.progress import DOWNLOAD_LABEL, StepState, build_progress_message
-from meta.states import STEP_LABELS, ProgressEvent, Step
+from meta.domain.states import STEP_LABELS, ProgressEvent, Step
 from tests.handlers.factories import (
     HOSTILE,
     assert_escaped,

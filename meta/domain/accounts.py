@@ -1,0 +1,202 @@
+"""Client ad accounts from ``configs/accounts.yaml``, validated once at start-up.
+
+A bad accounts file stops the process with a message naming the account and field, instead of
+failing later in the middle of someone's campaign creation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from meta.domain.money import SUPPORTED_CURRENCIES
+from meta.domain.regulation import IDENTITY_FIELDS
+from meta.domain.times import TimeParseError, zone
+from meta.domain.yaml_files import load_yaml_file
+
+log = logging.getLogger(__name__)
+_NUMERIC_ID = re.compile(r"^\d{1,20}$")
+
+
+class AccountsFileError(ValueError):
+    """The accounts file is missing or wrong; the message names the account and field."""
+
+
+# Names accounts files in the wild used before the ``regulation:`` fields settled (Meta's own
+# key names, and "payer" for the DSA's "payor"); still read, with a warning naming the new one.
+DEPRECATED_REGULATION_NAMES: dict[str, str] = {
+    "singapore_universal_beneficiary": "singapore_beneficiary",
+    "singapore_universal_payer": "singapore_payer",
+    "taiwan_universal_beneficiary": "taiwan_beneficiary",
+    "taiwan_universal_payer": "taiwan_payer",
+    "dsa_payer": "dsa_payor",
+}
+
+
+class Regulation(BaseModel):
+    """Who benefits from and who pays for the ads, per regulated market (``meta.domain.regulation``).
+
+    Singapore and Taiwan take verified identity ids (numbers from Business Manager, never names);
+    the EU's Digital Services Act takes names.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    singapore_beneficiary: str | None = None
+    singapore_payer: str | None = None
+    taiwan_beneficiary: str | None = None
+    taiwan_payer: str | None = None
+    dsa_beneficiary: str | None = Field(default=None, max_length=512)
+    dsa_payor: str | None = Field(default=None, max_length=512)
+
+    @field_validator(*IDENTITY_FIELDS, mode="before")
+    @classmethod
+    def _numeric_identity(cls, value: object) -> object:
+        if value is None:
+            return None
+        text = str(value)
+        if not _NUMERIC_ID.match(text):
+            raise ValueError("must be the numeric verified identity id from Business Manager")
+        return text
+
+    def declared(self, field: str) -> str | None:
+        """The value of one declaration field (``meta.domain.regulation`` reads them by name)."""
+        value = getattr(self, field)
+        return str(value) if value else None
+
+
+def _regulation_aliases(key: str, body: dict) -> tuple[dict, list[str]]:
+    """Rename deprecated ``regulation:`` fields; returns the body and one warning per rename."""
+    regulation = body.get("regulation")
+    if not isinstance(regulation, dict):
+        return body, []
+    renamed = dict(regulation)
+    warnings = []
+    for old, new in DEPRECATED_REGULATION_NAMES.items():
+        if old not in renamed:
+            continue
+        if new in renamed:
+            raise AccountsFileError(
+                f"account {key!r}: regulation.{old} and regulation.{new} are the same field; "
+                f"keep only regulation.{new}"
+            )
+        renamed[new] = renamed.pop(old)
+        warnings.append(
+            f"account {key!r}: regulation.{old} is deprecated; rename it to regulation.{new}"
+        )
+    return {**body, "regulation": renamed}, warnings
+
+
+class AccountConfig(BaseModel):
+    """One client ad account, as the ops team configures it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    name: str
+    ad_account_id: str
+    page_id: str
+    instagram_user_id: str | None = None
+    pixel_id: str
+    currency: str
+    timezone: str
+    max_daily_budget: Decimal | None = Field(
+        default=None, gt=0, description="Guardrail in major units; larger budgets are refused."
+    )
+    regulation: Regulation = Field(default_factory=Regulation)
+
+    @field_validator("ad_account_id", mode="before")
+    @classmethod
+    def _account_id(cls, value: object) -> str:
+        text = str(value)
+        if not re.fullmatch(r"act_\d{1,20}", text):
+            raise ValueError("must look like act_1234567890")
+        return text
+
+    @field_validator("page_id", "pixel_id", "instagram_user_id", mode="before")
+    @classmethod
+    def _numeric(cls, value: object) -> object:
+        if value is None:
+            return None
+        text = str(value)
+        if not _NUMERIC_ID.match(text):
+            raise ValueError("must be a numeric id (quote it in YAML)")
+        return text
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in SUPPORTED_CURRENCIES:
+            raise ValueError(
+                f"unsupported currency; use one of {', '.join(sorted(SUPPORTED_CURRENCIES))}"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zone(value)
+        except TimeParseError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+class AccountRegistry:
+    """The configured accounts, looked up by the short key users type."""
+
+    def __init__(self, accounts: dict[str, AccountConfig]) -> None:
+        self._accounts = dict(accounts)
+
+    def get(self, key: str) -> AccountConfig | None:
+        return self._accounts.get(key)
+
+    def all(self) -> list[AccountConfig]:
+        return list(self._accounts.values())
+
+    def keys(self) -> list[str]:
+        return list(self._accounts)
+
+
+def load_accounts(path: Path) -> AccountRegistry:
+    try:
+        data = load_yaml_file(path)
+    except ValueError as exc:
+        raise AccountsFileError(str(exc)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("accounts"), dict):
+        raise AccountsFileError(f"{path}: expected a top-level 'accounts:' mapping")
+    accounts: dict[str, AccountConfig] = {}
+    # Every account is checked before anything is reported, so one run lists all the fixes.
+    wrong: list[str] = []
+    for key, body in data["accounts"].items():
+        if not isinstance(body, dict):
+            wrong.append(f"account {key!r} must be a mapping")
+            continue
+        try:
+            body, renames = _regulation_aliases(str(key), body)
+        except AccountsFileError as exc:
+            raise AccountsFileError(f"{path}: {exc}") from None
+        for warning in renames:
+            log.warning("%s: %s", path, warning)
+        try:
+            accounts[str(key)] = AccountConfig(key=str(key), **body)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc'])}: "
+                f"{str(err['msg']).removeprefix('Value error, ')}"
+                for err in exc.errors()
+            )
+            wrong.append(f"account {key!r}: {problems}")
+    if len(wrong) == 1:
+        raise AccountsFileError(f"{path}: {wrong[0]}")
+    if wrong:
+        raise AccountsFileError(
+            f"{path}: {len(wrong)} accounts have problems:\n  - " + "\n  - ".join(wrong)
+        )
+    if not accounts:
+        raise AccountsFileError(f"{path}: no accounts configured")
+    return AccountRegistry(accounts)

@@ -1,0 +1,408 @@
+"""A campaign request checked field by field into a ``CampaignSpec`` Meta will accept.
+
+The same function serves the CLI (campaign YAML files) and the Slack modal, so both refuse the
+same inputs with the same words. Every problem names the field it belongs to; the Slack layer
+maps those names to modal blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from meta.domain.accounts import AccountConfig, AccountRegistry
+from meta.domain.countries import COUNTRY_CODES
+from meta.domain.errors import FieldProblem, ValidationError
+from meta.domain.minimum_budgets import FloorSource, offline_floors
+from meta.domain.money import MoneyError, format_minor, parse_amount, to_minor
+from meta.domain.regulation import missing_declarations
+from meta.domain.times import TimeParseError, format_local, parse_local_time
+
+# Call-to-action types Meta accepts on video ads for a website destination.
+CTA_TYPES = (
+    "SHOP_NOW",
+    "BUY_NOW",
+    "LEARN_MORE",
+    "ORDER_NOW",
+    "SIGN_UP",
+    "GET_OFFER",
+    "ADD_TO_CART",
+    "VIEW_PRODUCT",
+    "BOOK_TRAVEL",
+    "CONTACT_US",
+    "DOWNLOAD",
+    "SUBSCRIBE",
+    "GET_QUOTE",
+    "APPLY_NOW",
+    "SEE_MORE",
+    "WATCH_MORE",
+    "NO_BUTTON",
+)
+
+# Hard limits (refused) and Meta's display recommendations (warned about).
+TEXT_LIMITS = {"name": 400, "primary_text": 2200, "headline": 255, "description": 255}
+TEXT_RECOMMENDED = {"primary_text": 125, "headline": 40, "description": 30}
+MAX_URL_LENGTH = 1000
+MIN_LEAD_TIME = timedelta(minutes=1)
+MIN_SCHEDULE = timedelta(hours=24)
+FIELDS = (
+    "account",
+    "name",
+    "daily_budget",
+    "start_time",
+    "end_time",
+    "countries",
+    "video",
+    "primary_text",
+    "headline",
+    "description",
+    "link",
+    "call_to_action",
+)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    """Everything needed to create the four Meta objects, already normalised."""
+
+    account_key: str
+    name: str
+    daily_budget_minor: int
+    currency: str
+    start_time: datetime  # UTC
+    end_time: datetime | None  # UTC
+    countries: tuple[str, ...]
+    video_path: Path
+    primary_text: str
+    headline: str
+    description: str | None
+    link: str
+    call_to_action: str
+    warnings: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["start_time"] = self.start_time.isoformat()
+        data["end_time"] = self.end_time.isoformat() if self.end_time else None
+        data["video_path"] = str(self.video_path)
+        data["countries"] = list(self.countries)
+        data["warnings"] = list(self.warnings)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CampaignSpec:
+        return cls(
+            account_key=data["account_key"],
+            name=data["name"],
+            daily_budget_minor=int(data["daily_budget_minor"]),
+            currency=data["currency"],
+            start_time=datetime.fromisoformat(data["start_time"]),
+            end_time=datetime.fromisoformat(data["end_time"]) if data.get("end_time") else None,
+            countries=tuple(data["countries"]),
+            video_path=Path(data["video_path"]),
+            primary_text=data["primary_text"],
+            headline=data["headline"],
+            description=data.get("description"),
+            link=data["link"],
+            call_to_action=data["call_to_action"],
+            warnings=tuple(data.get("warnings", ())),
+        )
+
+    def budget_text(self) -> str:
+        return format_minor(self.daily_budget_minor, self.currency)
+
+
+VideoChecker = Callable[[Path], object]
+
+
+def build_spec(
+    raw: Mapping[str, Any],
+    *,
+    accounts: AccountRegistry,
+    now: datetime,
+    base_dir: Path,
+    check_video: VideoChecker | None = None,
+    budget_floor: FloorSource | None = None,
+) -> CampaignSpec:
+    """Validate a request; raise ``ValidationError`` listing every bad field at once.
+
+    ``budget_floor`` gives the account's minimum daily budget: Meta's own figure when the caller
+    can read it (``meta.domain.minimum_budgets``), else AdBee's offline estimate, labelled as such.
+    """
+    problems: list[FieldProblem] = []
+    warnings: list[str] = []
+
+    if not isinstance(raw, Mapping):
+        raise ValidationError([FieldProblem("file", "expected a mapping of campaign fields")])
+    # Half of a UTF-16 pair (from JSON "\ud83d" escapes or broken copy-paste) is not text: it
+    # would pass every rule below and then fail to encode in the request to Meta.
+    broken = {str(k) for k, v in raw.items() if _has_surrogate(v)}
+    for key in sorted(broken):
+        problems.append(
+            FieldProblem(key, "contains an invalid character (half of an emoji?); retype it")
+        )
+
+    def bad(field: str, message: str) -> None:
+        if field not in broken:
+            problems.append(FieldProblem(field, message))
+
+    unknown = sorted(str(k) for k in raw if k not in FIELDS)
+    for key in unknown:
+        bad(key, f"unknown field; expected one of: {', '.join(FIELDS)}")
+
+    account = _account(raw.get("account"), accounts, bad)
+    name = _text(raw, "name", bad, required=True, warnings=warnings)
+    primary_text = _text(raw, "primary_text", bad, required=True, warnings=warnings)
+    headline = _text(raw, "headline", bad, required=True, warnings=warnings)
+    description = _text(raw, "description", bad, required=False, warnings=warnings)
+    link = _link(raw.get("link"), bad)
+    cta = _cta(raw.get("call_to_action"), bad)
+    countries = _countries(raw.get("countries"), account, bad)
+    budget = _budget(
+        raw.get("daily_budget"), account, bad, budget_floor or offline_floors(_NOT_ASKED)
+    )
+    start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
+    video = _video(raw.get("video"), base_dir, check_video, bad, warnings)
+
+    if problems:
+        raise ValidationError(problems)
+    assert account is not None and budget is not None and start is not None and video is not None
+    return CampaignSpec(
+        account_key=account.key,
+        name=name or "",
+        daily_budget_minor=budget,
+        currency=account.currency,
+        start_time=start,
+        end_time=end,
+        countries=tuple(countries),
+        video_path=video,
+        primary_text=primary_text or "",
+        headline=headline or "",
+        description=description or None,
+        link=link or "",
+        call_to_action=cta or "",
+        warnings=tuple(warnings),
+    )
+
+
+Bad = Callable[[str, str], None]
+_NOT_ASKED = "this check does not contact Meta"
+
+
+def _account(value: object, accounts: AccountRegistry, bad: Bad) -> AccountConfig | None:
+    if value in (None, ""):
+        bad("account", f"required; one of: {', '.join(accounts.keys())}")
+        return None
+    account = accounts.get(str(value))
+    if account is None:
+        bad(
+            "account",
+            f"unknown account {str(value)[:60]!r}; configured: {', '.join(accounts.keys())}",
+        )
+    return account
+
+
+def _text(
+    raw: Mapping[str, Any], field: str, bad: Bad, *, required: bool, warnings: list[str]
+) -> str | None:
+    value = raw.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            bad(field, "required")
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        bad(field, "must be text")
+        return None
+    text = str(value).strip()
+    if _CONTROL_CHARS.search(text):
+        bad(field, "contains control characters; remove them")
+        return None
+    limit = TEXT_LIMITS[field]
+    if len(text) > limit:
+        bad(field, f"is {len(text)} characters; Meta allows at most {limit}")
+        return None
+    recommended = TEXT_RECOMMENDED.get(field)
+    if recommended and len(text) > recommended:
+        warnings.append(
+            f"{field} is {len(text)} characters; Meta shows about {recommended} before truncating"
+        )
+    return text
+
+
+def _link(value: object, bad: Bad) -> str | None:
+    if not value or not isinstance(value, str):
+        bad("link", "required: the landing page URL, e.g. https://shop.example.com/product")
+        return None
+    link = value.strip()
+    if len(link) > MAX_URL_LENGTH:
+        bad("link", f"is {len(link)} characters; Meta allows at most {MAX_URL_LENGTH}")
+        return None
+    parts = urlsplit(link)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() for c in link)
+    ):
+        bad("link", f"{link[:80]!r} is not a web address; it must start with https://")
+        return None
+    host = parts.hostname
+    if (
+        "." not in host
+        or host.endswith(".")
+        or host in ("localhost",)
+        or host.replace(".", "").isdigit()
+    ):
+        bad("link", f"{host!r} is not a public website domain")
+        return None
+    return link
+
+
+def _cta(value: object, bad: Bad) -> str | None:
+    if not value:
+        bad("call_to_action", f"required; one of: {', '.join(CTA_TYPES)}")
+        return None
+    cta = str(value).strip().upper().replace(" ", "_")
+    if cta not in CTA_TYPES:
+        bad(
+            "call_to_action",
+            f"unknown call to action {str(value)[:40]!r}; one of: {', '.join(CTA_TYPES)}",
+        )
+        return None
+    return cta
+
+
+def _countries(value: object, account: AccountConfig | None, bad: Bad) -> list[str]:
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[\s,]+", value) if part]
+    if not value or not isinstance(value, list):
+        bad("countries", "required: a list of two-letter country codes, e.g. [SG, MY]")
+        return []
+    codes: list[str] = []
+    for item in value:
+        code = str(item).strip().upper()
+        if code not in COUNTRY_CODES:
+            bad("countries", f"{str(item)[:20]!r} is not a two-letter country code (ISO 3166)")
+            return []
+        if code not in codes:
+            codes.append(code)
+    if account is not None:
+        for problem in missing_declarations(account.regulation, codes, account.key):
+            bad("countries", problem)
+    return codes
+
+
+def _budget(
+    value: object, account: AccountConfig | None, bad: Bad, floors: FloorSource
+) -> int | None:
+    if value is None or value == "":
+        bad("daily_budget", "required: the daily budget in the account currency, e.g. 50")
+        return None
+    if account is None:
+        return None
+    currency = account.currency
+    try:
+        amount = parse_amount(value)
+        minor = to_minor(amount, currency)
+    except MoneyError as exc:
+        bad("daily_budget", str(exc))
+        return None
+    if account.max_daily_budget is not None:
+        cap = to_minor(account.max_daily_budget, currency)
+        if minor > cap:
+            bad(
+                "daily_budget",
+                f"{format_minor(minor, currency)} is above this account's limit of "
+                f"{format_minor(cap, currency)} per day (max_daily_budget in the accounts file)",
+            )
+            return None
+    # Last, so a budget the account's own limit refuses costs no read of Meta's figure.
+    floor = floors(account)
+    if minor < floor.minor:
+        bad("daily_budget", floor.refusal(minor))
+        return None
+    return minor
+
+
+def _schedule(
+    start_value: object,
+    end_value: object,
+    account: AccountConfig | None,
+    now: datetime,
+    bad: Bad,
+) -> tuple[datetime | None, datetime | None]:
+    if start_value in (None, ""):
+        bad("start_time", "required, e.g. 2026-12-03 20:00 (account timezone)")
+        return None, None
+    if account is None:
+        return None, None
+    tz = account.timezone
+    try:
+        start = parse_local_time(start_value, tz)
+    except TimeParseError as exc:
+        bad("start_time", str(exc))
+        return None, None
+    if start < now + MIN_LEAD_TIME:
+        bad(
+            "start_time",
+            f"{format_local(start, tz)} is in the past; pick a time after {format_local(now, tz)}",
+        )
+        return None, None
+    end = None
+    if end_value not in (None, ""):
+        try:
+            end = parse_local_time(end_value, tz)
+        except TimeParseError as exc:
+            bad("end_time", str(exc))
+            return start, None
+        if end < start + MIN_SCHEDULE:
+            bad("end_time", "must be at least 24 hours after the start time for a daily budget")
+            return start, None
+    return start, end
+
+
+def _has_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(_SURROGATES.search(value))
+    if isinstance(value, list | tuple):  # one level: lists of countries; nothing nests deeper
+        return any(isinstance(item, str) and _SURROGATES.search(item) for item in value)
+    return False
+
+
+def _video(
+    value: object,
+    base_dir: Path,
+    check_video: VideoChecker | None,
+    bad: Bad,
+    warnings: list[str],
+) -> Path | None:
+    if not value or not isinstance(value, str | Path):
+        bad("video", "required: the path of the video file, e.g. creatives/launch.mp4")
+        return None
+    shown = str(value)[:200]
+    try:
+        path = Path(value)
+        if not path.is_absolute():
+            path = (base_dir / path).resolve()
+        found = path.is_file()
+    except (OSError, ValueError):  # NUL bytes, names longer than the filesystem allows
+        bad("video", f"not a usable file path: {shown!r}")
+        return None
+    if not found:
+        bad("video", f"file not found: {shown}")
+        return None
+    if check_video is not None:
+        try:
+            info = check_video(path)
+        except ValidationError as exc:
+            for problem in exc.problems:
+                bad("video", problem.message)
+            return None
+        warnings.extend(getattr(info, "warnings", ()) or ())
+    return path

@@ -1,0 +1,164 @@
+"""The one module that talks to the Graph API through the ``facebook_business`` SDK.
+
+It builds its own ``FacebookAdsApi`` instead of the SDK's process-wide default (no global state,
+no crash reporter that would post our tracebacks to Meta), points it at ``META_GRAPH_URL``, and
+turns every SDK or transport failure into ``MetaApiError``/``MetaTransportError`` so nothing
+above this module handles SDK types. Retries and throttle waits follow ``meta.graph.retry``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from facebook_business.api import FacebookAdsApi
+from facebook_business.exceptions import FacebookRequestError
+from facebook_business.session import FacebookSession
+from requests.adapters import HTTPAdapter
+
+from meta.graph.errors import error_from_response
+from meta.graph.retry import RetryPolicy
+from meta.graph.versions import DEFAULT_API_VERSION
+from meta.telemetry import metrics
+
+log = logging.getLogger(__name__)
+CONNECTION_POOL_SIZE = 128
+
+
+@dataclass(frozen=True)
+class MetaConfig:
+    """Where and as whom to call Meta. ``repr`` never shows the token or secret."""
+
+    access_token: str = field(repr=False)
+    app_secret: str | None = field(default=None, repr=False)
+    api_version: str = DEFAULT_API_VERSION  # see meta.graph.versions for its expiry
+    graph_url: str = "https://graph.facebook.com"
+    video_url: str = "https://graph-video.facebook.com"
+    timeout: float = 60.0
+    retry_attempts: int = 5
+    retry_base_delay: float = 1.0
+    max_throttle_wait: float = 300.0
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.retry_attempts,
+            base_delay=self.retry_base_delay,
+            max_delay=max(self.retry_base_delay * 30, 0.001),
+            max_throttle_wait=self.max_throttle_wait,
+        )
+
+    @property
+    def appsecret_proof(self) -> str | None:
+        if not self.app_secret:
+            return None
+        import hashlib
+        import hmac
+
+        return hmac.new(
+            self.app_secret.encode(), self.access_token.encode(), hashlib.sha256
+        ).hexdigest()
+
+
+class GraphClient:
+    """``post``/``get``/``delete`` on Graph paths such as ``act_1/campaigns`` or ``<id>``."""
+
+    def __init__(
+        self,
+        config: MetaConfig,
+        *,
+        retry: RetryPolicy | None = None,
+        on_retry: Callable[[Exception, float], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._api = self._connect(config)
+        self._retry = retry or config.retry_policy()
+        self._on_retry = on_retry
+        self._sleep = sleep
+        self.config = config
+
+    def use_token(self, access_token: str) -> None:
+        """Call as ``access_token`` from now on (a token renewed while the bot runs).
+
+        Calls already in flight finish with the old session; the swap itself is one assignment.
+        """
+        config = replace(self.config, access_token=access_token)
+        self._api = self._connect(config)
+        self.config = config
+
+    def credentials(self) -> tuple[str, str | None]:
+        """The current token and its appsecret_proof, for requests made outside the SDK."""
+        config = self.config
+        return config.access_token, config.appsecret_proof
+
+    @staticmethod
+    def _connect(config: MetaConfig) -> FacebookAdsApi:
+        session = FacebookSession(
+            access_token=config.access_token,
+            app_secret=config.app_secret,
+            timeout=config.timeout,
+        )
+        # The SDK reads GRAPH from the session at call time; an instance attribute redirects
+        # this client only, leaving the class default untouched for anything else.
+        session.GRAPH = config.graph_url.rstrip("/")
+        # requests keeps 10 connections per host by default; a burst of activations runs up to
+        # ACTIVATION_WORKERS calls at once and would otherwise open (TLS) connections per call.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=CONNECTION_POOL_SIZE)
+        session.requests.mount("https://", adapter)
+        session.requests.mount("http://", adapter)
+        if not config.graph_url.startswith("https://graph.facebook.com"):
+            session.requests.verify = True
+        return FacebookAdsApi(session, api_version=config.api_version)
+
+    def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict:
+        return self._call("POST", path, params, idempotent=idempotent)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict:
+        return self._call("GET", path, params or {}, idempotent=True)
+
+    def delete(self, path: str, params: dict[str, Any] | None = None) -> dict:
+        return self._call("DELETE", path, params or {}, idempotent=True)
+
+    def _call(self, method: str, path: str, params: dict[str, Any], *, idempotent: bool) -> dict:
+        parts = tuple(part for part in path.strip("/").split("/") if part)
+
+        def once() -> dict:
+            try:
+                response = self._api.call(method, parts, params=dict(params))
+            except FacebookRequestError as exc:
+                body = exc.body()
+                raw = json.dumps(body).encode() if isinstance(body, dict | list) else (body or b"")
+                if isinstance(raw, str):
+                    raw = raw.encode()
+                headers = exc.http_headers() or {}
+                metrics.record_usage_headers(headers)
+                error = error_from_response(exc.http_status(), headers, raw)
+                metrics.META_CALLS.labels(method, str(error.code or "unknown")).inc()
+                # One line per refusal, retried or not, carrying Meta's fbtrace_id (the error is
+                # an argument, so the JSON log format finds it): what Meta support asks for.
+                log.info(
+                    "Meta answered %s %s with code %s: %s",
+                    method,
+                    "/".join(parts[-2:]),
+                    error.code,
+                    error,
+                )
+                raise error from None
+            except Exception:
+                metrics.META_CALLS.labels(method, "transport").inc()
+                raise
+            metrics.META_CALLS.labels(method, "ok").inc()
+            metrics.record_usage_headers(response.headers() or {})
+            body = response.json()
+            return body if isinstance(body, dict) else {"data": body}
+
+        return self._retry.run(
+            once,
+            idempotent=idempotent,
+            on_retry=self._on_retry,
+            sleep=self._sleep,
+            describe=f"{method} {'/'.join(parts[-2:]) or '/'}",
+        )

@@ -1,0 +1,160 @@
+"""The Graph API requests for one Advantage+ Sales video campaign, as pure data.
+
+Kept free of I/O so the dry run prints exactly what the real run sends, and unit tests can pin
+each field Meta requires (see docs/meta-objects.md for why each one is there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from meta.domain.accounts import AccountConfig
+from meta.domain.regulation import adset_declarations
+from meta.domain.spec import CampaignSpec
+from meta.domain.times import to_meta
+from meta.domain.video_title import DRY_RUN_ID, video_title
+from meta.graph.upload import finish_params, start_params, transfer_params
+
+# Advantage+ needs a campaign budget with a supported bid strategy; omitting bid_strategy makes
+# Meta default to LOWEST_COST_WITH_BID_CAP, which then demands bid_amount on every ad set.
+BID_STRATEGY = "LOWEST_COST_WITHOUT_CAP"
+
+
+@dataclass(frozen=True)
+class GraphCall:
+    """One request: method, path below the version prefix, and form parameters."""
+
+    method: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+def object_names(spec: CampaignSpec) -> dict[str, str]:
+    """Names of the four objects; the pipeline also uses them to find a create whose answer was lost."""
+    return {
+        "campaign": spec.name,
+        "adset": f"{spec.name} - ad set",
+        "creative": f"{spec.name} - creative",
+        "ad": f"{spec.name} - ad",
+    }
+
+
+def campaign_call(spec: CampaignSpec, account: AccountConfig) -> GraphCall:
+    return GraphCall(
+        "POST",
+        f"{account.ad_account_id}/campaigns",
+        {
+            "name": object_names(spec)["campaign"],
+            "objective": "OUTCOME_SALES",
+            "status": "PAUSED",
+            "special_ad_categories": [],
+            "buying_type": "AUCTION",
+            "daily_budget": spec.daily_budget_minor,
+            "bid_strategy": BID_STRATEGY,
+        },
+        "campaign",
+    )
+
+
+def adset_call(spec: CampaignSpec, account: AccountConfig, campaign_id: str) -> GraphCall:
+    params: dict[str, Any] = {
+        "name": object_names(spec)["adset"],
+        "campaign_id": campaign_id,
+        "status": "PAUSED",
+        "billing_event": "IMPRESSIONS",
+        "optimization_goal": "OFFSITE_CONVERSIONS",
+        "promoted_object": {"pixel_id": account.pixel_id, "custom_event_type": "PURCHASE"},
+        # No placement keys at all: Advantage+ placements is the absence of restrictions.
+        "targeting": {
+            "geo_locations": {"countries": list(spec.countries)},
+            "targeting_automation": {"advantage_audience": 1},
+        },
+        "start_time": to_meta(spec.start_time, account.timezone),
+    }
+    if spec.end_time is not None:
+        params["end_time"] = to_meta(spec.end_time, account.timezone)
+    # Singapore, Taiwan, the EU: every regulated market reached, from one table.
+    params.update(adset_declarations(account.regulation, spec.countries))
+    return GraphCall("POST", f"{account.ad_account_id}/adsets", params, "ad set")
+
+
+def creative_call(
+    spec: CampaignSpec, account: AccountConfig, *, video_id: str, thumbnail_url: str
+) -> GraphCall:
+    video_data: dict[str, Any] = {
+        "video_id": video_id,
+        "image_url": thumbnail_url,
+        "message": spec.primary_text,
+        "title": spec.headline,
+        "call_to_action": {"type": spec.call_to_action, "value": {"link": spec.link}},
+    }
+    if spec.description:
+        video_data["link_description"] = spec.description
+    story: dict[str, Any] = {"page_id": account.page_id, "video_data": video_data}
+    if account.instagram_user_id:
+        story["instagram_user_id"] = account.instagram_user_id
+    return GraphCall(
+        "POST",
+        f"{account.ad_account_id}/adcreatives",
+        {"name": object_names(spec)["creative"], "object_story_spec": story},
+        "creative",
+    )
+
+
+def ad_call(
+    spec: CampaignSpec, account: AccountConfig, *, adset_id: str, creative_id: str
+) -> GraphCall:
+    return GraphCall(
+        "POST",
+        f"{account.ad_account_id}/ads",
+        {
+            "name": object_names(spec)["ad"],
+            "adset_id": adset_id,
+            "creative": {"creative_id": creative_id},
+            "status": "PAUSED",
+        },
+        "ad",
+    )
+
+
+def video_upload_calls(
+    spec: CampaignSpec, account: AccountConfig, size: int, campaign_id: int | str = DRY_RUN_ID
+) -> list[GraphCall]:
+    """The chunked upload as the uploader sends it (``meta.graph.upload``'s own param builders;
+    transfer repeats per server-chosen window). Only ids Meta or the database assign are
+    placeholders; the title is the very one the real run sends, but for the AdBee id."""
+    edge = f"{account.ad_account_id}/advideos"
+    title = video_title(spec.video_path.name, campaign_id)
+    transfer: dict[str, Any] = dict(transfer_params("<from start>", "<window start>"))
+    transfer["video_file_chunk"] = f"<bytes of {spec.video_path.name}>"
+    return [
+        GraphCall("POST", edge, dict(start_params(size, title)), "video upload start"),
+        GraphCall("POST", edge, transfer, "video upload transfer (repeated per chunk)"),
+        GraphCall("POST", edge, dict(finish_params("<from start>", title)), "video upload finish"),
+        GraphCall(
+            "GET", "<video_id>", {"fields": "status"}, "poll until status.video_status=ready"
+        ),
+        GraphCall("GET", "<video_id>/thumbnails", {}, "preferred thumbnail"),
+    ]
+
+
+def dry_run_calls(spec: CampaignSpec, account: AccountConfig, video_size: int) -> list[GraphCall]:
+    """Every request of a creation, in order, with placeholders for ids Meta would return."""
+    return [
+        GraphCall(
+            "GET",
+            f"{account.ad_account_id}/minimum_budgets",
+            {},
+            "Meta's minimum daily budget (read by the check before anything is sent; "
+            "cached for a day)",
+        ),
+        *video_upload_calls(spec, account, video_size),
+        creative_call(
+            spec, account, video_id="<video_id>", thumbnail_url="<preferred thumbnail uri>"
+        ),
+        campaign_call(spec, account),
+        adset_call(spec, account, "<campaign_id>"),
+        ad_call(spec, account, adset_id="<adset_id>", creative_id="<creative_id>"),
+    ]

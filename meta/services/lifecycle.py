@@ -1,0 +1,303 @@
+"""After creation: approve, reject, schedule, activate, pause, resume, sync.
+
+Rules enforced here, for every surface: only approvers decide; a requester does not approve their
+own campaign unless configured; every decision and refusal is audited; activation claims the row
+with a compare-and-set before calling Meta, so two replicas (or a double-fired job) activate once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from meta.domain.access import AccessPolicy, Actor, NotAllowedError
+from meta.domain.accounts import AccountRegistry
+from meta.domain.errors import AdBeeError, MetaApiError
+from meta.domain.ports import GraphApi
+from meta.domain.states import Status
+from meta.domain.times import TimeParseError, format_local, parse_local_time
+from meta.services.activation import CLAIM_TIMING, LATE_AFTER, Activator, ScheduleHook, utc
+from meta.services.pipeline import CampaignPipeline
+from meta.services.status_sync import merge_state, read_state
+from meta.services.summary import CampaignSummary, summarize
+from storage.models import CampaignRow
+from storage.repository import CampaignStore
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "CLAIM_TIMING",
+    "LATE_AFTER",
+    "CampaignLifecycle",
+    "CampaignNotFoundError",
+    "InvalidTransitionError",
+    "ScheduleHook",
+]
+
+
+class CampaignNotFoundError(AdBeeError):
+    """No campaign matches what the user typed."""
+
+
+class InvalidTransitionError(AdBeeError):
+    """The campaign is not in a state where this makes sense; the message says which it is in."""
+
+
+class CampaignLifecycle:
+    def __init__(
+        self,
+        *,
+        store: CampaignStore,
+        graph: GraphApi | None,
+        accounts: AccountRegistry,
+        policy: AccessPolicy,
+        pipeline: Callable[[], CampaignPipeline] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_schedule: ScheduleHook | None = None,
+        worker_id: str = "adbee",
+    ) -> None:
+        self.store = store
+        self._graph = graph
+        self._accounts = accounts
+        self._policy = policy
+        self._pipeline = pipeline
+        self.clock = clock
+        self._on_schedule = on_schedule or (lambda _id, _when: None)
+        self.worker_id = worker_id
+        self._activator = Activator(
+            store=store,
+            graph=graph,
+            accounts=accounts,
+            clock=lambda: self.clock(),
+            worker_id=worker_id,
+            on_schedule=self._schedule,
+        )
+
+    # ------------------------------------------------------------------ decisions
+    def approve(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        row = self._row(campaign_id)
+        self._require_approver(row, actor, "approve")
+        if not self._policy.allow_self_approval and row.requested_by == actor.user_id:
+            self._refuse(row, actor, "approve", "requesters may not approve their own campaign")
+        now = utc(self.clock())
+        # A start already past activates at once; lateness is then counted from approval.
+        activate_at = max(utc(row.start_time), now)
+        if not self.store.transition(
+            row.id,
+            from_statuses=[Status.CREATED],
+            to_status=Status.SCHEDULED,
+            approved_by=actor.user_id,
+            activate_at=activate_at,
+        ):
+            raise InvalidTransitionError(self._state_text(row.id, "approved"))
+        self.store.audit(actor=actor.user_id, action="approve", outcome="ok", campaign_id=row.id)
+        self._schedule(row.id, activate_at)
+        return self.summary(row.id)
+
+    def reject(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        row = self._row(campaign_id)
+        self._require_approver(row, actor, "reject")
+        if not self.store.transition(
+            row.id,
+            from_statuses=[Status.CREATED, Status.SCHEDULED, Status.CANCELLED],
+            to_status=Status.REJECTED,
+        ):
+            raise InvalidTransitionError(self._state_text(row.id, "rejected"))
+        self._schedule(row.id, None)
+        leftovers: list[str] = []
+        if self._pipeline is not None:
+            leftovers = self._pipeline().rollback(
+                row.id, reason=f"rejected by {actor.user_id}", status=Status.REJECTED
+            )
+        detail = f"could not delete {', '.join(leftovers)}" if leftovers else None
+        self.store.audit(
+            actor=actor.user_id, action="reject", outcome="ok", campaign_id=row.id, detail=detail
+        )
+        return self.summary(row.id)
+
+    def cancel(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        """Unschedule: the campaign stays PAUSED in Meta and can be rescheduled or activated."""
+        row = self._row(campaign_id)
+        self._require_approver(row, actor, "cancel")
+        if not self.store.transition(
+            row.id, from_statuses=[Status.SCHEDULED], to_status=Status.CANCELLED, activate_at=None
+        ):
+            raise InvalidTransitionError(self._state_text(row.id, "cancelled"))
+        self._schedule(row.id, None)
+        self.store.audit(actor=actor.user_id, action="cancel", outcome="ok", campaign_id=row.id)
+        return self.summary(row.id)
+
+    def reschedule(self, campaign_id: int, actor: Actor, when: str) -> CampaignSummary:
+        row = self._row(campaign_id)
+        self._require_approver(row, actor, "reschedule")
+        account = self._accounts.get(row.account_key)
+        tz = account.timezone if account else "UTC"
+        try:
+            at = parse_local_time(when, tz)
+        except TimeParseError as exc:
+            raise InvalidTransitionError(f"Cannot reschedule: {exc}") from None
+        now = utc(self.clock())
+        if at < now - timedelta(minutes=1):
+            raise InvalidTransitionError(
+                f"{format_local(at, tz)} is in the past; use `/campaign activate {row.id}` to go live now"
+            )
+        if not self.store.transition(
+            row.id,
+            from_statuses=[Status.SCHEDULED, Status.CANCELLED, Status.ACTIVATION_FAILED],
+            to_status=Status.SCHEDULED,
+            activate_at=max(at, now),
+            error=None,
+        ):
+            raise InvalidTransitionError(self._state_text(row.id, "rescheduled"))
+        self._schedule(row.id, max(at, now))
+        self.store.audit(
+            actor=actor.user_id, action="reschedule", outcome="ok", campaign_id=row.id, detail=when
+        )
+        return self.summary(row.id)
+
+    def claim_resume(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        """Let the requester or an approver carry on a creation a temporary problem stopped.
+
+        The FAILED -> CREATING compare-and-set makes a double click (or two replicas) resume it
+        once; the caller then runs the creation, which continues from its last committed step.
+        """
+        row = self._row(campaign_id)
+        if row.requested_by != actor.user_id:
+            self._require_approver(row, actor, "resume the creation of")
+        if not self.store.transition(
+            row.id, from_statuses=[Status.FAILED], to_status=Status.CREATING, error=None
+        ):
+            raise InvalidTransitionError(self._state_text(row.id, "resumed"))
+        self.store.audit(
+            actor=actor.user_id, action="resume_creation", outcome="ok", campaign_id=row.id
+        )
+        return self.summary(row.id)
+
+    def activate_now(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        row = self._row(campaign_id)
+        self._require_approver(row, actor, "activate")
+        own = row.status == Status.CREATED and row.requested_by == actor.user_id
+        if own and not self._policy.allow_self_approval:
+            self._refuse(row, actor, "activate", "requesters may not approve their own campaign")
+        now = utc(self.clock())
+        if not self.store.transition(
+            row.id,
+            from_statuses=[
+                Status.CREATED,
+                Status.SCHEDULED,
+                Status.CANCELLED,
+                Status.ACTIVATION_FAILED,
+            ],
+            to_status=Status.SCHEDULED,
+            activate_at=now,
+            approved_by=row.approved_by or actor.user_id,
+            error=None,
+        ):
+            raise InvalidTransitionError(self._state_text(row.id, "activated"))
+        self.store.audit(actor=actor.user_id, action="activate", outcome="ok", campaign_id=row.id)
+        self._schedule(row.id, None)  # a postponement schedules it again
+        self.activate(row.id, now=now)
+        return self.summary(row.id)
+
+    def pause(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        return self._set_delivery(campaign_id, actor, "PAUSED", Status.ACTIVE, Status.PAUSED)
+
+    def resume(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        return self._set_delivery(campaign_id, actor, "ACTIVE", Status.PAUSED, Status.ACTIVE)
+
+    # ------------------------------------------------------------------ activation (jobs)
+    def due(self, now: datetime | None = None) -> list[int]:
+        """Ids of SCHEDULED campaigns whose activation time has come."""
+        return [row.id for row in self.store.list_due(now=utc(now or self.clock()))]
+
+    def scheduled(self) -> list[tuple[int, datetime]]:
+        """(id, activate_at) of every SCHEDULED campaign: what the job store must hold."""
+        return [
+            (row.id, utc(row.activate_at))
+            for row in self.store.list_campaigns(statuses=[Status.SCHEDULED], limit=100_000)
+            if row.activate_at is not None
+        ]
+
+    def activate(self, campaign_id: int, *, now: datetime | None = None) -> bool:
+        """Activate one due campaign if this process wins the claim; True when it went live."""
+        return self._activator.activate(campaign_id, now=now)
+
+    def abandoned_activations(self) -> list[int]:
+        """Ids of ACTIVATING rows whose holder died (see ``Activator.abandoned``)."""
+        return self._activator.abandoned()
+
+    def take_over(self, campaign_id: int, *, now: datetime | None = None) -> bool:
+        """Finish an activation whose holder died, from what Meta shows; True when it went live."""
+        return self._activator.take_over(campaign_id, now=now)
+
+    # ------------------------------------------------------------------ helpers
+    def _set_delivery(
+        self, campaign_id: int, actor: Actor, meta_status: str, from_status: Status, to: Status
+    ) -> CampaignSummary:
+        row = self._row(campaign_id)
+        self._require_approver(row, actor, meta_status.lower())
+        if row.status != from_status:
+            raise InvalidTransitionError(self._state_text(row.id, to.value))
+        try:
+            self._require_graph().post(
+                str(row.meta_campaign_id), {"status": meta_status}, idempotent=True
+            )
+        except MetaApiError as exc:
+            raise InvalidTransitionError(
+                f"Meta refused: {exc.user_text()}. {exc.fix_hint()}"
+            ) from None
+        self.store.transition(row.id, from_statuses=[from_status], to_status=to)
+        self._remember_state(row.id)
+        self.store.audit(actor=actor.user_id, action=to.value, outcome="ok", campaign_id=row.id)
+        return self.summary(row.id)
+
+    def _remember_state(self, campaign_id: int) -> None:
+        """After our own change, store Meta's new state: the sync reports others' changes only."""
+        row = self._row(campaign_id)
+        try:
+            state = read_state(self._require_graph(), row)
+        except AdBeeError as exc:
+            log.info("could not read back #%s: %s", campaign_id, exc)
+            return
+        self.store.update(campaign_id, last_sync=merge_state(row.last_sync, state))
+
+    def _schedule(self, campaign_id: int, when: datetime | None) -> None:
+        """Tell the job scheduler; a failure there is logged, as the scan job reads the rows."""
+        try:
+            self._on_schedule(campaign_id, when)
+        except Exception:
+            log.exception("could not (un)schedule the activation job of #%s", campaign_id)
+
+    def _require_graph(self) -> GraphApi:
+        if self._graph is None:
+            raise AdBeeError("no Meta connection configured")
+        return self._graph
+
+    def _row(self, campaign_id: int) -> CampaignRow:
+        row = self.store.get(campaign_id)
+        if row is None:
+            raise CampaignNotFoundError(f"No campaign #{campaign_id}; `/campaign list` shows them.")
+        return row
+
+    def _require_approver(self, row: CampaignRow, actor: Actor, action: str) -> None:
+        if not self._policy.is_approver(actor):
+            self._refuse(row, actor, action, "only approvers can do this")
+
+    def _refuse(self, row: CampaignRow, actor: Actor, action: str, why: str) -> None:
+        self.store.audit(
+            actor=actor.user_id,
+            action=action,
+            outcome="refused",
+            campaign_id=row.id,
+            detail=f"{why} (team {actor.team_id})",
+        )
+        raise NotAllowedError(f"You cannot {action} {row.name!r}: {why}.")
+
+    def _state_text(self, campaign_id: int, verb: str) -> str:
+        row = self._row(campaign_id)
+        return f"{row.name!r} cannot be {verb}: it is {row.status.replace('_', ' ')}."
+
+    def summary(self, campaign_id: int) -> CampaignSummary:
+        """The campaign as users see it; ``CampaignNotFoundError`` names the missing id."""
+        return summarize(self._row(campaign_id), self._accounts)

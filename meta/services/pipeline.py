@@ -1,0 +1,667 @@
+"""Campaign creation as a persisted state machine.
+
+Two branches run side by side because neither needs the other until the very end:
+
+    video:    upload -> wait until processed -> creative ─┐
+    campaign: campaign -> ad set ─────────────────────────┴─> ad
+
+Every id Meta returns is committed to the campaign row before the next call, and a create whose
+answer was lost is recorded in ``pending_writes`` first, so re-running after a crash looks the
+object up by name instead of creating it twice. A permanent Meta error deletes what this creation
+made (except the uploaded video, when the refusal was not about it) and reports Meta's own message;
+anything a retry can fix (transient, throttled, 341/368, 1487390) leaves the row resumable.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from meta.domain.accounts import AccountConfig, AccountRegistry
+from meta.domain.advantage import read_advantage_state
+from meta.domain.errors import (
+    AdBeeError,
+    MetaApiError,
+    MetaTransportError,
+    PipelineError,
+    ValidationError,
+    VideoProcessingError,
+    VideoRejectedError,
+)
+from meta.domain.ports import GraphApi, Uploader, WaitUntilReady
+from meta.domain.spec import CampaignSpec
+from meta.domain.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
+from meta.domain.stopping import CreationInterrupted, StopSignal
+from meta.domain.video_title import video_title as make_video_title
+from meta.graph.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call
+from meta.graph.upload import UploadSession
+from meta.services.creation_lease import CreationLease
+from meta.services.lost_objects import LostObjects
+from meta.telemetry import log_context, metrics
+from storage.models import CampaignRow
+from storage.repository import CampaignStore
+from storage.transient import DatabaseUnavailableError
+
+log = logging.getLogger(__name__)
+
+
+# Row columns holding each step's result.
+_RESULT_COLUMN = {
+    Step.CREATIVE: "creative_id",
+    Step.CAMPAIGN: "meta_campaign_id",
+    Step.ADSET: "adset_id",
+    Step.AD: "ad_id",
+}
+
+
+class AlreadyCreatedError(AdBeeError):
+    """A campaign with this name already exists in this account; creating it again would duplicate it."""
+
+
+class CampaignPipeline:
+    """Creates (or resumes creating) the four PAUSED objects of one campaign."""
+
+    def __init__(
+        self,
+        *,
+        store: CampaignStore,
+        graph: GraphApi,
+        uploader: Uploader,
+        wait_until_ready: WaitUntilReady,
+        accounts: AccountRegistry,
+        video_timeout: float = 600,
+        video_poll_interval: float = 3,
+        stopping: StopSignal | None = None,
+    ) -> None:
+        self._store = store
+        self._graph = graph
+        self._lost = LostObjects(graph)
+        self._uploader = uploader
+        self._wait_until_ready = wait_until_ready
+        self._accounts = accounts
+        self._video_timeout = video_timeout
+        self._video_poll_interval = video_poll_interval
+        self._stopping = stopping or StopSignal()
+        # Both branches edit ``pending_writes``; read-modify-write must not interleave, or one
+        # branch's marker is lost (a duplicate after a crash) or a finished one comes back.
+        self._pending_lock = threading.Lock()
+
+    # ---------------------------------------------------------------- entry points
+    def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRow:
+        """Record a creation, or return the unfinished one for the same account and name."""
+        account = self._account(spec)
+        existing = self._store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
+        if existing is not None:
+            if existing.status in (Status.CREATING, Status.FAILED):
+                return self._with_video_of(existing, spec)
+            raise AlreadyCreatedError(
+                f"{spec.name!r} already exists in {account.key} (AdBee #{existing.id}, "
+                f"status {existing.status}, campaign {existing.meta_campaign_id}); "
+                "pick another name to create a new campaign"
+            )
+        return self._store.add(
+            account_key=account.key,
+            ad_account_id=account.ad_account_id,
+            name=spec.name,
+            spec=spec.to_json(),
+            status=Status.CREATING,
+            requested_by=requested_by,
+            source=source,
+            start_time=spec.start_time,
+            pending_writes=[],
+        )
+
+    def _with_video_of(self, existing: CampaignRow, spec: CampaignSpec) -> CampaignRow:
+        """A resubmission brings the video again: use it if the unfinished creation lost its own.
+
+        This is how a user answers "attach the video again" after the file AdBee kept for an
+        unfinished upload disappeared (a lost disk, a replica without it); everything else about
+        the creation stays as first submitted, and it resumes from its last committed step.
+        """
+        if not needs_video_file(existing):
+            return existing
+        old = CampaignSpec.from_json(existing.spec)
+        if old.video_path.is_file() or not spec.video_path.is_file():
+            return existing
+        return self._store.update(
+            existing.id, spec={**existing.spec, "video_path": str(spec.video_path)}
+        )
+
+    def run(self, campaign_id: int, on_progress: ProgressSink | None = None) -> CampaignRow:
+        """Run every step not yet done. Raises ``PipelineError`` after recording the outcome, or
+        ``CreationBusyError`` (recording nothing) when another live run holds this creation."""
+        notify = on_progress or (lambda _event: None)
+        row = self._store.get(campaign_id)
+        if row is None:
+            raise KeyError(campaign_id)
+        if row.status == Status.CREATED:
+            return row
+        with (
+            log_context.bound(adbee_id=campaign_id),
+            CreationLease(self._store, row),  # CreationBusyError when another run has it
+        ):
+            return self._run_leased(campaign_id, notify)
+
+    def _run_leased(self, campaign_id: int, notify: ProgressSink) -> CampaignRow:
+        row = self._store.get(campaign_id)
+        assert row is not None
+        self._store.update(campaign_id, status=Status.CREATING, error=None)
+        spec = CampaignSpec.from_json(row.spec)
+        account = self._account(spec)
+        stop = threading.Event()
+        try:
+            with ThreadPoolExecutor(
+                max_workers=2, thread_name_prefix=f"create-{campaign_id}"
+            ) as pool:
+                # Each branch runs in a copy of this context, so its log lines name the creation.
+                video_branch = pool.submit(
+                    contextvars.copy_context().run,
+                    self._video_branch,
+                    campaign_id,
+                    spec,
+                    account,
+                    notify,
+                    stop,
+                )
+                campaign_branch = pool.submit(
+                    contextvars.copy_context().run,
+                    self._campaign_branch,
+                    campaign_id,
+                    spec,
+                    account,
+                    notify,
+                    stop,
+                )
+                errors = []
+                for branch in (campaign_branch, video_branch):
+                    try:
+                        branch.result()
+                    except Exception as exc:  # both branches are awaited before deciding
+                        stop.set()
+                        errors.append(exc)
+                # A real failure decides the outcome; a stop only when nothing else went wrong.
+                errors.sort(key=lambda e: isinstance(e, CreationInterrupted))
+                if errors:
+                    raise errors[0]
+            with _failing_step(Step.AD):
+                self._create(campaign_id, Step.AD, spec, account, notify)
+        except CreationInterrupted:
+            # Stopped at a checkpoint: still CREATING, every id committed; the lease is released
+            # on the way out, so a restart or a replica carries on at once.
+            log.info("creation #%s stopped at a checkpoint: the process is stopping", campaign_id)
+            raise
+        except Exception as exc:
+            return self._fail(campaign_id, exc, notify)
+        metrics.CREATIONS.labels("created", "none").inc()
+        return self._store.update(
+            campaign_id,
+            status=Status.CREATED,
+            step=None,
+            error=None,
+            **self._classification(campaign_id),
+        )
+
+    def _classification(self, campaign_id: int) -> dict[str, Any]:
+        """Meta's Advantage+ verdict on the finished campaign, for the approval card.
+
+        A read, not a step: the campaign exists either way, so a failed read only leaves the
+        card saying the classification is unknown (the next status sync fills it in).
+        """
+        row = self._store.get(campaign_id)
+        assert row is not None and row.meta_campaign_id
+        try:
+            advantage = read_advantage_state(self._graph, row.meta_campaign_id)
+        except AdBeeError as exc:
+            log.warning("could not read the Advantage+ state of #%s: %s", campaign_id, exc)
+            return {}
+        if advantage is None:
+            return {}
+        return {"last_sync": {**(row.last_sync or {}), "advantage": advantage.to_json()}}
+
+    def rollback(
+        self,
+        campaign_id: int,
+        *,
+        reason: str,
+        status: Status = Status.ROLLED_BACK,
+        keep_video: bool = False,
+    ) -> list[str]:
+        """Delete every object this creation made, newest first; returns ids that could not be deleted.
+
+        ``keep_video`` leaves the uploaded video in the ad account (and its id on the row): when
+        Meta refused something else, the video is fine, and uploading it again costs minutes.
+        """
+        row = self._store.get(campaign_id)
+        if row is None:
+            raise KeyError(campaign_id)
+        leftovers: list[str] = []
+        for column in ("ad_id", "adset_id", "meta_campaign_id", "creative_id"):
+            object_id = getattr(row, column)
+            if not object_id:
+                continue
+            try:
+                self._graph.delete(object_id)
+                self._store.update(campaign_id, **{column: None})
+            except AdBeeError as exc:
+                if isinstance(exc, MetaApiError) and exc.subcode == 33:
+                    self._store.update(campaign_id, **{column: None})  # already gone
+                    continue
+                log.warning("could not delete %s %s: %s", column, object_id, exc)
+                leftovers.append(object_id)
+        if row.video_id and keep_video:
+            self._store.update(campaign_id, upload_session=None)
+        elif row.video_id:
+            try:
+                self._graph.delete(f"{row.ad_account_id}/advideos", {"video_id": row.video_id})
+                self._store.update(campaign_id, video_id=None, upload_session=None)
+            except AdBeeError as exc:
+                log.warning("could not remove video %s: %s", row.video_id, exc)
+                leftovers.append(row.video_id)
+        if leftovers:  # the channel card must not claim everything was deleted
+            reason += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
+        self._store.update(campaign_id, status=status, error=reason, pending_writes=[])
+        return leftovers
+
+    # ---------------------------------------------------------------- branches
+    def _video_branch(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        notify: ProgressSink,
+        stop: threading.Event,
+    ) -> None:
+        row = self._store.get(campaign_id)
+        assert row is not None
+        if row.creative_id and not row.pending_writes:
+            notify(
+                ProgressEvent(campaign_id, Step.CREATIVE, "skipped", f"creative {row.creative_id}")
+            )
+            return
+        video_id = row.video_id if row.video_id and not row.upload_session else None
+        if video_id is None:
+            self._stopping.check()
+            with _failing_step(Step.UPLOAD):
+                video_id = self._upload(campaign_id, spec, account, row.upload_session, notify)
+        if stop.is_set():
+            return
+        with _failing_step(Step.PROCESS):
+            thumbnail = row.thumbnail_url or self._wait_for_video(
+                campaign_id, video_id, notify, stop
+            )
+        if stop.is_set():
+            return
+        with _failing_step(Step.CREATIVE):
+            self._create(
+                campaign_id,
+                Step.CREATIVE,
+                spec,
+                account,
+                notify,
+                video_id=video_id,
+                thumbnail=thumbnail,
+            )
+
+    def _campaign_branch(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        notify: ProgressSink,
+        stop: threading.Event,
+    ) -> None:
+        with _failing_step(Step.CAMPAIGN):
+            self._create(campaign_id, Step.CAMPAIGN, spec, account, notify)
+        if not stop.is_set():
+            with _failing_step(Step.ADSET):
+                self._create(campaign_id, Step.ADSET, spec, account, notify)
+
+    # ---------------------------------------------------------------- steps
+    def _upload(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        saved_session: dict | None,
+        notify: ProgressSink,
+    ) -> str:
+        self._store.update(campaign_id, step=Step.UPLOAD)
+        title = video_title(spec, campaign_id)
+        row = self._store.get(campaign_id)
+        assert row is not None
+        saved_video = (saved_session or {}).get("video_id")
+        if Step.UPLOAD.value in row.pending_writes:
+            # An earlier run started an upload whose answer (or session) was lost.
+            self._lost.delete_uploads(campaign_id, account, title, keep=saved_video)
+        else:
+            self._change_pending(campaign_id, add=Step.UPLOAD)
+        if not spec.video_path.is_file():
+            raise VideoMissingError(
+                f"The video {spec.video_path.name} is no longer on this AdBee server and its "
+                "upload to Meta had not finished. Submit the campaign again with the same name "
+                "and attach the video: AdBee continues from where it stopped."
+            )
+        total = spec.video_path.stat().st_size
+        notify(ProgressEvent(campaign_id, Step.UPLOAD, "started", _mb(total), 0))
+        last_percent = [-1]
+
+        def progress(update: Any) -> None:
+            percent = int(update.bytes_sent * 100 / max(update.total_bytes, 1))
+            if percent != last_percent[0]:
+                last_percent[0] = percent
+                detail = f"{_mb(update.bytes_sent)} of {_mb(update.total_bytes)}"
+                notify(ProgressEvent(campaign_id, Step.UPLOAD, "progress", detail, percent))
+
+        def persist(session: Any) -> None:
+            data = _session_json(session)
+            self._store.update(campaign_id, video_id=data.get("video_id"), upload_session=data)
+            self._stopping.check()  # a checkpoint: the next chunk resumes from this session
+
+        resume = UploadSession.from_dict(saved_session) if saved_session else None
+        video_id = self._uploader.upload(
+            account_id=account.ad_account_id,
+            path=spec.video_path,
+            title=title,
+            on_progress=progress,
+            resume_session=resume,
+            on_session=persist,
+        )
+        self._change_pending(
+            campaign_id, remove=Step.UPLOAD, video_id=video_id, upload_session=None
+        )
+        if saved_video and saved_video != str(video_id):
+            # Meta no longer knew the saved session and the uploader started over.
+            self._lost.delete_video(account, str(saved_video))
+        notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", f"video {video_id}", 100))
+        return video_id
+
+    def _wait_for_video(
+        self, campaign_id: int, video_id: str, notify: ProgressSink, stop: threading.Event
+    ) -> str:
+        self._store.update(campaign_id, step=Step.PROCESS)
+        notify(ProgressEvent(campaign_id, Step.PROCESS, "started", f"video {video_id}", 0))
+
+        def on_progress(state: str, percent: int) -> None:
+            notify(ProgressEvent(campaign_id, Step.PROCESS, "progress", state, percent))
+
+        def get_status() -> dict:
+            self._stopping.check()
+            if stop.is_set():
+                raise PipelineError("stopped: the other branch failed", step=Step.PROCESS)
+            self._store.touch(campaign_id)  # alive: no other replica may take this creation over
+            return self._graph.get(video_id, {"fields": "status"}).get("status", {})
+
+        self._wait_until_ready(
+            get_status,
+            timeout=self._video_timeout,
+            interval=self._video_poll_interval,
+            on_progress=on_progress,
+            sleep=self._stopping.sleep,  # a stop ends the wait between two polls at once
+        )
+        thumbnail = self._thumbnail(video_id)
+        self._store.update(campaign_id, thumbnail_url=thumbnail)
+        notify(ProgressEvent(campaign_id, Step.PROCESS, "done", "video ready", 100))
+        return thumbnail
+
+    def _thumbnail(self, video_id: str) -> str:
+        thumbnails = self._graph.get(f"{video_id}/thumbnails").get("data", [])
+        preferred = [t for t in thumbnails if t.get("is_preferred")] or thumbnails
+        if preferred and preferred[0].get("uri"):
+            return str(preferred[0]["uri"])
+        picture = self._graph.get(video_id, {"fields": "picture"}).get("picture")
+        if not picture:
+            raise VideoProcessingError(
+                f"Meta processed video {video_id} but offers no thumbnail; upload it again"
+            )
+        return str(picture)
+
+    def _create(
+        self,
+        campaign_id: int,
+        step: Step,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        notify: ProgressSink,
+        *,
+        video_id: str | None = None,
+        thumbnail: str | None = None,
+    ) -> str:
+        column = _RESULT_COLUMN[step]
+        row = self._store.get(campaign_id)
+        assert row is not None
+        existing = getattr(row, column)
+        if existing:
+            notify(ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}"))
+            return str(existing)
+        if step in row.pending_writes:
+            found = self._lost.find_create(
+                step, spec, account, since=row.created_at, video_id=video_id
+            )
+            if found:
+                self._record(campaign_id, step, column, found)
+                notify(
+                    ProgressEvent(
+                        campaign_id, step, "done", f"found {found} from the interrupted run"
+                    )
+                )
+                return found
+        call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
+        self._stopping.check()  # before the marker: a stopped run has posted nothing here
+        self._change_pending(campaign_id, add=step, step=step)
+        notify(ProgressEvent(campaign_id, step, "started"))
+        try:
+            object_id = str(self._graph.post(call.path, call.params)["id"])
+        except MetaTransportError:
+            # The answer was lost, not necessarily the create: look before posting again.
+            found = self._lost.find_create(
+                step, spec, account, since=row.created_at, video_id=video_id
+            )
+            if found is None:
+                notify(ProgressEvent(campaign_id, step, "retry", "connection lost; retrying"))
+                found = str(self._graph.post(call.path, call.params)["id"])
+            object_id = found
+        self._record(campaign_id, step, column, object_id)
+        notify(ProgressEvent(campaign_id, step, "done", f"{call.label} {object_id}"))
+        return object_id
+
+    def _record(self, campaign_id: int, step: Step, column: str, object_id: str) -> None:
+        fields: dict[str, Any] = {column: object_id}
+        self._change_pending(campaign_id, remove=step, **fields)
+
+    def _change_pending(
+        self,
+        campaign_id: int,
+        *,
+        add: Step | None = None,
+        remove: Step | None = None,
+        **fields: Any,
+    ) -> None:
+        """Add or remove one ``pending_writes`` marker (and set ``fields``) in one update."""
+        with self._pending_lock:
+            row = self._store.get(campaign_id)
+            assert row is not None
+            pending = [name for name in row.pending_writes if name != (remove or add)]
+            if add is not None:
+                pending.append(add.value)
+            self._store.update(campaign_id, pending_writes=pending, **fields)
+
+    def _call_for(
+        self,
+        step: Step,
+        spec: CampaignSpec,
+        account: AccountConfig,
+        row: CampaignRow,
+        *,
+        video_id: str | None,
+        thumbnail: str | None,
+    ) -> GraphCall:
+        if step is Step.CAMPAIGN:
+            return campaign_call(spec, account)
+        if step is Step.ADSET:
+            assert row.meta_campaign_id
+            return adset_call(spec, account, row.meta_campaign_id)
+        if step is Step.CREATIVE:
+            assert video_id and thumbnail
+            return creative_call(spec, account, video_id=video_id, thumbnail_url=thumbnail)
+        assert row.adset_id and row.creative_id
+        return ad_call(spec, account, adset_id=row.adset_id, creative_id=row.creative_id)
+
+    # ---------------------------------------------------------------- failure
+    def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRow:
+        unavailable = _database_unavailable(exc)
+        if unavailable is not None:
+            # Nothing is wrong with the campaign: the row stays CREATING (writing FAILED would
+            # need the database that is away, and would stop the automatic resume), and the
+            # caller resumes it once the database answers (bot.creation_flow, the resume job).
+            step = getattr(exc, "failed_step", None) or Step.UPLOAD
+            reason = f"{unavailable.message}; AdBee will resume this creation when it is back"
+            notify(ProgressEvent(campaign_id, step, "failed", reason))
+            raise PipelineError(
+                f"{STEP_LABELS[step]} paused: {reason}.",
+                step=step,
+                cause=unavailable,
+                resumable=True,
+            ) from exc
+        row = self._store.get(campaign_id)
+        assert row is not None
+        # The row's ``step`` is shared by both branches; the exception knows where it came from.
+        step = getattr(exc, "failed_step", None) or (Step(row.step) if row.step else Step.UPLOAD)
+        if _is_permanent(exc):
+            reason = _describe(exc)
+            kept = row.video_id if row.video_id and not _about_video(exc, step) else None
+            if kept:
+                reason = (
+                    f"{reason.rstrip('.')}. The uploaded video {kept} was kept in the ad account "
+                    "(Meta's refusal was not about it)."
+                )
+            leftovers = self.rollback(campaign_id, reason=reason, keep_video=bool(kept))
+            metrics.CREATIONS.labels("rolled_back", step.value).inc()
+            notify(ProgressEvent(campaign_id, step, "failed", reason))
+            deleted = (
+                f"Everything else created so far was deleted; video {kept} was kept."
+                if kept
+                else "Everything created so far was deleted."
+            )
+            message = f"{STEP_LABELS[step]} failed: {_describe(exc).rstrip('.')}. {deleted}"
+            if leftovers:
+                message += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
+            raise PipelineError(message, step=step, cause=exc) from exc
+        reason = _describe(exc)
+        self._store.update(campaign_id, status=Status.FAILED, error=reason)
+        metrics.CREATIONS.labels("failed", step.value).inc()
+        notify(ProgressEvent(campaign_id, step, "failed", reason))
+        if isinstance(exc, VideoMissingError):  # its message says what to do instead
+            raise PipelineError(
+                f"{STEP_LABELS[step]} stopped: {reason}", step=step, cause=exc, resumable=True
+            ) from exc
+        raise PipelineError(
+            f"{STEP_LABELS[step]} stopped: {reason.rstrip('.')}. Nothing is lost; run the "
+            "creation again to resume from this step.",
+            step=step,
+            cause=exc,
+            resumable=True,
+        ) from exc
+
+    def _account(self, spec: CampaignSpec) -> AccountConfig:
+        account = self._accounts.get(spec.account_key)
+        if account is None:
+            raise AdBeeError(
+                f"account {spec.account_key!r} is no longer in the accounts file; restore it to "
+                "resume this creation"
+            )
+        return account
+
+
+@contextmanager
+def _failing_step(step: Step) -> Iterator[None]:
+    """Label an exception with the step it escaped from (the innermost label wins).
+
+    The step is also bound to the log context, so every line written during it names it.
+    """
+    try:
+        with log_context.bound(step=step.value):
+            yield
+    except Exception as exc:
+        if getattr(exc, "failed_step", None) is None:
+            with suppress(AttributeError):  # an exception type without __dict__
+                exc.failed_step = step  # type: ignore[attr-defined]
+        raise
+
+
+def _database_unavailable(exc: BaseException) -> DatabaseUnavailableError | None:
+    """The database outage behind ``exc`` (raised by the store after its retries), if any."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, DatabaseUnavailableError):
+            return seen
+        seen = getattr(seen, "cause", None) or seen.__cause__
+    return None
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """Permanent means running it again cannot help: Meta refused the request itself."""
+    if isinstance(exc, PipelineError) and exc.cause is not None:
+        return _is_permanent(exc.cause)
+    if isinstance(exc, MetaApiError):
+        # Meta's retryable answers (341, 368, 1487390 included) never end in a rollback.
+        return not (exc.is_retryable or exc.is_auth)
+    if isinstance(exc, VideoProcessingError):
+        return not exc.retryable
+    return isinstance(exc, ValidationError)
+
+
+def _about_video(exc: Exception, step: Step) -> bool:
+    """Is the failure about the video itself (then the upload is worth nothing)?"""
+    if isinstance(exc, PipelineError) and exc.cause is not None:
+        return _about_video(exc.cause, step)
+    if step in (Step.UPLOAD, Step.PROCESS):
+        return True
+    if isinstance(exc, VideoProcessingError | VideoRejectedError):
+        return True
+    return isinstance(exc, MetaApiError) and exc.is_about_video
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, MetaApiError):
+        return f"{exc.user_text()}. {exc.fix_hint()}"
+    if isinstance(exc, AdBeeError):
+        return exc.message
+    if isinstance(exc, MetaTransportError):
+        return str(exc)
+    log.exception("unexpected error during campaign creation", exc_info=exc)
+    return f"unexpected error ({type(exc).__name__}); see the bot's log"
+
+
+class VideoMissingError(AdBeeError):
+    """The video file a creation still has to upload is gone; the user must attach it again."""
+
+
+def needs_video_file(row: CampaignRow) -> bool:
+    """True while the creation still has bytes to send to Meta (no finished upload yet).
+
+    After the upload, Meta's copy (``video_id``) is all the remaining steps need.
+    """
+    return row.status in (Status.CREATING, Status.FAILED) and (
+        not row.video_id or bool(row.upload_session)
+    )
+
+
+def video_title(spec: CampaignSpec, campaign_id: int) -> str:
+    """The video's title in Meta, already cut to Meta's limit (``meta.domain.video_title``): naming the
+    AdBee id lets a resumed run find its lost uploads, by the very text Meta stored."""
+    return make_video_title(spec.video_path.name, campaign_id)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB"
+
+
+def _session_json(session: UploadSession | dict) -> dict:
+    return session if isinstance(session, dict) else session.to_dict()

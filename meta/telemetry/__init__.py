@@ -1,0 +1,1 @@
+"""Metrics and log context that every room may record into; they import nothing of AdBee."""

@@ -1,0 +1,263 @@
+"""Approval to live: scheduling, activation at the due time, downtime, cancel and reschedule.
+
+Real services over SQLite and the Graph API emulator as Meta; time is a fake clock passed to
+``jobs.activation.activate_due`` (what the scan job runs), so nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jobs.activation import activate_due
+from meta.domain.access import NotAllowedError
+from meta.domain.states import Status
+from meta.services.lifecycle import InvalidTransitionError
+from sandbox.graph_emulator import GraphEmulator
+from tests.campaign_harness import (
+    APPROVER,
+    OTHER_TEAM_APPROVER,
+    OUTSIDER,
+    REQUESTER,
+    FakeClock,
+    Harness,
+    build_harness,
+    local,
+    meta_status_posts,
+    soon_day,
+)
+
+DAY = soon_day()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'adbee.db'}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(local(DAY, "13:50"))
+
+
+@pytest.fixture
+def bot(db_url: str, graph: GraphEmulator, clock: FakeClock) -> Iterator[Harness]:
+    graph.ad_review_seconds = 0  # review outcomes are the status sync's story
+    harness = build_harness(db_url, graph, clock)
+    yield harness
+    harness.close()
+
+
+def meta_statuses(graph: GraphEmulator, bot: Harness, campaign_id: int) -> list[str]:
+    row = bot.services.store.get(campaign_id)
+    assert row is not None
+    ids = (row.meta_campaign_id, row.adset_id, row.ad_id)
+    return [str(graph.get_object(str(i))["status"]) for i in ids]  # type: ignore[index]
+
+
+def activation_posts(graph: GraphEmulator, bot: Harness, campaign_id: int) -> list[int]:
+    row = bot.services.store.get(campaign_id)
+    assert row is not None
+    ids = (row.meta_campaign_id, row.adset_id, row.ad_id)
+    return [meta_status_posts(graph, str(i)) for i in ids]
+
+
+def test_approved_campaign_goes_live_at_its_start_time_once(bot: Harness, graph, clock):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    clock.set(local(DAY, "14:00"))
+
+    summary = bot.lifecycle.approve(campaign_id, APPROVER)
+
+    assert summary.activate_at == datetime(DAY.year, DAY.month, DAY.day, 12, 0, tzinfo=UTC)
+    assert summary.status == Status.SCHEDULED and summary.approved_by == APPROVER.user_id
+    assert bot.schedule_calls == [(campaign_id, summary.activate_at)]
+
+    assert activate_due(bot.context, now=clock.set(local(DAY, "19:59"))) == 0
+    assert meta_statuses(graph, bot, campaign_id) == ["PAUSED"] * 3
+    assert bot.notifier.sent == []
+
+    assert activate_due(bot.context, now=clock.set(local(DAY, "20:00"))) == 1
+    assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.status == Status.ACTIVE
+    assert row.activated_at is not None
+    assert row.activated_at.replace(tzinfo=UTC) == local(DAY, "20:00")
+    assert row.last_sync and row.last_sync["campaign"] == "ACTIVE"  # read back from Meta
+    [live] = bot.notifier.sent
+    assert live.kind == "live"
+    assert live.summary is not None and live.summary.name == "AINOTE2 launch SG"
+    assert "adsmanager.facebook.com" in live.summary.ads_manager_url
+    assert live.detail is not None and live.detail.startswith("Campaign ACTIVE, ad set ACTIVE")
+
+    # The job firing again, or the scan running on, changes nothing.
+    assert bot.lifecycle.activate(campaign_id, now=clock.advance(seconds=5)) is False
+    assert activate_due(bot.context, now=clock.advance(minutes=1)) == 0
+    assert activation_posts(graph, bot, campaign_id) == [1, 1, 1]
+    assert bot.notifier.kinds() == ["live"]
+
+
+def test_start_already_past_at_approval_activates_at_once_and_is_not_late(bot: Harness, clock):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    approved_at = clock.set(local(DAY, "20:30"))
+
+    summary = bot.lifecycle.approve(campaign_id, APPROVER)
+
+    # Lateness is measured from activate_at, which is the approval time here: "at once".
+    assert summary.activate_at == approved_at
+    assert bot.schedule_calls == [(campaign_id, approved_at)]
+    assert activate_due(bot.context, now=clock.advance(seconds=30)) == 1
+    assert bot.notifier.kinds() == ["live"]
+    assert "late" not in (bot.notifier.sent[0].detail or "")
+
+
+def test_bot_down_at_start_time_activates_on_restart_and_says_how_late(
+    db_url: str, graph: GraphEmulator, clock: FakeClock
+):
+    first = build_harness(db_url, graph, clock, worker_id="process-1")
+    campaign_id = first.create(start=local(DAY, "20:00"))
+    clock.set(local(DAY, "14:00"))
+    first.lifecycle.approve(campaign_id, APPROVER)
+    first.close()  # the bot goes down before 20:00
+
+    clock.set(local(DAY, "20:45"))
+    second = build_harness(db_url, graph, clock, worker_id="process-2")  # a new process
+    try:
+        assert second.lifecycle.scheduled() == [(campaign_id, local(DAY, "20:00"))]
+        assert activate_due(second.context) == 1  # the start-up scan
+        assert activate_due(second.context) == 0
+        [alert] = second.notifier.sent
+        assert alert.kind == "live_late"
+        assert alert.detail is not None and alert.detail.startswith("late by 45 minutes")
+        assert "20:00 SGT" in alert.detail
+        assert activation_posts(graph, second, campaign_id) == [1, 1, 1]
+    finally:
+        second.close()
+
+
+def test_cancelled_campaign_is_not_activated_and_reschedule_activates_later(
+    bot: Harness, graph, clock
+):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    clock.set(local(DAY, "14:00"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+
+    summary = bot.lifecycle.cancel(campaign_id, APPROVER)
+    assert summary.status == Status.CANCELLED and summary.activate_at is None
+    assert bot.schedule_calls[-1] == (campaign_id, None)
+    assert activate_due(bot.context, now=clock.set(local(DAY, "20:00"))) == 0
+    assert meta_statuses(graph, bot, campaign_id) == ["PAUSED"] * 3
+
+    summary = bot.lifecycle.reschedule(campaign_id, APPROVER, f"{DAY.isoformat()} 22:00")
+    assert summary.status == Status.SCHEDULED
+    assert summary.activate_at == local(DAY, "22:00")
+    assert bot.schedule_calls[-1] == (campaign_id, local(DAY, "22:00"))
+    assert activate_due(bot.context, now=clock.set(local(DAY, "21:59"))) == 0
+    assert activate_due(bot.context, now=clock.set(local(DAY, "22:00"))) == 1
+    assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3
+    assert bot.notifier.kinds() == ["live"]
+
+    actions = [(e.actor, e.action, e.outcome) for e in bot.services.store.audit_events()]
+    assert (APPROVER.user_id, "approve", "ok") in actions
+    assert (APPROVER.user_id, "cancel", "ok") in actions
+    assert (APPROVER.user_id, "reschedule", "ok") in actions
+
+
+def test_reschedule_into_the_past_is_refused(bot: Harness, clock):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+    with pytest.raises(InvalidTransitionError, match="in the past"):
+        bot.lifecycle.reschedule(campaign_id, APPROVER, f"{DAY.isoformat()} 09:00")
+
+
+@pytest.mark.parametrize(
+    ("actor", "why"),
+    [
+        (OUTSIDER, "only approvers"),
+        (OTHER_TEAM_APPROVER, "only approvers"),
+        (REQUESTER, "their own campaign"),
+    ],
+    ids=["not-an-approver", "approver-id-from-another-workspace", "requester-self-approval"],
+)
+def test_refused_decisions_change_nothing_and_are_audited(bot: Harness, actor, why):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+
+    with pytest.raises(NotAllowedError, match=why):
+        bot.lifecycle.approve(campaign_id, actor)
+    with pytest.raises(NotAllowedError):
+        bot.lifecycle.activate_now(campaign_id, actor)
+
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.status == Status.CREATED
+    refused = [
+        (e.actor, e.action, e.outcome)
+        for e in bot.services.store.audit_events(campaign_id=campaign_id)
+    ]
+    assert refused == [
+        (actor.user_id, "approve", "refused"),
+        (actor.user_id, "activate", "refused"),
+    ]
+
+
+@pytest.mark.parametrize("verb", ["cancel", "pause", "resume"])
+def test_non_approvers_cannot_cancel_pause_or_resume(bot: Harness, clock, verb):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+    with pytest.raises(NotAllowedError, match="only approvers"):
+        getattr(bot.lifecycle, verb)(campaign_id, OUTSIDER)
+    with pytest.raises(NotAllowedError):
+        bot.lifecycle.reschedule(campaign_id, OUTSIDER, f"{DAY.isoformat()} 21:00")
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.status == Status.SCHEDULED
+    outcomes = [
+        (e.actor, e.outcome)
+        for e in bot.services.store.audit_events(campaign_id=campaign_id)
+        if e.actor == OUTSIDER.user_id
+    ]
+    assert outcomes == [(OUTSIDER.user_id, "refused")] * 2
+
+
+def test_activate_now_pause_and_resume_are_audited_and_reach_meta(bot: Harness, graph, clock):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+
+    summary = bot.lifecycle.activate_now(campaign_id, APPROVER)
+    assert summary.status == Status.ACTIVE
+    assert summary.activated_at == clock()
+    assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3
+
+    assert bot.lifecycle.pause(campaign_id, APPROVER).status == Status.PAUSED
+    assert meta_statuses(graph, bot, campaign_id)[0] == "PAUSED"
+    assert bot.lifecycle.resume(campaign_id, APPROVER).status == Status.ACTIVE
+    assert meta_statuses(graph, bot, campaign_id)[0] == "ACTIVE"
+
+    # Our own pause and resume are not news for the status sync.
+    bot.sync.sync_all()
+    assert [a.kind for a in bot.alerts()] == ["live"]
+    actions = [e.action for e in bot.services.store.audit_events(campaign_id=campaign_id)]
+    assert actions == ["approve", "activate", "activated", "paused", "active"]
+
+
+def _nth_sunday(year: int, month: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def test_reschedule_uses_the_account_timezone_and_refuses_dst_gaps(bot: Harness):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+    bot.services.store.update(campaign_id, account_key="iflytek-us")  # America/Los_Angeles
+    year = DAY.year + 1
+    spring, autumn = _nth_sunday(year, 3, 2), _nth_sunday(year, 11, 1)
+
+    with pytest.raises(InvalidTransitionError, match="does not exist"):
+        bot.lifecycle.reschedule(campaign_id, APPROVER, f"{spring} 02:30")
+    with pytest.raises(InvalidTransitionError, match="happens twice"):
+        bot.lifecycle.reschedule(campaign_id, APPROVER, f"{autumn} 01:30")
+
+    summer = bot.lifecycle.reschedule(campaign_id, APPROVER, f"{spring} 09:00")
+    assert summer.activate_at == datetime(year, 3, spring.day, 16, 0, tzinfo=UTC)  # PDT
+    winter = bot.lifecycle.reschedule(campaign_id, APPROVER, f"{autumn} 09:00")
+    assert winter.activate_at == datetime(year, 11, autumn.day, 17, 0, tzinfo=UTC)  # PST
