@@ -11,32 +11,18 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bot.health_report import HealthReport
+from bot.http_serving import BackgroundServer
 
 log = logging.getLogger(__name__)
 PATHS = ("/healthz", "/health")
 
 
-@dataclass
-class HealthServer:
-    server: ThreadingHTTPServer
-    thread: threading.Thread
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def serve_health(
     port: int, report: Callable[[], HealthReport], *, host: str = "0.0.0.0"
-) -> HealthServer:
+) -> BackgroundServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path.split("?", 1)[0] not in PATHS:
@@ -66,4 +52,4 @@ def serve_health(
     thread = threading.Thread(target=server.serve_forever, name="health-http", daemon=True)
     thread.start()
     log.info("health on port %s (/healthz)", server.server_address[1])
-    return HealthServer(server, thread)
+    return BackgroundServer(server, thread)

@@ -8,9 +8,6 @@ on every Slack Web API client.
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass
-from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import start_http_server
 from slack_sdk import WebClient
@@ -19,6 +16,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.http_serving import BackgroundServer
 from meta.telemetry import metrics
 from storage.repository import CampaignStore
 
@@ -56,21 +54,7 @@ def count_rate_limits(client: WebClient) -> WebClient:
     return client
 
 
-@dataclass
-class MetricsServer:
-    server: WSGIServer
-    thread: threading.Thread
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def serve_metrics(port: int, store: CampaignStore, *, host: str = "0.0.0.0") -> MetricsServer:
+def serve_metrics(port: int, store: CampaignStore, *, host: str = "0.0.0.0") -> BackgroundServer:
     """Serve ``/metrics`` on ``port`` (0 picks a free one) until ``close``."""
 
     def outbox_depth() -> float:
@@ -83,4 +67,4 @@ def serve_metrics(port: int, store: CampaignStore, *, host: str = "0.0.0.0") -> 
     metrics.OUTBOX_DEPTH.set_function(outbox_depth)
     server, thread = start_http_server(port, addr=host)
     log.info("metrics on port %s (/metrics)", server.server_address[1])
-    return MetricsServer(server, thread)
+    return BackgroundServer(server, thread)

@@ -35,9 +35,10 @@ from bot.campaign_messages import CampaignMessages, SlackNotifier
 from bot.channel_membership import membership_problems
 from bot.creation_flow import CreationFlow
 from bot.health import CachedRemoteChecks, InProcess, gather
-from bot.health_http import HealthServer, serve_health
+from bot.health_http import serve_health
+from bot.http_serving import BackgroundServer
 from bot.meta_token import RELOAD_SECONDS, pick_up_renewed_token, restart_hint, token_file
-from bot.observability import MetricsServer, count_rate_limits, serve_metrics
+from bot.observability import count_rate_limits, serve_metrics
 from bot.scheduling import Scheduling, default_worker_id, start_scheduler
 from bot.settings import Settings
 from bot.slack_posts import NoRepostRetryHandler
@@ -79,8 +80,8 @@ class RunningBot:
     def exit_code(self) -> int:
         return EXIT_DATABASE_LOST if self.fatal else 0
 
-    metrics: MetricsServer | None = None
-    health: HealthServer | None = None
+    metrics: BackgroundServer | None = None
+    health: BackgroundServer | None = None
 
     def stop(self, grace: float | None = None) -> int:
         """Stop within ``grace`` seconds (``SHUTDOWN_GRACE_SECONDS``); returns runs still going.
@@ -265,7 +266,7 @@ def _serve_health(
     scheduling: Scheduling,
     base_dir: Path | None,
     clock: Clock,
-) -> HealthServer:
+) -> BackgroundServer:
     state = InProcess(
         connected=handler.client.is_connected,
         # Looked up each time: the supervisor replaces a scheduler whose thread died.
