@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import leasing
 from storage.models import Alert, AuditEvent, CampaignRow, ProcessedRequest, utcnow
 from storage.transient import DEFAULT_BUDGET_SECONDS, retrying
 
@@ -113,21 +114,8 @@ class CampaignStore:
             return moved
 
     def touch_held(self, campaign_ids: Iterable[int], *, holder: str) -> int:
-        """A lease heartbeat: refresh ``updated_at`` of the rows ``holder`` still holds.
-
-        Returns how many it still holds; a row taken over by someone else is not touched.
-        """
-        ids = list(campaign_ids)
-        if not ids:
-            return 0
-        with self._sessions() as session:
-            result = session.execute(
-                update(CampaignRow)
-                .where(CampaignRow.id.in_(ids), CampaignRow.claimed_by == holder)
-                .values(updated_at=utcnow())
-            )
-            session.commit()
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        """A lease heartbeat; see ``storage.leasing.touch_held``."""
+        return leasing.touch_held(self._sessions, CampaignRow, campaign_ids, holder=holder)
 
     def take_over_claim(
         self,
@@ -172,19 +160,14 @@ class CampaignStore:
     def take_lease(
         self, campaign_id: int, *, expected_owner: str | None, new_owner: str | None
     ) -> bool:
-        """Compare-and-set ``claimed_by``: only the caller that saw the current owner wins."""
-        owner = CampaignRow.claimed_by
-        with self._sessions() as session:
-            result = session.execute(
-                update(CampaignRow)
-                .where(
-                    CampaignRow.id == campaign_id,
-                    owner.is_(None) if expected_owner is None else owner == expected_owner,
-                )
-                .values(claimed_by=new_owner, updated_at=utcnow())
-            )
-            session.commit()
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        """Compare-and-set ``claimed_by``; see ``storage.leasing.take_lease``."""
+        return leasing.take_lease(
+            self._sessions,
+            CampaignRow,
+            campaign_id,
+            expected_owner=expected_owner,
+            new_owner=new_owner,
+        )
 
     @_retried
     def find_open(self, *, ad_account_id: str, name: str) -> CampaignRow | None:

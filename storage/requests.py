@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import CreationRequestRow, utcnow
+from storage import leasing
+from storage.models import CreationRequestRow
 
 
 class CreationRequestStore:
@@ -72,30 +73,15 @@ class CreationRequestStore:
     def take_lease(
         self, request_id: int, *, expected_owner: str | None, new_owner: str | None
     ) -> bool:
-        """Compare-and-set ``claimed_by``: only the caller that saw the current owner wins."""
-        owner = CreationRequestRow.claimed_by
-        with self._sessions() as session:
-            result = session.execute(
-                update(CreationRequestRow)
-                .where(
-                    CreationRequestRow.id == request_id,
-                    owner.is_(None) if expected_owner is None else owner == expected_owner,
-                )
-                .values(claimed_by=new_owner, updated_at=utcnow())
-            )
-            session.commit()
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        """Compare-and-set ``claimed_by``; see ``storage.leasing.take_lease``."""
+        return leasing.take_lease(
+            self._sessions,
+            CreationRequestRow,
+            request_id,
+            expected_owner=expected_owner,
+            new_owner=new_owner,
+        )
 
     def touch_held(self, request_ids: Iterable[int], *, holder: str) -> int:
-        """A lease heartbeat: refresh ``updated_at`` of the requests ``holder`` still holds."""
-        ids = list(request_ids)
-        if not ids:
-            return 0
-        with self._sessions() as session:
-            result = session.execute(
-                update(CreationRequestRow)
-                .where(CreationRequestRow.id.in_(ids), CreationRequestRow.claimed_by == holder)
-                .values(updated_at=utcnow())
-            )
-            session.commit()
-            return int(result.rowcount)  # type: ignore[attr-defined]
+        """A lease heartbeat; see ``storage.leasing.touch_held``."""
+        return leasing.touch_held(self._sessions, CreationRequestRow, request_ids, holder=holder)
