@@ -1,7 +1,7 @@
 """A loopback Slack (Web API + Socket Mode) for running the real Bolt app in tests.
 
-See ``emulator.SlackEmulator`` for the entry point and /work/shared/slack-platform.md for the
-platform facts it reproduces.
+See ``emulator.SlackEmulator`` for the entry point; the platform facts it reproduces are cited
+where each is implemented (Slack's docs and ``slack_sdk``).
 """
 
 from .emulator import SlackEmulator
