@@ -21,8 +21,8 @@ from typing import Literal, TextIO
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.channel_membership import membership_problems
 from bot.settings import Settings, SettingsError
+from bot.slack.channel_membership import membership_problems
 from meta.domain.errors import AdBeeError, MetaApiError
 from meta.graph.client import GraphClient
 from meta.graph.versions import version_warning

@@ -28,12 +28,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.access import SlackAccessPolicy
-from bot.app import SlackServices, build_app
 from bot.bootstrap import Services, build_services
-from bot.campaign_messages import CampaignMessages, SlackNotifier
-from bot.channel_membership import membership_problems
-from bot.creation_flow import CreationFlow
 from bot.health import CachedRemoteChecks, InProcess, gather
 from bot.health_http import serve_health
 from bot.http_serving import BackgroundServer
@@ -41,7 +36,12 @@ from bot.meta_token import RELOAD_SECONDS, pick_up_renewed_token, restart_hint, 
 from bot.observability import count_rate_limits, serve_metrics
 from bot.scheduling import Scheduling, default_worker_id, start_scheduler
 from bot.settings import Settings
-from bot.slack_posts import NoRepostRetryHandler
+from bot.slack.access import SlackAccessPolicy
+from bot.slack.app import SlackServices, build_app
+from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
+from bot.slack.channel_membership import membership_problems
+from bot.slack.creation_flow import CreationFlow
+from bot.slack.posts import NoRepostRetryHandler
 from jobs import runtime
 from jobs.scheduler import LAST_FINISHED
 from meta.graph.versions import version_warning
@@ -124,7 +124,7 @@ def slack_client(settings: Settings, token: str) -> WebClient:
     client = WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL)
     # slack_sdk retries only connection errors by default; 429s and 5xx need explicit handlers.
     # Connection errors are retried for every method but chat.postMessage, which post_once
-    # retries after checking that the post did not go out already (bot/slack_posts.py).
+    # retries after checking that the post did not go out already (bot/slack/posts.py).
     client.retry_handlers = [
         NoRepostRetryHandler(max_retry_count=3),
         RateLimitErrorRetryHandler(max_retry_count=5),

@@ -517,7 +517,7 @@ class CampaignPipeline:
         if unavailable is not None:
             # Nothing is wrong with the campaign: the row stays CREATING (writing FAILED would
             # need the database that is away, and would stop the automatic resume), and the
-            # caller resumes it once the database answers (bot.creation_flow, the resume job).
+            # caller resumes it once the database answers (bot.slack.creation_flow, the resume job).
             step = getattr(exc, "failed_step", None) or Step.UPLOAD
             reason = f"{unavailable.message}; AdBee will resume this creation when it is back"
             notify(ProgressEvent(campaign_id, step, "failed", reason))

@@ -226,13 +226,13 @@ def slack_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture
 def here(slack_world: World, monkeypatch: pytest.MonkeyPatch) -> World:
-    import bot.creation_flow
-    import bot.slack_files
+    import bot.slack.creation_flow
+    import bot.slack.files
 
     monkeypatch.chdir(ROOT)
-    download = bot.slack_files.download_slack_file
+    download = bot.slack.files.download_slack_file
     monkeypatch.setattr(
-        bot.creation_flow,
+        bot.slack.creation_flow,
         "download_slack_file",
         lambda *a, **kw: download(*a, **{**kw, "max_bytes": HUGE_LIMIT}),
     )

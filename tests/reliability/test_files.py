@@ -19,8 +19,8 @@ import pytest
 import requests
 from slack_sdk import WebClient
 
-import bot.slack_files
-from bot.slack_files import download_slack_file
+import bot.slack.files
+from bot.slack.files import download_slack_file
 from handlers.ids import CampaignCreateBlock as B
 from meta.domain.errors import VideoRejectedError
 from tests.e2e.test_campaign_story import good_values, open_new_form
@@ -83,7 +83,7 @@ def here(files_world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]
         downloads.append(url)
         return real_get(url, *args, **kwargs)
 
-    monkeypatch.setattr(bot.slack_files.requests, "get", recording_get)
+    monkeypatch.setattr(bot.slack.files.requests, "get", recording_get)
     files_world.downloads = downloads  # type: ignore[attr-defined]
     files_world.graph.clear_requests()
     yield files_world
@@ -219,10 +219,10 @@ def test_a_webm_or_animated_gif_attached_in_slack_goes_to_approval(
 def test_an_oversized_file_is_refused_from_its_size_without_downloading(
     here: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.creation_flow
+    import bot.slack.creation_flow
 
     monkeypatch.setattr(
-        bot.creation_flow,
+        bot.slack.creation_flow,
         "download_slack_file",
         lambda *a, **kw: download_slack_file(*a, **{**kw, "max_bytes": 64 * 1024}),
     )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_posts import post_once
+from bot.slack.posts import post_once
 from handlers.blocks.alerts import build_alert
 from handlers.blocks.approval import build_approval_message, build_decided_message
 from meta.domain.states import Status

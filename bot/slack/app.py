@@ -16,8 +16,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 import handlers
-from bot.campaign_messages import CampaignMessages
-from bot.creation_flow import CreationFlow
+from bot.slack.campaign_messages import CampaignMessages
+from bot.slack.creation_flow import CreationFlow
 from meta.domain.errors import AdBeeError
 from meta.services.campaigns import CampaignService
 from meta.services.lifecycle import CampaignLifecycle

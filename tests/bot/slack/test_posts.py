@@ -16,7 +16,7 @@ from slack_sdk.http_retry import handler as sdk_retry
 
 from bot.runner import slack_client
 from bot.settings import Settings
-from bot.slack_posts import EVENT_TYPE, post_once
+from bot.slack.posts import EVENT_TYPE, post_once
 from sandbox.slack_emulator import SlackEmulator
 
 CHANNEL = "C_ALERTS"

@@ -30,9 +30,9 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.campaign_messages import CampaignMessages
-from bot.slack_files import download_slack_file, release_upload
-from bot.slack_posts import post_once
+from bot.slack.campaign_messages import CampaignMessages
+from bot.slack.files import download_slack_file, release_upload
+from bot.slack.posts import post_once
 from handlers.blocks.common import esc
 from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal

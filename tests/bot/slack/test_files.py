@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack_files import _trusted_host, looks_like_html
+from bot.slack.files import _trusted_host, looks_like_html
 
 API = "https://slack.com/api/"
 EMULATOR = "http://127.0.0.1:8123/api/"
