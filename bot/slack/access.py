@@ -59,6 +59,10 @@ class SlackAccessPolicy:
     def is_admin(self, actor: Actor) -> bool:
         return self._same_workspace(actor) and actor.user_id in self._expand(self._admins)
 
+    def is_one_of(self, actor: Actor, ids: Iterable[str]) -> bool:
+        """Per-account approvers (``approval.approvers``): user ids and user groups, expanded."""
+        return self._same_workspace(actor) and actor.user_id in self._expand(list(ids))
+
     def _same_workspace(self, actor: Actor) -> bool:
         """A user from another workspace (shared channel) never gets a say over our campaigns."""
         if self.team_id is None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from meta.domain.errors import AdBeeError
@@ -23,6 +24,10 @@ class Actor:
 class AccessPolicy(Protocol):
     def is_approver(self, actor: Actor) -> bool: ...
     def is_admin(self, actor: Actor) -> bool: ...
+    def is_one_of(self, actor: Actor, ids: Iterable[str]) -> bool:
+        """Whether the actor is one of these users or in one of these user groups (S...)."""
+        ...
+
     @property
     def allow_self_approval(self) -> bool: ...
 
@@ -35,6 +40,7 @@ class StaticAccessPolicy:
     admins: frozenset[str] = frozenset()
     team_id: str | None = None
     allow_self_approval: bool = False
+    groups: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def _same_workspace(self, actor: Actor) -> bool:
         return self.team_id is None or actor.team_id in (None, self.team_id)
@@ -46,3 +52,10 @@ class StaticAccessPolicy:
 
     def is_admin(self, actor: Actor) -> bool:
         return self._same_workspace(actor) and actor.user_id in self.admins
+
+    def is_one_of(self, actor: Actor, ids: Iterable[str]) -> bool:
+        """User ids only: this policy knows no user groups (``groups`` stands in for them)."""
+        members = {i for i in ids if not i.startswith("S")}
+        for group in (i for i in ids if i.startswith("S")):
+            members |= self.groups.get(group, frozenset())
+        return self._same_workspace(actor) and actor.user_id in members

@@ -11,9 +11,16 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from meta.domain.money import SUPPORTED_CURRENCIES
+from meta.domain.money import SUPPORTED_CURRENCIES, to_minor
 from meta.domain.regulation import IDENTITY_FIELDS
 from meta.domain.times import TimeParseError, zone
 from meta.domain.yaml_files import load_yaml_file
@@ -91,6 +98,47 @@ def _regulation_aliases(key: str, body: dict) -> tuple[dict, list[str]]:
     return {**body, "regulation": renamed}, warnings
 
 
+_SLACK_PERSON_OR_GROUP = re.compile(r"^[UWS][A-Z0-9_]{2,}$")
+
+
+class ApprovalRule(BaseModel):
+    """Who must approve what, beyond ``APPROVER_IDS`` (``approval:`` in the accounts file).
+
+    ``budget_above``: a daily budget above it (major units) needs an approver from ``approvers``
+    (Slack user ids U.../W... or user group ids S...) instead of being refused outright; above
+    ``max_daily_budget`` it is still refused. ``reschedule_within_hours``: a reschedule that moves
+    the start by more than this needs a new approval (absent: a reschedule keeps the approval).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    budget_above: Decimal | None = Field(default=None, gt=0)
+    approvers: tuple[str, ...] = ()
+    reschedule_within_hours: Decimal | None = Field(default=None, ge=0)
+
+    @field_validator("approvers", mode="before")
+    @classmethod
+    def _slack_ids(cls, value: object) -> object:
+        if value is None:
+            return ()
+        items = [str(item) for item in value] if isinstance(value, list | tuple) else [value]
+        wrong = [item for item in items if not _SLACK_PERSON_OR_GROUP.match(str(item))]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(repr(item) for item in wrong)}: not Slack ids; use user ids "
+                "(U0123456789) or user group ids (S0123456789), not names"
+            )
+        return tuple(items)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> ApprovalRule:
+        if (self.budget_above is None) != (not self.approvers):
+            raise ValueError(
+                "budget_above and approvers go together: the approvers approve budgets above it"
+            )
+        return self
+
+
 class AccountConfig(BaseModel):
     """One client ad account, as the ops team configures it."""
 
@@ -108,6 +156,24 @@ class AccountConfig(BaseModel):
         default=None, gt=0, description="Guardrail in major units; larger budgets are refused."
     )
     regulation: Regulation = Field(default_factory=Regulation)
+    approval: ApprovalRule = Field(default_factory=ApprovalRule)
+
+    @model_validator(mode="after")
+    def _threshold_below_cap(self) -> AccountConfig:
+        above, cap = self.approval.budget_above, self.max_daily_budget
+        if above is not None and cap is not None and above >= cap:
+            raise ValueError(
+                f"approval.budget_above ({above}) must be below max_daily_budget ({cap}): "
+                "budgets above max_daily_budget are refused whoever approves"
+            )
+        return self
+
+    def big_spend_approvers(self, daily_budget_minor: int) -> tuple[str, ...]:
+        """The approvers a daily budget needs beyond the usual ones; () when it needs none."""
+        above = self.approval.budget_above
+        if above is None or daily_budget_minor <= to_minor(above, self.currency):
+            return ()
+        return self.approval.approvers
 
     @field_validator("ad_account_id", mode="before")
     @classmethod

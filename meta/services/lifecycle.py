@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from meta.domain.access import AccessPolicy, Actor, NotAllowedError
 from meta.domain.accounts import AccountRegistry
 from meta.domain.errors import AdBeeError, MetaApiError
+from meta.domain.money import format_minor, to_minor
 from meta.domain.ports import GraphApi
 from meta.domain.states import Status
 from meta.domain.times import TimeParseError, format_local, parse_local_time
@@ -77,7 +78,7 @@ class CampaignLifecycle:
     # ------------------------------------------------------------------ decisions
     def approve(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         row = self._row(campaign_id)
-        self._require_approver(row, actor, "approve")
+        self._require_deciding_approver(row, actor, "approve")
         if not self._policy.allow_self_approval and row.requested_by == actor.user_id:
             self._refuse(row, actor, "approve", "requesters may not approve their own campaign")
         now = utc(self.clock())
@@ -176,7 +177,10 @@ class CampaignLifecycle:
 
     def activate_now(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         row = self._row(campaign_id)
-        self._require_approver(row, actor, "activate")
+        if row.status == Status.CREATED:  # activating now approves it too
+            self._require_deciding_approver(row, actor, "activate")
+        else:
+            self._require_approver(row, actor, "activate")
         own = row.status == Status.CREATED and row.requested_by == actor.user_id
         if own and not self._policy.allow_self_approval:
             self._refuse(row, actor, "activate", "requesters may not approve their own campaign")
@@ -283,6 +287,27 @@ class CampaignLifecycle:
     def _require_approver(self, row: CampaignRow, actor: Actor, action: str) -> None:
         if not self._policy.is_approver(actor):
             self._refuse(row, actor, action, "only approvers can do this")
+
+    def _require_deciding_approver(self, row: CampaignRow, actor: Actor, action: str) -> None:
+        """Who may approve: an approver, or for a daily budget above the account's
+        ``approval.budget_above`` one of the account's ``approval.approvers`` (and only them)."""
+        account = self._accounts.get(row.account_key)
+        budget = int(row.spec["daily_budget_minor"])
+        needed = account.big_spend_approvers(budget) if account else ()
+        if not needed:
+            self._require_approver(row, actor, action)
+            return
+        if not self._policy.is_one_of(actor, needed):
+            assert account is not None and account.approval.budget_above is not None
+            above = to_minor(account.approval.budget_above, account.currency)
+            self._refuse(
+                row,
+                actor,
+                action,
+                f"its daily budget of {format_minor(budget, account.currency)} is above "
+                f"{format_minor(above, account.currency)} (approval.budget_above of "
+                f"{row.account_key}), so it needs an approver from {', '.join(needed)}",
+            )
 
     def _refuse(self, row: CampaignRow, actor: Actor, action: str, why: str) -> None:
         self.store.audit(

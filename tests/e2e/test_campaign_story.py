@@ -80,6 +80,18 @@ def create_campaign(slack, user=REQUESTER) -> dict:
     return approval_message(slack)
 
 
+def campaign_id_of(message: dict) -> int:
+    """The AdBee id the card's Approve button carries."""
+    return ActionMetadata.model_validate_json(
+        next(
+            e["value"]
+            for b in message["blocks"]
+            for e in b.get("elements", []) or []
+            if e.get("action_id") == CampaignAction.APPROVE
+        )
+    ).campaign_id
+
+
 def click(slack, user: str, message: dict, action: str, campaign_id: int) -> None:
     slack.click_button(
         user=user,
@@ -105,14 +117,7 @@ def test_alice_creates_bob_approves_and_the_channel_follows_along(slack, graph, 
     assert len(graph.objects("campaign")) == 1
     assert all(o["status"] == "PAUSED" for o in graph.objects("campaign") + graph.objects("ad"))
 
-    campaign_id = ActionMetadata.model_validate_json(
-        next(
-            e["value"]
-            for b in message["blocks"]
-            for e in b.get("elements", []) or []
-            if e.get("action_id") == CampaignAction.APPROVE
-        )
-    ).campaign_id
+    campaign_id = campaign_id_of(message)
 
     # Alice and Eve are no approvers; Mallory is listed but belongs to another workspace.
     value = ActionMetadata(campaign_id=campaign_id).model_dump_json()
