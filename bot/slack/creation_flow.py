@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, wait
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -41,11 +42,13 @@ from meta.domain.errors import AdBeeError, PipelineError, ValidationError
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import ProgressEvent, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
+from meta.graph.retry import throttle_listener
 from meta.services.alerts import CREATION_FINISHED, AlertOutbox, Notifier
 from meta.services.campaigns import CampaignService
 from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
 from meta.services.pipeline import needs_video_file
 from meta.services.summary import CampaignSummary
+from meta.services.throttle_notice import StartDeadlineNotice
 from storage.models import CreationRequestRow
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
@@ -393,8 +396,16 @@ class CreationFlow:
         if downloaded:
             progress.download = StepState("done", 100, "downloaded")
         progress.flush(force=True)
+        # A throttle wait that outlasts the time left before the start is said in the thread.
+        notice = StartDeadlineNotice(
+            start=summary.start_time,
+            clock=lambda: datetime.now(UTC),
+            tell=lambda text: self._reply_quietly(channel, ts, text),
+            monotonic=time.monotonic,
+        )
         try:
-            done = self._campaigns.run_creation(summary.id, progress)
+            with throttle_listener(notice):
+                done = self._campaigns.run_creation(summary.id, progress)
         except CreationBusyError as exc:
             if not quiet:
                 with contextlib.suppress(Exception):  # a courtesy; the other run reports
@@ -542,6 +553,12 @@ class CreationFlow:
     def _finish_failed(self, channel: str, ts: str, problem: str) -> None:
         # Names and Meta's words are the user's text: escaped, "<!channel>" stays text.
         self._client.chat_update(channel=channel, ts=ts, text=f":x: Not created: {esc(problem)}")
+
+    def _reply_quietly(self, channel: str, ts: str, text: str) -> None:
+        try:
+            self._thread_reply(channel, ts, text)
+        except Exception as exc:  # Slack's trouble must not stop the creation
+            log.warning("could not reply in the thread of %s: %r", ts, exc)
 
     def _thread_reply(self, channel: str, ts: str, text: str) -> None:
         self._client.chat_postMessage(channel=channel, thread_ts=ts, text=text, unfurl_links=False)

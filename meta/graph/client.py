@@ -21,6 +21,7 @@ from facebook_business.session import FacebookSession
 from requests.adapters import HTTPAdapter
 
 from meta.graph.errors import error_from_response
+from meta.graph.http import settle
 from meta.graph.retry import RetryPolicy
 from meta.graph.versions import DEFAULT_API_VERSION
 from meta.telemetry import metrics
@@ -111,6 +112,8 @@ class GraphClient:
         session.requests.mount("http://", adapter)
         if not config.graph_url.startswith("https://graph.facebook.com"):
             session.requests.verify = True
+        # The SDK's own requests.Session: proxies and netrc read once, not per call.
+        settle(session.requests, config.graph_url)
         return FacebookAdsApi(session, api_version=config.api_version)
 
     def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict:

@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from meta.domain.errors import MetaApiError
-from meta.graph.retry import header_value, is_throttle, throttle_wait_seconds
+from meta.graph.headers import header_value, retry_after_seconds
+from meta.graph.retry import is_throttle, throttle_wait_seconds
+from meta.graph.throttles import throttle_wait
 
 Body = bytes | str | Mapping[str, Any] | list[Any] | None
 
@@ -127,10 +129,16 @@ def error_from_response(
             fbtrace_id=trace_header,
         )
 
-    wait = throttle_wait_seconds(headers, account_id=account_id)
-    waits_out = is_throttle(error) or error.is_temporary_block
-    if waits_out or (wait is not None and header_value(headers, "Retry-After")):
-        error.retry_after_seconds = wait
+    # Each throttle's own wait (meta.graph.throttles): the per-second mutation limit must not be
+    # waited out for the score window's reset time that every answer carries.
+    if is_throttle(error):
+        error.retry_after_seconds = throttle_wait(
+            error.code, error.subcode, headers, account_id=account_id
+        )
+    elif error.is_temporary_block:
+        error.retry_after_seconds = throttle_wait_seconds(headers, account_id=account_id)
+    else:  # e.g. a 503 with Retry-After
+        error.retry_after_seconds = retry_after_seconds(headers)
     return error
 
 

@@ -18,13 +18,13 @@ place (meta-api.md §5):
 
 from __future__ import annotations
 
-import email.utils
-import json
+import contextlib
+import contextvars
 import logging
 import random
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -32,6 +32,8 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from meta.domain.errors import MetaApiError, MetaTransportError
+from meta.graph.headers import json_header, positive, retry_after_seconds
+from meta.graph.throttles import Throttle, classify
 from meta.telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -58,39 +60,6 @@ def redact_secrets(text: str) -> str:
     return _SECRET_PARAM.sub(r"\1=<redacted>", text)
 
 
-def header_value(headers: Mapping[str, str] | None, name: str) -> str | None:
-    """Case-insensitive header lookup that also works on plain dicts (e.g. from the SDK)."""
-    if not headers:
-        return None
-    value = headers.get(name)
-    if value is not None:
-        return value
-    lowered = name.lower()
-    for key, val in headers.items():
-        if key.lower() == lowered:
-            return val
-    return None
-
-
-def _json_header(headers: Mapping[str, str] | None, name: str) -> Any:
-    raw = header_value(headers, name)
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        log.debug("ignoring malformed %s header: %r", name, raw[:200])
-        return None
-
-
-def _positive(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None
-
-
 def throttle_wait_seconds(
     headers: Mapping[str, str] | None, *, account_id: str | None = None
 ) -> float | None:
@@ -106,7 +75,7 @@ def throttle_wait_seconds(
     """
     waits: list[float] = []
 
-    buc = _json_header(headers, "X-Business-Use-Case-Usage")
+    buc = json_header(headers, "X-Business-Use-Case-Usage")
     if isinstance(buc, dict):
         entries: list[Any] = []
         wanted = account_id.removeprefix("act_") if account_id else None
@@ -118,27 +87,19 @@ def throttle_wait_seconds(
                     entries.extend(value)
         for entry in entries:
             if isinstance(entry, dict):
-                minutes = _positive(entry.get("estimated_time_to_regain_access"))
+                minutes = positive(entry.get("estimated_time_to_regain_access"))
                 if minutes is not None:
                     waits.append(minutes * 60.0)
 
-    account_usage = _json_header(headers, "X-Ad-Account-Usage")
+    account_usage = json_header(headers, "X-Ad-Account-Usage")
     if isinstance(account_usage, dict):
-        seconds = _positive(account_usage.get("reset_time_duration"))
+        seconds = positive(account_usage.get("reset_time_duration"))
         if seconds is not None:
             waits.append(seconds)
 
-    retry_after = header_value(headers, "Retry-After")
-    if retry_after:
-        seconds = _positive(retry_after.strip())
-        if seconds is None:
-            try:
-                when = email.utils.parsedate_to_datetime(retry_after)
-                seconds = _positive(when.timestamp() - time.time())
-            except (TypeError, ValueError, IndexError):
-                seconds = None
-        if seconds is not None:
-            waits.append(seconds)
+    asked = retry_after_seconds(headers)
+    if asked is not None:
+        waits.append(asked)
 
     return max(waits) if waits else None
 
@@ -154,6 +115,38 @@ def _surely_not_sent(exc: BaseException) -> bool:
         reason = getattr(exc.args[0], "reason", None)
         return isinstance(reason, NewConnectionError)
     return False
+
+
+ThrottleListener = Callable[[MetaApiError, float], None]
+_listener: contextvars.ContextVar[ThrottleListener | None] = contextvars.ContextVar(
+    "adbee_throttle_listener", default=None
+)
+
+
+@contextlib.contextmanager
+def throttle_listener(listener: ThrottleListener) -> Iterator[None]:
+    """Call ``listener(error, seconds)`` for each throttle wait inside the ``with`` body.
+
+    A throttle wait happens deep inside a Graph call; the one who started the work (a creation
+    with a start time) binds a listener so that a long wait is told where the people are, not
+    only logged. The wait is reported before it is slept, and also when it is too long to sleep
+    (the error is raised right after). ``contextvars`` keep threads apart.
+    """
+    token = _listener.set(listener)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
+
+
+def _tell_listener(error: MetaApiError, seconds: float) -> None:
+    listener = _listener.get()
+    if listener is None:
+        return
+    try:
+        listener(error, seconds)
+    except Exception:  # telling people must never change what happens in Meta
+        log.warning("throttle listener failed", exc_info=True)
 
 
 def is_throttle(error: MetaApiError) -> bool:
@@ -175,6 +168,9 @@ class RetryPolicy:
     max_delay: float = 30.0
     jitter: float = 0.2  # +/- fraction applied to backoff delays; throttle waits only get longer
     default_throttle_wait: float = 60.0  # when a throttle error carries no usable header
+    # Meta's per-second mutation limit (613/5044001): seconds, doubling per retry, capped.
+    mutation_wait: float = 1.0
+    max_mutation_wait: float = 16.0
     max_throttle_wait: float = 300.0
     unchanged_retries: int = 3  # for Meta's "try again later" errors not flagged transient
     rng: Callable[[], float] = field(default=random.random, compare=False, repr=False)
@@ -189,7 +185,7 @@ class RetryPolicy:
     def delay_for(self, error: MetaApiError, retry_number: int) -> float | None:
         """How long to wait before retrying after ``error``; None when it must not be retried."""
         if is_throttle(error) or error.is_temporary_block:
-            wait = error.retry_after_seconds or self.default_throttle_wait
+            wait = error.retry_after_seconds or self._default_wait(error, retry_number)
             if wait > self.max_throttle_wait:
                 return None
             return wait * (1 + self.jitter * self.rng()) if self.jitter else wait
@@ -202,6 +198,12 @@ class RetryPolicy:
         if error.is_retry_unchanged and retry_number <= self.unchanged_retries:
             return self.backoff(retry_number)
         return None
+
+    def _default_wait(self, error: MetaApiError, retry_number: int) -> float:
+        """A throttle that said nothing about its wait: seconds for the per-second limit."""
+        if classify(error.code, error.subcode) is Throttle.MUTATION_RATE:
+            return min(self.mutation_wait * 2 ** max(0, retry_number - 1), self.max_mutation_wait)
+        return self.default_throttle_wait
 
     def run(
         self,
@@ -225,6 +227,8 @@ class RetryPolicy:
             except MetaApiError as err:
                 delay = self.delay_for(err, attempt)
                 if delay is None or attempt >= self.max_attempts:
+                    if is_throttle(err) and err.retry_after_seconds:
+                        _tell_listener(err, err.retry_after_seconds)
                     raise
                 failure: MetaApiError | Exception = err
             except TRANSPORT_ERRORS as exc:
@@ -242,8 +246,9 @@ class RetryPolicy:
                     ) from None
                 delay = self.backoff(attempt)
                 failure = exc
-            if isinstance(failure, MetaApiError) and failure.is_throttle:
+            if isinstance(failure, MetaApiError) and is_throttle(failure):
                 metrics.META_THROTTLE_WAIT.observe(delay)
+                _tell_listener(failure, delay)
             if on_retry is not None:
                 on_retry(failure, delay)
             sleep(delay)

@@ -29,6 +29,7 @@ from meta.domain.errors import (
 )
 from meta.domain.video_title import cut_to_limit
 from meta.graph.errors import parse_graph_response
+from meta.graph.http import new_session
 from meta.graph.retry import RetryPolicy, is_throttle, redact_secrets
 from meta.telemetry import metrics
 
@@ -215,7 +216,7 @@ class VideoUploader:
         token renewed while the bot runs (``GraphClient.use_token``) reaches uploads too."""
         self._base = f"{video_url.rstrip('/')}/{api_version.strip('/')}"
         self._credentials = credentials or (lambda: (access_token, appsecret_proof))
-        self._http = session or requests.Session()
+        self._http = session or new_session(video_url)
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._sleep = sleep

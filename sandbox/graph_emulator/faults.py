@@ -47,6 +47,12 @@ _DEFAULT_SUBCODE_TEXTS: dict[tuple[int, int], tuple[str, str, str]] = {
         "Ad Creative Not Created",
         "There was a problem creating your ad creative. Please try again later.",
     ),
+    # Marketing API "Rate Limiting": the ad account's score limit under code 613.
+    (613, 1487742): (
+        "(#613) Calls to this api have exceeded the rate limit.",
+        "Too Many Calls",
+        "There have been too many calls from this ad-account. Please wait a bit and try again.",
+    ),
 }
 
 _THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})

@@ -20,6 +20,12 @@ from .faults import Fault
 from .settings import Settings
 
 APP_CALLS_PER_HOUR = 4800  # platform-limit denominator for X-App-Usage percentages
+# The score limit's answer per configured code (Marketing API "Rate Limiting": "17, Error
+# subcode: 2446079, User request limit reached" / "613, Error subcode: 1487742, There have been
+# too many calls from this ad-account"; 80004 carries 2446079 as well). The per-second mutation
+# limit is a different throttle with its own subcode (613/5044001) and no wait in any header:
+# its usage headers still describe the score window, as on every answer.
+SCORE_SUBCODES = {17: 2446079, 613: 1487742, 80004: 2446079}
 
 
 @dataclass
@@ -78,7 +84,8 @@ class RateLimiter:
             cost = 3 if is_write else 1
             score = sum(c for _, c in events)
             if score + cost > self._settings.max_score:
-                error = Fault(code=self._settings.score_error_code, subcode=2446079).to_error()
+                code = self._settings.score_error_code
+                error = Fault(code=code, subcode=SCORE_SUBCODES.get(code, 2446079)).to_error()
                 self._blocks[account] = _Block(now + self._settings.score_block_seconds, error)
                 return error
             if is_mutation and self._settings.max_mutation_qps is not None:
