@@ -122,13 +122,24 @@ class GraphClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict:
         return self._call("GET", path, params or {}, idempotent=True)
 
+    def get_with_headers(
+        self, path: str, params: dict[str, Any] | None = None
+    ) -> tuple[dict, dict[str, str]]:
+        """``get`` plus the answer's headers (the Insights reader paces on its throttle header)."""
+        return self._call_with_headers("GET", path, params or {}, idempotent=True)
+
     def delete(self, path: str, params: dict[str, Any] | None = None) -> dict:
         return self._call("DELETE", path, params or {}, idempotent=True)
 
     def _call(self, method: str, path: str, params: dict[str, Any], *, idempotent: bool) -> dict:
+        return self._call_with_headers(method, path, params, idempotent=idempotent)[0]
+
+    def _call_with_headers(
+        self, method: str, path: str, params: dict[str, Any], *, idempotent: bool
+    ) -> tuple[dict, dict[str, str]]:
         parts = tuple(part for part in path.strip("/").split("/") if part)
 
-        def once() -> dict:
+        def once() -> tuple[dict, dict[str, str]]:
             try:
                 response = self._api.call(method, parts, params=dict(params))
             except FacebookRequestError as exc:
@@ -154,9 +165,10 @@ class GraphClient:
                 metrics.META_CALLS.labels(method, "transport").inc()
                 raise
             metrics.META_CALLS.labels(method, "ok").inc()
-            metrics.record_usage_headers(response.headers() or {})
+            headers = dict(response.headers() or {})
+            metrics.record_usage_headers(headers)
             body = response.json()
-            return body if isinstance(body, dict) else {"data": body}
+            return (body if isinstance(body, dict) else {"data": body}), headers
 
         return self._retry.run(
             once,

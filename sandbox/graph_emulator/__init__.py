@@ -20,6 +20,7 @@ the emulator's clock, see ``versions.py``; trailing slash optional):
 
 from .emulator import GraphEmulator
 from .faults import Fault
+from .insights import InsightsScenario
 from .wire import RecordedRequest
 
-__all__ = ["Fault", "GraphEmulator", "RecordedRequest"]
+__all__ = ["Fault", "GraphEmulator", "InsightsScenario", "RecordedRequest"]

@@ -186,6 +186,7 @@ class GraphApp:
         drop = False
         delay_after = 0.0
         params = {**req.query, **req.body}
+        extra_headers: dict[str, str] = {}  # filled by handlers (Ctx.response_headers)
         error: GraphError | None = None
         try:
             segments = [s for s in req.path.split("/") if s]
@@ -242,6 +243,7 @@ class GraphApp:
                         path=req.path,
                         params=Params(params),
                         files=req.files,
+                        response_headers=extra_headers,
                     )
                     result = dispatch(ctx, segments)
             status, payload = 200, result
@@ -261,6 +263,9 @@ class GraphApp:
             error = GraphError(message="An unknown error occurred", code=1, http_status=500)
             status, payload = 500, error.body(trace)
         headers = self._headers(trace, version_str, account, regain)
+        headers.update(extra_headers)
+        if error is not None:
+            headers.update(error.extra_headers)
         if error is not None and error.type == "OAuthException":
             text = error.message.encode("ascii", "replace").decode().replace('"', "'")
             headers["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_request" "{text}"'

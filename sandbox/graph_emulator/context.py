@@ -31,6 +31,8 @@ class Ctx:
     params: Params
     files: dict[str, UploadedFile] = field(default_factory=dict)
     account: Account | None = None
+    # Headers a handler adds to its answer (x-fb-ads-insights-throttle).
+    response_headers: dict[str, str] = field(default_factory=dict)
 
     def require_account(self) -> Account:
         """The ad account the request is scoped to (routing guarantees it for act_ paths)."""

@@ -14,6 +14,8 @@ from typing import Any, Generic, TypeVar, overload
 
 from .app import GraphApp
 from .faults import Fault, FaultInjector
+from .insights import InsightsScenario, account_spent_minor, log_status
+from .insights import state as insights_state
 from .ratelimit import RateLimiter
 from .server import GraphHTTPServer
 from .settings import Settings
@@ -88,6 +90,11 @@ class GraphEmulator:
     require_purchase_event = _Setting[bool]()
     page_size = _Setting[int]()
     max_batch = _Setting[int]()
+    insights_seed = _Setting[int]()
+    insights_async_seconds = _Setting[float]()
+    insights_calls_per_hour = _Setting[int]()
+    insights_throttle_pct = _Setting[float | None]()
+    insights_regain_minutes = _Setting[int]()
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] | None = None
@@ -240,6 +247,68 @@ class GraphEmulator:
         with self._store.lock:
             self._store.pending_disapprovals.append(disapproval)
 
+    # -- insights scenarios ----------------------------------------------------------------
+
+    def set_insights_scenario(self, campaign_id: str, scenario: InsightsScenario | str) -> None:
+        """How ``campaign_id`` delivers from now on in Insights reads (``InsightsScenario``)."""
+        chosen = InsightsScenario(scenario)
+        with self._store.lock:
+            if self._store.get(str(campaign_id)) is None:
+                raise KeyError(campaign_id)
+            insights_state(self._store).scenarios[str(campaign_id)] = chosen
+
+    def backdate_delivery(self, campaign_id: str, since: float) -> None:
+        """Count the campaign, its ad sets and ads as ACTIVE (and the ad as reviewed) from
+        ``since`` (Unix time) until their next status change, as if it had gone live then.
+
+        For reports and pacing over past days without waiting days; later changes (a pause
+        through the API) keep their own effect.
+        """
+        with self._store.lock:
+            campaign = self._store.get(str(campaign_id))
+            if campaign is None or campaign.kind != "campaign":
+                raise KeyError(campaign_id)
+            nodes = [campaign]
+            nodes += self._store.children("adset", "campaign_id", campaign.id)
+            nodes += self._store.children("ad", "campaign_id", campaign.id)
+            for node in nodes:
+                later = [(t, s) for t, s in node.meta.get("status_log", []) if t > since]
+                node.meta["status_log"] = [(since, "ACTIVE"), *later]
+                node.created = min(node.created, since)
+                if node.kind == "ad":
+                    node.meta["review_until"] = min(
+                        float(node.meta.get("review_until", since)), since
+                    )
+                if node.kind == "adset" and node.data.get("start_time") is not None:
+                    node.data["start_time"] = min(float(node.data["start_time"]), since)
+
+    def disable_account(
+        self, account_id: str, disable_reason: int = 1, account_status: int = 2
+    ) -> None:
+        """The account stops delivering now: ``account_status`` 2 (DISABLED) and Meta's
+        ``disable_reason`` enum (1 ADS_INTEGRITY_POLICY) on reads; insights stop growing."""
+        with self._store.lock:
+            account = self._store.accounts[account_id]
+            account.account_status = account_status
+            account.disable_reason = disable_reason
+            account.disabled_at = self.clock()
+
+    def reach_spend_cap(self, account_id: str) -> int:
+        """Set the account's ``spend_cap`` to what it has spent (minor units, returned): reads
+        show ``amount_spent == spend_cap`` and delivery stops now."""
+        with self._store.lock:
+            account = self._store.accounts[account_id]
+            now = self.clock()
+            spent = account_spent_minor(self._store, account, now, self._settings.insights_seed)
+            account.spend_cap = max(1, spent)
+            account.capped_at = now
+            return account.spend_cap
+
+    def fail_next_report_run(self) -> None:
+        """The next async report run (POST /act_X/insights) ends ``Job Failed``."""
+        with self._store.lock:
+            insights_state(self._store).fail_next_run = True
+
     # -- faults ----------------------------------------------------------------------------
 
     def inject(self, fault: Fault) -> Fault:
@@ -315,6 +384,7 @@ class GraphEmulator:
             node.meta["issues_info"] = issues_info
             if configured_status is not None:
                 node.data["status"] = configured_status
+                log_status(node, self.clock())
             node.updated = self.clock()
 
     def edit_object(self, object_id: str, **fields: Any) -> None:
@@ -328,6 +398,8 @@ class GraphEmulator:
             if node is None:
                 raise KeyError(object_id)
             node.data.update(fields)
+            if "status" in fields and node.kind in ("campaign", "adset", "ad"):
+                log_status(node, self.clock())
             node.updated = self.clock()
 
     def reset(self, keep_config: bool = True) -> None:

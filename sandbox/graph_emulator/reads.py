@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from . import schema
 from .context import Ctx
 from .errors import nonexisting_field, param_error
+from .insights import account_spent_minor
 from .params import parse_field
 from .status import (
     ad_review_feedback,
@@ -254,10 +255,15 @@ def render_account(ctx: Ctx, account: Account, fields: list[str] | None) -> dict
         "timezone_name": account.timezone_name,
         "timezone_offset_hours_utc": (offset.total_seconds() / 3600) if offset else 0.0,
         "account_status": account.account_status,
-        "disable_reason": 0,
-        "amount_spent": "0",
+        "disable_reason": account.disable_reason,
+        # Minor units as strings, like budgets; amount_spent is what the Insights model spent.
+        "amount_spent": str(
+            account_spent_minor(ctx.store, account, ctx.now, ctx.settings.insights_seed)
+        )
+        if "amount_spent" in (fields or ())
+        else "0",
         "balance": "0",
-        "spend_cap": "0",
+        "spend_cap": str(account.spend_cap),
         "min_daily_budget": ctx.settings.min_daily_budgets.get(
             account.currency, ctx.settings.fallback_min_daily_budget
         ),

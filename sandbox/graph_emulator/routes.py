@@ -11,6 +11,7 @@ from typing import Any
 from .context import Ctx
 from .errors import nonexisting_field, unknown_path, unsupported_request
 from .images import adimages_list, adimages_post
+from .insights import insights_get, insights_post, run_insights, run_status, state
 from .reads import list_edge, render_account, render_node, video_thumbnails
 from .store import Account, Node, Store
 from .tokens import debug_token, me
@@ -41,6 +42,9 @@ def resolve_account(store: Store, segments: list[str]) -> Account | None:
     head = segments[0]
     if head.startswith("act_"):
         return store.accounts.get(head)
+    run = state(store).runs.get(head)
+    if run is not None:
+        return store.accounts.get(run.account_id)
     node = store.get(head)
     return store.accounts.get(node.account_id) if node is not None else None
 
@@ -93,6 +97,8 @@ def _account_route(ctx: Ctx, account: Account, rest: list[str]) -> Any:
             return adimages_list(ctx)
         if edge == "minimum_budgets":
             return _minimum_budgets(ctx, account)
+        if edge == "insights":
+            return insights_get(ctx, account, None)
         raise nonexisting_field(edge, "AdAccount")
     if method == "POST":
         if edge in MUTATING_EDGES:
@@ -101,6 +107,8 @@ def _account_route(ctx: Ctx, account: Account, rest: list[str]) -> Any:
             return advideos_post(ctx)
         if edge == "adimages":
             return adimages_post(ctx)
+        if edge == "insights":
+            return insights_post(ctx, account)
     if method == "DELETE" and edge == "advideos":
         return advideos_delete(ctx)
     raise unsupported_request(method, f"{account.id}/{edge}")
@@ -119,6 +127,8 @@ def _node_route(ctx: Ctx, node: Node, rest: list[str]) -> Any:
     if key in NODE_LIST_EDGES and method == "GET":
         kind, parent = NODE_LIST_EDGES[key]
         return list_edge(ctx, ctx.store.children(kind, parent, node.id))
+    if edge == "insights" and method == "GET" and node.kind in ("campaign", "adset", "ad"):
+        return insights_get(ctx, ctx.require_account(), node)
     if node.kind == "advideo" and edge == "thumbnails":
         if method == "GET":
             return {"data": video_thumbnails(ctx, node)}
@@ -144,6 +154,14 @@ def dispatch(ctx: Ctx, segments: list[str]) -> Any:
             raise unsupported_request(ctx.method, head)
         ctx.account = account
         return _account_route(ctx, account, rest)
+    run = state(ctx.store).runs.get(head)
+    if run is not None and ctx.method == "GET":
+        ctx.account = ctx.store.accounts.get(run.account_id)
+        if not rest:
+            return run_status(ctx, run)
+        if rest == ["insights"]:
+            return run_insights(ctx, run)
+        raise nonexisting_field(rest[0], "AdReportRun")
     node = ctx.store.get(head)
     if node is None:
         raise unsupported_request(ctx.method, head)

@@ -49,3 +49,12 @@ class Settings:
     require_purchase_event: bool = True
     page_size: int = 25
     max_batch: int = 50
+    # Insights (insights.py): noise seed; seconds an async report run takes; the per-account
+    # insights budget per hour behind x-fb-ads-insights-throttle (Meta: 600 + 400 x active ads
+    # on the lower tier, meta-api.md section 5); a forced utilisation percentage (None = computed);
+    # the regain estimate sent with 80000.
+    insights_seed: int = 15
+    insights_async_seconds: float = 0.0
+    insights_calls_per_hour: int = 600
+    insights_throttle_pct: float | None = None
+    insights_regain_minutes: int = 1

@@ -39,6 +39,13 @@ class Account:
     default_dsa_payor: str | None = None
     account_status: int = 1
     created: float = 0.0
+    # Account health for insights scenarios (GraphEmulator.disable_account / reach_spend_cap):
+    # ``disable_reason`` is Meta's enum (0 NONE, 1 ADS_INTEGRITY_POLICY, ...); ``spend_cap`` in
+    # minor units, 0 = none; delivery stops at ``disabled_at`` / ``capped_at``.
+    disable_reason: int = 0
+    spend_cap: int = 0
+    disabled_at: float | None = None
+    capped_at: float | None = None
 
     @property
     def numeric_id(self) -> str:
@@ -113,6 +120,8 @@ class Store:
         self.upload_sessions: dict[str, Any] = {}
         # Queued outcomes for the next created ads (GraphEmulator.disapprove_next_ad).
         self.pending_disapprovals: list[dict[str, str]] = []
+        # insights.InsightsState (scenarios, report runs, call counts), made on first use.
+        self.insights: Any = None
         self._next_id = FIRST_ID
 
     def clear_objects(self) -> None:
@@ -122,6 +131,7 @@ class Store:
             self.images.clear()
             self.upload_sessions.clear()
             self.pending_disapprovals.clear()
+            self.insights = None
             self._next_id = FIRST_ID
 
     def new_id(self) -> str:

@@ -17,6 +17,7 @@ from .campaigns import campaign_create, campaign_update
 from .context import Ctx
 from .creatives import creative_create, creative_update
 from .errors import param_error
+from .insights import log_status
 from .reads import render_node
 from .store import Node
 from .validation import META_PARAMS, check_editable
@@ -33,6 +34,8 @@ UPDATE_RULES: dict[str, Callable[[Ctx, Node], dict[str, Any]]] = {
     "adcreative": creative_update,
     "ad": ad_update,
 }
+# Kinds whose status history drives delivery in the Insights model.
+STATUS_LOGGED = frozenset({"campaign", "adset", "ad"})
 _CHILDREN = {
     "campaign": (("adset", "campaign_id"), ("ad", "campaign_id")),
     "adset": (("ad", "adset_id"),),
@@ -69,6 +72,8 @@ def create(ctx: Ctx, kind: str) -> dict[str, Any]:
         data["effective_object_story_id"] = f"{data['actor_id']}_{node.id}"
     if kind == "ad":
         start_review(ctx, node)
+    if kind in STATUS_LOGGED:
+        log_status(node, ctx.now)
     ctx.store.add(node)
     response: dict[str, Any] = {"id": node.id}
     fields = ctx.params.fields()
@@ -82,6 +87,7 @@ def _cascade_delete(ctx: Ctx, node: Node) -> None:
         for child in ctx.store.children(kind, parent_field, node.id):
             child.data["status"] = "DELETED"
             child.updated = ctx.now
+            log_status(child, ctx.now)
 
 
 def update(ctx: Ctx, node: Node) -> dict[str, Any]:
@@ -100,6 +106,8 @@ def update(ctx: Ctx, node: Node) -> dict[str, Any]:
         else:
             node.data[key] = value
     node.updated = ctx.now
+    if node.kind in STATUS_LOGGED and "status" in changes:
+        log_status(node, ctx.now)
     if node.kind != "advideo":
         node.meta["in_process_until"] = ctx.now + ctx.settings.in_process_seconds
     if node.kind == "ad" and "creative_id" in changes:
@@ -119,5 +127,7 @@ def delete(ctx: Ctx, node: Node) -> dict[str, Any]:
         raise param_error("Cannot delete a creative that is used by an ad")
     node.data["status"] = "DELETED"
     node.updated = ctx.now
+    if node.kind in STATUS_LOGGED:
+        log_status(node, ctx.now)
     _cascade_delete(ctx, node)
     return {"success": True}
