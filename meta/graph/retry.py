@@ -265,10 +265,10 @@ INSIGHTS_SLOWDOWN_PCT = 75.0
 
 def insights_utilisation(headers: Mapping[str, str] | None) -> float | None:
     """The higher of ``app_id_util_pct`` and ``acc_id_util_pct``; None when not sent."""
-    data = _json_header(headers, INSIGHTS_THROTTLE_HEADER)
+    data = json_header(headers, INSIGHTS_THROTTLE_HEADER)
     if not isinstance(data, dict):
         return None
-    values = [_positive(data.get(k)) or 0.0 for k in ("app_id_util_pct", "acc_id_util_pct")]
+    values = [positive(data.get(k)) or 0.0 for k in ("app_id_util_pct", "acc_id_util_pct")]
     return max(values)
 
 
