@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.blocks import campaign_parts as parts
+from handlers.blocks import review
 from handlers.blocks.advantage import advantage_block
 from handlers.blocks.common import (
     actions,
@@ -62,13 +63,18 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
     )
     blocks = [
         header(f"Approval needed: {summary.name}", block_id=_M.HEADER),
+        *review.changed_block(summary),
         section(
             f"{mention(summary.requested_by)} wants to launch {parts.title(summary)}. "
             "It is created in Meta and paused; approving schedules it to go live at its start.",
             block_id=_M.SUMMARY,
             fields=parts.facts(summary, now),
         ),
+        *review.thumbnail_block(summary),
+        review.previews_block(summary),
+        *review.choices_block(summary),
         advantage_block(summary),
+        *review.big_spend_block(summary),
         *parts.warnings_context(summary),
         parts.ids_context(summary),
         actions([approve, reject], block_id=_M.ACTIONS),

@@ -42,6 +42,7 @@ from meta.graph.payloads import GraphCall, ad_call, adset_call, campaign_call, c
 from meta.graph.upload import UploadSession
 from meta.services.creation_lease import CreationLease
 from meta.services.lost_objects import LostObjects
+from meta.services.previews import PREVIEWS_KEY, REQUESTS_KEY, read_previews
 from meta.telemetry import log_context, metrics
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
@@ -203,25 +204,52 @@ class CampaignPipeline:
             status=Status.CREATED,
             step=None,
             error=None,
-            **self._classification(campaign_id),
+            **self._classification(campaign_id, spec, account),
         )
 
-    def _classification(self, campaign_id: int) -> dict[str, Any]:
-        """Meta's Advantage+ verdict on the finished campaign, for the approval card.
+    def _classification(
+        self, campaign_id: int, spec: CampaignSpec, account: AccountConfig
+    ) -> dict[str, Any]:
+        """What the approval card shows beyond the form: Meta's Advantage+ verdict, Meta's
+        previews of the ad, and the requests as sent (``REQUESTS_KEY``, what an approval covers).
 
-        A read, not a step: the campaign exists either way, so a failed read only leaves the
-        card saying the classification is unknown (the next status sync fills it in).
+        Reads, not steps: the campaign exists either way, so a failed read only leaves the card
+        saying the classification is unknown (the next status sync fills it in) or without
+        preview links.
         """
         row = self._store.get(campaign_id)
         assert row is not None and row.meta_campaign_id
+        sync = dict(row.last_sync or {})
+        sync[REQUESTS_KEY] = self.requests_of(row, spec, account)
+        if row.ad_id:
+            sync[PREVIEWS_KEY] = read_previews(self._graph, row.ad_id)
         try:
             advantage = read_advantage_state(self._graph, row.meta_campaign_id)
         except AdBeeError as exc:
             log.warning("could not read the Advantage+ state of #%s: %s", campaign_id, exc)
-            return {}
-        if advantage is None:
-            return {}
-        return {"last_sync": {**(row.last_sync or {}), "advantage": advantage.to_json()}}
+            advantage = None
+        if advantage is not None:
+            sync["advantage"] = advantage.to_json()
+        return {"last_sync": sync}
+
+    def requests_of(
+        self, row: CampaignRow, spec: CampaignSpec, account: AccountConfig
+    ) -> dict[str, dict[str, Any]]:
+        """The four create requests of this campaign, exactly as ``_create`` sends them."""
+        steps = {
+            "campaign": Step.CAMPAIGN,
+            "adset": Step.ADSET,
+            "creative": Step.CREATIVE,
+            "ad": Step.AD,
+        }
+        return {
+            level: dict(
+                self._call_for(
+                    step, spec, account, row, video_id=row.video_id, thumbnail=row.thumbnail_url
+                ).params
+            )
+            for level, step in steps.items()
+        }
 
     def rollback(
         self,

@@ -10,8 +10,10 @@ from datetime import datetime
 
 from meta.domain.accounts import AccountRegistry
 from meta.domain.advantage import AdvantageState
+from meta.domain.approval import PREVIEW_FORMATS, SHAREABLE, RequestFacts
 from meta.domain.money import format_minor
 from meta.domain.times import format_local
+from meta.services.previews import APPROVAL_KEY, PREVIEWS_KEY, REQUESTS_KEY
 from storage.models import CampaignRow
 
 
@@ -46,6 +48,16 @@ class CampaignSummary:
     warnings: tuple[str, ...]
     # Meta's Advantage+ classification, read after creation and on each sync; None = not read yet.
     advantage: AdvantageState | None = None
+    # The video's thumbnail (Meta's preferred frame), for the card's image block.
+    thumbnail_url: str | None = None
+    # (placement label, URL) of Meta's own previews of the ad, Feed / Reels / Stories first.
+    previews: tuple[tuple[str, str], ...] = ()
+    # Names, final URL, enhancement and multi-advertiser choices of the requests as sent.
+    request: RequestFacts | None = None
+    # Who must approve a daily budget above the account's approval.budget_above; () = anyone.
+    big_spend_approvers: tuple[str, ...] = ()
+    # What changed since the last approval, when a change asks for a new one.
+    changed_since_approval: tuple[str, ...] = ()
 
     @property
     def ads_manager_url(self) -> str:
@@ -63,6 +75,8 @@ def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
     tz = account.timezone if account else "UTC"
     start = _aware(row.start_time)
     end = spec.get("end_time")
+    sync = row.last_sync or {}
+    requests = sync.get(REQUESTS_KEY)
     return CampaignSummary(
         id=row.id,
         name=row.name,
@@ -91,8 +105,25 @@ def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
         slack_channel=row.slack_channel,
         slack_ts=row.slack_ts,
         warnings=tuple(spec.get("warnings", ())),
-        advantage=AdvantageState.from_graph((row.last_sync or {}).get("advantage")),
+        advantage=AdvantageState.from_graph(sync.get("advantage")),
+        thumbnail_url=row.thumbnail_url,
+        previews=_previews(sync.get(PREVIEWS_KEY)),
+        request=RequestFacts.from_requests(requests) if isinstance(requests, dict) else None,
+        big_spend_approvers=(
+            account.big_spend_approvers(int(spec["daily_budget_minor"])) if account else ()
+        ),
+        changed_since_approval=tuple(
+            str(line) for line in (sync.get(APPROVAL_KEY) or {}).get("changed", ())
+        ),
     )
+
+
+def _previews(stored: object) -> tuple[tuple[str, str], ...]:
+    """Feed, Reels and Stories in that order, then the shareable link."""
+    if not isinstance(stored, dict):
+        return ()
+    order = [label for label, _format in PREVIEW_FORMATS] + [SHAREABLE]
+    return tuple((label, str(stored[label])) for label in order if stored.get(label))
 
 
 def _aware(value: datetime) -> datetime:

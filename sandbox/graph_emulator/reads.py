@@ -20,6 +20,7 @@ from .context import Ctx
 from .errors import nonexisting_field, param_error
 from .insights import account_spent_minor
 from .params import parse_field
+from .previews import shareable_link
 from .status import (
     ad_review_feedback,
     advantage_state_info,
@@ -222,6 +223,7 @@ _KIND_FIELDS: dict[str, dict[str, Callable[[Ctx, Node], Any]]] = {
     },
     "ad": {
         "ad_review_feedback": lambda ctx, n: ad_review_feedback(n, ctx.now),
+        "preview_shareable_link": lambda ctx, n: shareable_link(n),
     },
 }
 

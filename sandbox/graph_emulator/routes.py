@@ -12,6 +12,7 @@ from .context import Ctx
 from .errors import nonexisting_field, unknown_path, unsupported_request
 from .images import adimages_list, adimages_post
 from .insights import insights_get, insights_post, run_insights, run_status, state
+from .previews import previews
 from .reads import list_edge, render_account, render_node, video_thumbnails
 from .store import Account, Node, Store
 from .tokens import debug_token, me
@@ -129,6 +130,8 @@ def _node_route(ctx: Ctx, node: Node, rest: list[str]) -> Any:
         return list_edge(ctx, ctx.store.children(kind, parent, node.id))
     if edge == "insights" and method == "GET" and node.kind in ("campaign", "adset", "ad"):
         return insights_get(ctx, ctx.require_account(), node)
+    if node.kind in ("ad", "adcreative") and edge == "previews" and method == "GET":
+        return previews(ctx, node)
     if node.kind == "advideo" and edge == "thumbnails":
         if method == "GET":
             return {"data": video_thumbnails(ctx, node)}

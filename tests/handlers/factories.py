@@ -52,6 +52,11 @@ def make_summary(**overrides: Any) -> CampaignSummary:
         "slack_ts": "1700000000.000100",
         "warnings": (),
         "advantage": None,
+        "thumbnail_url": None,
+        "previews": (),
+        "request": None,
+        "big_spend_approvers": (),
+        "changed_since_approval": (),
     }
     unknown = set(overrides) - set(values)
     assert not unknown, f"CampaignSummary has no {unknown}"

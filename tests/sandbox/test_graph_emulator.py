@@ -197,6 +197,15 @@ def creative_params(video_id: str, **video_over: Any) -> dict[str, Any]:
     }
 
 
+def ad_params(adset_id: str, creative_id: str) -> dict[str, Any]:
+    return {
+        "name": "AdBee ad",
+        "adset_id": adset_id,
+        "creative": {"creative_id": creative_id},
+        "status": "PAUSED",
+    }
+
+
 def sdk_error(call: Any, *args: Any, **kwargs: Any) -> FacebookRequestError:
     with pytest.raises(FacebookRequestError) as info:
         call(*args, **kwargs)
@@ -233,15 +242,7 @@ def test_full_chain_reaches_advantage_plus_sales(
     campaign = acct.create_campaign(params=campaign_params(), fields=["name", "effective_status"])
     assert campaign["effective_status"] == "PAUSED" and campaign["name"] == "AdBee SG sales"
     adset = acct.create_ad_set(params=adset_params(campaign["id"]))
-    ad = acct.create_ad(
-        params={
-            "name": "AdBee ad",
-            "adset_id": adset["id"],
-            "creative": {"creative_id": creative["id"]},
-            "status": "PAUSED",
-        },
-        fields=["effective_status"],
-    )
+    ad = acct.create_ad(params=ad_params(adset["id"], creative["id"]), fields=["effective_status"])
     assert ad["effective_status"] == "PENDING_REVIEW"
     assert all(x["id"].isdigit() for x in (creative, campaign, adset, ad))
 
@@ -1144,3 +1145,38 @@ def test_fault_paths_match_whole_segments_and_threads_are_safe(
         )
     ids = {r["id"] for r in replies}
     assert len(ids) == 24 and len(emu.objects("campaign")) == 25
+
+
+def test_ad_previews_per_placement_and_the_shareable_link(
+    emu: GraphEmulator, clock: FakeClock, acct: AdAccount, video_file: Path
+) -> None:
+    from facebook_business.adobjects.ad import Ad
+    from facebook_business.adobjects.adpreview import AdPreview
+
+    from sandbox.graph_emulator import schema
+
+    # The emulator's table is the SDK's generated enum, not a hand-copied list.
+    sdk_formats = {v for k, v in vars(AdPreview.AdFormat).items() if not k.startswith("_")}
+    assert sdk_formats == schema.AD_PREVIEW_FORMATS
+    video_id = ready_video(emu, clock, video_file)
+    thumb = get(emu, f"{video_id}/thumbnails").json()["data"][0]["uri"]
+    creative = acct.create_ad_creative(params=creative_params(video_id, image_url=thumb))
+    campaign = acct.create_campaign(params=campaign_params())
+    adset = acct.create_ad_set(params=adset_params(campaign["id"]))
+    ad = acct.create_ad(params=ad_params(adset["id"], creative["id"]))
+    link = Ad(ad["id"]).api_get(fields=["preview_shareable_link"])["preview_shareable_link"]
+    assert link.startswith("https://")
+    bodies = {}
+    for ad_format in ("MOBILE_FEED_STANDARD", "INSTAGRAM_REELS", "INSTAGRAM_STORY"):
+        previews = Ad(ad["id"]).get_previews(params={"ad_format": ad_format})
+        bodies[ad_format] = previews[0]["body"]
+        assert bodies[ad_format].startswith('<iframe src="https://')
+    assert len(set(bodies.values())) == 3, "one preview per placement"
+    creative_preview = get(emu, f"{creative['id']}/previews", ad_format="INSTAGRAM_STORY")
+    assert "<iframe" in creative_preview.json()["data"][0]["body"]
+
+    missing = get(emu, f"{ad['id']}/previews").json()["error"]
+    assert missing["code"] == 100 and "ad_format is required" in missing["message"]
+    wrong = get(emu, f"{ad['id']}/previews", ad_format="REELS").json()["error"]
+    assert wrong["code"] == 100 and "must be one of" in wrong["message"]
+    assert "INSTAGRAM_REELS" in wrong["message"]
