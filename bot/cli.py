@@ -53,7 +53,7 @@ def main(
         if command == "demo":
             from bot.demo import run_demo
 
-            return run_demo(out=out, speed=args.speed)
+            return run_demo(out=out, err=err, speed=args.speed)
         if command == "health":
             from bot.runner import health, probe
 

@@ -1,226 +1,47 @@
-"""``python -m bot demo``: the whole story offline, with the real bot and both emulators.
+"""``python -m bot demo``: the entry point of the offline demo, whose story lives with the emulators.
 
-Alice asks for a campaign in Slack, the video goes up, Bob approves, AdBee activates it at the
-start time (time is compressed: one real second is a simulated minute), the channel hears it is
-live, and a later status change is alerted. The transcript shows what each channel and modal
-showed. Exit 0 means the campaign ended ACTIVE in the (emulated) Meta.
+The demo (``sandbox.demo``) drives the real bot against the Slack and Graph API emulators, which
+are a package of their own (``emulators/``, import name ``sandbox``) and stay out of the
+production image. This is the one place product code may import them (the import contract in
+``.importlinter`` allows exactly this edge): from a source checkout it finds ``emulators/`` beside
+the code when the package is not installed, so the README's first command works from a clean
+clone; where the emulators are absent (the Docker image) it says so in one line.
 """
 
 from __future__ import annotations
 
-import logging
-import tempfile
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+import importlib.util
+import sys
 from pathlib import Path
-from typing import Any, TextIO
+from types import ModuleType
+from typing import TextIO
 
-from bot.bootstrap import PROJECT_ROOT
-from bot.runner import RunningBot, start_bot
-from bot.settings import Settings
-from bot.transcript import render_message, render_view
-from handlers.ids import CampaignAction, CampaignCreateBlock
-from meta.domain.accounts import load_accounts
-from sandbox.graph_emulator import GraphEmulator
-from sandbox.seeding import SANDBOX_META_TOKEN, seed_graph
-from sandbox.slack_emulator import SlackEmulator
-
-ALICE, BOB = "U0ALICE", "U0BOB"
-CAMPAIGNS, ALERTS = "C0CAMPAIGNS", "C0ALERTS"
-NAMES = {ALICE: "alice", BOB: "bob"}
-LEAD_MINUTES = 5
+# emulators/ beside bot/ in a source checkout (the distribution folder holding ``sandbox``).
+EMULATORS_DIR = Path(__file__).resolve().parent.parent / "emulators"
+MISSING = (
+    "error: `python -m bot demo` needs the emulators (package `sandbox`), which the production "
+    "image leaves out: run the demo from a source checkout, where they live in emulators/."
+)
 
 
-class CompressedClock:
-    """Wall-clock time running ``factor`` times faster, so a start time minutes away comes soon."""
-
-    def __init__(self, factor: float) -> None:
-        self._start = datetime.now(UTC)
-        self._t0 = time.monotonic()
-        self._factor = factor
-
-    def __call__(self) -> datetime:
-        return self._start + timedelta(seconds=(time.monotonic() - self._t0) * self._factor)
-
-
-class Transcript:
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-
-    def step(self, text: str) -> None:
-        print(f"\n=== {text}", file=self._out, flush=True)
-
-    def lines(self, prefix: str, lines: list[str]) -> None:
-        for line in lines:
-            print(f"{prefix}{line}", file=self._out, flush=True)
-
-    def message(self, where: str, message: dict[str, Any]) -> None:
-        self.lines(f"  #{where} | ", render_message(message, NAMES))
+def load_demo(emulators_dir: Path = EMULATORS_DIR) -> ModuleType | None:
+    """``sandbox.demo``, installed or found in ``emulators_dir``; ``None`` when neither holds it."""
+    if importlib.util.find_spec("sandbox") is None and (emulators_dir / "sandbox").is_dir():
+        sys.path.insert(0, str(emulators_dir))
+    try:
+        from sandbox import demo
+    except ModuleNotFoundError as exc:
+        if exc.name == "sandbox":
+            return None
+        raise  # the emulators are there but something they need is not: that is the error
+    return demo
 
 
-def run_demo(*, out: TextIO, speed: float = 1.0) -> int:
-    logging.basicConfig(level=logging.WARNING)
-    say = Transcript(out)
-    clock = CompressedClock(factor=60 * speed)
-    accounts = load_accounts(PROJECT_ROOT / "configs" / "accounts.yaml")
-    graph = GraphEmulator()
-    graph.video_processing_seconds = 3.0
-    graph.ad_review_seconds = 4.0
-    seed_graph(graph, accounts)
-    slack = SlackEmulator()
-    slack.add_user(ALICE, name="alice", real_name="Alice Tan", tz="Asia/Singapore")
-    slack.add_user(BOB, name="bob", real_name="Bob Lim", tz="Asia/Singapore")
-    slack.add_channel(CAMPAIGNS, "campaigns")
-    slack.add_channel(ALERTS, "campaign-alerts")
-    with graph, slack, tempfile.TemporaryDirectory(prefix="adbee-demo-") as tmp:
-        settings = Settings(
-            _env_file=None,
-            meta_access_token=SANDBOX_META_TOKEN,
-            meta_graph_url=graph.url,
-            meta_video_url=graph.url,
-            database_url=f"sqlite:///{Path(tmp) / 'adbee.db'}",
-            accounts_file=PROJECT_ROOT / "configs" / "accounts.yaml",
-            slack_bot_token=slack.bot_token,
-            slack_app_token=slack.app_token,
-            slack_api_url=slack.api_url,
-            campaigns_channel=CAMPAIGNS,
-            alerts_channel=ALERTS,
-            approver_ids=[BOB],
-            adbee_sandbox=True,
-            video_poll_interval=0.5,
-            scan_interval_seconds=1,
-            sync_interval_seconds=3,
-        )
-        say.step(
-            "AdBee starts: the real bot in Socket Mode, against the Slack and Graph API emulators"
-        )
-        bot = start_bot(settings, clock=clock, base_dir=PROJECT_ROOT)
-        try:
-            slack.wait_for_connection(timeout=10)
-            return _story(slack, graph, bot, clock, say)
-        finally:
-            # Sockets closing at exit are expected; keep the resulting log noise out of the transcript.
-            logging.disable(logging.ERROR)
-            slack.close_handler(bot.handler)
-            bot.stop()
-            logging.disable(logging.NOTSET)
-
-
-def _story(
-    slack: SlackEmulator,
-    graph: GraphEmulator,
-    bot: RunningBot,
-    clock: CompressedClock,
-    say: Transcript,
-) -> int:
-    say.step("@alice types /campaign create in #campaigns")
-    slack.slash_command(user=ALICE, channel=CAMPAIGNS, command="/campaign", text="create")
-    view = slack.wait_for_view(user=ALICE, timeout=10)
-    say.lines("  ", render_view(view))
-
-    start = clock() + timedelta(minutes=LEAD_MINUTES)
-    say.step(
-        f"@alice fills the form, attaches creatives/ainote2.mp4 and presses Create "
-        f"(start in {LEAD_MINUTES} simulated minutes)"
-    )
-    video = (PROJECT_ROOT / "creatives" / "ainote2.mp4").read_bytes()
-    file_id = slack.upload_file(
-        user=ALICE, filename="ainote2.mp4", content=video, filetype="mp4", mimetype="video/mp4"
-    )
-    B = CampaignCreateBlock
-    ack = slack.submit_view(
-        user=ALICE,
-        view_id=view["id"],
-        values={
-            B.ACCOUNT: "iflytek-sg",
-            B.NAME: "AINOTE2 launch SG",
-            B.DAILY_BUDGET: "50",
-            B.START_TIME: start.replace(second=0, microsecond=0) + timedelta(minutes=1),
-            B.COUNTRIES: ["SG"],
-            B.PRIMARY_TEXT: "Meet AINOTE 2, the e-ink notebook that writes your meeting notes for you.",
-            B.HEADLINE: "AINOTE 2 is here",
-            B.DESCRIPTION: "Free shipping in Singapore",
-            B.LINK: "https://shop.example.com/sg/ainote2",
-            B.CALL_TO_ACTION: "SHOP_NOW",
-            B.VIDEO: [file_id],
-        },
-    )
-    if ack and ack.get("view"):
-        say.lines("  ", render_view(ack["view"]))
-
-    say.step("#campaigns shows live progress, updated in place")
-    message = _wait(lambda: _with_button(slack, CampaignAction.APPROVE), 60, "the approval message")
-    versions = slack.message_history(CAMPAIGNS, message["ts"])
-    edits = [render_message({"text": v.get("text", "")}, NAMES)[0] for v in versions[:-1]]
-    for number, edit in enumerate(edits):  # each edit in one line: the message's own summary
-        if number == 0 or edit != edits[number - 1]:
-            say.lines("  #campaigns | (edit) ", [edit])
-    say.message("campaigns", versions[-1])
-    for reply in slack.thread(CAMPAIGNS, message["ts"])[1:]:
-        say.message("campaigns (thread)", reply)
-
-    say.step("@bob (an approver) clicks Approve")
-    button = _button(message, CampaignAction.APPROVE)
-    if button is None:
-        raise SystemExit("demo: the approval card has no Approve button")
-    slack.click_button(
-        user=BOB,
-        channel=CAMPAIGNS,
-        message_ts=message["ts"],
-        action_id=CampaignAction.APPROVE,
-        value=button["value"],
-    )
-    scheduled = _wait(
-        lambda: _text_has(slack.message(CAMPAIGNS, message["ts"]), "Activates"),
-        15,
-        "the scheduled message",
-    )
-    say.message("campaigns", scheduled)
-
-    say.step("Time passes (1 real second = 1 simulated minute) until the start time")
-    live = _wait(lambda: _alert(slack, "live"), 30 + LEAD_MINUTES * 2, "the live alert")
-    say.message("campaign-alerts", live)
-    campaign = graph.objects("campaign")[0]
-    say.lines("  ", [f"Meta (emulated): campaign {campaign['id']} status {campaign['status']}"])
-
-    say.step("Meta finishes reviewing the ad; the status sync notices and alerts once")
-    change = _wait(lambda: _alert(slack, "ad:"), 30, "the status change alert")
-    say.message("campaign-alerts", change)
-
-    final = graph.get_object(campaign["id"]) or {}
-    ok = final.get("status") == "ACTIVE"
-    say.step(
-        "Done: the campaign is ACTIVE in Meta (emulated)" if ok else "FAILED: campaign not active"
-    )
-    return 0 if ok else 1
-
-
-def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise SystemExit(f"demo: timed out waiting for {what}")
-
-
-def _button(message: dict[str, Any], action_id: str) -> dict[str, Any] | None:
-    for block in message.get("blocks", []):
-        for element in block.get("elements", []) or []:
-            if element.get("action_id") == action_id:
-                return element
-    return None
-
-
-def _with_button(slack: SlackEmulator, action_id: str) -> dict[str, Any] | None:
-    return next((m for m in slack.messages(CAMPAIGNS) if _button(m, action_id)), None)
-
-
-def _text_has(message: dict[str, Any] | None, words: str) -> dict[str, Any] | None:
-    return message if message and words in str(message) else None
-
-
-def _alert(slack: SlackEmulator, words: str) -> dict[str, Any] | None:
-    return next((m for m in slack.messages(ALERTS) if words in m.get("text", "")), None)
+def run_demo(*, out: TextIO, err: TextIO | None = None, speed: float = 1.0) -> int:
+    """Play the demo; 2 with one line on ``err`` when the emulators are not available."""
+    demo = load_demo()
+    if demo is None:
+        print(MISSING, file=err or sys.stderr)
+        return 2
+    result: int = demo.run_demo(out=out, speed=speed)
+    return result

@@ -31,7 +31,7 @@ COUNTRY_CODES = frozenset("""
 # Norway (EEA, not EU) are not on Meta's list: the DSA is an EU regulation. [uncertain] Saint
 # Martin is inferred from the outermost regions of the TFEU (art. 349); the quoted list was cut
 # before "S". The Graph API emulator encodes the same rule on its own (its own citation) and
-# tests/sandbox/test_graph_emulator_markets.py holds the two lists equal.
+# emulators/sandbox_tests/test_graph_emulator_markets.py holds the two lists equal.
 EU_MEMBER_STATES = frozenset("""
     AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE
 """.split())  # noqa: SIM905

@@ -19,9 +19,9 @@ from meta.graph.client import GraphClient, MetaConfig
 from meta.graph.insights import InsightsReader
 from meta.graph.retry import RetryPolicy
 from sandbox.graph_emulator import GraphEmulator
-from tests.sandbox import test_graph_emulator as base
-from tests.sandbox.test_graph_emulator import ACT, TOKEN, FakeClock
-from tests.sandbox.test_graph_insights import DAY, SGT, _chain, _go_live
+from sandbox_tests import test_graph_emulator as base
+from sandbox_tests.test_graph_emulator import ACT, TOKEN, FakeClock
+from sandbox_tests.test_graph_insights import DAY, SGT, _chain, _go_live
 
 clock, emu, api, acct, video_file = base.clock, base.emu, base.api, base.acct, base.video_file
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

@@ -3,7 +3,7 @@
 The server below is deliberately small and strict: it chooses the chunk windows, checks every
 transfer against the window it asked for (answering 1363037 otherwise, like Meta), writes the
 received bytes at their offsets into a file, and can inject the failures the uploader must survive.
-It is not the shared Graph emulator (sandbox/), on purpose: these tests pin the uploader alone.
+It is not the shared Graph emulator (emulators/sandbox/), on purpose: these tests pin the uploader alone.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+# The app's manifest at the root of the checkout the emulators sit in (emulators/sandbox/slack_emulator/).
+MANIFEST = Path(__file__).resolve().parents[3] / "manifest.yml"
 
 
 def manifest_scopes(path: Path = MANIFEST) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from facebook_business.exceptions import FacebookRequestError
 from meta.domain.countries import DSA_COUNTRIES
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.graph_emulator.validation import DSA_REGULATED
-from tests.sandbox.test_graph_emulator import (
+from sandbox_tests.test_graph_emulator import (
     ACT,
     IG,
     PAGE,

@@ -17,8 +17,8 @@ from facebook_business.adobjects.adaccount import AdAccount
 from facebook_business.adobjects.campaign import Campaign
 
 from sandbox.graph_emulator import GraphEmulator, InsightsScenario
-from tests.sandbox import test_graph_emulator as base
-from tests.sandbox.test_graph_emulator import (
+from sandbox_tests import test_graph_emulator as base
+from sandbox_tests.test_graph_emulator import (
     ACT,
     FakeClock,
     adset_params,

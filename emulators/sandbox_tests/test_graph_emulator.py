@@ -1052,13 +1052,13 @@ def test_latency_and_reset(emu: GraphEmulator, acct: AdAccount) -> None:
 
 
 def test_cli_with_example_seed(tmp_path: Path) -> None:
-    seed = REPO / "sandbox" / "graph_seed.example.yaml"
+    seed = REPO / "emulators" / "sandbox" / "graph_seed.example.yaml"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox.graph_emulator", "--port", "0", "--seed", str(seed)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "emulators"), str(REPO)])},
     )
     try:
         assert proc.stdout is not None
