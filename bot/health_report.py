@@ -204,7 +204,7 @@ def slack_check(
 
 def outbox_check(pending_created: Iterable[datetime], now: datetime) -> Check:
     """Alerts not delivered for a while: Slack refuses them (not_in_channel, invalid_auth)."""
-    times = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in pending_created]
+    times = list(pending_created)  # aware UTC: storage.types.UTCDateTime
     stuck = [t for t in times if now - t > STUCK_ALERT_AFTER]
     if stuck:
         oldest = min(stuck)

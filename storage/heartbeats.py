@@ -26,8 +26,7 @@ class Beat:
     state: str
 
     def age(self, now: datetime | None = None) -> float:
-        beat = self.beat_at if self.beat_at.tzinfo else self.beat_at.replace(tzinfo=UTC)
-        return ((now or datetime.now(UTC)) - beat).total_seconds()
+        return ((now or datetime.now(UTC)) - self.beat_at).total_seconds()
 
 
 class HeartbeatStore:

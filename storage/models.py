@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -45,9 +47,9 @@ class CampaignRow(Base):
     # Names of steps whose create call went out without an answer: resume must look before posting.
     pending_writes: Mapped[list] = mapped_column(JSON, default=list)
 
-    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    activate_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    activate_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     approved_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
@@ -57,10 +59,8 @@ class CampaignRow(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
     slack_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class AuditEvent(Base):
@@ -76,7 +76,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Alert(Base):
@@ -92,8 +92,8 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ProcessedRequest(Base):
@@ -104,7 +104,7 @@ class ProcessedRequest(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class CreationRequestRow(Base):
@@ -133,10 +133,8 @@ class CreationRequestRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started (crashes included)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class SchedulerHeartbeat(Base):
@@ -152,8 +150,8 @@ class SchedulerHeartbeat(Base):
 
     replica: Mapped[str] = mapped_column(String(120), primary_key=True)
     pid: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
     interval_seconds: Mapped[int] = mapped_column(Integer)
     # "running", or why it is not: "stopped", "restarting the scheduler", "database file deleted"
     state: Mapped[str] = mapped_column(String(200), default="running")

@@ -97,7 +97,7 @@ class Activator:
         row = self._store.get(campaign_id)
         if row is None or row.status != Status.SCHEDULED or row.activate_at is None:
             return False
-        if utc(row.activate_at) > now:
+        if row.activate_at > now:
             return False
         with self._heartbeat.hold(row.id):
             if not self._store.transition(
@@ -161,7 +161,7 @@ class Activator:
         try:
             graph = self._require_graph()
             before = read_state(graph, row)
-            early = now < utc(row.start_time)
+            early = now < row.start_time
             for level, column, label in _OBJECTS:
                 object_id = getattr(row, column)
                 if not object_id:
@@ -197,7 +197,7 @@ class Activator:
 
     # ------------------------------------------------------------------ outcomes
     def _went_live(self, row: CampaignRow, after: dict[str, Any], now: datetime) -> bool:
-        due = utc(row.activate_at or now)
+        due = row.activate_at or now
         late = now - due
         detail = _state_text(after)
         kind = "live"
@@ -324,7 +324,11 @@ class _ClaimLostError(Exception):
 
 
 def utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone=True columns; they are UTC."""
+    """A caller's clock reading as aware UTC (a naive one is taken as UTC).
+
+    Only for clocks and arguments: what storage returns is aware UTC already
+    (``storage.types.UTCDateTime``).
+    """
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 

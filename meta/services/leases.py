@@ -69,8 +69,7 @@ def lease_cutoff(
         return None
     wait = timing.dead_grace if _holder_is_dead(owner) else timing.stale_after
     cutoff = now - wait
-    updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
-    return cutoff if updated < cutoff else None
+    return cutoff if row.updated_at < cutoff else None
 
 
 def _held_here(owner: str, row_id: int) -> bool:

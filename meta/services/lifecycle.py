@@ -83,7 +83,7 @@ class CampaignLifecycle:
             self._refuse(row, actor, "approve", "requesters may not approve their own campaign")
         now = utc(self.clock())
         # A start already past activates at once; lateness is then counted from approval.
-        activate_at = max(utc(row.start_time), now)
+        activate_at = max(row.start_time, now)
         if not self.store.transition(
             row.id,
             from_statuses=[Status.CREATED],
@@ -218,7 +218,7 @@ class CampaignLifecycle:
     def scheduled(self) -> list[tuple[int, datetime]]:
         """(id, activate_at) of every SCHEDULED campaign: what the job store must hold."""
         return [
-            (row.id, utc(row.activate_at))
+            (row.id, row.activate_at)
             for row in self.store.list_campaigns(statuses=[Status.SCHEDULED], limit=100_000)
             if row.activate_at is not None
         ]

@@ -8,7 +8,7 @@ adopting it and creating it; an upload whose session was lost is found by its ti
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from meta.domain.accounts import AccountConfig
@@ -59,7 +59,7 @@ class LostObjects:
         path = f"{account.ad_account_id}/{_EDGE[step]}"
         fields = "id,name,object_story_spec" if step is Step.CREATIVE else "id,name,created_time"
         params: dict[str, Any] = {"fields": fields, "limit": 100}
-        cutoff = (since if since.tzinfo else since.replace(tzinfo=UTC)) - timedelta(minutes=10)
+        cutoff = since - timedelta(minutes=10)  # aware UTC, as storage returns it
         for _page in range(_MAX_PAGES):
             body = self._graph.get(path, params)
             for item in body.get("data", []):

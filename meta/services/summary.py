@@ -73,7 +73,7 @@ def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
     spec = row.spec
     account = accounts.get(row.account_key)
     tz = account.timezone if account else "UTC"
-    start = _aware(row.start_time)
+    start = row.start_time
     end = spec.get("end_time")
     sync = row.last_sync or {}
     requests = sync.get(REQUESTS_KEY)
@@ -99,8 +99,8 @@ def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
         ad_id=row.ad_id,
         requested_by=row.requested_by,
         approved_by=row.approved_by,
-        activate_at=_aware(row.activate_at) if row.activate_at else None,
-        activated_at=_aware(row.activated_at) if row.activated_at else None,
+        activate_at=row.activate_at,
+        activated_at=row.activated_at,
         error=row.error,
         slack_channel=row.slack_channel,
         slack_ts=row.slack_ts,
@@ -124,10 +124,3 @@ def _previews(stored: object) -> tuple[tuple[str, str], ...]:
         return ()
     order = [label for label, _format in PREVIEW_FORMATS] + [SHAREABLE]
     return tuple((label, str(stored[label])) for label in order if stored.get(label))
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes even for timezone=True columns; they are UTC."""
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
