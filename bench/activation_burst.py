@@ -11,7 +11,7 @@ per-account rate limit). Then, at 300 ms per Graph call:
                 row;
 * scan path     ``jobs.activation.activate_due`` (the scan job's body) called at the due time
                 over the 500, with the real lifecycle, store and Graph client;
-* bot path      500 fresh campaigns through ``bot.scheduling.start_scheduler`` as the bot runs it:
+* bot path      500 fresh campaigns through ``bot.bootstrap.build_scheduling`` as the bot runs it:
                 one APScheduler date job per campaign, the scan job every 30 s.
 
 For each burst: seconds from the due time until every row is ACTIVE (a watcher polls the
@@ -168,7 +168,7 @@ class Harness:
             self.graph_server.reset_usage()
 
     def context(self, notifier: CountingNotifier):  # type: ignore[no-untyped-def]
-        from bot.scheduling import build_job_context
+        from bot.bootstrap import build_job_context
         from meta.domain.access import StaticAccessPolicy
 
         return build_job_context(
@@ -312,16 +312,17 @@ def scan_burst(harness: Harness, count: int, workers: int) -> tuple[Burst, dict,
 
 def bot_burst(harness: Harness, count: int) -> tuple[Burst, dict, Counter]:
     """As in the running bot: the scheduler is up, approvals add one date job per campaign."""
-    from bot.scheduling import start_scheduler
+    from bot.bootstrap import build_scheduling
     from meta.domain.access import StaticAccessPolicy
 
     notifier = CountingNotifier()
-    scheduling = start_scheduler(
+    scheduling = build_scheduling(
         harness.services,
         notifier,
         policy=StaticAccessPolicy(frozenset({APPROVER})),
         scan_seconds=harness.settings.scan_interval_seconds,
     )
+    scheduling.start()
     try:
         ids = harness.scheduled_campaigns(count, datetime.now(UTC) + timedelta(days=1))
         due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=15)

@@ -1,11 +1,26 @@
-"""Composition root: the only place that picks concrete classes. Tests override the defaults."""
+"""Composition root: the only module that picks concrete classes. Tests override the defaults.
+
+Three layers, each built on the one before, each with keyword overrides for tests:
+
+* ``build_services``: store, Graph client, campaign service (what the CLI needs; no Slack);
+* ``build_scheduling``: lifecycle, status sync and alert outbox (``JobContext``), the job
+  store, the heartbeat and the APScheduler side, not yet started (``Scheduling.start``);
+* ``build_bot``: the Slack client, access policy, campaign messages and notifier, the creation
+  flow and its worker pool, the Bolt app and its Socket Mode handler, not yet connected
+  (``bot.runner.start_bot`` starts and connects what this built).
+
+The Slack and scheduler modules are imported inside the functions that build them: the CLI's
+``validate`` and ``create`` build services only and must not pay for Bolt and APScheduler.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -24,6 +39,23 @@ from meta.video.processing import wait_until_ready
 from storage.db import create_database_file, create_schema, make_engine, make_session_factory
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+    from slack_sdk.web import SlackResponse
+
+    from bot.database_watch import DatabaseLost
+    from bot.health_report import HealthReport
+    from bot.scheduling import Scheduling
+    from bot.slack.app import SlackServices
+    from bot.slack.campaign_messages import SlackNotifier
+    from bot.slack.creation_flow import CreationFlow
+    from jobs.runtime import JobContext
+    from meta.domain.access import AccessPolicy
+    from meta.services.alerts import Notifier
+    from meta.services.lifecycle import ScheduleHook
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -50,6 +82,7 @@ def build_services(
     base_dir: Path | None = None,
     initialise: bool = False,
     probe_meta: bool = False,
+    graph: GraphClient | None = None,
 ) -> Services:
     """Everything but Slack. The schema is created on a fresh install, refused on an empty
     database where AdBee has evidently worked before (``bot.database_guard``), and created
@@ -57,6 +90,8 @@ def build_services(
 
     ``probe_meta``: on an empty database, also ask Meta for videos AdBee uploaded (the bot does;
     the CLI does not, as it promises to send nothing to Meta before a file is valid).
+    ``graph``: a Graph client to use instead of one built from the settings (a test's client
+    with its own retry policy or a recording wrapper); the budget floors then read through it.
     """
     # Never creates the SQLite file by connecting: only the schema creation below does, on
     # purpose (a fresh install or init-db), so a deleted file is never silently replaced.
@@ -71,19 +106,23 @@ def build_services(
     stopping = StopSignal()
     root = base_dir or Path.cwd()
     accounts = load_accounts(_under(root, settings.accounts_file))
-    graph: GraphClient | None = None
     factory = None
     floors: FloorSource = offline_floors(
         "this command works offline; `python -m bot create` reads Meta's figure"
     )
     if with_meta:
         meta = settings.meta_config()
-        graph = GraphClient(meta)  # retry policy from settings (META_RETRY_*)
+        if graph is None:
+            graph = GraphClient(meta)  # retry policy from settings (META_RETRY_*)
+            # The modal checks a submission inside Slack's 3-second window: this read gets one
+            # short try and no throttle wait, and falls back to the labelled offline estimate.
+            quick = replace(meta, timeout=2.0, retry_attempts=1, max_throttle_wait=0.0)
+            floors = MinimumBudgets(GraphClient(quick))
+        else:
+            floors = MinimumBudgets(graph)
         factory = _pipeline_factory(settings, meta, graph, store, accounts, stopping)
-        # The modal checks a submission inside Slack's 3-second window: this read gets one
-        # short try and no throttle wait, and falls back to the labelled offline estimate.
-        quick = replace(meta, timeout=2.0, retry_attempts=1, max_throttle_wait=0.0)
-        floors = MinimumBudgets(GraphClient(quick))
+    else:
+        graph = None
     if initialise:
         create_database_file(settings.database_url)
         create_schema(engine)
@@ -158,3 +197,302 @@ def _pipeline_factory(
         )
 
     return build
+
+
+def build_job_context(
+    services: Services,
+    notifier: Notifier,
+    *,
+    policy: AccessPolicy,
+    clock: Clock | None = None,
+    on_schedule: ScheduleHook | None = None,
+    worker_id: str | None = None,
+) -> JobContext:
+    """Lifecycle, sync and outbox over ``services``; needs the Meta connection (``with_meta``).
+
+    The same lifecycle serves the jobs and the Slack handlers (``build_bot`` hands it to both).
+    """
+    from bot.scheduling import default_worker_id
+    from jobs.runtime import JobContext
+    from meta.services.alerts import AlertOutbox
+    from meta.services.lifecycle import CampaignLifecycle
+    from meta.services.status_sync import StatusSync
+
+    if services.graph is None:
+        raise RuntimeError("scheduling needs the Meta connection: build_services(with_meta=True)")
+    clock = clock or services.campaigns.clock
+    lifecycle = CampaignLifecycle(
+        store=services.store,
+        graph=services.graph,
+        accounts=services.accounts,
+        policy=policy,
+        pipeline=lambda: services.campaigns.pipeline,
+        clock=clock,
+        on_schedule=on_schedule,
+        worker_id=worker_id or default_worker_id(),
+    )
+    return JobContext(
+        lifecycle=lifecycle,
+        outbox=AlertOutbox(store=services.store, accounts=services.accounts),
+        notifier=notifier,
+        sync=StatusSync(store=services.store, graph=services.graph, clock=clock),
+    )
+
+
+def build_scheduling(
+    services: Services,
+    notifier: Notifier,
+    *,
+    policy: AccessPolicy,
+    clock: Clock | None = None,
+    worker_id: str | None = None,
+    scan_seconds: int = 30,
+    alert_seconds: int = 15,
+    on_database_lost: Callable[[str], None] | None = None,
+) -> Scheduling:
+    """The job scheduler on the bot's database, with the lifecycle it schedules for; not started.
+
+    The job store and the heartbeat get an engine of their own with a short lock wait
+    (``SCHEDULER_BUSY_TIMEOUT``); ``on_database_lost`` is called once if the SQLite file is
+    deleted or replaced under the running bot.
+    """
+    from bot.database_watch import SqliteFileWatch
+    from bot.scheduling import (
+        SCHEDULER_BUSY_TIMEOUT,
+        Heartbeat,
+        OutageAlerts,
+        Scheduling,
+        job_failure_alert,
+        replica_name,
+    )
+    from jobs.scheduler import ActivationScheduler, build_scheduler
+    from storage.db import make_engine
+    from storage.heartbeats import HeartbeatStore
+    from storage.transient import OutageTracker
+
+    settings = services.settings
+    job_engine = make_engine(
+        settings.database_url, busy_timeout=SCHEDULER_BUSY_TIMEOUT, create_file=False
+    )
+    alerts = OutageAlerts(notifier)
+    outage = OutageTracker(on_down=alerts.on_down, on_up=alerts.on_up)
+    heartbeats = HeartbeatStore(job_engine)
+    replica = replica_name(settings.replica_name)
+    watch = SqliteFileWatch.of(settings.database_url)
+    heartbeat = Heartbeat(
+        heartbeats,
+        replica=replica,
+        interval_seconds=settings.scheduler_heartbeat_seconds,
+        watch=watch,
+        on_database_lost=on_database_lost,
+    )
+    scheduler = ActivationScheduler(
+        build_scheduler(engine=job_engine, outage=outage),
+        scan_seconds=scan_seconds,
+        sync_seconds=settings.sync_interval_seconds,
+        alert_seconds=alert_seconds,
+        factory=lambda: build_scheduler(engine=job_engine, outage=outage),
+        outage=outage,
+        heartbeat=heartbeat,
+        heartbeat_seconds=settings.scheduler_heartbeat_seconds,
+        on_job_error=job_failure_alert(notifier),
+    )
+    context = build_job_context(
+        services,
+        notifier,
+        policy=policy,
+        clock=clock,
+        on_schedule=scheduler.schedule,
+        worker_id=worker_id,
+    )
+    return Scheduling(context, scheduler, job_engine, heartbeats, replica, watch)
+
+
+# The Socket Mode client notices a dropped connection only at its next ping. Slack gives up on
+# delivering a command or click after a few seconds without a connection (the user sees
+# "dispatch_failed"), so the SDK's 10 s default would lose what people do right after a drop.
+SOCKET_PING_SECONDS = 2
+# Progress edits are expendable: no retries and a short timeout, so a Slack outage costs the
+# pipeline nothing (the next edit, or the final message, replaces a lost one).
+PROGRESS_TIMEOUT_SECONDS = 5
+
+
+def build_slack_client(settings: Settings, token: str) -> WebClient:
+    """The bot's Web API client: 429s and 5xx retried; a post retried only if it did not land."""
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import (
+        RateLimitErrorRetryHandler,
+        ServerErrorRetryHandler,
+    )
+
+    from bot.observability import count_rate_limits
+    from bot.slack.posts import NoRepostRetryHandler
+
+    client = WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL)
+    # slack_sdk retries only connection errors by default; 429s and 5xx need explicit handlers.
+    # Connection errors are retried for every method but chat.postMessage, which post_once
+    # retries after checking that the post did not go out already (bot/slack/posts.py).
+    client.retry_handlers = [
+        NoRepostRetryHandler(max_retry_count=3),
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=3),
+    ]
+    return count_rate_limits(client)
+
+
+@dataclass
+class Bot:
+    """Everything the running bot is made of, built and wired but not started or connected."""
+
+    settings: Settings
+    base_dir: Path
+    clock: Clock
+    services: Services
+    client: WebClient
+    identity: SlackResponse  # auth.test's answer: the bot's own user and workspace
+    notifier: SlackNotifier
+    database_lost: DatabaseLost
+    scheduling: Scheduling
+    executor: ThreadPoolExecutor
+    creation: CreationFlow
+    slack: SlackServices
+    app: App
+    handler: SocketModeHandler
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    base_dir: Path | None = None,
+    probe_meta: bool = False,
+    graph: GraphClient | None = None,
+    slack_client: WebClient | None = None,
+    policy: AccessPolicy | None = None,
+    worker_id: str | None = None,
+) -> Bot:
+    """The whole bot: services, scheduling and the Slack wiring, sharing one lifecycle.
+
+    Overrides for tests: ``graph`` (see ``build_services``); ``slack_client``, the Web API
+    client for the bot token (progress edits use a no-retry client to the same host with the
+    same token); ``policy``, who may approve (default: settings and Slack user groups);
+    ``worker_id``, the activation claims' holder. Talks to Slack once (``auth.test``, for the
+    workspace the access policy checks people against) and prepares the database.
+    """
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+
+    from bot.database_watch import DatabaseLost
+    from bot.observability import count_rate_limits
+    from bot.scheduling import default_worker_id
+    from bot.slack.access import SlackAccessPolicy
+    from bot.slack.app import SlackServices, build_app
+    from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
+    from bot.slack.creation_flow import CreationFlow
+
+    bot_token, app_token = settings.require_slack()
+    root = base_dir or Path.cwd()
+    services = build_services(
+        settings, clock=clock, base_dir=base_dir, probe_meta=probe_meta, graph=graph
+    )
+    client = slack_client or build_slack_client(settings, bot_token)
+    identity = client.auth_test()
+    if policy is None:
+        policy = SlackAccessPolicy(
+            client=client,
+            approver_ids=settings.approver_ids,
+            admin_ids=settings.admin_ids,
+            team_id=identity.get("team_id"),
+            allow_self_approval=settings.allow_self_approval,
+        )
+    messages = CampaignMessages(client, clock=clock)
+    notifier = SlackNotifier(
+        client,
+        channel=settings.alerts_channel or settings.campaigns_channel or "",
+        messages=messages,
+        clock=clock,
+    )
+    database_lost = DatabaseLost(notifier, key=f"database_lost:{default_worker_id()}")
+    scheduling = build_scheduling(
+        services,
+        notifier,
+        policy=policy,
+        clock=clock,
+        worker_id=worker_id,
+        scan_seconds=settings.scan_interval_seconds,
+        alert_seconds=settings.alert_flush_seconds,
+        on_database_lost=database_lost,
+    )
+    executor = ThreadPoolExecutor(
+        max_workers=settings.worker_threads, thread_name_prefix="adbee-work"
+    )
+    creation = CreationFlow(
+        client=client,
+        campaigns=services.campaigns,
+        store=services.store,
+        messages=messages,
+        channel=settings.campaigns_channel or "",
+        executor=executor,
+        base_dir=root,
+        # Kept on disk (not in /tmp) so a creation interrupted mid-upload can resume after a restart.
+        work_dir=(root / settings.upload_dir).resolve(),
+        outbox=scheduling.context.outbox,
+        notifier=notifier,
+        requests=services.requests,
+        stopping=services.stopping,
+        progress_client=count_rate_limits(
+            WebClient(
+                token=client.token,
+                base_url=client.base_url,
+                timeout=PROGRESS_TIMEOUT_SECONDS,
+                retry_handlers=[],
+            )
+        ),
+    )
+    sync = scheduling.context.sync
+    assert sync is not None  # build_job_context always builds one
+    slack = SlackServices(
+        campaigns=services.campaigns,
+        lifecycle=scheduling.lifecycle,
+        status_sync=sync,
+        creation=creation,
+        messages=messages,
+        store=services.store,
+    )
+    app = build_app(client=client, services=slack)
+    handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
+    return Bot(
+        settings=settings,
+        base_dir=root,
+        clock=clock,
+        services=services,
+        client=client,
+        identity=identity,
+        notifier=notifier,
+        database_lost=database_lost,
+        scheduling=scheduling,
+        executor=executor,
+        creation=creation,
+        slack=slack,
+        app=app,
+        handler=handler,
+    )
+
+
+def build_health_report(bot: Bot) -> Callable[[], HealthReport]:
+    """The report ``HEALTH_PORT`` serves: every check, plus the socket and scheduler it sees."""
+    from bot.health import CachedRemoteChecks, InProcess, gather
+    from jobs.scheduler import LAST_FINISHED
+
+    settings, scheduling = bot.settings, bot.scheduling
+    state = InProcess(
+        connected=bot.handler.client.is_connected,
+        # Looked up each time: the supervisor replaces a scheduler whose thread died.
+        scheduler_running=lambda: bool(scheduling.scheduler.scheduler.running),
+        last_scan=lambda: LAST_FINISHED.get("scan_job"),
+        scan_seconds=settings.scan_interval_seconds,
+    )
+    remote = CachedRemoteChecks(settings, state, bot.clock)
+    return lambda: gather(
+        settings, clock=bot.clock, base_dir=bot.base_dir, in_process=state, remote=remote
+    )

@@ -9,10 +9,13 @@ the moment it changes: a restart then meets the start-up guard (``bot.database_g
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from meta.services.alerts import Notifier
 from storage.db import sqlite_path
 
 
@@ -45,3 +48,24 @@ class SqliteFileWatch:
                 "stops now so that it restarts on the new file's contents."
             )
         return None
+
+
+class DatabaseLost:
+    """What the bot does once its SQLite file is gone (the heartbeat's ``on_database_lost``).
+
+    It alerts the alerts channel, keeps the reason for ``run_bot`` to print, and sets
+    ``stopping``: ``run_bot`` then exits with ``EXIT_DATABASE_LOST`` so that a supervisor
+    (Docker, systemd) notices and restarts it.
+    """
+
+    def __init__(self, notifier: Notifier, *, key: str) -> None:
+        self._notifier = notifier
+        self._key = key  # one alert per process, however often the heartbeat sees the loss
+        self.problems: list[str] = []
+        self.stopping = threading.Event()
+
+    def __call__(self, problem: str) -> None:
+        self.problems.append(problem)
+        with contextlib.suppress(Exception):  # Slack may be down too; the log has it
+            self._notifier.send(kind="database_lost", summary=None, detail=problem, key=self._key)
+        self.stopping.set()

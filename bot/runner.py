@@ -1,12 +1,12 @@
-"""Start the bot: services, Slack client, scheduler, Socket Mode. Also the health check.
+"""Start the bot the composition root built (``bot.bootstrap.build_bot``); stop it; health.
 
 ``start_bot`` returns a running bot without blocking, which is what the demo and the end-to-end
-tests use; ``run_bot`` is the production entry point that blocks until interrupted.
+tests use; ``run_bot`` is the production entry point that blocks until interrupted. Nothing here
+picks a concrete class: it starts, connects and stops what it receives.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -23,37 +23,26 @@ from typing import TextIO
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
-from bot.bootstrap import Services, build_services
-from bot.health import CachedRemoteChecks, InProcess, gather
+from bot.bootstrap import Services, build_bot, build_health_report
+from bot.health import gather
 from bot.health_http import serve_health
 from bot.http_serving import BackgroundServer
 from bot.meta_token import RELOAD_SECONDS, pick_up_renewed_token, restart_hint, token_file
-from bot.observability import count_rate_limits, serve_metrics
-from bot.scheduling import Scheduling, default_worker_id, start_scheduler
+from bot.observability import serve_metrics
+from bot.scheduling import Scheduling
 from bot.settings import Settings
-from bot.slack.access import SlackAccessPolicy
-from bot.slack.app import SlackServices, build_app
-from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
+from bot.slack.app import SlackServices
 from bot.slack.channel_membership import membership_problems
 from bot.slack.creation_flow import CreationFlow
-from bot.slack.posts import NoRepostRetryHandler
 from jobs import runtime
-from jobs.scheduler import LAST_FINISHED
+from meta.domain.access import AccessPolicy
+from meta.graph.client import GraphClient
 from meta.graph.versions import version_warning
 from meta.services.campaigns import Clock, utcnow
 from meta.services.creation_lease import release_held_leases
 
 log = logging.getLogger(__name__)
-# The Socket Mode client notices a dropped connection only at its next ping. Slack gives up on
-# delivering a command or click after a few seconds without a connection (the user sees
-# "dispatch_failed"), so the SDK's 10 s default would lose what people do right after a drop.
-SOCKET_PING_SECONDS = 2
-PROGRESS_TIMEOUT_SECONDS = 5
 # How often a process looks for requests and creations nobody runs (a dead or stopped process's).
 # A graceful stop releases its leases, so a replica takes them over within this time.
 PENDING_WORK_SECONDS = 10
@@ -120,165 +109,65 @@ class RunningBot:
         return still_running
 
 
-def slack_client(settings: Settings, token: str) -> WebClient:
-    client = WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL)
-    # slack_sdk retries only connection errors by default; 429s and 5xx need explicit handlers.
-    # Connection errors are retried for every method but chat.postMessage, which post_once
-    # retries after checking that the post did not go out already (bot/slack/posts.py).
-    client.retry_handlers = [
-        NoRepostRetryHandler(max_retry_count=3),
-        RateLimitErrorRetryHandler(max_retry_count=5),
-        ServerErrorRetryHandler(max_retry_count=3),
-    ]
-    return count_rate_limits(client)
-
-
 def start_bot(
     settings: Settings,
     *,
     clock: Clock = utcnow,
     base_dir: Path | None = None,
     probe_meta: bool = False,
+    graph: GraphClient | None = None,
+    slack_client: WebClient | None = None,
+    policy: AccessPolicy | None = None,
 ) -> RunningBot:
     """A running bot. ``probe_meta`` (``python -m bot run``): on an empty database, look in Meta
-    for AdBee's own videos before creating the schema (``bot.database_guard``)."""
-    bot_token, app_token = settings.require_slack()
-    services = build_services(settings, clock=clock, base_dir=base_dir, probe_meta=probe_meta)
+    for AdBee's own videos before creating the schema (``bot.database_guard``). The overrides
+    (``graph``, ``slack_client``, ``policy``) go to the composition root (``build_bot``).
+
+    Everything is built by ``bot.bootstrap.build_bot``; this starts it, in order: warnings an
+    operator should see, the scheduler, the work a dead or stopped process left, the intervals,
+    the metrics and health servers, and last the Slack connection.
+    """
+    bot = build_bot(
+        settings,
+        clock=clock,
+        base_dir=base_dir,
+        probe_meta=probe_meta,
+        graph=graph,
+        slack_client=slack_client,
+        policy=policy,
+    )
     version_problem = version_warning(settings.meta_api_version, clock().date())
     if version_problem:
         log.warning("%s", version_problem)
-    client = slack_client(settings, bot_token)
-    identity = client.auth_test()
-    for problem in membership_problems(client, settings):
+    for problem in membership_problems(bot.client, settings):
         log.warning("%s", problem)  # health reports it too, until someone invites the bot
-    policy = SlackAccessPolicy(
-        client=client,
-        approver_ids=settings.approver_ids,
-        admin_ids=settings.admin_ids,
-        team_id=identity.get("team_id"),
-        allow_self_approval=settings.allow_self_approval,
-    )
-    messages = CampaignMessages(client, clock=clock)
-    notifier = SlackNotifier(
-        client,
-        channel=settings.alerts_channel or settings.campaigns_channel or "",
-        messages=messages,
-        clock=clock,
-    )
-    lost: list[str] = []
-    stopping = threading.Event()
-
-    def database_lost(problem: str) -> None:
-        lost.append(problem)
-        with contextlib.suppress(Exception):  # Slack may be down too; the log has it
-            notifier.send(
-                kind="database_lost",
-                summary=None,
-                detail=problem,
-                key=f"database_lost:{default_worker_id()}",
-            )
-        stopping.set()
-
-    scheduling = start_scheduler(
-        services,
-        notifier,
-        policy=policy,
-        clock=clock,
-        scan_seconds=settings.scan_interval_seconds,
-        alert_seconds=settings.alert_flush_seconds,
-        on_database_lost=database_lost,
-    )
-    lifecycle = scheduling.lifecycle
-    status_sync = scheduling.context.sync
-    assert status_sync is not None
-    upload_root = ((base_dir or Path.cwd()) / settings.upload_dir).resolve()
-    executor = ThreadPoolExecutor(
-        max_workers=settings.worker_threads, thread_name_prefix="adbee-work"
-    )
-    creation = CreationFlow(
-        client=client,
-        campaigns=services.campaigns,
-        store=services.store,
-        messages=messages,
-        channel=settings.campaigns_channel or "",
-        executor=executor,
-        base_dir=base_dir or Path.cwd(),
-        # Kept on disk (not in /tmp) so a creation interrupted mid-upload can resume after a restart.
-        work_dir=upload_root,
-        outbox=scheduling.context.outbox,
-        notifier=notifier,
-        requests=services.requests,
-        stopping=services.stopping,
-        # Progress edits are expendable: no retries and a short timeout, so a Slack outage
-        # costs the pipeline nothing (the next edit, or the final message, replaces a lost one).
-        progress_client=count_rate_limits(
-            WebClient(
-                token=bot_token,
-                base_url=settings.slack_api_url or WebClient.BASE_URL,
-                timeout=PROGRESS_TIMEOUT_SECONDS,
-                retry_handlers=[],
-            )
-        ),
-    )
-    slack = SlackServices(
-        campaigns=services.campaigns,
-        lifecycle=lifecycle,
-        status_sync=status_sync,
-        creation=creation,
-        messages=messages,
-        store=services.store,
-    )
-    app = build_app(client=client, services=slack)
-
-    creation.pending_work()  # what a dead or stopped process left: requests and creations
+    bot.scheduling.start()
+    bot.creation.pending_work()  # what a dead or stopped process left: requests and creations
     # kept by the scheduler's supervisor when it has to start a new scheduler
-    scheduling.scheduler.add_interval(
-        "resume-creations", creation.pending_work, PENDING_WORK_SECONDS
+    bot.scheduling.scheduler.add_interval(
+        "resume-creations", bot.creation.pending_work, PENDING_WORK_SECONDS
     )
-    _follow_token_renewals(services, settings, scheduling, base_dir or Path.cwd())
+    _follow_token_renewals(bot.services, settings, bot.scheduling, bot.base_dir)
     served = None
     if settings.metrics_port is not None:
-        served = serve_metrics(settings.metrics_port, services.store)
-    handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
+        served = serve_metrics(settings.metrics_port, bot.services.store)
     probe_server = None
     if settings.health_port is not None:
-        probe_server = _serve_health(settings, handler, scheduling, base_dir, clock)
-    handler.connect()
-    log.info("AdBee is connected to Slack as %s", identity.get("user_id"))
+        probe_server = serve_health(settings.health_port, build_health_report(bot))
+    bot.handler.connect()
+    log.info("AdBee is connected to Slack as %s", bot.identity.get("user_id"))
     return RunningBot(
-        services,
-        slack,
-        handler,
-        scheduling,
-        executor,
-        client,
-        creation,
-        stopping,
-        lost,
+        bot.services,
+        bot.slack,
+        bot.handler,
+        bot.scheduling,
+        bot.executor,
+        bot.client,
+        bot.creation,
+        bot.database_lost.stopping,
+        bot.database_lost.problems,
         served,
         probe_server,
-    )
-
-
-def _serve_health(
-    settings: Settings,
-    handler: SocketModeHandler,
-    scheduling: Scheduling,
-    base_dir: Path | None,
-    clock: Clock,
-) -> BackgroundServer:
-    state = InProcess(
-        connected=handler.client.is_connected,
-        # Looked up each time: the supervisor replaces a scheduler whose thread died.
-        scheduler_running=lambda: bool(scheduling.scheduler.scheduler.running),
-        last_scan=lambda: LAST_FINISHED.get("scan_job"),
-        scan_seconds=settings.scan_interval_seconds,
-    )
-    remote = CachedRemoteChecks(settings, state, clock)
-    assert settings.health_port is not None
-    return serve_health(
-        settings.health_port,
-        lambda: gather(settings, clock=clock, base_dir=base_dir, in_process=state, remote=remote),
     )
 
 

@@ -1,9 +1,9 @@
-"""Composition of the scheduling side: lifecycle, status sync, alert outbox and job scheduler.
+"""The scheduling side at run time: what its parts do together once ``bot.bootstrap`` built them.
 
-``build_job_context`` wires the domain services the jobs run against; ``start_scheduler`` adds
-the APScheduler side (date jobs in the bot's own database, interval safety nets in memory),
-installs the context for the job functions and reconciles the job table with the rows.
-Tests call ``build_job_context`` alone and drive ``jobs.activation`` with an injected time.
+The composition root builds the lifecycle, status sync and alert outbox (``JobContext``), the
+job store's engine, the heartbeat store and the APScheduler side; this module holds the start-up
+order (``Scheduling.start``), the stop, the heartbeat that also watches the SQLite file, and the
+alerts for a database outage and a failed job. It constructs nothing of its own.
 """
 
 from __future__ import annotations
@@ -19,19 +19,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from bot.bootstrap import Services
 from bot.database_watch import SqliteFileWatch
 from jobs import runtime
 from jobs.runtime import JobContext
-from jobs.scheduler import ActivationScheduler, build_scheduler
-from meta.domain.access import AccessPolicy
-from meta.services.alerts import AlertOutbox, Notifier
-from meta.services.campaigns import Clock
-from meta.services.lifecycle import CampaignLifecycle, ScheduleHook
-from meta.services.status_sync import StatusSync
-from storage.db import make_engine
+from jobs.scheduler import ActivationScheduler
+from meta.services.alerts import Notifier
+from meta.services.lifecycle import CampaignLifecycle
 from storage.heartbeats import HeartbeatStore
-from storage.transient import OutageTracker
 
 log = logging.getLogger(__name__)
 # The job store and the heartbeat wait at most this long for a locked SQLite file: they run on
@@ -53,37 +47,6 @@ def replica_name(configured: str | None = None) -> str:
     return configured or socket.gethostname()
 
 
-def build_job_context(
-    services: Services,
-    notifier: Notifier,
-    *,
-    policy: AccessPolicy,
-    clock: Clock | None = None,
-    on_schedule: ScheduleHook | None = None,
-    worker_id: str | None = None,
-) -> JobContext:
-    """Lifecycle, sync and outbox over ``services``; needs the Meta connection (``with_meta``)."""
-    if services.graph is None:
-        raise RuntimeError("scheduling needs the Meta connection: build_services(with_meta=True)")
-    clock = clock or services.campaigns.clock
-    lifecycle = CampaignLifecycle(
-        store=services.store,
-        graph=services.graph,
-        accounts=services.accounts,
-        policy=policy,
-        pipeline=lambda: services.campaigns.pipeline,
-        clock=clock,
-        on_schedule=on_schedule,
-        worker_id=worker_id or default_worker_id(),
-    )
-    return JobContext(
-        lifecycle=lifecycle,
-        outbox=AlertOutbox(store=services.store, accounts=services.accounts),
-        notifier=notifier,
-        sync=StatusSync(store=services.store, graph=services.graph, clock=clock),
-    )
-
-
 @dataclass
 class Scheduling:
     context: JobContext
@@ -96,6 +59,20 @@ class Scheduling:
     @property
     def lifecycle(self) -> CampaignLifecycle:
         return self.context.lifecycle
+
+    def start(self) -> None:
+        """Start the job scheduler on the bot's database and make its jobs match the rows.
+
+        Start-up order: alerts a crash left half-sent are queued again; the date jobs are
+        reconciled with the SCHEDULED rows (missing ones added, past ones fire at once, stale
+        ones removed); the scan, sync and alert jobs run once immediately, then on their
+        intervals, with the heartbeat (``SCHEDULER_HEARTBEAT_SECONDS``) that
+        ``python -m bot health`` checks.
+        """
+        runtime.install(self.context)
+        self.context.outbox.requeue_interrupted()
+        lifecycle = self.context.lifecycle
+        self.scheduler.start(lifecycle.scheduled(), scheduled_rows=lifecycle.scheduled)
 
     def stop(self, *, wait: bool = False) -> None:
         """Stop firing jobs; ``wait`` lets running ones finish before the context goes away."""
@@ -117,68 +94,73 @@ class Scheduling:
             runtime.install(None)
 
 
-def start_scheduler(
-    services: Services,
-    notifier: Notifier,
-    *,
-    policy: AccessPolicy,
-    clock: Clock | None = None,
-    worker_id: str | None = None,
-    scan_seconds: int = 30,
-    alert_seconds: int = 15,
-    on_database_lost: Callable[[str], None] | None = None,
-) -> Scheduling:
-    """Start the job scheduler on the bot's database and make its jobs match the rows.
+class Heartbeat:
+    """The scheduler's heartbeat row, written only while the SQLite file is the one opened.
 
-    Start-up order: alerts a crash left half-sent are queued again; the date jobs are reconciled
-    with the SCHEDULED rows (missing ones added, past ones fire at once, stale ones removed);
-    the scan, sync and alert jobs run once immediately, then on their intervals, with the
-    heartbeat (``SCHEDULER_HEARTBEAT_SECONDS``) that ``python -m bot health`` checks.
-
-    A database outage is alerted once in the alerts channel (straight to Slack: the outbox is in
-    the database that is down) and once more when it ends. ``on_database_lost`` is called once
-    if the SQLite file is deleted or replaced under the running bot.
+    Once the file is deleted or replaced it writes nothing more (writing would fill a new, empty
+    file the next start would trust) and calls ``on_database_lost`` once.
     """
-    settings = services.settings
-    job_engine = make_engine(
-        settings.database_url, busy_timeout=SCHEDULER_BUSY_TIMEOUT, create_file=False
-    )
-    outage = OutageTracker(
-        on_down=lambda cause: _post_async(
-            notifier,
+
+    def __init__(
+        self,
+        heartbeats: HeartbeatStore,
+        *,
+        replica: str,
+        interval_seconds: int,
+        watch: SqliteFileWatch | None,
+        on_database_lost: Callable[[str], None] | None = None,
+    ) -> None:
+        self._heartbeats = heartbeats
+        self._replica = replica
+        self._interval = interval_seconds
+        self._watch = watch
+        self._on_database_lost = on_database_lost
+        self._started_at = datetime.now(UTC)
+        self._lost: list[str] = []
+
+    def __call__(self, state: str) -> None:
+        problem = self._watch.problem() if self._watch is not None else None
+        if problem is not None:
+            if not self._lost:
+                self._lost.append(problem)
+                log.critical("%s", problem)
+                if self._on_database_lost is not None:
+                    self._on_database_lost(problem)
+            return
+        self._heartbeats.beat(
+            replica=self._replica,
+            pid=os.getpid(),
+            started_at=self._started_at,
+            interval_seconds=self._interval,
+            state=state,
+        )
+
+
+class OutageAlerts:
+    """A database outage is alerted once in the alerts channel (straight to Slack: the outbox is
+    in the database that is down) and once more when it ends (``OutageTracker``'s callbacks)."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+
+    def on_down(self, cause: str) -> None:
+        _post_async(
+            self._notifier,
             "database_down",
             f"{cause}. Activations, scans and alerts wait and retry on their own; nothing is "
             "lost unless the database stays away.",
-        ),
-        on_up=lambda seconds, cause: _post_async(
-            notifier,
+        )
+
+    def on_up(self, seconds: float, cause: str) -> None:
+        _post_async(
+            self._notifier,
             "database_back",
             f"after {round(seconds)} s ({cause}). Anything that came due meanwhile runs now.",
-        ),
-    )
-    heartbeats = HeartbeatStore(job_engine)
-    replica = replica_name(settings.replica_name)
-    started_at = datetime.now(UTC)
-    interval = settings.scheduler_heartbeat_seconds
-    watch = SqliteFileWatch.of(settings.database_url)
-    lost: list[str] = []
-
-    def heartbeat(state: str) -> None:
-        problem = watch.problem() if watch is not None else None
-        if problem is not None:
-            if not lost:
-                lost.append(problem)
-                log.critical("%s", problem)
-                if on_database_lost is not None:
-                    on_database_lost(problem)
-            return  # writing now would fill a new, empty file the next start would trust
-        heartbeats.beat(
-            replica=replica,
-            pid=os.getpid(),
-            started_at=started_at,
-            interval_seconds=interval,
-            state=state,
         )
+
+
+def job_failure_alert(notifier: Notifier) -> Callable[[str, BaseException], None]:
+    """A job that raised is alerted; it runs again on its schedule."""
 
     def job_error(job_id: str, exc: BaseException) -> None:
         _post_async(
@@ -187,29 +169,7 @@ def start_scheduler(
             f"{job_id}: {type(exc).__name__}: {exc}. It runs again on its schedule; see the log.",
         )
 
-    scheduler = ActivationScheduler(
-        build_scheduler(engine=job_engine, outage=outage),
-        scan_seconds=scan_seconds,
-        sync_seconds=settings.sync_interval_seconds,
-        alert_seconds=alert_seconds,
-        factory=lambda: build_scheduler(engine=job_engine, outage=outage),
-        outage=outage,
-        heartbeat=heartbeat,
-        heartbeat_seconds=interval,
-        on_job_error=job_error,
-    )
-    context = build_job_context(
-        services,
-        notifier,
-        policy=policy,
-        clock=clock,
-        on_schedule=scheduler.schedule,
-        worker_id=worker_id,
-    )
-    runtime.install(context)
-    context.outbox.requeue_interrupted()
-    scheduler.start(context.lifecycle.scheduled(), scheduled_rows=context.lifecycle.scheduled)
-    return Scheduling(context, scheduler, job_engine, heartbeats, replica, watch)
+    return job_error
 
 
 def _post_async(notifier: Notifier, kind: str, detail: str) -> None:

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.bootstrap import Services, build_services
-from bot.scheduling import build_job_context
+from bot.bootstrap import Services, build_job_context, build_services
 from bot.settings import Settings
 from jobs.runtime import JobContext
 from meta.domain.access import Actor, StaticAccessPolicy

@@ -16,8 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.bootstrap import build_services
-from bot.scheduling import build_job_context, start_scheduler
+from bot.bootstrap import build_job_context, build_scheduling, build_services
 from jobs.activation import activate_due
 from meta.domain.states import Status
 from tests.campaign_harness import POLICY, ROOT, settings_for
@@ -47,7 +46,8 @@ def main(argv: list[str]) -> int:
         context.outbox.flush(notifier)
         report["activated"] = activated
     else:
-        scheduling = start_scheduler(services, notifier, policy=POLICY, worker_id=worker_id)
+        scheduling = build_scheduling(services, notifier, policy=POLICY, worker_id=worker_id)
+        scheduling.start()
         waiting = [Status.SCHEDULED, Status.ACTIVATING]
         deadline = time.monotonic() + 90
         while (

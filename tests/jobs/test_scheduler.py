@@ -15,7 +15,7 @@ from pathlib import Path
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import text
 
-from bot.scheduling import start_scheduler
+from bot.bootstrap import build_scheduling
 from jobs.scheduler import ACTIVATE_FUNC, activation_job_id
 from meta.domain.states import Status
 from sandbox.graph_emulator import GraphEmulator
@@ -54,9 +54,10 @@ def test_date_job_activates_holds_only_the_id_and_restart_reconciles(
     cancelled = setup.clone(due_soon, name="Cancelled while the bot was down", start=start)
 
     notifier = RecordingNotifier()
-    first = start_scheduler(
+    first = build_scheduling(
         setup.services, notifier, policy=POLICY, clock=real_now, worker_id="process-1"
     )
+    first.start()
     executed: list[str] = []
     done = threading.Event()
 
@@ -102,7 +103,10 @@ def test_date_job_activates_holds_only_the_id_and_restart_reconciles(
         cancelled, from_statuses=[Status.SCHEDULED], to_status=Status.CANCELLED
     )
 
-    second = start_scheduler(restarted.services, RecordingNotifier(), policy=POLICY, clock=real_now)
+    second = build_scheduling(
+        restarted.services, RecordingNotifier(), policy=POLICY, clock=real_now
+    )
+    second.start()
     try:
         jobs = stored_jobs(restarted.services.engine)
         assert set(jobs) == {activation_job_id(later)}

@@ -1,6 +1,6 @@
 """``post_once`` against the Slack emulator: a post whose answer was lost is not posted again.
 
-The client is built as the bot builds it (``bot.runner.slack_client``), so slack_sdk's own
+The client is built as the bot builds it (``bot.bootstrap.build_slack_client``), so slack_sdk's own
 connection retry is part of what is tested; waits between tries are recorded, not slept.
 """
 
@@ -14,7 +14,7 @@ from urllib.error import URLError
 import pytest
 from slack_sdk.http_retry import handler as sdk_retry
 
-from bot.runner import slack_client
+from bot.bootstrap import build_slack_client
 from bot.settings import Settings
 from bot.slack.posts import EVENT_TYPE, post_once
 from sandbox.slack_emulator import SlackEmulator
@@ -33,7 +33,7 @@ def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackEmulator]:
 
 def client_for(slack: SlackEmulator):  # type: ignore[no-untyped-def]
     settings = Settings(_env_file=None, slack_api_url=slack.api_url)  # type: ignore[call-arg]
-    return slack_client(settings, slack.bot_token)
+    return build_slack_client(settings, slack.bot_token)
 
 
 def no_wait(waits: list[float]):  # type: ignore[no-untyped-def]
