@@ -114,6 +114,14 @@ def _act(
         respond(text=f":no_entry: {exc.message}", response_type="ephemeral")
         return
     messages.refresh_campaign_message(summary)
+    if summary.status == "created" and summary.changed_since_approval:
+        respond(
+            text=f"{summary.name} (#{summary.id}) now differs from what was approved "
+            f"({'; '.join(summary.changed_since_approval)}): it is unscheduled and awaits a new "
+            "approval on its card.",
+            response_type="ephemeral",
+        )
+        return
     respond(
         text=f"{summary.name} (#{summary.id}) is now {summary.status.replace('_', ' ')}.",
         response_type="ephemeral",

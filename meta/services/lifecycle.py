@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from meta.domain.access import AccessPolicy, Actor, NotAllowedError
-from meta.domain.accounts import AccountRegistry
+from meta.domain.accounts import AccountConfig, AccountRegistry
+from meta.domain.approval import approval_material, changes, fingerprint
 from meta.domain.errors import AdBeeError, MetaApiError
 from meta.domain.money import format_minor, to_minor
 from meta.domain.ports import GraphApi
@@ -20,6 +22,7 @@ from meta.domain.states import Status
 from meta.domain.times import TimeParseError, format_local, parse_local_time
 from meta.services.activation import CLAIM_TIMING, LATE_AFTER, Activator, ScheduleHook, utc
 from meta.services.pipeline import CampaignPipeline
+from meta.services.previews import APPROVAL_KEY, REQUESTS_KEY
 from meta.services.status_sync import merge_state, read_state
 from meta.services.summary import CampaignSummary, summarize
 from storage.models import CampaignRow
@@ -43,6 +46,39 @@ class CampaignNotFoundError(AdBeeError):
 
 class InvalidTransitionError(AdBeeError):
     """The campaign is not in a state where this makes sense; the message says which it is in."""
+
+
+def approval_record(row: CampaignRow, activate_at: datetime, by: str | None) -> dict[str, Any]:
+    """What an approval covers: the requests as sent (``REQUESTS_KEY``) and the activation time,
+    and their fingerprint (``meta.domain.approval``)."""
+    material = approval_material(
+        (row.last_sync or {}).get(REQUESTS_KEY) or {}, activate_at.isoformat()
+    )
+    return {"fingerprint": fingerprint(material), "material": material, "by": by, "changed": []}
+
+
+def _asked_again(
+    row: CampaignRow, approved: dict[str, Any], activate_at: datetime
+) -> dict[str, Any]:
+    """The approval record once a change goes beyond it: what changed, and the proposed time
+    (kept, so the next approval schedules exactly what it was shown)."""
+    proposed = approval_record(row, activate_at, None)
+    return {
+        **approved,
+        "changed": changes(approved["material"], proposed["material"]),
+        "proposed_activate_at": activate_at.isoformat(),
+    }
+
+
+def _beyond_tolerance(
+    approved: dict[str, Any], activate_at: datetime, account: AccountConfig
+) -> bool:
+    """Whether a new start moves further from the approved one than ``approval.reschedule_within_hours``."""
+    hours = account.approval.reschedule_within_hours
+    was = approved.get("material", {}).get("activate_at")
+    if hours is None or not was:
+        return False
+    return abs(activate_at - utc(datetime.fromisoformat(was))) > timedelta(hours=float(hours))
 
 
 class CampaignLifecycle:
@@ -82,17 +118,29 @@ class CampaignLifecycle:
         if not self._policy.allow_self_approval and row.requested_by == actor.user_id:
             self._refuse(row, actor, "approve", "requesters may not approve their own campaign")
         now = utc(self.clock())
-        # A start already past activates at once; lateness is then counted from approval.
-        activate_at = max(row.start_time, now)
+        # A start already past activates at once; lateness is then counted from approval. A
+        # reschedule that asked for this new approval proposed its own time.
+        proposed = (row.last_sync or {}).get(APPROVAL_KEY, {}).get("proposed_activate_at")
+        activate_at = max(
+            utc(datetime.fromisoformat(proposed)) if proposed else row.start_time, now
+        )
+        record = approval_record(row, activate_at, actor.user_id)
         if not self.store.transition(
             row.id,
             from_statuses=[Status.CREATED],
             to_status=Status.SCHEDULED,
             approved_by=actor.user_id,
             activate_at=activate_at,
+            last_sync={**(row.last_sync or {}), APPROVAL_KEY: record},
         ):
             raise InvalidTransitionError(self._state_text(row.id, "approved"))
-        self.store.audit(actor=actor.user_id, action="approve", outcome="ok", campaign_id=row.id)
+        self.store.audit(
+            actor=actor.user_id,
+            action="approve",
+            outcome="ok",
+            campaign_id=row.id,
+            detail=f"fingerprint {record['fingerprint']}",
+        )
         self._schedule(row.id, activate_at)
         return self.summary(row.id)
 
@@ -143,17 +191,35 @@ class CampaignLifecycle:
             raise InvalidTransitionError(
                 f"{format_local(at, tz)} is in the past; use `/campaign activate {row.id}` to go live now"
             )
+        sync = dict(row.last_sync or {})
+        approved = sync.get(APPROVAL_KEY)
+        activate_at = max(at, now)
+        # Scheduled again, or (moved beyond what the approval covers) back to awaiting approval.
+        fields: dict[str, Any] = {"activate_at": activate_at}
+        to, outcome, detail = Status.SCHEDULED, "ok", when
+        if approved and account and _beyond_tolerance(approved, activate_at, account):
+            sync[APPROVAL_KEY] = _asked_again(row, approved, activate_at)
+            to, fields = Status.CREATED, {"activate_at": None, "approved_by": None}
+            outcome = "needs_approval"
+            detail = f"{when}: {'; '.join(sync[APPROVAL_KEY]['changed'])}"
+        elif approved:  # within what the account allows: the approval follows the start
+            sync[APPROVAL_KEY] = approval_record(row, activate_at, approved.get("by"))
         if not self.store.transition(
             row.id,
             from_statuses=[Status.SCHEDULED, Status.CANCELLED, Status.ACTIVATION_FAILED],
-            to_status=Status.SCHEDULED,
-            activate_at=max(at, now),
+            to_status=to,
             error=None,
+            last_sync=sync,
+            **fields,
         ):
             raise InvalidTransitionError(self._state_text(row.id, "rescheduled"))
-        self._schedule(row.id, max(at, now))
+        self._schedule(row.id, activate_at if to == Status.SCHEDULED else None)
         self.store.audit(
-            actor=actor.user_id, action="reschedule", outcome="ok", campaign_id=row.id, detail=when
+            actor=actor.user_id,
+            action="reschedule",
+            outcome=outcome,
+            campaign_id=row.id,
+            detail=detail,
         )
         return self.summary(row.id)
 
@@ -185,6 +251,10 @@ class CampaignLifecycle:
         if own and not self._policy.allow_self_approval:
             self._refuse(row, actor, "activate", "requesters may not approve their own campaign")
         now = utc(self.clock())
+        approving: dict[str, Any] = {}
+        if row.status == Status.CREATED:
+            record = approval_record(row, now, actor.user_id)
+            approving["last_sync"] = {**(row.last_sync or {}), APPROVAL_KEY: record}
         if not self.store.transition(
             row.id,
             from_statuses=[
@@ -197,6 +267,7 @@ class CampaignLifecycle:
             activate_at=now,
             approved_by=row.approved_by or actor.user_id,
             error=None,
+            **approving,
         ):
             raise InvalidTransitionError(self._state_text(row.id, "activated"))
         self.store.audit(actor=actor.user_id, action="activate", outcome="ok", campaign_id=row.id)
