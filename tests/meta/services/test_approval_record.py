@@ -91,7 +91,7 @@ def test_a_reschedule_beyond_the_allowance_needs_a_new_approval_showing_what_mov
     again = bot.lifecycle.approve(campaign_id, APPROVER)
     assert again.status == Status.SCHEDULED and again.changed_since_approval == ()
     row = bot.services.store.get(campaign_id)
-    assert row.activate_at.replace(tzinfo=None) == local(DAY, "23:30").replace(tzinfo=None)
+    assert row.activate_at == local(DAY, "23:30")
     assert isinstance(row.last_sync[APPROVAL_KEY]["fingerprint"], str)
     assert datetime.fromisoformat(row.last_sync[APPROVAL_KEY]["material"]["activate_at"]) == (
         local(DAY, "23:30")
