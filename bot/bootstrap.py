@@ -33,6 +33,7 @@ from meta.domain.templates import load_templates
 from meta.graph.client import GraphClient, MetaConfig
 from meta.graph.upload import VideoUploader
 from meta.services.campaigns import CampaignService, Clock, utcnow
+from meta.services.dashboard import Dashboard
 from meta.services.pipeline import CampaignPipeline
 from meta.video.check import check_video
 from meta.video.processing import wait_until_ready
@@ -389,6 +390,7 @@ def build_bot(
     from bot.slack.app import SlackServices, build_app
     from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
     from bot.slack.creation_flow import CreationFlow
+    from bot.slack.home_tab import HomeTabs
 
     bot_token, app_token = settings.require_slack()
     root = base_dir or Path.cwd()
@@ -405,7 +407,14 @@ def build_bot(
             team_id=identity.get("team_id"),
             allow_self_approval=settings.allow_self_approval,
         )
-    messages = CampaignMessages(client, clock=clock)
+    home = HomeTabs(
+        client,
+        dashboard=Dashboard(store=services.store, accounts=services.accounts),
+        is_approver=policy.is_approver,
+        approvers=policy.approver_user_ids,
+        clock=clock,
+    )
+    messages = CampaignMessages(client, clock=clock, on_change=home.campaign_changed)
     notifier = SlackNotifier(
         client,
         channel=settings.alerts_channel or settings.campaigns_channel or "",
@@ -458,6 +467,7 @@ def build_bot(
         creation=creation,
         messages=messages,
         store=services.store,
+        home=home,
     )
     app = build_app(client=client, services=slack)
     handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)

@@ -92,6 +92,7 @@ class RunningBot:
         closing = threading.Thread(target=self.handler.close, name="close-slack", daemon=True)
         closing.start()
         self.scheduling.stop()
+        self.slack.home.close()
         still_running = self.creation.stop(deadline)
         released = release_held_leases()
         if still_running or released:

@@ -98,6 +98,12 @@ class CampaignMessageBlock(StrEnum):
     ERROR = "campaign-message-error"
 
 
+class HomeBlock(StrEnum):
+    """Fixed block ids of the App Home tab (campaign blocks carry their id: ``home-c12``)."""
+
+    INTRO = "home-intro"
+
+
 # Which modal block shows a problem the domain reports for a ``campaign_spec`` field. "file" is
 # what build_spec names a problem with the request as a whole or the uploaded file.
 FIELD_TO_BLOCK: dict[str, CampaignCreateBlock] = {

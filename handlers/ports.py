@@ -37,3 +37,9 @@ class MessagePort(Protocol):
     def refresh_campaign_message(self, summary: CampaignSummary) -> None:
         """Re-render the campaign's channel message after a decision or state change."""
         ...
+
+
+class HomePort(Protocol):
+    def publish_home(self, user_id: str) -> None:
+        """Publish ``user_id``'s Home tab from the campaigns as they are now."""
+        ...

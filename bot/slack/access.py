@@ -63,6 +63,10 @@ class SlackAccessPolicy:
         """Per-account approvers (``approval.approvers``): user ids and user groups, expanded."""
         return self._same_workspace(actor) and actor.user_id in self._expand(list(ids))
 
+    def approver_user_ids(self) -> frozenset[str]:
+        """Every person who may approve: approvers and admins, user groups expanded."""
+        return self._expand(self._approvers) | self._expand(self._admins)
+
     def _same_workspace(self, actor: Actor) -> bool:
         """A user from another workspace (shared channel) never gets a say over our campaigns."""
         if self.team_id is None:

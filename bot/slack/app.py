@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.creation_flow import CreationFlow
+from bot.slack.home_tab import HomeTabs
 from meta.domain.errors import AdBeeError
 from meta.services.campaigns import CampaignService
 from meta.services.lifecycle import CampaignLifecycle
@@ -37,6 +38,7 @@ class SlackServices:
     creation: CreationFlow
     messages: CampaignMessages
     store: CampaignStore
+    home: HomeTabs
 
 
 def build_app(*, client: WebClient, services: SlackServices) -> App:
@@ -49,6 +51,7 @@ def build_app(*, client: WebClient, services: SlackServices) -> App:
         context["status_sync"] = services.status_sync
         context["creation"] = services.creation
         context["messages"] = services.messages
+        context["home"] = services.home
         next()
 
     @app.middleware

@@ -36,9 +36,17 @@ def render_campaign_message(summary: CampaignSummary, now: datetime) -> dict:
 class CampaignMessages:
     """Re-renders a campaign's channel message from its current state (MessagePort)."""
 
-    def __init__(self, client: WebClient, *, clock: Clock = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        clock: Clock = lambda: datetime.now(UTC),
+        on_change: Callable[[CampaignSummary], None] | None = None,
+    ) -> None:
         self._client = client
         self._clock = clock
+        # Told after every re-render: other surfaces showing the campaign (the Home tabs).
+        self._on_change = on_change or (lambda _summary: None)
 
     def refresh_campaign_message(self, summary: CampaignSummary) -> None:
         """Best effort: what changed is already in the database (and in Meta)."""
@@ -53,13 +61,13 @@ class CampaignMessages:
 
     def update_campaign_message(self, summary: CampaignSummary) -> None:
         """Re-render the message now; raises when Slack does not take it."""
-        if not (summary.slack_channel and summary.slack_ts):
-            return
-        self._client.chat_update(
-            channel=summary.slack_channel,
-            ts=summary.slack_ts,
-            **render_campaign_message(summary, self._clock()),
-        )
+        if summary.slack_channel and summary.slack_ts:
+            self._client.chat_update(
+                channel=summary.slack_channel,
+                ts=summary.slack_ts,
+                **render_campaign_message(summary, self._clock()),
+            )
+        self._on_change(summary)
 
 
 class SlackNotifier:

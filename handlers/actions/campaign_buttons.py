@@ -100,5 +100,7 @@ def _answer_click(
     except (AdBeeError, ActionValueError) as exc:
         if channel:
             client.chat_postEphemeral(channel=channel, user=user.get("id", ""), text=exc.message)
+        elif user.get("id"):  # a click on the Home tab: no channel, so the app's DM says why
+            client.chat_postMessage(channel=user["id"], text=exc.message)
         return
     messages.refresh_campaign_message(summary)

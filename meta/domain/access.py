@@ -28,6 +28,10 @@ class AccessPolicy(Protocol):
         """Whether the actor is one of these users or in one of these user groups (S...)."""
         ...
 
+    def approver_user_ids(self) -> frozenset[str]:
+        """Every person who may approve (groups expanded): whose Home tab lists the queue."""
+        ...
+
     @property
     def allow_self_approval(self) -> bool: ...
 
@@ -52,6 +56,9 @@ class StaticAccessPolicy:
 
     def is_admin(self, actor: Actor) -> bool:
         return self._same_workspace(actor) and actor.user_id in self.admins
+
+    def approver_user_ids(self) -> frozenset[str]:
+        return self.approvers | self.admins
 
     def is_one_of(self, actor: Actor, ids: Iterable[str]) -> bool:
         """User ids only: this policy knows no user groups (``groups`` stands in for them)."""

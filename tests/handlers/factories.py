@@ -109,7 +109,7 @@ def assert_slack_accepts(surface: str, payload: dict[str, Any]) -> None:
     what ``chat.update`` accepts (Slack answers ``msg_too_long`` above 4,000 characters).
     """
     wire = json.loads(json.dumps(payload))  # what Slack receives: plain JSON
-    if surface == "modal":
+    if surface in ("modal", "home"):
         problems = validate_view(wire)
     else:
         problems = validate_blocks(wire.get("blocks"), surface="message")

@@ -49,6 +49,7 @@ class UserDriver:
     api: WebApi
     socket: SocketModeServer
     subscribed_events: set[str]
+    home_tab_enabled: bool
 
     # -- plumbing ------------------------------------------------------------
 
@@ -436,8 +437,20 @@ class UserDriver:
         block_id: str | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
-        ws = self.ws
         record = self._visible_view(user, view_id)
+        return self._click_in_view(user, record, action_id, block_id, timeout, modal=True)
+
+    def _click_in_view(
+        self,
+        user: str,
+        record: View,
+        action_id: str,
+        block_id: str | None,
+        timeout: float | None,
+        *,
+        modal: bool,
+    ) -> dict[str, Any] | None:
+        ws = self.ws
         block, element = find_element(record.payload.get("blocks", []), block_id, action_id)
         if element.get("type") != "button":
             raise UIValidationError(f"{action_id} is not a button")
@@ -447,9 +460,82 @@ class UserDriver:
             user_id=user,
             view=record,
             action=action,
-            trigger_id=self._issue_trigger(user, view_id),
+            # A modal's trigger can push onto its stack; a Home tab's opens a new modal.
+            trigger_id=self._issue_trigger(user, record.id if modal else None),
         )
         return self._deliver("interactive", payload, accepts=False, on_ack=None, timeout=timeout)
+
+    # -- App Home -------------------------------------------------------------
+
+    def open_app_home(self, user: str, *, tab: str = "home") -> Envelope | None:
+        """``user`` clicks the app in the sidebar: ``app_home_opened`` goes out if subscribed.
+
+        The event carries the user's DM with the app as ``channel`` and, once a Home view was
+        published, that ``view`` (docs.slack.dev/reference/events/app_home_opened). Without
+        ``features.app_home.home_tab_enabled`` in the manifest there is no Home tab to open.
+        Returns the envelope, or None when the app does not subscribe to the event.
+        """
+        ws = self.ws
+        if tab == "home" and not self.home_tab_enabled:
+            raise UIValidationError("the app has no Home tab (features.app_home.home_tab_enabled)")
+        if user not in ws.users:
+            raise UIValidationError(f"unknown user {user}")
+        dm = ws.open_im(user)
+        event: dict[str, Any] = {
+            "type": "app_home_opened",
+            "user": user,
+            "channel": dm.id,
+            "tab": tab,
+            "event_ts": ws.ids.ts(),
+        }
+        with ws.lock:
+            published = ws.views.get(ws.home_views.get(user, ""))
+            if published is not None and tab == "home":
+                event["view"] = ws.view_to_api(published)
+        if "app_home_opened" not in self.subscribed_events:
+            return None
+        return self.send_event(event)
+
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The Home tab ``user`` sees now (the last ``views.publish`` for them), or None."""
+        with self.ws.lock:
+            view_id = self.ws.home_views.get(user)
+        return self.view(view_id) if view_id else None
+
+    def wait_for_home(
+        self,
+        user: str,
+        *,
+        after: dict[str, Any] | None = None,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 5,
+    ) -> dict[str, Any]:
+        """Wait for ``user``'s Home tab: published, newer than ``after``, matching ``predicate``."""
+        stale = after.get("hash") if after else None
+
+        def probe() -> dict[str, Any] | None:
+            view = self.home_view(user)
+            if view is None or (stale is not None and view["hash"] == stale):
+                return None
+            return view if predicate is None or predicate(view) else None
+
+        return self.wait_until(probe, timeout=timeout, message=f"no matching Home tab for {user}")
+
+    def click_home_button(
+        self,
+        user: str,
+        action_id: str,
+        *,
+        block_id: str | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Click a button on ``user``'s Home tab (a ``block_actions`` with a ``view`` container)."""
+        with self.ws.lock:
+            view_id = self.ws.home_views.get(user)
+        if view_id is None:
+            raise UIValidationError(f"{user} has no Home tab published")
+        record = self._view_for(view_id)
+        return self._click_in_view(user, record, action_id, block_id, timeout, modal=False)
 
     # -- messages -------------------------------------------------------------
 

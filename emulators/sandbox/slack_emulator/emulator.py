@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from .driver import UserDriver
+from .manifest import manifest_bot_events, manifest_home_tab_enabled
 from .methods import WebApi
 from .ratelimit import RateLimiter
 from .socket_mode import Envelope, SocketModeServer
@@ -79,7 +80,9 @@ class SlackEmulator(UserDriver):
             dispatch_timeout=dispatch_timeout,
         )
         self.api = WebApi(self.ws, self.socket.issue_url)
-        self.subscribed_events: set[str] = set()
+        # What the manifest subscribes to and enables; a test may narrow or widen them.
+        self.subscribed_events: set[str] = set(manifest_bot_events())
+        self.home_tab_enabled = manifest_home_tab_enabled()
         self.limiter = RateLimiter()
         self.limiter.enabled = rate_limits
         self._http: HttpFrontend | None = None

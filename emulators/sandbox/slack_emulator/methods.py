@@ -487,22 +487,47 @@ class WebApi:
         ws.notify()
 
     def views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Publish ``user_id``'s Home tab: one view per user, replaced in place.
+
+        Slack keeps one Home view per user and app: publishing again replaces it (same view id,
+        new hash), and a ``hash`` that is not the current one answers ``hash_conflict`` so an
+        app does not overwrite a newer tab with an older one (docs.slack.dev/reference/methods/
+        views.publish). Only ``home`` views can be published; the view is judged like any other
+        (``validate_view``: slack_sdk.models ``View``, which refuses a home view with ``submit``
+        or ``close`` and more than 100 blocks).
+        """
         ws = self.ws
         user_id = str(_require(params, "user_id"))
         if user_id not in ws.users:
             raise ApiError("user_not_found")
+        raw = _require(params, "view")
+        if isinstance(raw, dict) and raw.get("type") != "home":
+            raise _invalid("invalid_arguments", ["[ERROR] must be home [json-pointer:/view/type]"])
         view = self._view_arg(params)
         with ws.lock:
-            record = View(
-                id=ws.ids.new("V"),
-                user_id=user_id,
-                payload=view,
-                hash=ws.ids.view_hash(),
-                root_view_id="",
-                is_open=False,
-            )
-            record.root_view_id = record.id
-            ws.views[record.id] = record
+            current = ws.views.get(ws.home_views.get(user_id, ""))
+            expected = params.get("hash")
+            if expected and current is not None and expected != current.hash:
+                raise ApiError("hash_conflict")
+            if current is None:
+                record = View(
+                    id=ws.ids.new("V"),
+                    user_id=user_id,
+                    payload=view,
+                    hash=ws.ids.view_hash(),
+                    root_view_id="",
+                    is_open=False,
+                )
+                record.root_view_id = record.id
+                ws.views[record.id] = record
+                ws.home_views[user_id] = record.id
+            else:
+                record = current
+                record.payload = view
+                record.hash = ws.ids.view_hash()
+                record.updated_by_api = True
+            record.history.append(ws.view_to_api(record))
+        ws.notify()
         return {"view": ws.view_to_api(record)}
 
     # -- files -----------------------------------------------------------------

@@ -309,6 +309,8 @@ class Workspace:
         self.ephemerals: list[Message] = []
         self.views: dict[str, View] = {}
         self.view_stacks: dict[str, list[str]] = {}
+        # user id -> the id of their published Home tab view (views.publish); one per user
+        self.home_views: dict[str, str] = {}
         self.files: dict[str, File] = {}
         self.upload_tickets: dict[str, str] = {}  # ticket -> file id (files.getUploadURLExternal)
         self.triggers: dict[str, Trigger] = {}
