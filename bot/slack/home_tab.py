@@ -45,7 +45,11 @@ class HomeTabs:
         self._clock = clock
         self._today = today
         self._viewers: set[str] = set()
+        self._pending: set[str] = set()
         self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._worker: threading.Thread | None = None
 
     def publish_home(self, user_id: str) -> None:
         """HomePort: the user opened the tab; raises when Slack refuses (Bolt logs it)."""
@@ -55,19 +59,50 @@ class HomeTabs:
         self._publish(user_id, campaigns, self._numbers(campaigns))
 
     def campaign_changed(self, summary: CampaignSummary) -> None:
-        """Republish the tabs that show ``summary``; never raises (the change is committed)."""
+        """Republish the tabs that show ``summary``, on the tabs' own thread; never raises.
+
+        The caller is on the path of a click or an alert (a chat.update just went out): it must
+        not wait for one views.publish per approver. Changes that arrive while a round of
+        publishing runs are coalesced into the next round.
+        """
         try:
             users = self._concerned(summary)
-            campaigns = self._dashboard.campaigns()
-            numbers = self._numbers(campaigns)
         except Exception as exc:
-            log.warning("could not refresh Home tabs after #%s changed: %r", summary.id, exc)
+            log.warning("could not tell whose Home tab shows #%s: %r", summary.id, exc)
             return
-        for user in sorted(users):
+        with self._lock:
+            self._pending |= users
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._publish_pending, name="adbee-home-tabs", daemon=True
+                )
+                self._worker.start()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop the publishing thread (what is pending is published when a tab is next opened)."""
+        self._closed.set()
+        self._wake.set()
+
+    def _publish_pending(self) -> None:
+        while not self._closed.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                users, self._pending = sorted(self._pending), set()
+            if not users or self._closed.is_set():
+                continue
             try:
-                self._publish(user, campaigns, numbers)
-            except Exception as exc:  # one user's tab must not hold up the others
-                log.warning("could not refresh the Home tab of %s: %r", user, exc)
+                campaigns = self._dashboard.campaigns()
+            except Exception as exc:
+                log.warning("could not read the campaigns for the Home tabs: %r", exc)
+                continue
+            numbers = self._numbers(campaigns)
+            for user in users:
+                try:
+                    self._publish(user, campaigns, numbers)
+                except Exception as exc:  # one user's tab must not hold up the others
+                    log.warning("could not refresh the Home tab of %s: %r", user, exc)
 
     def _concerned(self, summary: CampaignSummary) -> set[str]:
         with self._lock:
