@@ -380,13 +380,13 @@ def build_bot(
     ``worker_id``, the activation claims' holder. Talks to Slack once (``auth.test``, for the
     workspace the access policy checks people against) and prepares the database.
     """
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk import WebClient
 
     from bot.database_watch import DatabaseLost
     from bot.observability import count_rate_limits
     from bot.scheduling import default_worker_id
     from bot.slack.access import SlackAccessPolicy
+    from bot.slack.acks import AckNoticingHandler, SubmissionAcks
     from bot.slack.app import SlackServices, build_app
     from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
     from bot.slack.creation_flow import CreationFlow
@@ -432,6 +432,7 @@ def build_bot(
         alert_seconds=settings.alert_flush_seconds,
         on_database_lost=database_lost,
     )
+    acks = SubmissionAcks()  # the handler says when a submission's ack went out; refusals wait
     executor = ThreadPoolExecutor(
         max_workers=settings.worker_threads, thread_name_prefix="adbee-work"
     )
@@ -449,6 +450,7 @@ def build_bot(
         notifier=notifier,
         requests=services.requests,
         stopping=services.stopping,
+        acks=acks,
         progress_client=count_rate_limits(
             WebClient(
                 token=client.token,
@@ -470,7 +472,7 @@ def build_bot(
         home=home,
     )
     app = build_app(client=client, services=slack)
-    handler = SocketModeHandler(app, app_token, ping_interval=SOCKET_PING_SECONDS)
+    handler = AckNoticingHandler(app, app_token, acks=acks, ping_interval=SOCKET_PING_SECONDS)
     return Bot(
         settings=settings,
         base_dir=root,

@@ -31,6 +31,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.acks import SubmissionAcks
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.files import download_slack_file, release_upload
 from bot.slack.posts import post_once
@@ -55,7 +56,9 @@ from storage.requests import CreationRequestStore
 from storage.transient import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
-_ACK_SETTLE_SECONDS = 1.0
+# How long a refusal waits for its submission's ack to go out before re-showing the form anyway:
+# Slack's own ack window, after which Slack has the ack or gave up on it.
+ACK_WAIT_SECONDS = 3.0
 # chat.postMessage errors that mean "this channel will not take the bot's messages".
 _CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 # A request that fails (or kills its process) this often is reported instead of tried again.
@@ -90,6 +93,7 @@ class CreationFlow:
         notifier: Notifier,
         requests: CreationRequestStore,
         stopping: StopSignal,
+        acks: SubmissionAcks,
         update_interval: float = 3.0,
         progress_client: WebClient | None = None,
     ) -> None:
@@ -105,6 +109,7 @@ class CreationFlow:
         self._outbox, self._notifier = outbox, notifier
         self._requests = requests
         self._stopping = stopping
+        self._acks = acks
         # Work this process has queued or is running, so a scan does not queue it twice.
         self._mine: dict[tuple[str, int], Future[None]] = {}
         self._mine_lock = threading.Lock()
@@ -143,7 +148,8 @@ class CreationFlow:
         return row.id if row is not None else None
 
     def start(self, request_id: int) -> None:
-        self._queue(("request", request_id), self._run_request, request_id, time.monotonic())
+        # Submitted here: the ack this process sends for it is the one a refusal waits for.
+        self._queue(("request", request_id), self._run_request, request_id, True)
 
     def resume(
         self, campaign_id: int, *, user_id: str, team_id: str | None, automatic: bool = False
@@ -161,7 +167,7 @@ class CreationFlow:
         for request in self._requests.list_requests(statuses=[RequestStatus.QUEUED]):
             if lease_is_free(request) and not self._is_mine("request", request.id):
                 log.info("carrying on create request #%s of %s", request.id, request.requested_by)
-                self._queue(("request", request.id), self._run_request, request.id, None)
+                self._queue(("request", request.id), self._run_request, request.id, False)
         for row in self._store.list_campaigns(statuses=[Status.CREATING], limit=100):
             if lease_is_free(row) and not self._is_mine("campaign", row.id):
                 log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
@@ -222,8 +228,8 @@ class CreationFlow:
         finally:
             self._release_video_if_done(campaign_id)
 
-    def _run_request(self, request_id: int, submitted_at: float | None) -> None:
-        """``submitted_at`` is None when a scan carries on a request another process left."""
+    def _run_request(self, request_id: int, submitted_here: bool) -> None:
+        """``submitted_here`` is False when a scan carries on a request another process left."""
         request = self._requests.get(request_id)
         if request is None or request.status != RequestStatus.QUEUED:
             return
@@ -233,7 +239,7 @@ class CreationFlow:
                 self._requests.update(request_id, attempts=attempt)
                 if attempt > MAX_REQUEST_ATTEMPTS:  # it crashed every process that tried it
                     raise RuntimeError(f"request #{request_id} failed {attempt - 1} times")
-                campaign = self._accept(request, submitted_at or 0.0)
+                campaign = self._accept(request, request.key if submitted_here else None)
         except (CreationBusyError, CreationInterrupted):
             return  # another process has it, or it stays queued for the next one
         except Exception:
@@ -269,9 +275,13 @@ class CreationFlow:
             self._release_video_if_done(summary.id)
 
     def _accept(
-        self, request: CreationRequestRow, submitted_at: float
+        self, request: CreationRequestRow, ack_key: str | None
     ) -> tuple[CampaignSummary, str, str] | None:
-        """Download and check the video and record the creation; None when refused (told)."""
+        """Download and check the video and record the creation; None when refused (told).
+
+        ``ack_key``: the submission whose ack a re-shown form must follow (``SubmissionAcks``);
+        None when the ack was another process's, long ago.
+        """
         form = CampaignForm.model_validate(request.form)
         name = form.name or "campaign"
         channel, ts = request.slack_channel, request.slack_ts
@@ -290,15 +300,13 @@ class CreationFlow:
                 error = str(exc.response.get("error"))
                 if error not in _CANNOT_POST:
                     raise
-                self._cannot_post(
-                    form, request.requested_by, request.view_id or "", error, submitted_at
-                )
+                self._cannot_post(form, request.requested_by, request.view_id or "", error, ack_key)
                 self._requests.update(request.id, status=RequestStatus.REFUSED, error=error)
                 return None
             channel, ts = posted.channel, posted.ts
             self._requests.update(request.id, slack_channel=channel, slack_ts=ts)
         folder = self._work_dir / f"request-{request.id}"
-        spec = self._spec_with_video(form, folder, request.view_id or "", channel, ts, submitted_at)
+        spec = self._spec_with_video(form, folder, request.view_id or "", channel, ts, ack_key)
         if spec is None:
             self._requests.update(request.id, status=RequestStatus.REFUSED)
             shutil.rmtree(folder, ignore_errors=True)
@@ -475,7 +483,7 @@ class CreationFlow:
         view_id: str,
         channel: str,
         ts: str,
-        submitted_at: float,
+        ack_key: str | None,
     ) -> CampaignSpec | None:
         video: Path | str | None = self._template_video(form)
         try:
@@ -490,12 +498,12 @@ class CreationFlow:
             return self._campaigns.validate(form.to_request(video))
         except ValidationError as exc:
             problem = "; ".join(p.message for p in exc.problems)
-            self._refuse_in_modal(form, view_id, problem, submitted_at)
+            self._refuse_in_modal(form, view_id, problem, ack_key)
             self._finish_failed(channel, ts, problem)
             return None
 
     def _refuse_in_modal(
-        self, form: CampaignForm, view_id: str, problem: str, submitted_at: float
+        self, form: CampaignForm, view_id: str, problem: str, ack_key: str | None
     ) -> None:
         prefill = {k: v for k, v in form.to_request().items() if v not in (None, [], "")}
         if form.template:
@@ -507,18 +515,17 @@ class CreationFlow:
             prefill=prefill,
             problem=problem,
         )
-        # Slack applies the submission's own "update" (the working modal) asynchronously; an
-        # update that overtakes it would be overwritten, so a very fast refusal waits a moment.
-        early = _ACK_SETTLE_SECONDS - (time.monotonic() - submitted_at)
-        if early > 0:
-            time.sleep(early)
+        # Slack applies the submission's own "update" (the working modal) when the ack reaches
+        # it; an update that overtook the ack would be overwritten, so a refusal follows the ack.
+        if ack_key is not None and not self._acks.wait(ack_key, timeout=ACK_WAIT_SECONDS):
+            log.info("no ack went out for %s; re-showing the form anyway", ack_key)
         try:
             self._client.views_update(view_id=view_id, view=view)
         except SlackApiError as exc:  # the user closed the modal: the channel still says why
             log.info("could not reopen the form: %s", exc.response.get("error"))
 
     def _cannot_post(
-        self, form: CampaignForm, user_id: str, view_id: str, error: str, submitted_at: float
+        self, form: CampaignForm, user_id: str, view_id: str, error: str, ack_key: str | None
     ) -> None:
         """The campaigns channel refused the bot: say so where the requester is, not silently.
 
@@ -542,7 +549,7 @@ class CreationFlow:
 
         log.warning("cannot post in the campaigns channel %s: %s", self._channel, error)
         # The modal's text is escaped (no channel link there); the DM links the channel.
-        self._refuse_in_modal(form, view_id, problem("the campaigns channel"), submitted_at)
+        self._refuse_in_modal(form, view_id, problem("the campaigns channel"), ack_key)
         try:
             self._client.chat_postMessage(
                 channel=user_id, text=f":warning: {problem(f'<#{self._channel}>')}"

@@ -31,7 +31,7 @@ def handle_create_campaign_submission(
     try:  # recorded before the ack: "AdBee is creating…" is a promise a crash cannot break
         request_id = creation.record(
             form,
-            key=_submission_key(view),
+            key=submission_key(view),
             user_id=user.get("id", ""),
             team_id=user.get("team_id"),
             view_id=view["id"],
@@ -44,7 +44,7 @@ def handle_create_campaign_submission(
         creation.start(request_id)
 
 
-def _submission_key(view: dict[str, Any]) -> str:
+def submission_key(view: dict[str, Any]) -> str:
     """Same view version and values = the same submission, however often Slack delivers it.
 
     The view's ``hash`` changes with every ``views.update``, so after AdBee re-shows the form
