@@ -31,10 +31,12 @@ from meta.domain.minimum_budgets import FloorSource, MinimumBudgets, offline_flo
 from meta.domain.stopping import StopSignal
 from meta.domain.templates import load_templates
 from meta.graph.client import GraphClient, MetaConfig
+from meta.graph.insights import InsightsReader
 from meta.graph.upload import VideoUploader
 from meta.services.campaigns import CampaignService, Clock, utcnow
 from meta.services.dashboard import Dashboard
 from meta.services.pipeline import CampaignPipeline
+from meta.services.reports import CampaignReports
 from meta.video.check import check_video
 from meta.video.processing import wait_until_ready
 from storage.db import create_database_file, create_schema, make_engine, make_session_factory
@@ -72,6 +74,7 @@ class Services:
     graph: GraphClient | None
     requests: CreationRequestStore
     stopping: StopSignal  # set when the process is asked to stop (``RunningBot.stop``)
+    reports: CampaignReports | None = None  # Meta's Insights per campaign; None without Meta
 
 
 def build_services(
@@ -152,6 +155,10 @@ def build_services(
         clock=clock,
         budget_floors=floors,
     )
+    reports = None
+    if graph is not None:
+        reader = InsightsReader(graph, policy=graph.config.retry_policy())
+        reports = CampaignReports(campaigns=campaigns, reader=reader)
     return Services(
         settings,
         engine,
@@ -161,6 +168,7 @@ def build_services(
         graph,
         requests=CreationRequestStore(sessions),
         stopping=stopping,
+        reports=reports,
     )
 
 
@@ -470,6 +478,7 @@ def build_bot(
         messages=messages,
         store=services.store,
         home=home,
+        reports=services.reports,
     )
     app = build_app(client=client, services=slack)
     handler = AckNoticingHandler(app, app_token, acks=acks, ping_interval=SOCKET_PING_SECONDS)

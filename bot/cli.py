@@ -20,6 +20,7 @@ from bot.failures import describe_failure, settings_problem
 from bot.settings import Settings, SettingsError
 from meta.domain.accounts import AccountsFileError
 from meta.domain.errors import AdBeeError, ValidationError
+from meta.domain.report_table import money_with_code, roas
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import STEP_LABELS, ProgressEvent
 from meta.domain.times import format_local
@@ -60,6 +61,8 @@ def main(
             if args.probe:
                 return probe(Settings(), out=out)
             return health(Settings(), out=out, as_json=args.json)
+        if command == "report":
+            return _report(args.campaign, args.range, Path(args.out) if args.out else None, out)
         if command == "init-db":
             from bot.database_init import init_db
 
@@ -150,6 +153,21 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the running bot on HEALTH_PORT (when set); exit 0 unless down",
     )
+    report = command(
+        "report",
+        "print a campaign's daily spend, results and ROAS from Meta's Insights, and write a chart",
+        "python -m bot report 12                        # the last 7 days, ending today",
+        "python -m bot report 'AINOTE2 launch SG' 30d --out chart.png",
+        "python -m bot report 12 2026-12-01..2026-12-07 --out chart.png",
+    )
+    report.add_argument("campaign", help="AdBee campaign number or name")
+    report.add_argument(
+        "range",
+        nargs="?",
+        default=None,
+        help="today, yesterday, 7d (default), 30d, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD",
+    )
+    report.add_argument("--out", metavar="PNG", help="write the chart (PNG) to this file")
     command(
         "init-db",
         "create AdBee's tables (an empty database on purpose); the bot refuses to start on an "
@@ -260,6 +278,38 @@ def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
         print(f"\nerror: {exc.message}", file=out)
         return 1
     _print_created(summary, out)
+    return 0
+
+
+def _report(ref: str, range_text: str | None, chart: Path | None, out: TextIO) -> int:
+    """The same numbers as ``/campaign report``: the table, then the chart file if asked."""
+    services = _services(with_meta=True, with_database=True)
+    assert services.reports is not None  # built whenever Meta is configured
+    try:
+        report = services.reports.report(ref, range_text)
+    except AdBeeError as exc:
+        print(f"error: {exc.message}", file=out)
+        return 1
+    summary, insights = report.summary, report.insights
+    print(f"{summary.name} (AdBee #{summary.id}, {summary.status.replace('_', ' ')})", file=out)
+    print(report.caption, file=out)
+    print(f"daily budget {summary.budget_text}", file=out)
+    print("", file=out)
+    for line in report.table():
+        print(line, file=out)
+    totals = insights.totals
+    print(
+        f"\nTotal: {money_with_code(totals.spend_minor, insights.currency)} spent, "
+        f"{totals.purchases:,} purchases worth "
+        f"{money_with_code(totals.purchase_value_minor, insights.currency)}, "
+        f"ROAS {roas(totals.roas)}",
+        file=out,
+    )
+    if chart is not None:
+        from meta.services.reports import chart_png
+
+        chart.write_bytes(chart_png(report))
+        print(f"chart: {chart}", file=out)
     return 0
 
 

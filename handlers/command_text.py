@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from meta.domain.report_range import RANGE_HELP, looks_like_range
 from meta.domain.spec import TEXT_LIMITS
 
 MAX_COMMAND_TEXT = 500  # longer text is cut; no subcommand needs more than a name and a time
@@ -36,6 +37,7 @@ class Subcommand(StrEnum):
     RESUME = "resume"
     ACTIVATE = "activate"
     SYNC = "sync"
+    REPORT = "report"
 
 
 _ALIASES = {
@@ -59,6 +61,7 @@ class CommandRequest(BaseModel):
     campaign_ref: str | None = None  # status: an id or a campaign name, for service.find()
     account_key: str | None = None
     when: str | None = None  # reschedule: the time as typed, parsed by the domain
+    range_text: str | None = None  # report: the range as typed, parsed by meta.domain.report_range
     note: str | None = None
 
 
@@ -88,6 +91,8 @@ def parse_command_text(text: object) -> CommandRequest:
         if len(args) == 1 and _ACCOUNT_KEY.match(args[0]):
             return CommandRequest(subcommand=sub, account_key=args[0])
         return _help("`list` takes one account key, e.g. `/campaign list sg-main`.")
+    if sub is Subcommand.REPORT:
+        return _report(args)
     if sub is Subcommand.STATUS:
         ref = " ".join(args)[: TEXT_LIMITS["name"]]
         if not ref:
@@ -108,6 +113,24 @@ def parse_command_text(text: object) -> CommandRequest:
     if campaign_id is None or len(args) != 1:
         return _help(f"`{sub}` needs one campaign number, e.g. `/campaign {sub} 12`.")
     return CommandRequest(subcommand=sub, campaign_id=campaign_id)
+
+
+def _report(args: list[str]) -> CommandRequest:
+    """``report <id or name> [range]``: the last word is the range when it is shaped like one."""
+    range_text = args[-1] if len(args) > 1 and looks_like_range(args[-1]) else None
+    ref = " ".join(args[:-1] if range_text else args)[: TEXT_LIMITS["name"]]
+    if not ref:
+        return _help(
+            f"`report` needs a campaign number or name and optionally a range ({RANGE_HELP}), "
+            "e.g. `/campaign report 12 7d`."
+        )
+    match = _CAMPAIGN_ID.match(ref)
+    return CommandRequest(
+        subcommand=Subcommand.REPORT,
+        campaign_ref=ref,
+        campaign_id=_campaign_id(match.group(1)) if match else None,
+        range_text=range_text,
+    )
 
 
 def _help(note: str) -> CommandRequest:

@@ -22,6 +22,7 @@ from bot.slack.home_tab import HomeTabs
 from meta.domain.errors import AdBeeError
 from meta.services.campaigns import CampaignService
 from meta.services.lifecycle import CampaignLifecycle
+from meta.services.reports import CampaignReports
 from meta.services.status_sync import StatusSync
 from storage.repository import CampaignStore
 
@@ -39,6 +40,7 @@ class SlackServices:
     messages: CampaignMessages
     store: CampaignStore
     home: HomeTabs
+    reports: CampaignReports | None = None
 
 
 def build_app(*, client: WebClient, services: SlackServices) -> App:
@@ -52,6 +54,7 @@ def build_app(*, client: WebClient, services: SlackServices) -> App:
         context["creation"] = services.creation
         context["messages"] = services.messages
         context["home"] = services.home
+        context["reports"] = services.reports
         next()
 
     @app.middleware

@@ -608,8 +608,21 @@ def test_file_download_requires_the_bot_token(emu):
         web(emu).files_info(file="F_NOPE")
 
 
+def test_files_upload_v2_needs_exactly_files_write(emu):
+    """getUploadURLExternal and completeUploadExternal both need files:write (docs.slack.dev
+    method pages); files:read alone, which downloads need, is not enough."""
+    granted = emu.scopes
+    emu.scopes = tuple(s for s in granted if s != "files:write")
+    with pytest.raises(SlackApiError) as refused:
+        web(emu).files_upload_v2(channel=CHANNEL, content=b"x", filename="chart.png")
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "files:write"
+    emu.scopes = granted
+    assert web(emu).files_upload_v2(channel=CHANNEL, content=b"x", filename="chart.png")["ok"]
+
+
 def test_files_upload_v2_flow(emu):
-    emu.scopes = (*emu.scopes, "files:write")  # AdBee uploads nothing; another app might
+    assert "files:write" in emu.scopes  # the manifest asks for it: report charts
     resp = web(emu).files_upload_v2(channel=CHANNEL, content=b"a,b\n1,2\n", filename="report.csv",
                                     initial_comment="weekly report")  # fmt: skip
     fid = resp["file"]["id"]

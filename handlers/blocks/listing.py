@@ -29,6 +29,10 @@ _COMMANDS = (
     ("create", "open the form to create a campaign"),
     ("list [account]", "recent campaigns, optionally for one account"),
     ("status <id or name>", "one campaign in detail"),
+    (
+        "report <id or name> [today|yesterday|7d|30d|YYYY-MM-DD..YYYY-MM-DD]",
+        "spend, results and a chart in the campaign's thread (default 7d)",
+    ),
     ("accounts", "the ad accounts AdBee can use"),
     ("cancel <id>", "cancel a scheduled activation (the campaign stays paused)"),
     ("reschedule <id> <time>", "move the activation, e.g. `reschedule 12 2026-12-03 20:00`"),

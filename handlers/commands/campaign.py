@@ -15,12 +15,14 @@ from handlers.blocks.listing import (
     build_campaign_status,
     build_help,
 )
+from handlers.blocks.report import build_report, chart_alt_text, chart_filename
 from handlers.command_text import CommandRequest, Subcommand, parse_command_text
 from handlers.ports import MessagePort
 from meta.domain.access import Actor
 from meta.domain.errors import AdBeeError
 from meta.services.campaigns import CampaignService
 from meta.services.lifecycle import CampaignLifecycle
+from meta.services.reports import CampaignReports, chart_png
 from meta.services.status_sync import StatusSync
 
 
@@ -33,6 +35,7 @@ def handle_campaign_command(
     lifecycle: CampaignLifecycle,
     status_sync: StatusSync,
     messages: MessagePort,
+    reports: CampaignReports,
 ) -> None:
     request = parse_command_text(command.get("text", ""))
     sub = request.subcommand
@@ -63,6 +66,9 @@ def handle_campaign_command(
             ack(text=f"No campaign matches {request.campaign_ref!r}; `/campaign list` shows them.")
         else:
             ack(**build_campaign_status(summary, now=datetime.now(UTC)))
+    elif sub is Subcommand.REPORT:
+        ack(text=f":hourglass_flowing_sand: Reading Meta's numbers for {request.campaign_ref}…")
+        _report(request, command, client, respond, reports)
     else:
         # The ack's ephemeral cannot be replaced later: a slash command's response_url does not
         # support replace_original (Slack posts a new message; bolt-python#1268). So the ack says
@@ -79,6 +85,36 @@ _UNDER_WAY = {
     Subcommand.ACTIVATE: "Activating campaign",
     Subcommand.SYNC: "Refreshing from Meta: campaign",
 }
+
+
+def _report(
+    request: CommandRequest,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    reports: CampaignReports,
+) -> None:
+    """The table in the campaign's thread (or the channel asked from, for a campaign without
+    one), then its chart; a bad range or an unknown campaign is told only to the asker."""
+    try:
+        report = reports.report(request.campaign_ref or "", request.range_text)
+    except AdBeeError as exc:
+        respond(text=f":no_entry: {exc.message}", response_type="ephemeral")
+        return
+    summary = report.summary
+    channel = summary.slack_channel or command["channel_id"]
+    thread_ts = summary.slack_ts if summary.slack_channel else None
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, **build_report(report))
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        content=chart_png(report),
+        filename=chart_filename(report),
+        title=report.title,
+        alt_txt=chart_alt_text(report),
+    )
+    where = "in its thread" if thread_ts else "here"
+    respond(text=f"Report for {summary.name} posted {where}.", response_type="ephemeral")
 
 
 def _act(

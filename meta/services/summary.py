@@ -58,6 +58,8 @@ class CampaignSummary:
     big_spend_approvers: tuple[str, ...] = ()
     # What changed since the last approval, when a change asks for a new one.
     changed_since_approval: tuple[str, ...] = ()
+    # The daily budget in minor units of ``currency`` (reports set spend against it).
+    daily_budget_minor: int = 0
 
     @property
     def ads_manager_url(self) -> str:
@@ -115,6 +117,7 @@ def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
         changed_since_approval=tuple(
             str(line) for line in (sync.get(APPROVAL_KEY) or {}).get("changed", ())
         ),
+        daily_budget_minor=int(spec["daily_budget_minor"]),
     )
 
 

@@ -57,6 +57,7 @@ def make_summary(**overrides: Any) -> CampaignSummary:
         "request": None,
         "big_spend_approvers": (),
         "changed_since_approval": (),
+        "daily_budget_minor": 5000,
     }
     unknown = set(overrides) - set(values)
     assert not unknown, f"CampaignSummary has no {unknown}"
