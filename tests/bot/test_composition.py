@@ -5,6 +5,8 @@ Built against both emulators but never connected: what is asserted is the wiring
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,3 +85,16 @@ def test_overrides_replace_the_slack_client_and_the_graph_client(
         assert bot.services.campaigns.pipeline._graph is meta  # the pipeline creates through it
     finally:
         dispose(bot)
+
+
+def test_the_command_line_builds_services_without_loading_slack_or_the_scheduler():
+    """``validate`` and ``create`` import the root for ``build_services`` only."""
+    probe = (
+        "import sys, bot.bootstrap; "
+        "print(sorted(m for m in ('slack_bolt', 'slack_sdk', 'apscheduler') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
