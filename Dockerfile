@@ -27,13 +27,16 @@ RUN groupadd --system --gid 10001 adbee \
 
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them. Only the runtime list: the test and
-# lint tools (requirements-dev.txt) never enter the image.
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# Dependencies first, so code changes do not reinstall them. Only the bot's list: the emulators
+# behind the offline demo (requirements.txt adds them) and the test and lint tools
+# (requirements-dev.txt) never enter the image.
+COPY requirements-bot.txt ./
+RUN pip install -r requirements-bot.txt
 
 # The code stays owned by root (read-only for the bot); only data/ is writable: the default
 # SQLite file and data/uploads, where videos attached in Slack wait until their creation ends.
+# .dockerignore leaves out the tests, the benchmarks and the emulators (emulators/): in the image
+# `python -m bot demo` says in one line that it needs a source checkout.
 COPY . .
 RUN mkdir -p /app/data/uploads && chown -R adbee:adbee /app/data
 
