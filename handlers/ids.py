@@ -76,6 +76,7 @@ class CampaignAction(StrEnum):
     ACTIVATE = "campaign-activate"
     SYNC = "campaign-sync"
     RESUME_CREATION = "campaign-resume-creation"
+    REAPPLY = "campaign-reapply"
 
 
 class CampaignMessageBlock(StrEnum):
@@ -93,6 +94,7 @@ class CampaignMessageBlock(StrEnum):
     CHOICES = "campaign-message-choices"
     CHANGED = "campaign-message-changed"
     BIG_SPEND = "campaign-message-big-spend"
+    REAPPLY = "campaign-message-reapply"
     IDS = "campaign-message-ids"
     ACTIONS = "campaign-message-actions"
     ERROR = "campaign-message-error"

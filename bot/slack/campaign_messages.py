@@ -21,6 +21,7 @@ from handlers.blocks.approval import build_approval_message, build_decided_messa
 from meta.domain.states import Status
 from meta.services.activation import utc
 from meta.services.alerts import CREATION_FINISHED
+from meta.services.status_sync import SETTINGS_DRIFT
 from meta.services.summary import CampaignSummary
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,17 @@ class SlackNotifier:
             unfurl_links=False,
             **payload,
         )
+        if kind == SETTINGS_DRIFT and summary and summary.slack_channel and summary.slack_ts:
+            # The people who approved it follow the campaign's thread: it is said there too.
+            post_once(
+                self._client,
+                key=f"{key}:thread",
+                channel=summary.slack_channel,
+                thread_ts=summary.slack_ts,
+                sent_before=since,
+                unfurl_links=False,
+                **payload,
+            )
         if summary is not None:
             self._messages.refresh_campaign_message(summary)
 

@@ -1180,3 +1180,25 @@ def test_ad_previews_per_placement_and_the_shareable_link(
     wrong = get(emu, f"{ad['id']}/previews", ad_format="REELS").json()["error"]
     assert wrong["code"] == 100 and "must be one of" in wrong["message"]
     assert "INSTAGRAM_REELS" in wrong["message"]
+
+
+def test_a_fault_turns_an_enhancement_back_on_after_creation(
+    emu: GraphEmulator, clock: FakeClock, acct: AdAccount, video_file: Path
+) -> None:
+    video_id = ready_video(emu, clock, video_file)
+    thumb = get(emu, f"{video_id}/thumbnails").json()["data"][0]["uri"]
+    params = creative_params(video_id, image_url=thumb)
+    params["degrees_of_freedom_spec"] = {
+        "creative_features_spec": {"text_optimizations": {"enroll_status": "OPT_OUT"}}
+    }
+    params["contextual_multi_ads"] = {"enroll_status": "OPT_OUT"}
+    creative = acct.create_ad_creative(params=params)["id"]
+    emu.flip_enhancement_on(creative, "text_optimizations", multi_advertiser=True)
+    read = get(emu, creative, fields="degrees_of_freedom_spec,contextual_multi_ads").json()
+    features = read["degrees_of_freedom_spec"]["creative_features_spec"]
+    assert features["text_optimizations"] == {"enroll_status": "OPT_IN"}
+    assert read["contextual_multi_ads"] == {"enroll_status": "OPT_IN"}
+    with pytest.raises(KeyError):
+        emu.flip_enhancement_on(video_id, "music")
+    with pytest.raises(ValueError, match="flip"):
+        emu.flip_enhancement_on(creative)

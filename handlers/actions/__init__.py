@@ -17,6 +17,7 @@ def register(app: App) -> None:
     app.action(CampaignAction.PAUSE.value)(buttons.verb_listener(CampaignLifecycle.pause))
     app.action(CampaignAction.RESUME.value)(buttons.verb_listener(CampaignLifecycle.resume))
     app.action(CampaignAction.ACTIVATE.value)(buttons.verb_listener(CampaignLifecycle.activate_now))
+    app.action(CampaignAction.REAPPLY.value)(buttons.verb_listener(CampaignLifecycle.reapply))
     app.action(CampaignAction.SYNC.value)(buttons.on_sync)
     app.action(CampaignAction.RESUME_CREATION.value)(buttons.on_resume_creation)
     app.action(CampaignCreateAction.TEMPLATE.value)(handle_template_select)

@@ -11,9 +11,21 @@ from datetime import datetime
 from typing import Any
 
 from handlers.blocks import campaign_parts as parts
-from handlers.blocks.common import Block, context, esc, message, section, truncate
-from handlers.ids import CampaignMessageBlock
+from handlers.blocks.common import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    dialog_name,
+    esc,
+    message,
+    section,
+    truncate,
+)
+from handlers.ids import CampaignAction, CampaignMessageBlock
 from meta.domain.times import humanize_delta
+from meta.services.status_sync import SETTINGS_DRIFT
 from meta.services.summary import CampaignSummary
 
 _M = CampaignMessageBlock
@@ -38,6 +50,12 @@ KINDS: dict[str, tuple[str, str, str]] = {
         "Edit the ad in Ads Manager, or create the campaign again with compliant text and video.",
     ),
     "delivery_issue": (":warning:", "has a delivery issue", "Open it in Ads Manager for details."),
+    SETTINGS_DRIFT: (
+        ":rotating_light:",
+        "no longer runs with the settings that were approved",
+        "An approver can re-apply them: AdBee sends the approved creative again and points the "
+        "ad at it (and sends the approved budget strategy and targeting if the campaign changed).",
+    ),
     "database_down": (
         ":rotating_light:",
         "cannot use its database",
@@ -86,9 +104,28 @@ def build_alert(
             )
         )
         blocks.append(parts.ids_context(summary))
+        if kind == SETTINGS_DRIFT:
+            blocks.append(reapply_buttons(summary))
         blocks += parts.management_buttons(summary)
     name = esc(summary.name) if summary else "AdBee"
     return message(f"{name} {what}" + (f": {esc(detail)}" if detail else ""), blocks)
+
+
+def reapply_buttons(summary: CampaignSummary) -> Block:
+    """The drift alert's button: send the approved settings again (approvers only)."""
+    reapply = button(
+        "Re-apply approved settings",
+        action_id=CampaignAction.REAPPLY,
+        value=parts.value(summary),
+        style="primary",
+        confirm=confirm_dialog(
+            "Re-apply the approved settings?",
+            f"AdBee creates {dialog_name(summary.name)}'s creative again from the approved "
+            "request and points the ad at it; Meta reviews the ad again.",
+            "Re-apply",
+        ),
+    )
+    return actions([reapply], block_id=_M.REAPPLY)
 
 
 def _detail(
@@ -96,7 +133,7 @@ def _detail(
 ) -> str | None:
     if kind == "status_changed" and detail:
         return detail.replace(" -> ", " → ")
-    if kind == "ad_disapproved" and detail and "\n" in detail:
+    if kind in ("ad_disapproved", SETTINGS_DRIFT) and detail and "\n" in detail:
         # One verdict per line (a placement, its policy and Meta's reason): list them.
         return "\n".join(f"• {line}" for line in detail.splitlines() if line.strip())
     if detail or summary is None:

@@ -22,8 +22,9 @@ from meta.domain.states import Status
 from meta.domain.times import TimeParseError, format_local, parse_local_time
 from meta.services.activation import CLAIM_TIMING, LATE_AFTER, Activator, ScheduleHook, utc
 from meta.services.pipeline import CampaignPipeline
-from meta.services.previews import APPROVAL_KEY, REQUESTS_KEY
-from meta.services.status_sync import merge_state, read_state
+from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, REAPPLY_KEY, REQUESTS_KEY
+from meta.services.reapply import SettingsRestorer
+from meta.services.status_sync import merge_state, read_state, with_drift
 from meta.services.summary import CampaignSummary, summarize
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
@@ -275,6 +276,42 @@ class CampaignLifecycle:
         self.activate(row.id, now=now)
         return self.summary(row.id)
 
+    def reapply(self, campaign_id: int, actor: Actor) -> CampaignSummary:
+        """Send the approved settings again where Meta drifted from them (approvers only,
+        audited); ``meta.services.reapply`` says how, and the read-back after it clears the
+        drift once Meta shows the approved settings."""
+        row = self._row(campaign_id)
+        self._require_approver(row, actor, "re-apply the approved settings of")
+        sync = row.last_sync or {}
+        if not sync.get(DRIFT_KEY) and not sync.get(REAPPLY_KEY):
+            raise InvalidTransitionError(
+                f"{row.name!r} shows the approved settings in Meta: nothing to re-apply."
+            )
+        if not row.ad_id or row.status == Status.ACTIVATING:
+            raise InvalidTransitionError(self._state_text(row.id, "changed now"))
+        try:
+            done = SettingsRestorer(store=self.store, graph=self._require_graph()).restore(row)
+        except MetaApiError as exc:
+            self.store.audit(
+                actor=actor.user_id,
+                action="reapply",
+                outcome="failed",
+                campaign_id=row.id,
+                detail=exc.user_text(),
+            )
+            raise InvalidTransitionError(
+                f"Meta refused: {exc.user_text()}. {exc.fix_hint()}"
+            ) from None
+        self._remember_state(row.id)
+        self.store.audit(
+            actor=actor.user_id,
+            action="reapply",
+            outcome="ok",
+            campaign_id=row.id,
+            detail="; ".join(done),
+        )
+        return self.summary(row.id)
+
     def pause(self, campaign_id: int, actor: Actor) -> CampaignSummary:
         return self._set_delivery(campaign_id, actor, "PAUSED", Status.ACTIVE, Status.PAUSED)
 
@@ -335,7 +372,7 @@ class CampaignLifecycle:
         except AdBeeError as exc:
             log.info("could not read back #%s: %s", campaign_id, exc)
             return
-        self.store.update(campaign_id, last_sync=merge_state(row.last_sync, state))
+        self.store.update(campaign_id, last_sync=with_drift(merge_state(row.last_sync, state)))
 
     def _schedule(self, campaign_id: int, when: datetime | None) -> None:
         """Tell the job scheduler; a failure there is logged, as the scan job reads the rows."""

@@ -42,7 +42,13 @@ from meta.graph.payloads import GraphCall, ad_call, adset_call, campaign_call, c
 from meta.graph.upload import UploadSession
 from meta.services.creation_lease import CreationLease
 from meta.services.lost_objects import LostObjects
-from meta.services.previews import PREVIEWS_KEY, REQUESTS_KEY, read_previews
+from meta.services.previews import (
+    BASELINE_ADVANTAGE_KEY,
+    PREVIEWS_KEY,
+    REQUESTS_KEY,
+    read_previews,
+)
+from meta.services.status_sync import StatusSync
 from meta.telemetry import log_context, metrics
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
@@ -199,13 +205,17 @@ class CampaignPipeline:
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
         metrics.CREATIONS.labels("created", "none").inc()
-        return self._store.update(
+        self._store.update(
             campaign_id,
             status=Status.CREATED,
             step=None,
             error=None,
             **self._classification(campaign_id, spec, account),
         )
+        self._watch_drift(campaign_id)
+        row = self._store.get(campaign_id)
+        assert row is not None
+        return row
 
     def _classification(
         self, campaign_id: int, spec: CampaignSpec, account: AccountConfig
@@ -229,8 +239,16 @@ class CampaignPipeline:
             log.warning("could not read the Advantage+ state of #%s: %s", campaign_id, exc)
             advantage = None
         if advantage is not None:
-            sync["advantage"] = advantage.to_json()
+            sync["advantage"] = sync[BASELINE_ADVANTAGE_KEY] = advantage.to_json()
         return {"last_sync": sync}
+
+    def _watch_drift(self, campaign_id: int) -> None:
+        """The first status sync right after creation: Meta may already show other creative
+        settings than were sent (``status_sync.with_drift``); a failed read waits for the next."""
+        try:
+            StatusSync(store=self._store, graph=self._graph).sync(campaign_id)
+        except AdBeeError as exc:
+            log.warning("could not read back #%s after creation: %s", campaign_id, exc)
 
     def requests_of(
         self, row: CampaignRow, spec: CampaignSpec, account: AccountConfig

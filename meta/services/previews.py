@@ -23,6 +23,12 @@ PREVIEWS_KEY = "_previews"
 REQUESTS_KEY = "_requests"
 # The approval: {"fingerprint", "material", "by", "changed"} (``meta.services.approvals``).
 APPROVAL_KEY = "_approval"
+# Meta's classification right after creation: a later other one is drift.
+BASELINE_ADVANTAGE_KEY = "_created_advantage"
+# What Meta shows unlike what was approved: {"key", "lines", "seq"} (``status_sync.with_drift``).
+DRIFT_KEY = "_drift"
+# A re-apply under way: {"since"} before the new creative is posted, then {"creative_id"}.
+REAPPLY_KEY = "_reapply"
 
 
 def read_previews(graph: GraphApi, ad_id: str) -> dict[str, str]:

@@ -18,9 +18,11 @@ from typing import Any
 
 from meta.domain.advantage import FIELD as ADVANTAGE_FIELD
 from meta.domain.advantage import AdvantageState
+from meta.domain.drift import CREATIVE_FIELDS, drift_key, find_drift
 from meta.domain.errors import AdBeeError, MetaApiError
 from meta.domain.ports import GraphApi
 from meta.domain.states import Status
+from meta.services.previews import BASELINE_ADVANTAGE_KEY, DRIFT_KEY, REQUESTS_KEY
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
 
@@ -39,11 +41,14 @@ SYNCED_STATUSES = (
 _NODE_FIELDS = "configured_status,effective_status,issues_info"
 _STATE_FIELDS = (
     f"{_NODE_FIELDS},{ADVANTAGE_FIELD},"
-    f"adsets{{{_NODE_FIELDS}}},ads{{{_NODE_FIELDS},ad_review_feedback}}"
+    f"adsets{{{_NODE_FIELDS}}},"
+    f"ads{{{_NODE_FIELDS},ad_review_feedback,creative{{{','.join(CREATIVE_FIELDS)}}}}}"
 )
 # Meta shows these while it applies a change; they are not news and would alert twice.
 _TRANSITIONAL = frozenset({"IN_PROCESS"})
 _LEVELS = ("campaign", "adset", "ad")
+# The alert kind of a drift: Meta no longer shows the approved settings.
+SETTINGS_DRIFT = "settings_drift"
 
 
 def read_state(graph: GraphApi, row: CampaignRow) -> dict[str, Any]:
@@ -66,6 +71,12 @@ def read_state(graph: GraphApi, row: CampaignRow) -> dict[str, Any]:
             "ad": ad.get("configured_status"),
         },
         "review": _feedback_text(ad.get("ad_review_feedback") or {}),
+        # The creative's settings as Meta runs them, for the drift watch (``meta.domain.drift``).
+        "creative": {
+            key: value
+            for key, value in (ad.get("creative") or {}).items()
+            if key in (*CREATIVE_FIELDS, "id")
+        },
     }
     advantage = AdvantageState.from_graph(body.get(ADVANTAGE_FIELD))
     if advantage is not None:
@@ -125,7 +136,7 @@ class StatusSync:
         if row is None or not row.meta_campaign_id or row.status == Status.ACTIVATING:
             return 0  # an activation in flight records Meta's state itself when it is done
         previous: dict[str, Any] = dict(row.last_sync or {})
-        current = merge_state(previous, read_state(self._graph, row))
+        current = with_drift(merge_state(previous, read_state(self._graph, row)))
         changes = list(_changes(previous, current))
         seq = int(previous.get("_seq", 0))
         current["_seq"] = seq + len(changes)
@@ -169,6 +180,30 @@ class StatusSync:
         )
 
 
+def with_drift(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` with ``DRIFT_KEY`` set to what Meta shows unlike the requests as sent (kept in
+    ``REQUESTS_KEY``) and the classification at creation, or removed when nothing differs.
+
+    ``_changes`` turns a new drift (other differences than the last read's) into one alert, so
+    the same drift is not alerted on every sync, and a drift that comes back after a re-apply is.
+    Campaigns created before AdBee kept its requests, or a read without the creative, are left be.
+    """
+    out = dict(state)
+    out.pop(DRIFT_KEY, None)
+    requests = state.get(REQUESTS_KEY) or {}
+    if not requests.get("creative") or not (state.get("creative") or {}).get("id"):
+        return out
+    lines = find_drift(
+        requests["creative"],
+        state["creative"],
+        approved_advantage=(state.get(BASELINE_ADVANTAGE_KEY) or {}).get("advantage_state"),
+        meta_advantage=(state.get("advantage") or {}).get("advantage_state"),
+    )
+    if lines:
+        out[DRIFT_KEY] = {"key": drift_key(lines), "lines": lines}
+    return out
+
+
 def _changes(previous: dict[str, Any], current: dict[str, Any]) -> Iterable[tuple[str, str, str]]:
     """(kind, dedupe part, detail) for each piece of news between two reads."""
     first = "campaign" not in previous
@@ -190,6 +225,9 @@ def _changes(previous: dict[str, Any], current: dict[str, Any]) -> Iterable[tupl
     new_issues = sorted(set(current.get("issues", [])) - set(previous.get("issues", [])))
     if new_issues:
         yield "delivery_issue", "issues", "; ".join(new_issues)
+    drift = current.get(DRIFT_KEY)
+    if drift and drift.get("key") != (previous.get(DRIFT_KEY) or {}).get("key"):
+        yield SETTINGS_DRIFT, "drift", "\n".join(drift["lines"])
 
 
 def _child(edge: Any, wanted: str | None) -> dict[str, Any]:

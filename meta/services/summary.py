@@ -13,7 +13,7 @@ from meta.domain.advantage import AdvantageState
 from meta.domain.approval import PREVIEW_FORMATS, SHAREABLE, RequestFacts
 from meta.domain.money import format_minor
 from meta.domain.times import format_local
-from meta.services.previews import APPROVAL_KEY, PREVIEWS_KEY, REQUESTS_KEY
+from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, PREVIEWS_KEY, REQUESTS_KEY
 from storage.models import CampaignRow
 
 
@@ -60,6 +60,8 @@ class CampaignSummary:
     changed_since_approval: tuple[str, ...] = ()
     # The daily budget in minor units of ``currency`` (reports set spend against it).
     daily_budget_minor: int = 0
+    # What Meta shows unlike the approved settings (``status_sync.with_drift``); () = nothing.
+    drift: tuple[str, ...] = ()
 
     @property
     def ads_manager_url(self) -> str:
@@ -118,6 +120,7 @@ def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
             str(line) for line in (sync.get(APPROVAL_KEY) or {}).get("changed", ())
         ),
         daily_budget_minor=int(spec["daily_budget_minor"]),
+        drift=tuple(str(line) for line in (sync.get(DRIFT_KEY) or {}).get("lines", ())),
     )
 
 

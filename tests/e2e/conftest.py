@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -60,16 +61,25 @@ def bot_settings(slack: SlackEmulator, graph: GraphEmulator, db: Path, **extra: 
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+@contextmanager
+def running_bot(
+    slack: SlackEmulator, graph: GraphEmulator, db: Path, **extra: object
+) -> Iterator[RunningBot]:
+    """The bot connected to both emulators (``extra``: settings), stopped on the way out."""
+    running = start_bot(bot_settings(slack, graph, db, **extra), base_dir=ROOT)
+    slack.wait_for_connection(timeout=10)
+    yield running
+    slack.close_handler(running.handler)
+    running.stop()
+
+
 @pytest.fixture
 def bot(
     slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path, monkeypatch
 ) -> Iterator[RunningBot]:
     monkeypatch.chdir(ROOT)
-    running = start_bot(bot_settings(slack, graph, tmp_path / "adbee.db"), base_dir=ROOT)
-    slack.wait_for_connection(timeout=10)
-    yield running
-    slack.close_handler(running.handler)
-    running.stop()
+    with running_bot(slack, graph, tmp_path / "adbee.db") as running:
+        yield running
 
 
 def start_in(days: int = 2) -> datetime:

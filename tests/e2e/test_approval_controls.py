@@ -3,10 +3,24 @@ big-spend group instead of being refused, the approval covering what was sent, d
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
+from bot.runner import RunningBot
 from handlers.ids import CampaignAction
 from handlers.ids import CampaignCreateBlock as B
 from handlers.ids import CampaignMessageBlock as M
-from tests.e2e.conftest import APPROVER, REQUESTER
+from handlers.metadata import ActionMetadata
+from tests.e2e.conftest import (
+    ALERTS,
+    APPROVER,
+    BYSTANDER,
+    CAMPAIGNS,
+    REQUESTER,
+    ROOT,
+    running_bot,
+)
 from tests.e2e.test_campaign_story import (
     approval_message,
     campaign_id_of,
@@ -72,3 +86,79 @@ def test_the_card_shows_the_thumbnail_metas_previews_and_the_choices(slack, grap
     assert "*Multi-advertiser ads:*" in choices
     for level in ("Campaign", "Ad set", "Creative", "Ad"):
         assert f"{level} `" in choices
+
+
+@pytest.fixture
+def quick_bot(slack, graph, tmp_path, monkeypatch) -> Iterator[RunningBot]:
+    """The bot with the alert outbox flushed every second, so an alert shows without waiting."""
+    monkeypatch.chdir(ROOT)
+    with running_bot(slack, graph, tmp_path / "adbee.db", alert_flush_seconds=1) as running:
+        yield running
+
+
+def drift_alerts(slack) -> list[dict]:
+    return [m for m in slack.messages(ALERTS) if "approved" in m.get("text", "")]
+
+
+def sync_now(slack, campaign_id: int) -> None:
+    """``/campaign sync <id>``, waiting for its answer (the sync has run when it comes)."""
+
+    def answers() -> int:
+        return sum("is now" in e["text"] for e in slack.ephemerals(APPROVER))
+
+    before = answers()
+    slack.slash_command(
+        user=APPROVER, channel=CAMPAIGNS, command="/campaign", text=f"sync {campaign_id}"
+    )
+    slack.wait_until(lambda: answers() > before, timeout=10)
+
+
+def test_a_drift_is_alerted_once_and_reapply_restores_the_approved_state(slack, graph, quick_bot):
+    message = create_campaign(slack)
+    campaign_id = campaign_id_of(message)
+    store = quick_bot.services.store
+    row = store.get(campaign_id)
+    approved_targeting = graph.get_object(row.adset_id)["targeting"]
+    assert drift_alerts(slack) == []  # right after creation Meta shows what was sent
+
+    # Someone narrows the placements in Ads Manager: no longer Advantage+ Sales.
+    graph.edit_object(
+        row.adset_id, targeting={**approved_targeting, "publisher_platforms": ["facebook"]}
+    )
+    for _ in range(2):  # the second sync sees the same drift: no second alert
+        sync_now(slack, campaign_id)
+    alert = slack.wait_until(lambda: drift_alerts(slack), timeout=10)[0]
+    assert "ADVANTAGE_PLUS_SALES" in str(alert["blocks"])
+    in_thread = slack.wait_until(
+        lambda: [
+            m for m in slack.thread(CAMPAIGNS, message["ts"])[1:] if "approved" in m.get("text", "")
+        ],
+        timeout=5,
+    )
+    assert len(in_thread) == 1, "said once in the campaign's thread too"
+    assert len([a for a in store.alerts() if a.kind == "settings_drift"]) == 1
+    assert len(drift_alerts(slack)) == 1
+
+    # A bystander cannot re-apply; an approver can, and it is audited.
+    for user in (BYSTANDER, APPROVER):
+        slack.click_button(
+            user=user,
+            channel=ALERTS,
+            message_ts=alert["ts"],
+            action_id=CampaignAction.REAPPLY,
+            value=ActionMetadata(campaign_id=campaign_id).model_dump_json(),
+        )
+    slack.wait_until(lambda: slack.ephemerals(BYSTANDER), timeout=5)
+    assert "only approvers" in slack.ephemerals(BYSTANDER)[-1]["text"]
+    restored = slack.wait_until(
+        lambda: any(
+            e.action == "reapply" and e.outcome == "ok"
+            for e in store.audit_events(campaign_id=campaign_id)
+        ),
+        timeout=10,
+    )
+    assert restored
+    assert "publisher_platforms" not in graph.get_object(row.adset_id)["targeting"]
+    assert "_drift" not in store.get(campaign_id).last_sync
+    sync_now(slack, campaign_id)
+    assert len([a for a in store.alerts() if a.kind == "settings_drift"]) == 1

@@ -58,6 +58,7 @@ def make_summary(**overrides: Any) -> CampaignSummary:
         "big_spend_approvers": (),
         "changed_since_approval": (),
         "daily_budget_minor": 5000,
+        "drift": (),
     }
     unknown = set(overrides) - set(values)
     assert not unknown, f"CampaignSummary has no {unknown}"

@@ -402,6 +402,30 @@ class GraphEmulator:
                 log_status(node, self.clock())
             node.updated = self.clock()
 
+    def flip_enhancement_on(
+        self, creative_id: str, feature: str | None = None, *, multi_advertiser: bool = False
+    ) -> None:
+        """Fault: Meta turns a creative setting back on after creation, as agencies report
+        ("toggles auto-re-enabled"): ``feature`` of ``degrees_of_freedom_spec`` becomes OPT_IN,
+        and with ``multi_advertiser`` the creative is enrolled in multi-advertiser ads
+        (``contextual_multi_ads``). Reads show it from now on; the request that created the
+        creative is untouched, as Meta's creative is no longer what was sent.
+        """
+        if feature is None and not multi_advertiser:
+            raise ValueError("flip a feature, multi_advertiser, or both")
+        with self._store.lock:
+            node = self._store.get(str(creative_id))
+            if node is None or node.kind != "adcreative":
+                raise KeyError(creative_id)
+            if feature is not None:
+                spec = dict(node.data.get("degrees_of_freedom_spec") or {})
+                features = dict(spec.get("creative_features_spec") or {})
+                features[feature] = {"enroll_status": "OPT_IN"}
+                node.data["degrees_of_freedom_spec"] = {**spec, "creative_features_spec": features}
+            if multi_advertiser:
+                node.data["contextual_multi_ads"] = {"enroll_status": "OPT_IN"}
+            node.updated = self.clock()
+
     def reset(self, keep_config: bool = True) -> None:
         """Drop objects, requests, faults and usage; keep tokens/accounts/settings unless
         ``keep_config=False``."""
