@@ -1,4 +1,4 @@
-"""Ad create/update rules (meta-api.md §1.5, §4).
+"""Ad create/update rules (platform-facts.md §1.5, §4).
 
 New ads and creative swaps enter review; ``writes.py`` stamps the review deadline, this module
 only validates and says when a (re-)review is due.

@@ -1,4 +1,4 @@
-"""Ad set create/update rules (meta-api.md §1.4, §2, §3), in the checklist's order:
+"""Ad set create/update rules (platform-facts.md §1.4, §2, §3), in the checklist's order:
 required -> campaign exists -> CBO conflict -> bid amount -> promoted object -> Advantage+
 audience flag -> SG/TW/EU declarations -> times -> minimum budget.
 """
@@ -54,7 +54,7 @@ def _countries(targeting: dict[str, Any]) -> list[str]:
 
 
 def _check_targeting(targeting: dict[str, Any], *, creating: bool) -> None:
-    """Advantage+ audience flag must be explicit on create (v23+, meta-api.md §2)."""
+    """Advantage+ audience flag must be explicit on create (v23+, platform-facts.md §2)."""
     automation = targeting.get("targeting_automation")
     flag = automation.get("advantage_audience") if isinstance(automation, dict) else None
     if flag is None:
@@ -209,7 +209,7 @@ def _min_budget(
     end: float | None,
     campaign: Node | None = None,
 ) -> None:
-    """100/1885272 below the account's ``minimum_budgets`` floor (meta-api.md §7).
+    """100/1885272 below the account's ``minimum_budgets`` floor (platform-facts.md §7).
 
     Under a campaign budget the floor applies per ad set: the campaign's daily budget must cover
     the floor of every ad set it funds, this new one included ([COMM] smartly.io: "for CBO, the

@@ -1,4 +1,4 @@
-"""Graph batch requests: ``POST /vN/`` with ``batch=[...]`` (meta-api.md §6).
+"""Graph batch requests: ``POST /vN/`` with ``batch=[...]`` (platform-facts.md §6).
 
 Items run in order through the normal pipeline (own auth, faults, rate-limit charge), answer
 ``{code, headers, body}`` with ``body`` as a JSON *string*, may reference earlier named items

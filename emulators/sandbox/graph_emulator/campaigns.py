@@ -1,4 +1,4 @@
-"""Campaign create/update rules (meta-api.md §1.3, §2).
+"""Campaign create/update rules (platform-facts.md §1.3, §2).
 
 Returns the field dict to store; the generic write path in ``writes.py`` handles ids,
 validate_only, read-after-write and timestamps.

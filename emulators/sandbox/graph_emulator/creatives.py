@@ -1,4 +1,4 @@
-"""Ad creative create/update rules (meta-api.md §1.2).
+"""Ad creative create/update rules (platform-facts.md §1.2).
 
 Video creatives are the AdBee path, so ``video_data`` is checked strictly: the video must be
 this account's and ``ready``, exactly one thumbnail source, no ``link``/``description`` keys,
@@ -215,7 +215,7 @@ def creative_create(ctx: Ctx) -> dict[str, Any]:
 
 
 def creative_update(ctx: Ctx, node: Node) -> dict[str, Any]:
-    """Creatives are immutable except name and status (meta-api.md §1.2)."""
+    """Creatives are immutable except name and status (platform-facts.md §1.2)."""
     keys = {k for k in ctx.params.raw if k not in META_PARAMS}
     extra = keys - {"name", "status"}
     if extra:

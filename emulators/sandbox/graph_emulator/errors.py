@@ -1,9 +1,9 @@
 """Graph API error envelopes.
 
 Every failure the emulator produces goes through :class:`GraphError` so the JSON shape, HTTP
-status and ``is_transient`` flag stay identical to Meta's (meta-api.md §5): clients (and the
+status and ``is_transient`` flag stay identical to Meta's (platform-facts.md §5): clients (and the
 SDK's ``FacebookRequestError``) parse these fields, so one wrong key type breaks them.
-Message texts marked [INFER] in meta-api.md are best guesses; codes/subcodes are the contract.
+Message texts marked uncertain in platform-facts.md are best guesses; codes/subcodes are the contract.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 _TRACE_ALPHABET = string.ascii_letters + string.digits + "_-"
 
-# Codes whose HTTP status differs from the usual 400 (meta-api.md §5 "HTTP status").
+# Codes whose HTTP status differs from the usual 400 (platform-facts.md §5 "HTTP status").
 _HTTP_STATUS_BY_CODE: dict[int, int] = {1: 500, 2: 503, 10: 403}
 
 
@@ -40,7 +40,7 @@ class GraphError(Exception):
     """A Graph API error; raise it anywhere in request handling to answer with the envelope.
 
     ``error_data`` must be a dict or a *valid JSON string*: the SDK json-decodes any string
-    and would crash inside its exception constructor otherwise (meta-api.md §8).
+    and would crash inside its exception constructor otherwise (platform-facts.md §8).
     """
 
     message: str

@@ -1,7 +1,7 @@
 """Fault injection: make matching requests fail the way Meta's servers do.
 
 Tests need transient 1/2 errors, BUC throttles with regain hints, bare 413s and dropped
-connections *after* a write (the non-idempotent-create trap from meta-api.md §5) on demand and
+connections *after* a write (the non-idempotent-create trap from platform-facts.md §5) on demand and
 reproducibly, hence a seeded RNG for ``rate`` faults.
 """
 
@@ -16,7 +16,7 @@ from .errors import GraphError
 
 _UNSET: Any = object()
 
-# Default messages per code (meta-api.md §5).
+# Default messages per code (platform-facts.md §5).
 _DEFAULT_MESSAGES: dict[int, str] = {
     1: "An unknown error occurred",
     2: "An unexpected error has occurred. Please retry your request later.",
@@ -40,7 +40,7 @@ _DEFAULT_MESSAGES: dict[int, str] = {
 
 # Error texts Meta sends with a subcode when a test gives none: (code, subcode) -> (message, user
 # title, user message). 100/1487390 answers creative creates with "try again later" and
-# ``is_transient: false`` [uncertain wording; round2-facts.md, justwatch Go SDK PR #90].
+# ``is_transient: false`` [uncertain wording; platform-facts.md §5, justwatch Go SDK PR #90].
 _DEFAULT_SUBCODE_TEXTS: dict[tuple[int, int], tuple[str, str, str]] = {
     (100, 1487390): (
         "Invalid parameter",

@@ -2,7 +2,7 @@
 
 ``cgi`` is deprecated and ``email`` mangles binary parts, so multipart is split by hand. The
 SDK sends plain fields urlencoded and switches to multipart whenever a file is attached
-(meta-api.md §0.5); both must yield the same flat ``{name: str}`` params.
+(platform-facts.md §0.5); both must yield the same flat ``{name: str}`` params.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Ad image uploads (``POST /act_X/adimages``) for ``image_hash`` thumbnails.
 
 Meta keys the response by the multipart part's filename and addresses images by the md5 of
-their bytes (meta-api.md §1.1 "Image upload").
+their bytes (platform-facts.md §1.1 "Image upload").
 """
 
 from __future__ import annotations

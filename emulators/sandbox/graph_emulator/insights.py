@@ -802,7 +802,7 @@ def run_status(ctx: Ctx, run: ReportRun) -> dict[str, Any]:
     except (ValueError, KeyError):
         pass
     if run.fail and percent >= 100:
-        # Since v25 a failed run says why (round2-facts.md, "Meta — insights").
+        # Since v25 a failed run says why (platform-facts.md §9).
         values["error_code"] = 2
         values["error_message"] = (
             "An unexpected error has occurred. Please retry your request later."

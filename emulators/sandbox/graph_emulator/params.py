@@ -1,7 +1,7 @@
 """Typed access to Graph request params (all arrive as strings on the wire).
 
 The SDK JSON-encodes nested values per top-level param and sends ints as decimal text
-(meta-api.md §0.5); Graph re-parses each by its declared type. These helpers do the same and
+(platform-facts.md §0.5); Graph re-parses each by its declared type. These helpers do the same and
 raise the code-100 errors Graph returns for malformed values.
 """
 
@@ -151,7 +151,7 @@ def parse_datetime(name: str, value: str) -> float:
     """Graph datetime param -> epoch seconds.
 
     Accepts UNIX timestamps and ISO-8601 with an explicit offset. Offset-less strings are
-    rejected on purpose: Meta refuses them on ACTIVE creates (meta-api.md §1.4) and a naive
+    rejected on purpose: Meta refuses them on ACTIVE creates (platform-facts.md §1.4) and a naive
     time silently lands in the account time zone otherwise.
     """
     text = value.strip()

@@ -1,4 +1,4 @@
-"""Score-based ad-account limiter and the usage headers Meta sends (meta-api.md §5).
+"""Score-based ad-account limiter and the usage headers Meta sends (platform-facts.md §5).
 
 Reads cost 1, writes 3; the score decays over ``score_decay_seconds``; crossing
 ``max_score`` blocks the account for ``score_block_seconds`` with 17/2446079 (or the

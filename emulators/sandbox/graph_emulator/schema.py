@@ -730,7 +730,7 @@ ALL_OBJECTIVES: frozenset[str] = frozenset(
 )
 
 
-# AdPreview.AdFormat: the ad_format values GET /<ad>/previews accepts (meta-api: ad previews).
+# AdPreview.AdFormat: the ad_format values GET /<ad>/previews accepts (platform-facts.md §1.5).
 AD_PREVIEW_FORMATS: frozenset[str] = frozenset(
     {
         "AUDIENCE_NETWORK_INSTREAM_VIDEO",

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Minimum daily budget per currency in minor units (meta-api.md §7: no authoritative table;
+# Minimum daily budget per currency in minor units (platform-facts.md §7: no authoritative table;
 # SGD 1.35 / USD 1.00 / MYR 4.12 are the emulator defaults [INFER]).
 DEFAULT_MIN_DAILY_BUDGETS: dict[str, int] = {"SGD": 135, "USD": 100, "MYR": 412}
 
-# Currencies whose Meta offset is 1 (no minor unit) — meta-api.md §7.
+# Currencies whose Meta offset is 1 (no minor unit) — platform-facts.md §7.
 OFFSET_ONE_CURRENCIES = frozenset(
     {"CLP", "COP", "CRC", "HUF", "ISK", "IDR", "JPY", "KRW", "PYG", "TWD", "VND"}
 )
@@ -31,7 +31,7 @@ class Settings:
     chunk_size: int = 4 * 1024 * 1024
     # Resumable sessions die eventually at Meta (duration unknown); None = never expire.
     upload_session_ttl_seconds: float | None = None
-    # COMM: a 234 MB single multipart POST got HTTP 413 with an empty body (meta-api.md §1.1).
+    # COMM: a 234 MB single multipart POST got HTTP 413 with an empty body (platform-facts.md §1.1).
     max_simple_upload_bytes: int = 100 * 1024 * 1024
     # Fail processing of uploads that are not a video on Meta's list of formats (media.py).
     strict_media: bool = True
@@ -51,7 +51,7 @@ class Settings:
     max_batch: int = 50
     # Insights (insights.py): noise seed; seconds an async report run takes; the per-account
     # insights budget per hour behind x-fb-ads-insights-throttle (Meta: 600 + 400 x active ads
-    # on the lower tier, meta-api.md section 5); a forced utilisation percentage (None = computed);
+    # on the lower tier, platform-facts.md §5); a forced utilisation percentage (None = computed);
     # the regain estimate sent with 80000.
     insights_seed: int = 15
     insights_async_seconds: float = 0.0

@@ -27,7 +27,7 @@ _PLACEMENT_KEYS = (
     "user_device",
 )
 # Targeting keys that keep Advantage+ audience ENABLED even without advantage_audience=1
-# (meta-api.md §2, audience lever: geo only, default/suggested age and gender).
+# (platform-facts.md §2, audience lever: geo only, default/suggested age and gender).
 _AUDIENCE_NEUTRAL_KEYS = frozenset(
     {
         "geo_locations",
@@ -149,7 +149,7 @@ def _placement_enabled(targeting: dict[str, Any]) -> bool:
 
 
 def advantage_state_info(campaign: Node, store: Store) -> dict[str, str]:
-    """Read-only advantage_state_info per meta-api.md §2 rule of thumb."""
+    """Read-only advantage_state_info per platform-facts.md §2 rule of thumb."""
     data = campaign.data
     has_budget = bool(data.get("daily_budget") or data.get("lifetime_budget"))
     budget = has_budget and data.get("bid_strategy") in AB_BID_STRATEGIES
@@ -176,7 +176,7 @@ def advantage_state_info(campaign: Node, store: Store) -> dict[str, str]:
 
 
 def video_status(video: Node, now: float, settings: Settings) -> dict[str, Any]:
-    """The ``status`` struct of an ad video (meta-api.md §1.1 polling shape)."""
+    """The ``status`` struct of an ad video (platform-facts.md §1.1 polling shape)."""
     meta = video.meta
     transferred = int(meta.get("bytes_received", 0))
     if meta.get("phase") == "uploading":

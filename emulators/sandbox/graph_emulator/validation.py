@@ -1,6 +1,6 @@
 """Validation rules shared by the campaign / ad set / creative / ad handlers.
 
-Each rule raises the exact code/subcode Meta uses (meta-api.md §1-§5, §7) so AdBee's error
+Each rule raises the exact code/subcode Meta uses (platform-facts.md §1-§5, §7) so AdBee's error
 mapping is exercised against realistic failures; ``[INFER]`` wording is noted where Meta's
 exact text is unknown.
 """
@@ -77,7 +77,7 @@ def check_enum(name: str, value: str, allowed: frozenset[str] | tuple[str, ...])
 
 
 def reject_ecbp(ctx: Ctx) -> None:
-    """existing_customer_budget_percentage died with the ASC API (meta-api.md §2)."""
+    """existing_customer_budget_percentage died with the ASC API (platform-facts.md §2)."""
     if "existing_customer_budget_percentage" in ctx.params:
         raise invalid(
             None,
@@ -116,7 +116,7 @@ def check_min_budget(
     lifetime budget, times ad sets for a campaign budget that funds several).
 
     Code, subcode and wording from a real answer: "Your ad set budget must be more than MYR4.12
-    or your ads may not be delivered." (meta-api.md §7, [COMM] test fixture; older wording in
+    or your ads may not be delivered." (platform-facts.md §7, [COMM] test fixture; older wording in
     facebook-php-business-sdk#338 / #148). The floor is the ``min_daily_budget_imp`` that
     ``GET act_X/minimum_budgets`` serves (AdBee's ad sets bill on IMPRESSIONS).
     """
@@ -216,7 +216,7 @@ def check_create_status(ctx: Ctx) -> str:
 
 
 def check_editable(node: Node, keys: set[str]) -> None:
-    """Archived objects accept only name/status; deleted ones only name (meta-api.md §4)."""
+    """Archived objects accept only name/status; deleted ones only name (platform-facts.md §4)."""
     status = node.data.get("status")
     allowed = {"name"} if status == "DELETED" else {"name", "status"}
     extra = keys - allowed - META_PARAMS

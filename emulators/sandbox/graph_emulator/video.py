@@ -1,6 +1,6 @@
 """Ad video uploads (simple and chunked start/transfer/finish) and processing state.
 
-Mirrors meta-api.md §1.1 and the SDK's ``video_uploader.py``: the server picks the transfer
+Mirrors platform-facts.md §1.1 and the SDK's ``video_uploader.py``: the server picks the transfer
 windows, offsets are numeric strings, a wrong ``start_offset`` is subcode 1363037 with the
 window to resume from in ``error_data`` (as a dict, which the SDK indexes), and ``finish``
 returns ``{"success": true}`` (the SDK deletes that key).
@@ -39,7 +39,7 @@ class UploadSession:
         return len(self.buffer)
 
 
-# Ad Videos reference: ``title`` "must be less than 255 characters" (meta-api.md §1.1, D-VID).
+# Ad Videos reference: ``title`` "must be less than 255 characters" (platform-facts.md §1.1, Ad videos reference).
 # [uncertain] Meta does not say how it counts; the emulator counts UTF-16 code units (an emoji
 # is 2), the stricter plausible count, and refuses rather than truncates so a client that sends
 # a too-long title is caught (Meta's exact answer is not documented; code 100 as for any

@@ -1,6 +1,6 @@
 """Socket Mode server: the ``wss://…/link/?ticket=…`` side of Slack, on loopback.
 
-Speaks what ``slack_sdk.socket_mode.builtin`` expects (see slack-platform.md §1): a plain
+Speaks what ``slack_sdk.socket_mode.builtin`` expects (see platform-facts.md §S1): a plain
 ``ws://`` URL (the builtin client only uses TLS on port 443), a ``hello`` frame on every new
 connection, each JSON message as one unmasked, unfragmented text frame, pongs that echo the
 ping payload (the client reconnects when pongs stop), envelopes spread over live
