@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,8 +27,10 @@ from sqlalchemy import Engine
 
 from bot.database_guard import prepare_database
 from bot.settings import Settings
-from meta.domain.accounts import AccountRegistry, load_accounts
+from meta.domain.accounts import AccountConfig, AccountRegistry, load_accounts
 from meta.domain.minimum_budgets import FloorSource, MinimumBudgets, offline_floors
+from meta.domain.money import to_minor
+from meta.domain.pacing import PacingRules
 from meta.domain.stopping import StopSignal
 from meta.domain.templates import load_templates
 from meta.graph.client import GraphClient, MetaConfig
@@ -35,7 +38,9 @@ from meta.graph.insights import InsightsReader
 from meta.graph.upload import VideoUploader
 from meta.services.campaigns import CampaignService, Clock, utcnow
 from meta.services.dashboard import Dashboard
+from meta.services.pacing import PacingWatch
 from meta.services.pipeline import CampaignPipeline
+from meta.services.reminders import ApprovalReminders
 from meta.services.reports import CampaignReports
 from meta.video.check import check_video
 from meta.video.processing import wait_until_ready
@@ -245,6 +250,37 @@ def build_job_context(
         outbox=AlertOutbox(store=services.store, accounts=services.accounts),
         notifier=notifier,
         sync=StatusSync(store=services.store, graph=services.graph, clock=clock),
+        reminders=build_reminders(services, clock),
+        pacing=PacingWatch(
+            store=services.store,
+            graph=services.graph,
+            insights=InsightsReader(services.graph, policy=services.graph.config.retry_policy()),
+            accounts=services.accounts,
+            rules=lambda account: pacing_rules(services.settings, account),
+            clock=clock,
+        ),
+    )
+
+
+def build_reminders(services: Services, clock: Clock) -> ApprovalReminders:
+    settings = services.settings
+    return ApprovalReminders(
+        store=services.store,
+        accounts=services.accounts,
+        approvers=settings.approver_ids,
+        after=timedelta(hours=settings.approval_reminder_hours),
+        clock=clock,
+    )
+
+
+def pacing_rules(settings: Settings, account: AccountConfig) -> PacingRules:
+    """The PACING_* settings, with the account's own no-purchase threshold if it has one."""
+    spend = account.pacing_no_purchase_spend or settings.pacing_no_purchase_spend
+    return PacingRules(
+        no_delivery_hours=settings.pacing_no_delivery_hours,
+        underspend_percent=settings.pacing_underspend_percent,
+        underspend_by=settings.pacing_underspend_by,
+        no_purchase_spend_minor=to_minor(spend, account.currency) if spend else None,
     )
 
 
@@ -428,6 +464,7 @@ def build_bot(
         channel=settings.alerts_channel or settings.campaigns_channel or "",
         messages=messages,
         clock=clock,
+        approvers_of=build_reminders(services, clock).approvers_of,
     )
     database_lost = DatabaseLost(notifier, key=f"database_lost:{default_worker_id()}")
     scheduling = build_scheduling(

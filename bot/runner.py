@@ -36,6 +36,7 @@ from bot.slack.app import SlackServices
 from bot.slack.channel_membership import membership_problems
 from bot.slack.creation_flow import CreationFlow
 from jobs import runtime
+from jobs.monitoring import pacing_job, reminders_job
 from meta.domain.access import AccessPolicy
 from meta.graph.client import GraphClient
 from meta.graph.versions import version_warning
@@ -148,6 +149,11 @@ def start_bot(
     bot.scheduling.scheduler.add_interval(
         "resume-creations", bot.creation.pending_work, PENDING_WORK_SECONDS
     )
+    # The watch after go-live: reminders as often as the scan, pacing as often as the sync.
+    bot.scheduling.scheduler.add_interval(
+        "approval-reminders", reminders_job, settings.scan_interval_seconds
+    )
+    bot.scheduling.scheduler.add_interval("pacing", pacing_job, settings.sync_interval_seconds)
     _follow_token_renewals(bot.services, settings, bot.scheduling, bot.base_dir)
     served = None
     if settings.metrics_port is not None:

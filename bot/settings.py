@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -116,6 +118,20 @@ class Settings(BaseSettings):
     database_retry_seconds: float = Field(default=60.0, ge=0, le=3600)
     # The heartbeat row's name; the host name unless several bots share one host.
     replica_name: str | None = None
+
+    # Monitoring after go-live (docs/operations.md "Reminders, digest and pacing alerts").
+    # A campaign waiting this long for approval mentions its approvers once in its thread.
+    approval_reminder_hours: float = Field(default=4, gt=0, le=24 * 30)
+    # Local time (each account's timezone) of the daily digest; accounts.yaml digest_time overrides.
+    digest_time: time = time(9, 0)
+    # No impression this many hours after activation: alert.
+    pacing_no_delivery_hours: float = Field(default=3, gt=0, le=72)
+    # Spend below this percentage of the daily budget by this local time: alert.
+    pacing_underspend_percent: Decimal = Field(default=Decimal(50), gt=0, le=100)
+    pacing_underspend_by: time = time(18, 0)
+    # Spent this much (major units, each account's currency) since activation without a purchase:
+    # alert; off unless set here or per account (accounts.yaml pacing_no_purchase_spend).
+    pacing_no_purchase_spend: Decimal | None = Field(default=None, gt=0)
 
     # Operations (docs/operations.md). LOG_LEVEL/LOG_FORMAT are applied by bot.logs before these
     # settings load; they are declared here so a wrong value is reported with the others.

@@ -77,6 +77,9 @@ class CampaignAction(StrEnum):
     SYNC = "campaign-sync"
     RESUME_CREATION = "campaign-resume-creation"
     REAPPLY = "campaign-reapply"
+    # A link button (Open in Ads Manager): Slack opens the URL and still sends the click,
+    # which must be acknowledged.
+    OPEN_ADS_MANAGER = "campaign-open-ads-manager"
 
 
 class CampaignMessageBlock(StrEnum):

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from meta.services.alerts import AlertOutbox, Notifier
 from meta.services.lifecycle import CampaignLifecycle
+from meta.services.pacing import PacingWatch
+from meta.services.reminders import ApprovalReminders
 from meta.services.status_sync import StatusSync
 
 
@@ -20,6 +22,8 @@ class JobContext:
     outbox: AlertOutbox
     notifier: Notifier
     sync: StatusSync | None = None
+    reminders: ApprovalReminders | None = None
+    pacing: PacingWatch | None = None
 
 
 _context: JobContext | None = None

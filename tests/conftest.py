@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,13 +20,18 @@ def accounts() -> AccountRegistry:
     return load_accounts(ROOT / "configs" / "accounts.yaml")
 
 
-@pytest.fixture
-def graph(accounts: AccountRegistry) -> Iterator[GraphEmulator]:
-    emulator = GraphEmulator()
+def new_graph(accounts: AccountRegistry, clock: Callable[[], float] | None = None) -> GraphEmulator:
+    """The Graph emulator seeded with the accounts, quick to process videos and review ads."""
+    emulator = GraphEmulator(clock=clock)
     emulator.video_processing_seconds = 0.2
     emulator.ad_review_seconds = 0.2
     seed_graph(emulator, accounts)
-    with emulator:
+    return emulator
+
+
+@pytest.fixture
+def graph(accounts: AccountRegistry) -> Iterator[GraphEmulator]:
+    with new_graph(accounts) as emulator:
         yield emulator
 
 

@@ -9,7 +9,7 @@ delivered the same way, to the campaign's own message and thread instead of the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -18,9 +18,12 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.posts import post_once
 from handlers.blocks.alerts import build_alert
 from handlers.blocks.approval import build_approval_message, build_decided_message
+from handlers.blocks.monitoring import build_approval_reminder, build_pacing_alert
 from meta.domain.states import Status
 from meta.services.activation import utc
 from meta.services.alerts import CREATION_FINISHED
+from meta.services.pacing import KIND_PREFIX as PACING_PREFIX
+from meta.services.reminders import APPROVAL_REMINDER
 from meta.services.status_sync import SETTINGS_DRIFT
 from meta.services.summary import CampaignSummary
 
@@ -79,11 +82,14 @@ class SlackNotifier:
         channel: str,
         messages: CampaignMessages,
         clock: Clock = lambda: datetime.now(UTC),
+        approvers_of: Callable[[int], Sequence[str]] = lambda _id: (),
     ) -> None:
         self._client = client
         self._channel = channel
         self._messages = messages
         self._clock = clock
+        # Who a reminder mentions for a campaign (ApprovalReminders.approvers_of).
+        self._approvers_of = approvers_of
 
     def send(
         self,
@@ -97,6 +103,14 @@ class SlackNotifier:
         since = utc(sent_before).timestamp() if sent_before else None
         if kind == CREATION_FINISHED:
             self._finish_creation(summary, detail, key=key, since=since)
+            return
+        if kind == APPROVAL_REMINDER and summary is not None:
+            reminder = build_approval_reminder(summary, self._approvers_of(summary.id), detail)
+            self._in_thread_and_channel(summary, reminder, key=key, since=since, channel=False)
+            return
+        if kind.startswith(PACING_PREFIX) and summary is not None:
+            alert = build_pacing_alert(kind.removeprefix(PACING_PREFIX), summary, detail)
+            self._in_thread_and_channel(summary, alert, key=key, since=since, channel=True)
             return
         payload = build_alert(kind=kind, summary=summary, detail=detail, now=self._clock())
         post_once(
@@ -120,6 +134,39 @@ class SlackNotifier:
             )
         if summary is not None:
             self._messages.refresh_campaign_message(summary)
+
+    def _in_thread_and_channel(
+        self,
+        summary: CampaignSummary,
+        payload: dict,
+        *,
+        key: str,
+        since: float | None,
+        channel: bool,
+    ) -> None:
+        """The campaign's thread (when it has a card), and the alerts channel when ``channel``
+        (or when there is no thread: a campaign made from the command line). Each post carries
+        its own key, so a retry after a half-done send posts only what is missing."""
+        thread = bool(summary.slack_channel and summary.slack_ts)
+        if thread:
+            post_once(
+                self._client,
+                key=f"{key}:thread",
+                channel=str(summary.slack_channel),
+                thread_ts=summary.slack_ts,
+                sent_before=since,
+                unfurl_links=False,
+                **payload,
+            )
+        if channel or not thread:
+            post_once(
+                self._client,
+                key=key,
+                channel=self._channel,
+                sent_before=since,
+                unfurl_links=False,
+                **payload,
+            )
 
     def _finish_creation(
         self, summary: CampaignSummary | None, reply: str | None, *, key: str, since: float | None

@@ -81,6 +81,11 @@ def on_sync(
     _answer_click(ack, body, action, client, messages, sync)
 
 
+def on_link(ack: Ack) -> None:
+    """A link button: Slack opens the URL itself and still sends the click, which needs its ack."""
+    ack()
+
+
 def _answer_click(
     ack: Ack,
     body: dict[str, Any],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -157,6 +158,10 @@ class AccountConfig(BaseModel):
     )
     regulation: Regulation = Field(default_factory=Regulation)
     approval: ApprovalRule = Field(default_factory=ApprovalRule)
+    # Overrides of DIGEST_TIME and PACING_NO_PURCHASE_SPEND for this account (local time; major
+    # units of its currency), docs/operations.md.
+    digest_time: time | None = None
+    pacing_no_purchase_spend: Decimal | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _threshold_below_cap(self) -> AccountConfig:
