@@ -66,6 +66,12 @@ class CountingNotifier:
         with self._lock:
             self.sent[kind] += 1
 
+    def send_burst(self, alerts: list[Any], *, key: str, sent_before: Any = None) -> None:
+        with self._lock:
+            self.sent["burst_summary"] += 1
+            for alert in alerts:
+                self.sent[alert.kind] += 1
+
 
 @dataclass
 class Burst:

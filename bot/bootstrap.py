@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from bot.health_report import HealthReport
     from bot.scheduling import Scheduling
     from bot.slack.app import SlackServices
+    from bot.slack.budget import BudgetedWebClient, SlackBudget
     from bot.slack.campaign_messages import SlackNotifier
     from bot.slack.creation_flow import CreationFlow
     from jobs.runtime import JobContext
@@ -362,27 +363,35 @@ SOCKET_PING_SECONDS = 2
 PROGRESS_TIMEOUT_SECONDS = 5
 
 
-def build_slack_client(settings: Settings, token: str) -> WebClient:
-    """The bot's Web API client: 429s and 5xx retried; a post retried only if it did not land."""
+def build_slack_client(
+    settings: Settings, token: str, budget: SlackBudget | None = None
+) -> BudgetedWebClient:
+    """The bot's Web API client: it draws from ``budget`` (the process's one Slack budget) before
+    every call; 429s wait in the budget, 5xx are retried; a post retried only if it did not land.
+    """
     from slack_sdk import WebClient
-    from slack_sdk.http_retry.builtin_handlers import (
-        RateLimitErrorRetryHandler,
-        ServerErrorRetryHandler,
-    )
+    from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
     from bot.observability import count_rate_limits
+    from bot.slack.budget import BudgetedWebClient, BudgetRetryHandler, SlackBudget
     from bot.slack.posts import NoRepostRetryHandler
 
-    client = WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL)
+    budget = budget or SlackBudget()
+    client = BudgetedWebClient(
+        token=token, base_url=settings.slack_api_url or WebClient.BASE_URL, budget=budget
+    )
     # slack_sdk retries only connection errors by default; 429s and 5xx need explicit handlers.
     # Connection errors are retried for every method but chat.postMessage, which post_once
-    # retries after checking that the post did not go out already (bot/slack/posts.py).
+    # retries after checking that the post did not go out already (bot/slack/posts.py). A 429
+    # waits in the budget (bot/slack/budget.py); what still fails goes back to its caller (the
+    # alert outbox keeps cards and alerts until Slack takes them).
     client.retry_handlers = [
         NoRepostRetryHandler(max_retry_count=3),
-        RateLimitErrorRetryHandler(max_retry_count=5),
+        BudgetRetryHandler(budget, max_retry_count=8),
         ServerErrorRetryHandler(max_retry_count=3),
     ]
-    return count_rate_limits(client)
+    count_rate_limits(client)
+    return client
 
 
 @dataclass
@@ -424,7 +433,6 @@ def build_bot(
     ``worker_id``, the activation claims' holder. Talks to Slack once (``auth.test``, for the
     workspace the access policy checks people against) and prepares the database.
     """
-    from slack_sdk import WebClient
 
     from bot.database_watch import DatabaseLost
     from bot.observability import count_rate_limits
@@ -432,6 +440,7 @@ def build_bot(
     from bot.slack.access import SlackAccessPolicy
     from bot.slack.acks import AckNoticingHandler, SubmissionAcks
     from bot.slack.app import SlackServices, build_app
+    from bot.slack.budget import BudgetedWebClient, ProgressEdits, SlackBudget
     from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
     from bot.slack.creation_flow import CreationFlow
     from bot.slack.home_tab import HomeTabs
@@ -442,6 +451,21 @@ def build_bot(
         settings, clock=clock, base_dir=base_dir, probe_meta=probe_meta, graph=graph
     )
     client = slack_client or build_slack_client(settings, bot_token)
+    # One Slack budget per process: every sender (cards, alerts, progress, listeners) draws
+    # from it, so Slack's per-method tiers are shared instead of raced for (bot/slack/budget.py).
+    budget = client.budget if isinstance(client, BudgetedWebClient) else SlackBudget()
+    progress = ProgressEdits(
+        count_rate_limits(
+            BudgetedWebClient(
+                token=client.token,
+                base_url=client.base_url,
+                timeout=PROGRESS_TIMEOUT_SECONDS,
+                retry_handlers=[],
+                budget=budget,
+            )
+        ),
+        budget,
+    )
     identity = client.auth_test()
     if policy is None:
         policy = SlackAccessPolicy(
@@ -458,7 +482,9 @@ def build_bot(
         approvers=policy.approver_user_ids,
         clock=clock,
     )
-    messages = CampaignMessages(client, clock=clock, on_change=home.campaign_changed)
+    messages = CampaignMessages(
+        client, clock=clock, on_change=home.campaign_changed, progress=progress
+    )
     notifier = SlackNotifier(
         client,
         channel=settings.alerts_channel or settings.campaigns_channel or "",
@@ -496,14 +522,7 @@ def build_bot(
         requests=services.requests,
         stopping=services.stopping,
         acks=acks,
-        progress_client=count_rate_limits(
-            WebClient(
-                token=client.token,
-                base_url=client.base_url,
-                timeout=PROGRESS_TIMEOUT_SECONDS,
-                retry_handlers=[],
-            )
-        ),
+        progress=progress,
     )
     sync = scheduling.context.sync
     assert sync is not None  # build_job_context always builds one

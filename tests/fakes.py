@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from meta.services.alerts import BurstAlert
 from meta.services.summary import CampaignSummary
 
 
@@ -27,6 +28,7 @@ class RecordingNotifier:
 
     def __init__(self) -> None:
         self.sent: list[SentAlert] = []
+        self.bursts: list[list[str]] = []  # the keys of each burst summary
         self.attempts = 0
         self._failures_left = 0
         self._lock = threading.Lock()
@@ -51,6 +53,19 @@ class RecordingNotifier:
                 self._failures_left -= 1
                 raise SlackOutageError("slack is down (simulated)")
             self.sent.append(SentAlert(kind, summary, detail, key, sent_before))
+
+    def send_burst(
+        self, alerts: list[BurstAlert], *, key: str, sent_before: datetime | None = None
+    ) -> None:
+        """A burst is recorded as one summary (``bursts``) and its alerts as sent."""
+        with self._lock:
+            self.attempts += 1
+            if self._failures_left > 0:
+                self._failures_left -= 1
+                raise SlackOutageError("slack is down (simulated)")
+            self.bursts.append([a.key for a in alerts])
+            for a in alerts:
+                self.sent.append(SentAlert(a.kind, a.summary, a.detail, a.key, sent_before))
 
     def kinds(self) -> list[str]:
         with self._lock:

@@ -47,6 +47,13 @@ def build_app(*, client: WebClient, services: SlackServices) -> App:
     app = App(client=client, token_verification_enabled=False, process_before_response=False)
 
     @app.middleware
+    def share_the_budget(context: dict[str, Any], next: Callable[[], None]) -> None:
+        """Listeners call Slack with the bot's own client, so their answers draw from the
+        process's one Slack budget (bot.slack.budget) instead of a fresh per-request client."""
+        context["client"] = client
+        next()
+
+    @app.middleware
     def provide_services(context: dict[str, Any], next: Callable[[], None]) -> None:
         context["campaigns"] = services.campaigns
         context["lifecycle"] = services.lifecycle

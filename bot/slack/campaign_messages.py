@@ -15,19 +15,22 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.budget import ProgressEdits
 from bot.slack.posts import post_once
-from handlers.blocks.alerts import build_alert
+from handlers.blocks.alerts import build_alert, build_burst_summary
 from handlers.blocks.approval import build_approval_message, build_decided_message
 from handlers.blocks.monitoring import build_approval_reminder, build_pacing_alert
 from meta.domain.states import Status
 from meta.services.activation import utc
-from meta.services.alerts import CREATION_FINISHED
+from meta.services.alerts import CREATION_FINISHED, BurstAlert
 from meta.services.pacing import KIND_PREFIX as PACING_PREFIX
 from meta.services.reminders import APPROVAL_REMINDER
 from meta.services.status_sync import SETTINGS_DRIFT
 from meta.services.summary import CampaignSummary
 
 log = logging.getLogger(__name__)
+# Burst alerts whose campaign thread gets the alert it would have had on its own.
+THREAD_KINDS = frozenset({"activation_failed", "live_late"})
 Clock = Callable[[], datetime]
 
 
@@ -46,11 +49,13 @@ class CampaignMessages:
         *,
         clock: Clock = lambda: datetime.now(UTC),
         on_change: Callable[[CampaignSummary], None] | None = None,
+        progress: ProgressEdits | None = None,
     ) -> None:
         self._client = client
         self._clock = clock
         # Told after every re-render: other surfaces showing the campaign (the Home tabs).
         self._on_change = on_change or (lambda _summary: None)
+        self._progress = progress
 
     def refresh_campaign_message(self, summary: CampaignSummary) -> None:
         """Best effort: what changed is already in the database (and in Meta)."""
@@ -66,6 +71,8 @@ class CampaignMessages:
     def update_campaign_message(self, summary: CampaignSummary) -> None:
         """Re-render the message now; raises when Slack does not take it."""
         if summary.slack_channel and summary.slack_ts:
+            if self._progress is not None:  # a pending progress edit must not overwrite it
+                self._progress.close(summary.slack_channel, summary.slack_ts)
             self._client.chat_update(
                 channel=summary.slack_channel,
                 ts=summary.slack_ts,
@@ -167,6 +174,42 @@ class SlackNotifier:
                 unfurl_links=False,
                 **payload,
             )
+
+    def send_burst(
+        self, alerts: list[BurstAlert], *, key: str, sent_before: datetime | None = None
+    ) -> None:
+        """One summary in the alerts channel; each campaign's card shows its new state, and a
+        failed one's thread says why (the alert it would have had on its own)."""
+        since = utc(sent_before).timestamp() if sent_before else None
+        now = self._clock()
+        payload = build_burst_summary([(a.kind, a.summary, a.detail) for a in alerts], now=now)
+        post_once(
+            self._client,
+            key=key,
+            channel=self._channel,
+            sent_before=since,
+            unfurl_links=False,
+            **payload,
+        )
+        for alert in alerts:  # best effort: the summary already names every campaign
+            summary = alert.summary
+            self._messages.refresh_campaign_message(summary)
+            if alert.kind not in THREAD_KINDS or not (summary.slack_channel and summary.slack_ts):
+                continue
+            detail = build_alert(kind=alert.kind, summary=summary, detail=alert.detail, now=now)
+            try:
+                post_once(
+                    self._client,
+                    key=f"{alert.key}:thread",
+                    channel=summary.slack_channel,
+                    thread_ts=summary.slack_ts,
+                    sent_before=since,
+                    unfurl_links=False,
+                    text=detail["text"],
+                    blocks=detail["blocks"][:1],  # what happened and what to do
+                )
+            except Exception as exc:
+                log.warning("could not tell the thread of #%s: %r", summary.id, exc)
 
     def _finish_creation(
         self, summary: CampaignSummary | None, reply: str | None, *, key: str, since: float | None

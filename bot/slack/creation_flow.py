@@ -32,6 +32,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.acks import SubmissionAcks
+from bot.slack.budget import ProgressEdits, SlackBudget
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.files import download_slack_file, release_upload
 from bot.slack.posts import post_once
@@ -95,7 +96,7 @@ class CreationFlow:
         stopping: StopSignal,
         acks: SubmissionAcks,
         update_interval: float = 3.0,
-        progress_client: WebClient | None = None,
+        progress: ProgressEdits | None = None,
     ) -> None:
         self._client = client
         self._campaigns = campaigns
@@ -113,9 +114,9 @@ class CreationFlow:
         # Work this process has queued or is running, so a scan does not queue it twice.
         self._mine: dict[tuple[str, int], Future[None]] = {}
         self._mine_lock = threading.Lock()
-        # Progress edits are many and expendable: a client that drops them on a 429 instead of
-        # sleeping inside the upload (the main client waits out Retry-After for what matters).
-        self._progress_client = progress_client or client
+        # Progress edits are many and expendable: coalesced (the latest state of a message wins)
+        # and sent behind cards and alerts, never waited for by the pipeline (bot.slack.budget).
+        self._progress = progress or ProgressEdits(client, SlackBudget())
 
     # ------------------------------------------------------------------ CreationPort
     def check_form(self, form: CampaignForm) -> dict[str, str]:
@@ -184,6 +185,7 @@ class CreationFlow:
         with self._mine_lock:
             running = [f for f in self._mine.values() if not f.done()]
         _done, still = wait(running, timeout=max(deadline - time.monotonic(), 0))
+        self._progress.stop()
         return len(still)
 
     def _queue(self, key: tuple[str, int], fn: Callable[..., None], *args: object) -> None:
@@ -399,7 +401,7 @@ class CreationFlow:
         creation stopped at a checkpoint and the next process continues it.
         """
         progress = _Progress(
-            self._progress_client, channel, ts, self._campaigns.get(summary.id), self._interval
+            self._progress, channel, ts, self._campaigns.get(summary.id), self._interval
         )
         if downloaded:
             progress.download = StepState("done", 100, "downloaded")
@@ -559,6 +561,7 @@ class CreationFlow:
 
     def _finish_failed(self, channel: str, ts: str, problem: str) -> None:
         # Names and Meta's words are the user's text: escaped, "<!channel>" stays text.
+        self._progress.close(channel, ts)  # no progress edit may land on top of this
         self._client.chat_update(channel=channel, ts=ts, text=f":x: Not created: {esc(problem)}")
 
     def _reply_quietly(self, channel: str, ts: str, text: str) -> None:
@@ -577,18 +580,19 @@ class CreationFlow:
 
 
 class _Progress:
-    """Receives pipeline events and updates the channel message at most once per interval."""
+    """Receives pipeline events and hands the channel message's new state to ``ProgressEdits``
+    at most once per interval (important steps at once); never waits for Slack."""
 
     def __init__(
         self,
-        client: WebClient,
+        edits: ProgressEdits,
         channel: str,
         ts: str,
         summary: CampaignSummary | None,
         interval: float,
     ) -> None:
         assert summary is not None
-        self._client, self._channel, self._ts = client, channel, ts
+        self._edits, self._channel, self._ts = edits, channel, ts
         self._summary = summary
         self._interval = interval
         self._steps: dict[Step, StepState] = {}
@@ -613,9 +617,4 @@ class _Progress:
             payload = build_progress_message(
                 summary=self._summary, steps=dict(self._steps), download=self.download
             )
-        try:
-            self._client.chat_update(channel=self._channel, ts=self._ts, **payload)
-        except SlackApiError as exc:
-            log.warning("progress update failed: %s", exc.response.get("error"))
-        except Exception as exc:  # Slack unreachable: never the pipeline's problem
-            log.warning("progress update failed: %r", exc)
+        self._edits.edit(self._channel, self._ts, payload)

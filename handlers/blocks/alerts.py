@@ -144,3 +144,62 @@ def _detail(
     if kind in ("activation_failed", "creation_failed"):
         return summary.error
     return None
+
+
+_BURST_NAMES = 15  # names listed in a summary, then "and N more"
+_BURST_DETAILS = 20  # late or failed campaigns given a line of their own
+
+
+def _names(summaries: list[CampaignSummary]) -> str:
+    shown = [f"{esc(s.name)} (#{s.id})" for s in summaries[:_BURST_NAMES]]
+    more = len(summaries) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _plural(count: int) -> str:
+    return f"{count} campaign" + ("" if count == 1 else "s")
+
+
+def _first_sentence(text: str | None) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return truncate(line, 300)
+
+
+def build_burst_summary(
+    alerts: list[tuple[str, CampaignSummary, str | None]], *, now: datetime
+) -> dict[str, Any]:
+    """One message for a burst of live/late/failed alerts (kind, campaign, detail):
+    "48 campaigns went live at 20:00; 2 failed: …", a line for each late or failed one, the rest
+    in each campaign's own card and thread."""
+    live = [s for kind, s, _ in alerts if kind == "live"]
+    late = [(s, d) for kind, s, d in alerts if kind == "live_late"]
+    failed = [(s, d) for kind, s, d in alerts if kind == "activation_failed"]
+    starts = {s.start_text for _, s, _ in alerts}
+    at = f" at {next(iter(starts))}" if len(starts) == 1 else ""
+    went = live + [s for s, _ in late]
+    pieces: list[str] = []
+    if went:
+        pieces.append(f"{_plural(len(went))} went live{at}")
+        if late:
+            pieces.append(f"{len(late)} of them late")
+    if failed:
+        head = f"{len(failed)} failed" if went else f"{_plural(len(failed))} failed to go live{at}"
+        pieces.append(f"{head}: {_names([s for s, _ in failed])}")
+    headline = "; ".join(pieces)
+    emoji = ":red_circle:" if failed and not went else ":rocket:"
+    lines = [f"{emoji} {esc(headline)}."]
+    if live:
+        lines.append(f"Live: {esc(_names(live))}.")
+    for label, group in (("Failed", failed), ("Late", late)):
+        for summary, detail in group[:_BURST_DETAILS]:
+            why = _first_sentence(detail or (summary.error if label == "Failed" else None))
+            lines.append(f"• {label}: {parts.title(summary)}" + (f" — {esc(why)}" if why else ""))
+        if len(group) > _BURST_DETAILS:
+            lines.append(f"• and {len(group) - _BURST_DETAILS} more")
+    if failed:
+        lines.append("Each failed campaign is paused again; its thread says what to do.")
+    blocks: list[Block] = [
+        section(truncate("\n".join(lines), 3000), block_id=_M.SUMMARY),
+        context("Details are in each campaign's own message and thread.", block_id=_M.DETAIL),
+    ]
+    return message(headline, blocks)

@@ -8,10 +8,12 @@ delays alerts: failed sends stay pending and are retried on the next flush.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from meta.domain.accounts import AccountRegistry
+from meta.domain.states import Status
 from meta.services.summary import CampaignSummary, summarize
 from storage.models import Alert
 from storage.repository import CampaignStore
@@ -28,6 +30,25 @@ BATCH = 500
 # ``detail`` as the reply). Queued here so that it reaches Slack even when Slack is down at the
 # moment the creation finishes.
 CREATION_FINISHED = "creation_finished"
+# Alerts that come in bursts (many campaigns due at one start time). When at least BURST_MIN of
+# them are pending at one flush they are announced in one summary message (per channel: AdBee
+# posts alerts to one), and each campaign's own card and thread carry its detail; 500 "is live"
+# messages one by one took ~9 minutes at Slack's one message per second per channel.
+BURST_KINDS = frozenset({"live", "live_late", "activation_failed"})
+BURST_MIN = 3
+# While other activations of the moment are still running (or due), fewer than BURST_MIN such
+# alerts are held, at most this long, so that the burst they belong to is announced as one.
+BURST_HOLD_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class BurstAlert:
+    """One alert of a burst, as the notifier needs it."""
+
+    kind: str
+    summary: CampaignSummary
+    detail: str | None
+    key: str
 
 
 class Notifier(Protocol):
@@ -47,6 +68,18 @@ class Notifier(Protocol):
         key: str,
         sent_before: datetime | None = None,
     ) -> None: ...
+
+    def send_burst(
+        self, alerts: list[BurstAlert], *, key: str, sent_before: datetime | None = None
+    ) -> None:
+        """One summary of ``alerts`` (raises when it is not posted: all stay pending), then each
+        campaign's detail in its own card/thread (best effort: the summary names them all)."""
+        ...
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class AlertOutbox:
@@ -81,6 +114,17 @@ class AlertOutbox:
             self._store.pending_alerts(limit=BATCH),
             key=lambda alert: (alert.attempts >= MAX_ATTEMPTS, alert.id),
         )
+        burst = [a for a in pending if a.kind in BURST_KINDS and a.campaign_id is not None]
+        if burst and len(burst) < BURST_MIN and self._burst_under_way(burst):
+            held = {a.id for a in burst}  # the next flush (the activation run's own) sends them
+            pending = [a for a in pending if a.id not in held]
+            burst = []
+        if len(burst) >= BURST_MIN:
+            announced, count = self._send_burst(burst, notifier)
+            sent, failed = (sent + count, failed) if announced else (sent, failed + count)
+            streak = 0 if announced else streak + 1
+            in_burst = {a.id for a in burst}
+            pending = [a for a in pending if a.id not in in_burst]
         for alert in pending:
             if streak >= STOP_AFTER_FAILURES:
                 break
@@ -90,6 +134,53 @@ class AlertOutbox:
             sent, failed = sent + delivered, failed + (not delivered)
             streak = 0 if delivered else streak + 1
         return sent, failed
+
+    def _burst_under_way(self, alerts: list[Alert]) -> bool:
+        """Are other campaigns being switched on (or due) while these alerts are fresh?"""
+        now = datetime.now(UTC)
+        oldest = min(_aware(a.created_at) for a in alerts)
+        if (now - oldest).total_seconds() >= BURST_HOLD_SECONDS:
+            return False
+        return bool(
+            self._store.list_campaigns(statuses=[Status.ACTIVATING], limit=1)
+            or self._store.list_due(now=now)
+        )
+
+    def _send_burst(self, alerts: list[Alert], notifier: Notifier) -> tuple[bool, int]:
+        """Claim the burst's alerts and send them as one summary; (delivered, how many)."""
+        mine = [alert for alert in alerts if self._store.claim_alert(alert.id)]
+        if not mine:
+            return True, 0
+        items: list[BurstAlert] = []
+        try:
+            for alert in mine:
+                row = self._store.get(alert.campaign_id) if alert.campaign_id else None
+                if row is None:  # the campaign is gone: nothing to announce
+                    self._store.finish_alert(alert.id)
+                    continue
+                items.append(
+                    BurstAlert(
+                        kind=alert.kind,
+                        summary=summarize(row, self._accounts),
+                        detail=alert.payload.get("detail"),
+                        key=alert.dedupe_key,
+                    )
+                )
+            earlier = [a.created_at for a in mine if a.attempts]  # tried before this flush
+            notifier.send_burst(
+                items,
+                key=f"burst:{mine[0].id}-{mine[-1].id}:{len(mine)}",
+                sent_before=min(earlier) if earlier else None,
+            )
+        except Exception as exc:  # the summary did not go out: every alert stays pending
+            log.warning("burst of %d alerts not delivered yet: %s", len(mine), type(exc).__name__)
+            for alert in mine:
+                self._store.finish_alert(alert.id, error=f"{type(exc).__name__}: {exc}"[:500])
+            return False, len(mine)
+        for alert in mine:
+            self._store.finish_alert(alert.id)
+        log.info("announced a burst of %d alerts in one message", len(items))
+        return True, len(mine)
 
     def deliver_now(self, key: str, notifier: Notifier) -> bool:
         """Try one queued alert at once (the end of a creation); False leaves it to ``flush``."""

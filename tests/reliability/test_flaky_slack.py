@@ -5,17 +5,14 @@ every command, submission and click is delivered a second time (as Slack does af
 or a reconnect); Web API calls answer 429 with ``Retry-After``; alert delivery meets a Slack
 outage. The story must still end with one campaign, one approval, one activation and every alert
 delivered exactly once, and each rate-limit wait must be at least what ``Retry-After`` asked.
-Waits are recorded and shortened (the SDK's sleep is replaced), so they cost no real time.
+Slack's rate tiers stay on; a 429 is waited out in the bot's Slack budget, which records each wait.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from slack_sdk.http_retry import builtin_handlers
 
 from handlers.ids import CampaignAction
 from handlers.metadata import ActionMetadata
@@ -34,25 +31,16 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        time.sleep(0.01)
-
-    monkeypatch.setattr(builtin_handlers, "time", SimpleNamespace(sleep=sleep))
     with world(tmp_path) as here:
         slack, bot, graph = here.slack, here.bot, here.graph
         assert bot is not None
-        # The SDK's retry sleep is faked above (to count the waits), so Slack's real-time rate
-        # tiers would never refill between retries; the 429s this story is about are injected.
-        slack.rate_limits = False
+        waits = bot.client.budget.retry_waits  # type: ignore[attr-defined]
         store = bot.services.store
         faults = 0
         actions = redelivered = 0
 
         # 1. /campaign create: views.open is rate limited once; Slack delivers the command twice.
-        slack.fail_next("views.open", retry_after=2)
+        slack.fail_next("views.open", retry_after=1)  # the trigger lives 3 s
         faults += 1
         slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
         actions += 1
@@ -127,7 +115,7 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
             flush_alerts_job()
             if not store.pending_alerts():
                 break
-        assert [a for a in store.alerts() if a.status != "sent"] == []
+        assert [(a.kind, a.last_error) for a in store.alerts() if a.status != "sent"] == []
 
         # --- nothing lost ------------------------------------------------------------------
         assert {kind: len(graph.objects(kind)) for kind in KINDS} == dict.fromkeys(KINDS, 1)
@@ -156,12 +144,13 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
             assert len(posts) == 1, f"{kind} switched ACTIVE {len(posts)} times"
 
         # --- every rate-limit wait was at least what Retry-After asked ----------------------
-        # (the two rate-limited progress edits are dropped, not waited for: the next edit or the
-        # final message replaces them, and waiting would stall the upload behind them)
+        # A rate-limited progress edit is dropped, not waited for (the next edit or the card
+        # replaces it); whichever chat.update meets the second injected 429 (a progress edit or
+        # a card waiting behind it) decides whether 4 or 5 calls were retried.
         rate_limited = [c for c in slack.call_log if c.status == 429]
-        assert len(rate_limited) == 6 and len(waits) == 4
-        asked = sorted([2, 1, 3, 3])
-        assert all(w >= a for w, a in zip(sorted(waits), asked, strict=True)), waits
+        assert len(rate_limited) == 6 and 4 <= len(waits) <= 5, waits
+        # (the budget's clock may read a hair under Retry-After when the wait ends)
+        assert min(waits) >= 1 - 0.05 and sorted(waits)[-2] >= 3 - 0.05, waits
         assert not [p for p in slack.problems if "timed_out" in p or "dispatch_failed" in p]
         print(
             f"\nflaky Slack: {faults} faults injected ({len(rate_limited)} x 429, 3 dropped or "

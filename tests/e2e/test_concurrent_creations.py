@@ -1,0 +1,69 @@
+"""Twenty people submit the create form at once: every campaign ends with its Approve card.
+
+The real bot in Socket Mode against both emulators, with the Slack emulator's rate tiers on
+(chat.postMessage ~1/s per channel, chat.update Tier 3 ~50/min, 429 + Retry-After). Before the
+shared budget, four creations at once already refused the final cards and Approve was lost.
+"""
+
+from __future__ import annotations
+
+from handlers.ids import CampaignAction
+from handlers.ids import CampaignCreateBlock as B
+from meta.domain.states import Status
+from tests.e2e.conftest import CAMPAIGNS
+from tests.e2e.test_campaign_story import campaign_id_of, good_values, open_new_form, upload_video
+
+CREATIONS = 20
+
+
+def approve_cards(slack) -> list[dict]:  # type: ignore[no-untyped-def]
+    return approve_cards_in(slack.messages(CAMPAIGNS))
+
+
+def approve_cards_in(messages: list[dict]) -> list[dict]:
+    return [
+        m
+        for m in messages
+        if any(
+            e.get("action_id") == CampaignAction.APPROVE
+            for b in m.get("blocks", [])
+            for e in b.get("elements", []) or []
+        )
+    ]
+
+
+def test_twenty_concurrent_creations_each_end_with_an_approve_card(slack, graph, bot):
+    users = [f"U_REQ{n:02d}" for n in range(CREATIONS)]
+    forms = []
+    for user in users:
+        slack.add_user(user, name=user.lower(), tz="Asia/Singapore")
+        forms.append((user, open_new_form(slack, user), upload_video(slack, user)))
+    for user, view, file_id in forms:  # back to back: the creations overlap
+        slack.submit_view(
+            user=user,
+            view_id=view["id"],
+            values={**good_values(file_id), B.NAME: f"AINOTE2 launch {user}"},
+        )
+
+    def told(card: dict) -> bool:
+        replies = slack.thread(CAMPAIGNS, card["ts"])[1:]
+        return any("is ready and PAUSED" in r.get("text", "") for r in replies)
+
+    def all_done() -> list[dict] | None:
+        cards = approve_cards(slack)
+        return cards if len(cards) == CREATIONS and all(told(c) for c in cards) else None
+
+    cards = slack.wait_until(all_done, timeout=150)
+    ids = {campaign_id_of(card) for card in cards}
+    assert len(ids) == CREATIONS, "one card per campaign, none lost, none twice"
+    rows = bot.services.store.list_campaigns(statuses=[Status.CREATED], limit=100)
+    assert {row.id for row in rows} == ids
+    for card in cards:
+        # the card is the message's last version: no progress edit landed on top of it
+        [last] = approve_cards_in(slack.message_history(CAMPAIGNS, card["ts"])[-1:])
+        assert last["blocks"] == card["blocks"]
+    # Slack's limits were kept by the budget: nothing the bot sent was refused.
+    assert slack.rate_limited == []
+    # the pending progress edits were coalesced (the latest state won), not all sent
+    progress = bot.creation._progress
+    assert progress.coalesced > 0 and progress.pending() == 0
