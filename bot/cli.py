@@ -20,6 +20,7 @@ from bot.failures import describe_failure, settings_problem
 from bot.settings import Settings, SettingsError
 from meta.domain.accounts import AccountsFileError
 from meta.domain.errors import AdBeeError, ValidationError
+from meta.domain.report_range import looks_like_range
 from meta.domain.report_table import money_with_code, roas
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import STEP_LABELS, ProgressEvent
@@ -62,7 +63,8 @@ def main(
                 return probe(Settings(), out=out)
             return health(Settings(), out=out, as_json=args.json)
         if command == "report":
-            return _report(args.campaign, args.range, Path(args.out) if args.out else None, out)
+            ref, range_text = _report_words(args.campaign)
+            return _report(ref, range_text, Path(args.out) if args.out else None, out)
         if command == "init-db":
             from bot.database_init import init_db
 
@@ -157,15 +159,15 @@ def _parser() -> argparse.ArgumentParser:
         "report",
         "print a campaign's daily spend, results and ROAS from Meta's Insights, and write a chart",
         "python -m bot report 12                        # the last 7 days, ending today",
-        "python -m bot report 'AINOTE2 launch SG' 30d --out chart.png",
+        "python -m bot report AINOTE2 launch SG 30d --out chart.png",
         "python -m bot report 12 2026-12-01..2026-12-07 --out chart.png",
     )
-    report.add_argument("campaign", help="AdBee campaign number or name")
     report.add_argument(
-        "range",
-        nargs="?",
-        default=None,
-        help="today, yesterday, 7d (default), 30d, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD",
+        "campaign",
+        nargs="+",
+        metavar="campaign [range]",
+        help="AdBee campaign number or name, then optionally the range: today, yesterday, "
+        "7d (default), 30d, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD",
     )
     report.add_argument("--out", metavar="PNG", help="write the chart (PNG) to this file")
     command(
@@ -279,6 +281,14 @@ def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
         return 1
     _print_created(summary, out)
     return 0
+
+
+def _report_words(words: Sequence[str]) -> tuple[str, str | None]:
+    """``AINOTE2 launch SG 30d`` -> (name, range): the last word is the range when shaped like one,
+    as in ``/campaign report``."""
+    if len(words) > 1 and looks_like_range(words[-1]):
+        return " ".join(words[:-1]), words[-1]
+    return " ".join(words), None
 
 
 def _report(ref: str, range_text: str | None, chart: Path | None, out: TextIO) -> int:

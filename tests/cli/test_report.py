@@ -8,6 +8,7 @@ import struct
 import time
 from pathlib import Path
 
+import matplotlib.image
 import pytest
 
 from bot.cli import main
@@ -32,7 +33,7 @@ def test_report_prints_the_table_and_writes_the_chart(graph: GraphEmulator, tmp_
     graph.backdate_delivery(campaign, time.time() - 2 * 86400)
 
     chart = tmp_path / "chart.png"
-    code, out = run("report", "1", "7d", "--out", str(chart))
+    code, out = run("report", "AINOTE2", "launch", "SG", "7d", "--out", str(chart))
     assert code == 0, out
     lines = out.splitlines()
     assert "attribution: 7-day click, 1-day view" in out and "amounts in SGD" in out
@@ -41,6 +42,8 @@ def test_report_prints_the_table_and_writes_the_chart(graph: GraphEmulator, tmp_
     assert " spent, " in total and "ROAS " in total and "SGD " in total
     png = chart.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == CHART_SIZE
+    width, height = CHART_SIZE
+    assert matplotlib.image.imread(chart).shape == (height, width, 4)  # decodes: RGBA pixels
     assert f"chart: {chart}" in out
 
 
