@@ -471,7 +471,11 @@ class CreationFlow:
             try:
                 self._store.get(campaign_id)  # retries for DATABASE_RETRY_SECONDS itself
             except DatabaseUnavailableError:
-                time.sleep(1.0)
+                try:  # a pause between retry budgets that ends as soon as the process stops
+                    self._stopping.sleep(1.0)
+                except CreationInterrupted:
+                    log.info("stopping: creation #%s is left for the next process", campaign_id)
+                    return
                 continue
             log.info("database is back: resuming creation #%s", campaign_id)
             self._resume_safely(campaign_id, user_id, automatic=True)
