@@ -98,6 +98,7 @@ class CampaignMessageBlock(StrEnum):
     CHANGED = "campaign-message-changed"
     BIG_SPEND = "campaign-message-big-spend"
     REAPPLY = "campaign-message-reapply"
+    DRIFT = "campaign-message-drift"
     IDS = "campaign-message-ids"
     ACTIONS = "campaign-message-actions"
     ERROR = "campaign-message-error"

@@ -11,19 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from handlers.blocks import campaign_parts as parts
+from handlers.blocks import review
 from handlers.blocks.common import (
     Block,
-    actions,
-    button,
-    confirm_dialog,
     context,
-    dialog_name,
     esc,
     message,
     section,
     truncate,
 )
-from handlers.ids import CampaignAction, CampaignMessageBlock
+from handlers.ids import CampaignMessageBlock
 from meta.domain.times import humanize_delta
 from meta.services.status_sync import SETTINGS_DRIFT
 from meta.services.summary import CampaignSummary
@@ -105,27 +102,10 @@ def build_alert(
         )
         blocks.append(parts.ids_context(summary))
         if kind == SETTINGS_DRIFT:
-            blocks.append(reapply_buttons(summary))
+            blocks.append(review.reapply_buttons(summary))
         blocks += parts.management_buttons(summary)
     name = esc(summary.name) if summary else "AdBee"
     return message(f"{name} {what}" + (f": {esc(detail)}" if detail else ""), blocks)
-
-
-def reapply_buttons(summary: CampaignSummary) -> Block:
-    """The drift alert's button: send the approved settings again (approvers only)."""
-    reapply = button(
-        "Re-apply approved settings",
-        action_id=CampaignAction.REAPPLY,
-        value=parts.value(summary),
-        style="primary",
-        confirm=confirm_dialog(
-            "Re-apply the approved settings?",
-            f"AdBee creates {dialog_name(summary.name)}'s creative again from the approved "
-            "request and points the ad at it; Meta reviews the ad again.",
-            "Re-apply",
-        ),
-    )
-    return actions([reapply], block_id=_M.REAPPLY)
 
 
 def _detail(

@@ -63,6 +63,7 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
     )
     blocks = [
         header(f"Approval needed: {summary.name}", block_id=_M.HEADER),
+        *review.drift_block(summary),
         *review.changed_block(summary),
         section(
             f"{mention(summary.requested_by)} wants to launch {parts.title(summary)}. "
@@ -94,6 +95,7 @@ def build_decided_message(summary: CampaignSummary, now: datetime) -> dict[str, 
     blocks = [
         header(summary.name, block_id=_M.HEADER),
         section(line, block_id=_M.STATUS),
+        *review.drift_block(summary),
         section(parts.title(summary), block_id=_M.SUMMARY, fields=parts.facts(summary, now)),
         *parts.warnings_context(summary),
         parts.ids_context(summary),

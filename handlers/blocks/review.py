@@ -9,8 +9,19 @@ requests. Pure functions of the summary.
 
 from __future__ import annotations
 
-from handlers.blocks.common import Block, context, esc, section, truncate
-from handlers.ids import CampaignMessageBlock
+from handlers.blocks import campaign_parts as parts
+from handlers.blocks.common import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    dialog_name,
+    esc,
+    section,
+    truncate,
+)
+from handlers.ids import CampaignAction, CampaignMessageBlock
 from meta.domain.approval import RequestFacts
 from meta.services.summary import CampaignSummary
 
@@ -110,3 +121,29 @@ def changed_block(summary: CampaignSummary) -> list[Block]:
 
 def _person_or_group(slack_id: str) -> str:
     return f"<!subteam^{slack_id}>" if slack_id.startswith("S") else f"<@{slack_id}>"
+
+
+def drift_block(summary: CampaignSummary) -> list[Block]:
+    """What Meta shows unlike the approved settings, with the button that re-applies them."""
+    if not summary.drift:
+        return []
+    lines = "\n".join(f"• {esc(line)}" for line in summary.drift[:20])
+    text = f":rotating_light: *Meta no longer shows the approved settings:*\n{lines}"
+    return [section(truncate(text, 3000), block_id=_M.DRIFT), reapply_buttons(summary)]
+
+
+def reapply_buttons(summary: CampaignSummary) -> Block:
+    """The button that sends the approved settings again (approvers only)."""
+    reapply = button(
+        "Re-apply approved settings",
+        action_id=CampaignAction.REAPPLY,
+        value=parts.value(summary),
+        style="primary",
+        confirm=confirm_dialog(
+            "Re-apply the approved settings?",
+            f"AdBee creates {dialog_name(summary.name)}'s creative again from the approved "
+            "request and points the ad at it; Meta reviews the ad again.",
+            "Re-apply",
+        ),
+    )
+    return actions([reapply], block_id=_M.REAPPLY)

@@ -118,6 +118,12 @@ class CampaignLifecycle:
         self._require_deciding_approver(row, actor, "approve")
         if not self._policy.allow_self_approval and row.requested_by == actor.user_id:
             self._refuse(row, actor, "approve", "requesters may not approve their own campaign")
+        drift = (row.last_sync or {}).get(DRIFT_KEY)
+        if drift:  # the approval would cover settings Meta does not run
+            raise InvalidTransitionError(
+                f"{row.name!r} cannot be approved while Meta shows other settings than were "
+                f"sent ({'; '.join(drift['lines'])}); re-apply the approved settings first."
+            )
         now = utc(self.clock())
         # A start already past activates at once; lateness is then counted from approval. A
         # reschedule that asked for this new approval proposed its own time.

@@ -24,6 +24,7 @@ from typing import Any
 
 from meta.domain.accounts import AccountConfig, AccountRegistry
 from meta.domain.advantage import read_advantage_state
+from meta.domain.drift import CREATIVE_FIELDS
 from meta.domain.errors import (
     AdBeeError,
     MetaApiError,
@@ -44,11 +45,12 @@ from meta.services.creation_lease import CreationLease
 from meta.services.lost_objects import LostObjects
 from meta.services.previews import (
     BASELINE_ADVANTAGE_KEY,
+    DRIFT_KEY,
     PREVIEWS_KEY,
     REQUESTS_KEY,
     read_previews,
 )
-from meta.services.status_sync import StatusSync
+from meta.services.status_sync import SETTINGS_DRIFT, with_drift
 from meta.telemetry import log_context, metrics
 from storage.models import CampaignRow
 from storage.repository import CampaignStore
@@ -212,9 +214,16 @@ class CampaignPipeline:
             error=None,
             **self._classification(campaign_id, spec, account),
         )
-        self._watch_drift(campaign_id)
         row = self._store.get(campaign_id)
         assert row is not None
+        drift = (row.last_sync or {}).get(DRIFT_KEY)
+        if drift:  # Meta already shows other settings than were sent: said at once, once
+            self._store.enqueue_alert(
+                kind=SETTINGS_DRIFT,
+                dedupe_key=f"{campaign_id}:drift:created",
+                payload={"detail": "\n".join(drift["lines"])},
+                campaign_id=campaign_id,
+            )
         return row
 
     def _classification(
@@ -240,15 +249,14 @@ class CampaignPipeline:
             advantage = None
         if advantage is not None:
             sync["advantage"] = sync[BASELINE_ADVANTAGE_KEY] = advantage.to_json()
-        return {"last_sync": sync}
-
-    def _watch_drift(self, campaign_id: int) -> None:
-        """The first status sync right after creation: Meta may already show other creative
-        settings than were sent (``status_sync.with_drift``); a failed read waits for the next."""
+        # The drift watch's first look: the creative as Meta shows it, against what was sent.
+        # Statuses are left to the first status sync, which treats its read as the first.
         try:
-            StatusSync(store=self._store, graph=self._graph).sync(campaign_id)
+            fields = ",".join(("id", *CREATIVE_FIELDS))
+            sync["creative"] = self._graph.get(str(row.creative_id), {"fields": fields})
         except AdBeeError as exc:
-            log.warning("could not read back #%s after creation: %s", campaign_id, exc)
+            log.warning("could not read back the creative of #%s: %s", campaign_id, exc)
+        return {"last_sync": with_drift(sync)}
 
     def requests_of(
         self, row: CampaignRow, spec: CampaignSpec, account: AccountConfig

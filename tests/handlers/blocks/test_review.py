@@ -133,3 +133,23 @@ def test_hostile_names_and_links_are_escaped():
     message = build_approval_message(summary=summary, now=NOW)
     assert_slack_accepts("message", message)
     assert_escaped(message)
+
+
+def test_a_drift_shows_on_the_card_with_the_reapply_button():
+    from handlers.blocks.alerts import build_alert
+    from handlers.blocks.approval import build_decided_message
+    from handlers.ids import CampaignAction
+
+    drift = ("creative enhancement music: approved OPT_OUT, Meta shows OPT_IN",)
+    for message in (
+        card(drift=drift),
+        build_decided_message(make_summary(status="scheduled", drift=drift), NOW),
+        build_alert(
+            kind="settings_drift", summary=make_summary(drift=drift), detail=drift[0], now=NOW
+        ),
+    ):
+        assert_slack_accepts("message", message)
+        actions = [b for b in message["blocks"] if b.get("block_id") == M.REAPPLY]
+        assert [e["action_id"] for e in actions[0]["elements"]] == [CampaignAction.REAPPLY]
+        assert "Meta shows OPT_IN" in all_text(message)
+    assert M.REAPPLY not in [b.get("block_id") for b in card()["blocks"]]

@@ -49,6 +49,8 @@ def test_tags_changed_in_meta_are_drift_once_and_reapply_sends_the_approved_crea
     assert "url_tags: approved none, Meta shows utm_source=someone_else" in alert.payload["detail"]
     assert bot.lifecycle.summary(campaign_id).drift
 
+    with pytest.raises(InvalidTransitionError, match="re-apply the approved settings first"):
+        bot.lifecycle.approve(campaign_id, APPROVER)  # it would approve what Meta does not run
     with pytest.raises(NotAllowedError, match="only approvers"):
         bot.lifecycle.reapply(campaign_id, OUTSIDER)
     # The answer to the new creative's POST is lost: the next try finds it instead of posting.
@@ -73,6 +75,7 @@ def test_tags_changed_in_meta_are_drift_once_and_reapply_sends_the_approved_crea
 
     with pytest.raises(InvalidTransitionError, match="nothing to re-apply"):
         bot.lifecycle.reapply(campaign_id, APPROVER)
+    assert bot.lifecycle.approve(campaign_id, APPROVER).status == "scheduled"
 
 
 def test_the_same_drift_coming_back_after_a_reapply_is_news_again(bot, graph):
