@@ -132,6 +132,7 @@ class Harness:
         """``count`` PAUSED campaign/ad set/ad triples in Meta and SCHEDULED rows naming them."""
         from meta.domain.states import Status
         from meta.graph.payloads import ad_call, adset_call, campaign_call
+        from tests.store_fixtures import record_objects, set_columns
 
         def one(serial: int) -> int:
             spec = replace(self.spec, name=f"Burst {serial:04d}", start_time=due)
@@ -141,23 +142,25 @@ class Harness:
             adset = str(self.graph.post(call.path, call.params)["id"])
             call = ad_call(spec, self.account, adset_id=adset, creative_id=self.creative_id)
             ad = str(self.graph.post(call.path, call.params)["id"])
-            row = self.store.add(
+            row = self.store.add_campaign(
                 account_key=self.account.key,
                 ad_account_id=self.account.ad_account_id,
                 name=spec.name,
                 spec=spec.to_json(),
                 status=Status.SCHEDULED,
                 requested_by="U_ALICE",
-                approved_by=APPROVER,
                 source="bench",
                 start_time=due,
-                activate_at=due,
-                pending_writes=[],
-                video_id=self.video_id,
-                creative_id=self.creative_id,
-                meta_campaign_id=campaign,
-                adset_id=adset,
-                ad_id=ad,
+            )
+            set_columns(self.store, row.id, approved_by=APPROVER, activate_at=due)
+            record_objects(
+                self.store,
+                row.id,
+                video=self.video_id,
+                creative=self.creative_id,
+                campaign=campaign,
+                adset=adset,
+                ad=ad,
             )
             return row.id
 

@@ -40,6 +40,7 @@ from meta.services.activation import CLAIM_TIMING
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import seed_graph
 from tests.campaign_harness import APPROVER, FakeClock, Harness, build_harness
+from tests.store_fixtures import set_columns
 
 BURST = 55
 LATENCY_MS = 300
@@ -125,7 +126,7 @@ def one_round(pg_url: str, folder: Path, *, restart: bool) -> Round:
         ids = burst(setup)
         due = datetime.now(UTC) + timedelta(seconds=2)
         for campaign_id in ids:
-            store.update(campaign_id, activate_at=due, start_time=due)
+            set_columns(store, campaign_id, activate_at=due, start_time=due)
         ad_of = {i: str(store.get(i).ad_id) for i in ids}  # type: ignore[union-attr]
         graph.clear_requests()
         graph.latency_ms = LATENCY_MS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -21,8 +21,9 @@ class Base(DeclarativeBase):
 class CampaignRow(Base):
     """One campaign creation, from request to live. The source of truth for every job.
 
-    Each Meta object id is written here (and committed) the moment Meta returns it, so a crash
-    between two steps resumes from the next step instead of creating the same object twice.
+    The Meta objects it makes are rows of ``meta_objects``; each Meta id is written there (and
+    committed) the moment Meta returns it, so a crash between two steps resumes from the next
+    step instead of creating the same object twice.
     """
 
     __tablename__ = "campaigns"
@@ -37,16 +38,6 @@ class CampaignRow(Base):
     requested_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     source: Mapped[str] = mapped_column(String(20), default="cli")
 
-    video_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    upload_session: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
-    creative_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    meta_campaign_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    adset_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    ad_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    # Names of steps whose create call went out without an answer: resume must look before posting.
-    pending_writes: Mapped[list] = mapped_column(JSON, default=list)
-
     start_time: Mapped[datetime] = mapped_column(UTCDateTime())
     activate_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -59,6 +50,46 @@ class CampaignRow(Base):
     slack_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
     slack_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class MetaObjectRow(Base):
+    """One Meta object a campaign made or is making: a video, image, creative, campaign, ad set
+    or ad (``meta.domain.records.MetaObject`` is what leaves storage).
+
+    ``(campaign_id, kind, key)`` names it locally and is unique, so a resumed step finds its own
+    row; a campaign may own several objects of one kind under different keys. ``pending`` marks
+    a create that went out without an answer (resume looks it up before posting again).
+    ``parent_id``/``uses_id`` point at other rows: ad set -> campaign, ad -> ad set; an ad uses
+    a creative, a creative a video or image.
+    """
+
+    __tablename__ = "meta_objects"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "kind", "key", name="uq_meta_objects_campaign_kind_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # No ON DELETE action: campaigns are never deleted, and on SQLite a later batch migration
+    # that recreates ``campaigns`` must fail loudly rather than cascade into these rows.
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(100))
+    meta_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meta_objects.id", ondelete="SET NULL"), nullable=True
+    )
+    uses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meta_objects.id", ondelete="SET NULL"), nullable=True
+    )
+    upload_session: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    thumbnail_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -1,13 +1,16 @@
-"""Small keyword-only persistence functions over the tables in ``storage.models``.
+"""``CampaignStore``: campaigns, their Meta objects, audit trail, alert outbox, de-duplication.
 
-Every write commits at once: the pipeline relies on "returned means durable" so that a crash
-after any call loses nothing that Meta already has.
+It implements ``meta.domain.ports.CampaignRepository``: records go out (``meta.domain.records``),
+never ORM rows, and every write is a typed method, so a misspelled field is an error where it
+is written instead of a silent no-op. Every write commits at once: the pipeline relies on
+"returned means durable" so that a crash after any call loses nothing that Meta already has.
+Every status change is checked against ``meta.domain.states.TRANSITIONS``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -15,8 +18,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from meta.domain.ports import KEEP, Keep, NewAlert
+from meta.domain.records import (
+    AlertRecord,
+    AuditRecord,
+    CampaignRecord,
+    MetaObject,
+    ObjectKind,
+    ObjectRef,
+    ObjectStatus,
+)
+from meta.domain.states import Status, Step, check_transition
 from storage import leasing
-from storage.models import Alert, AuditEvent, CampaignRow, ProcessedRequest, utcnow
+from storage.models import Alert, AuditEvent, CampaignRow, MetaObjectRow, ProcessedRequest, utcnow
 from storage.transient import DEFAULT_BUDGET_SECONDS, retrying
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,8 +50,101 @@ def _retried(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _kept(**fields: Any) -> dict[str, Any]:
+    """The fields a caller set (``KEEP`` means leave the column as it is)."""
+    return {name: value for name, value in fields.items() if value is not KEEP}
+
+
+def meta_object(row: MetaObjectRow) -> MetaObject:
+    return MetaObject(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        kind=ObjectKind(row.kind),
+        key=row.key,
+        meta_id=row.meta_id,
+        status=ObjectStatus(row.status),
+        step=Step(row.step) if row.step else None,
+        pending=bool(row.pending),
+        name=row.name,
+        parent_id=row.parent_id,
+        uses_id=row.uses_id,
+        upload_session=row.upload_session,
+        thumbnail_url=row.thumbnail_url,
+        details=row.details,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def campaign_record(row: CampaignRow, objects: Sequence[MetaObjectRow] = ()) -> CampaignRecord:
+    return CampaignRecord(
+        id=row.id,
+        account_key=row.account_key,
+        ad_account_id=row.ad_account_id,
+        name=row.name,
+        spec=row.spec,
+        status=row.status,
+        step=row.step,
+        requested_by=row.requested_by,
+        source=row.source,
+        start_time=row.start_time,
+        activate_at=row.activate_at,
+        activated_at=row.activated_at,
+        approved_by=row.approved_by,
+        claimed_by=row.claimed_by,
+        error=row.error,
+        last_sync=row.last_sync,
+        slack_channel=row.slack_channel,
+        slack_ts=row.slack_ts,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        objects=tuple(meta_object(o) for o in sorted(objects, key=lambda o: o.id)),
+    )
+
+
+def _records(session: Session, rows: Sequence[CampaignRow]) -> list[CampaignRecord]:
+    """Campaign rows with their objects, in one query for all of them."""
+    ids = [row.id for row in rows]
+    by_campaign: dict[int, list[MetaObjectRow]] = {i: [] for i in ids}
+    if ids:
+        for obj in session.scalars(select(MetaObjectRow).where(MetaObjectRow.campaign_id.in_(ids))):
+            by_campaign[obj.campaign_id].append(obj)
+    return [campaign_record(row, by_campaign[row.id]) for row in rows]
+
+
+def _record(session: Session, row: CampaignRow | None) -> CampaignRecord | None:
+    return _records(session, [row])[0] if row is not None else None
+
+
+def audit_record(row: AuditEvent) -> AuditRecord:
+    return AuditRecord(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        actor=row.actor,
+        action=row.action,
+        outcome=row.outcome,
+        detail=row.detail,
+        at=row.at,
+    )
+
+
+def alert_record(row: Alert) -> AlertRecord:
+    return AlertRecord(
+        id=row.id,
+        campaign_id=row.campaign_id,
+        kind=row.kind,
+        dedupe_key=row.dedupe_key,
+        payload=row.payload,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )
+
+
 class CampaignStore:
-    """Campaign rows, audit trail, alert outbox and request de-duplication."""
+    """Campaign rows and their Meta objects, audit trail, alert outbox, request de-duplication."""
 
     def __init__(
         self,
@@ -52,28 +159,97 @@ class CampaignStore:
 
     # campaigns ---------------------------------------------------------------------------
     @_retried
-    def add(self, **fields: Any) -> CampaignRow:
+    def add_campaign(
+        self,
+        *,
+        account_key: str,
+        ad_account_id: str,
+        name: str,
+        spec: dict[str, Any],
+        requested_by: str | None,
+        source: str,
+        start_time: datetime,
+        status: Status = Status.CREATING,
+    ) -> CampaignRecord:
+        """A new creation; ``status`` other than CREATING only for fixtures and benchmarks."""
         with self._sessions() as session:
-            row = CampaignRow(**fields)
+            row = CampaignRow(
+                account_key=account_key,
+                ad_account_id=ad_account_id,
+                name=name,
+                spec=spec,
+                status=status,
+                requested_by=requested_by,
+                source=source,
+                start_time=start_time,
+            )
             session.add(row)
             session.commit()
-            return row
+            return campaign_record(row)
 
     @_retried
-    def get(self, campaign_id: int) -> CampaignRow | None:
+    def get(self, campaign_id: int) -> CampaignRecord | None:
         with self._sessions() as session:
-            return session.get(CampaignRow, campaign_id)
+            return _record(session, session.get(CampaignRow, campaign_id))
 
-    @_retried
-    def update(self, campaign_id: int, **fields: Any) -> CampaignRow:
+    def _change(self, campaign_id: int, **values: Any) -> CampaignRecord:
         with self._sessions() as session:
             row = session.get(CampaignRow, campaign_id)
             if row is None:
                 raise KeyError(campaign_id)
-            for key, value in fields.items():
-                setattr(row, key, value)
+            if "status" in values:
+                check_transition([row.status], values["status"])
+            for name, value in values.items():
+                setattr(row, name, value)
             session.commit()
-            return row
+            record = _record(session, row)
+            assert record is not None
+            return record
+
+    @_retried
+    def set_spec(self, campaign_id: int, spec: dict[str, Any]) -> CampaignRecord:
+        return self._change(campaign_id, spec=spec)
+
+    @_retried
+    def set_status(
+        self,
+        campaign_id: int,
+        status: Status,
+        *,
+        error: str | None,
+        step: Step | Keep | None = KEEP,
+        last_sync: dict[str, Any] | Keep | None = KEEP,
+    ) -> CampaignRecord:
+        """Move to ``status`` (checked against the transition table), with its ``error`` line."""
+        return self._change(
+            campaign_id, **_kept(status=status, error=error, step=step, last_sync=last_sync)
+        )
+
+    @_retried
+    def set_step(self, campaign_id: int, step: Step | None) -> None:
+        self._change(campaign_id, step=step)
+
+    @_retried
+    def set_last_sync(
+        self, campaign_id: int, last_sync: dict[str, Any] | None, *, if_status: str | None = None
+    ) -> bool:
+        """Store Meta's state as last read; with ``if_status``, only while the row is in it."""
+        conditions = [CampaignRow.id == campaign_id]
+        if if_status is not None:
+            conditions.append(CampaignRow.status == if_status)
+        with self._sessions() as session:
+            result: Any = session.execute(
+                update(CampaignRow)
+                .where(*conditions)
+                .values(last_sync=last_sync, updated_at=utcnow())
+            )
+            session.commit()
+            return bool(result.rowcount == 1)
+
+    @_retried
+    def set_slack_message(self, campaign_id: int, *, channel: str, ts: str) -> CampaignRecord:
+        """The Slack message that shows this campaign from now on."""
+        return self._change(campaign_id, slack_channel=channel, slack_ts=ts)
 
     @_retried
     def transition(
@@ -81,38 +257,228 @@ class CampaignStore:
         campaign_id: int,
         *,
         from_statuses: Iterable[str],
-        to_status: str,
+        to_status: Status,
         held_by: str | None = None,
-        alert: dict[str, Any] | None = None,
-        **fields: Any,
+        alert: NewAlert | None = None,
+        activate_at: datetime | Keep | None = KEEP,
+        activated_at: datetime | Keep | None = KEEP,
+        approved_by: str | Keep | None = KEEP,
+        claimed_by: str | Keep | None = KEEP,
+        error: str | Keep | None = KEEP,
+        last_sync: dict[str, Any] | Keep | None = KEEP,
     ) -> bool:
         """Atomically move a row between statuses; False when another actor got there first.
 
         This compare-and-set is what makes activation exactly-once across replicas: only the
         process whose UPDATE matched the old status goes on to call Meta. ``held_by`` also
         requires ``claimed_by`` to name that holder (a claim taken over is no longer ours).
-        ``alert`` (``enqueue_alert``'s keywords) is queued in the same transaction, once per
-        dedupe key, so a crash can never leave the row moved and its alert unqueued.
+        ``alert`` is queued in the same transaction, once per dedupe key, so a crash can never
+        leave the row moved and its alert unqueued. Every ``from -> to`` must be in the
+        transition table (``IllegalTransitionError`` otherwise, before anything is written).
         """
-        conditions = [CampaignRow.id == campaign_id, CampaignRow.status.in_(list(from_statuses))]
+        sources = [str(status) for status in from_statuses]
+        check_transition(sources, to_status)
+        conditions = [CampaignRow.id == campaign_id, CampaignRow.status.in_(sources)]
         if held_by is not None:
             conditions.append(CampaignRow.claimed_by == held_by)
+        fields = _kept(
+            activate_at=activate_at,
+            activated_at=activated_at,
+            approved_by=approved_by,
+            claimed_by=claimed_by,
+            error=error,
+            last_sync=last_sync,
+        )
         with self._sessions() as session:
-            result = session.execute(
+            result: Any = session.execute(
                 update(CampaignRow)
                 .where(*conditions)
                 .values(status=to_status, updated_at=utcnow(), **fields)
             )
-            moved = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+            moved = bool(result.rowcount == 1)
             if moved and alert is not None:
                 queued = session.scalars(
-                    select(Alert.id).where(Alert.dedupe_key == alert["dedupe_key"])
+                    select(Alert.id).where(Alert.dedupe_key == alert.dedupe_key)
                 ).first()
                 if queued is None:
-                    session.add(Alert(**alert))
+                    session.add(
+                        Alert(
+                            kind=alert.kind,
+                            dedupe_key=alert.dedupe_key,
+                            payload=alert.payload,
+                            campaign_id=alert.campaign_id,
+                        )
+                    )
             session.commit()
             return moved
 
+    # Meta objects ------------------------------------------------------------------------
+    def _object(
+        self, session: Session, campaign_id: int, ref: ObjectRef, *, create: bool
+    ) -> MetaObjectRow | None:
+        row = session.scalars(
+            select(MetaObjectRow).where(
+                MetaObjectRow.campaign_id == campaign_id,
+                MetaObjectRow.kind == ref.kind,
+                MetaObjectRow.key == ref.key,
+            )
+        ).first()
+        if row is None and create:
+            if session.get(CampaignRow, campaign_id) is None:
+                raise KeyError(campaign_id)
+            row = MetaObjectRow(
+                campaign_id=campaign_id,
+                kind=ref.kind,
+                key=ref.key,
+                status=ObjectStatus.PLANNED,
+                pending=False,
+            )
+            session.add(row)
+        return row
+
+    def _id_of(self, session: Session, campaign_id: int, ref: ObjectRef | None) -> int | None:
+        if ref is None:
+            return None
+        row = self._object(session, campaign_id, ref, create=False)
+        return row.id if row is not None else None  # a link is a record, never a reason to fail
+
+    def _write_object(
+        self, campaign_id: int, ref: ObjectRef, *, create: bool = True, **values: Any
+    ) -> MetaObject | None:
+        """Set ``values`` on one object row (created when missing) and show the campaign alive."""
+        with self._sessions() as session:
+            row = self._object(session, campaign_id, ref, create=create)
+            if row is None:
+                return None
+            for name, value in values.items():
+                setattr(row, name, value)
+            # Same as when the ids were columns: writing one is a sign of life for the lease.
+            session.execute(
+                update(CampaignRow).where(CampaignRow.id == campaign_id).values(updated_at=utcnow())
+            )
+            try:
+                session.commit()
+            except IntegrityError:  # another writer created the same (campaign, kind, key)
+                session.rollback()
+                row = self._object(session, campaign_id, ref, create=False)
+                assert row is not None
+                for name, value in values.items():
+                    setattr(row, name, value)
+                session.commit()
+            return meta_object(row)
+
+    @_retried
+    def mark_pending(
+        self, campaign_id: int, ref: ObjectRef, *, step: Step, pending: bool = True
+    ) -> None:
+        """Before a create goes out (``pending=True``), or to withdraw the marker (False)."""
+        self._write_object(campaign_id, ref, step=step, pending=pending)
+
+    @_retried
+    def record_meta_object(
+        self,
+        campaign_id: int,
+        ref: ObjectRef,
+        meta_id: str,
+        *,
+        step: Step | None = None,
+        name: str | None = None,
+        parent: ObjectRef | None = None,
+        uses: ObjectRef | None = None,
+    ) -> MetaObject:
+        """Meta's id for ``ref``, in one commit with its pending marker withdrawn.
+
+        A finished object needs no upload session any more, so that goes too.
+        """
+        with self._sessions() as session:
+            links = {
+                "parent_id": self._id_of(session, campaign_id, parent),
+                "uses_id": self._id_of(session, campaign_id, uses),
+            }
+        values: dict[str, Any] = {
+            "meta_id": meta_id,
+            "status": ObjectStatus.CREATED,
+            "pending": False,
+            "upload_session": None,
+            **{k: v for k, v in links.items() if v is not None},
+        }
+        if step is not None:
+            values["step"] = step
+        if name:
+            values["name"] = name
+        obj = self._write_object(campaign_id, ref, **values)
+        assert obj is not None
+        return obj
+
+    @_retried
+    def set_upload_session(
+        self, campaign_id: int, ref: ObjectRef, *, meta_id: str | None, session: dict | None
+    ) -> None:
+        """A resumable upload's session (and the video id Meta gave it), or None to drop it."""
+        self._write_object(campaign_id, ref, meta_id=meta_id, upload_session=session)
+
+    @_retried
+    def set_thumbnail(self, campaign_id: int, ref: ObjectRef, url: str) -> None:
+        self._write_object(campaign_id, ref, thumbnail_url=url)
+
+    @_retried
+    def swap_in(
+        self, campaign_id: int, user: ObjectRef, new: ObjectRef, meta_id: str, *, step: Step
+    ) -> MetaObject:
+        """A new object takes over from the one ``user`` uses (an ad gets a new creative), in
+        one commit: ``new`` is recorded, ``user`` uses it, and the one it replaces stays as
+        ``replaced`` (Meta keeps it). Idempotent: swapping the same one in again changes nothing.
+        """
+        with self._sessions() as session:
+            holder = self._object(session, campaign_id, user, create=False)
+            if holder is None:
+                raise KeyError(f"campaign #{campaign_id} has no {user.kind} {user.key!r}")
+            old = session.get(MetaObjectRow, holder.uses_id) if holder.uses_id else None
+            if old is None:
+                old = self._object(session, campaign_id, ObjectRef(new.kind), create=False)
+            row = self._object(session, campaign_id, new, create=True)
+            assert row is not None
+            row.meta_id, row.status, row.step, row.pending = (
+                meta_id,
+                ObjectStatus.CREATED,
+                step,
+                False,
+            )
+            if old is not None and old is not row:
+                row.uses_id = row.uses_id or old.uses_id  # a creative keeps showing the same video
+                old.status = ObjectStatus.REPLACED
+            session.flush()
+            holder.uses_id = row.id
+            session.execute(
+                update(CampaignRow).where(CampaignRow.id == campaign_id).values(updated_at=utcnow())
+            )
+            session.commit()
+            return meta_object(row)
+
+    @_retried
+    def mark_deleted(self, campaign_id: int, ref: ObjectRef) -> None:
+        """Meta no longer has it (a rollback deleted it); the row stays as a record."""
+        self._write_object(
+            campaign_id,
+            ref,
+            create=False,
+            status=ObjectStatus.DELETED,
+            pending=False,
+            upload_session=None,
+        )
+
+    @_retried
+    def clear_pending(self, campaign_id: int) -> None:
+        """Withdraw every pending marker of a campaign (it was rolled back)."""
+        with self._sessions() as session:
+            session.execute(
+                update(MetaObjectRow)
+                .where(MetaObjectRow.campaign_id == campaign_id, MetaObjectRow.pending.is_(True))
+                .values(pending=False, updated_at=utcnow())
+            )
+            session.commit()
+
+    # leases ------------------------------------------------------------------------------
     def touch_held(self, campaign_ids: Iterable[int], *, holder: str) -> int:
         """A lease heartbeat; see ``storage.leasing.touch_held``."""
         return leasing.touch_held(self._sessions, CampaignRow, campaign_ids, holder=holder)
@@ -170,10 +536,10 @@ class CampaignStore:
         )
 
     @_retried
-    def find_open(self, *, ad_account_id: str, name: str) -> CampaignRow | None:
+    def find_open(self, *, ad_account_id: str, name: str) -> CampaignRecord | None:
         """The newest creation for this account and name that has not been rolled back."""
         with self._sessions() as session:
-            return session.scalars(
+            row = session.scalars(
                 select(CampaignRow)
                 .where(
                     CampaignRow.ad_account_id == ad_account_id,
@@ -182,24 +548,33 @@ class CampaignStore:
                 )
                 .order_by(CampaignRow.id.desc())
             ).first()
+            return _record(session, row)
 
     @_retried
-    def find(self, ref: str) -> CampaignRow | None:
+    def find(self, ref: str) -> CampaignRecord | None:
         """Look a campaign up the way users name it: AdBee id, Meta campaign id or exact name."""
         with self._sessions() as session:
             if ref.isdigit():
                 row = session.get(CampaignRow, int(ref)) if len(ref) < 10 else None
                 if row is None:
                     row = session.scalars(
-                        select(CampaignRow).where(CampaignRow.meta_campaign_id == ref)
+                        select(CampaignRow)
+                        .join(MetaObjectRow, MetaObjectRow.campaign_id == CampaignRow.id)
+                        .where(
+                            MetaObjectRow.kind == ObjectKind.CAMPAIGN,
+                            MetaObjectRow.meta_id == ref,
+                        )
                     ).first()
                 if row is not None:
-                    return row
-            return session.scalars(
-                select(CampaignRow)
-                .where(func.lower(CampaignRow.name) == ref.lower())
-                .order_by(CampaignRow.id.desc())
-            ).first()
+                    return _record(session, row)
+            return _record(
+                session,
+                session.scalars(
+                    select(CampaignRow)
+                    .where(func.lower(CampaignRow.name) == ref.lower())
+                    .order_by(CampaignRow.id.desc())
+                ).first(),
+            )
 
     @_retried
     def list_campaigns(
@@ -208,7 +583,7 @@ class CampaignStore:
         account_key: str | None = None,
         statuses: Iterable[str] | None = None,
         limit: int | None = 20,
-    ) -> list[CampaignRow]:
+    ) -> list[CampaignRecord]:
         """Newest first; ``limit=None`` for all of them (jobs that must not miss old rows)."""
         with self._sessions() as session:
             query = select(CampaignRow).order_by(CampaignRow.id.desc()).limit(limit)
@@ -216,18 +591,17 @@ class CampaignStore:
                 query = query.where(CampaignRow.account_key == account_key)
             if statuses is not None:
                 query = query.where(CampaignRow.status.in_(list(statuses)))
-            return list(session.scalars(query))
+            return _records(session, list(session.scalars(query)))
 
     @_retried
-    def list_due(self, *, now: datetime, status: str = "scheduled") -> list[CampaignRow]:
+    def list_due(self, *, now: datetime, status: str = "scheduled") -> list[CampaignRecord]:
         with self._sessions() as session:
-            return list(
-                session.scalars(
-                    select(CampaignRow)
-                    .where(CampaignRow.status == status, CampaignRow.activate_at <= now)
-                    .order_by(CampaignRow.activate_at)
-                )
+            rows = session.scalars(
+                select(CampaignRow)
+                .where(CampaignRow.status == status, CampaignRow.activate_at <= now)
+                .order_by(CampaignRow.activate_at)
             )
+            return _records(session, list(rows))
 
     # audit -------------------------------------------------------------------------------
     @_retried
@@ -253,12 +627,12 @@ class CampaignStore:
             session.commit()
 
     @_retried
-    def audit_events(self, *, campaign_id: int | None = None) -> list[AuditEvent]:
+    def audit_events(self, *, campaign_id: int | None = None) -> list[AuditRecord]:
         with self._sessions() as session:
             query = select(AuditEvent).order_by(AuditEvent.id)
             if campaign_id is not None:
                 query = query.where(AuditEvent.campaign_id == campaign_id)
-            return list(session.scalars(query))
+            return [audit_record(row) for row in session.scalars(query)]
 
     # alert outbox ------------------------------------------------------------------------
     @_retried
@@ -278,20 +652,20 @@ class CampaignStore:
             return True
 
     @_retried
-    def pending_alerts(self, *, limit: int = 50) -> list[Alert]:
+    def pending_alerts(self, *, limit: int = 50) -> list[AlertRecord]:
         with self._sessions() as session:
-            return list(
-                session.scalars(
-                    select(Alert).where(Alert.status == "pending").order_by(Alert.id).limit(limit)
-                )
+            rows = session.scalars(
+                select(Alert).where(Alert.status == "pending").order_by(Alert.id).limit(limit)
             )
+            return [alert_record(row) for row in rows]
 
     @_retried
-    def pending_alert(self, dedupe_key: str) -> Alert | None:
+    def pending_alert(self, dedupe_key: str) -> AlertRecord | None:
         with self._sessions() as session:
-            return session.scalars(
+            row = session.scalars(
                 select(Alert).where(Alert.dedupe_key == dedupe_key, Alert.status == "pending")
             ).first()
+            return alert_record(row) if row is not None else None
 
     @_retried
     def count_pending_alerts(self) -> int:
@@ -327,9 +701,9 @@ class CampaignStore:
             session.commit()
 
     @_retried
-    def alerts(self) -> list[Alert]:
+    def alerts(self) -> list[AlertRecord]:
         with self._sessions() as session:
-            return list(session.scalars(select(Alert).order_by(Alert.id)))
+            return [alert_record(row) for row in session.scalars(select(Alert).order_by(Alert.id))]
 
     # de-duplication ----------------------------------------------------------------------
     @_retried

@@ -2,7 +2,8 @@
 
 Separate from ``CampaignStore`` because a request is not a campaign yet: it is the durable
 promise behind the modal's "AdBee is creating…", kept until a campaign row takes over.
-Every write commits at once, like the rest of storage.
+Every write commits at once, like the rest of storage; records go out
+(``meta.domain.records.CreationRequestRecord``), never ORM rows, and every write is a typed method.
 """
 
 from __future__ import annotations
@@ -14,61 +15,121 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from meta.domain.records import CreationRequestRecord
 from storage import leasing
 from storage.models import CreationRequestRow
+
+
+def request_record(row: CreationRequestRow) -> CreationRequestRecord:
+    return CreationRequestRecord(
+        id=row.id,
+        key=row.key,
+        form=row.form,
+        requested_by=row.requested_by,
+        team_id=row.team_id,
+        view_id=row.view_id,
+        status=row.status,
+        campaign_id=row.campaign_id,
+        slack_channel=row.slack_channel,
+        slack_ts=row.slack_ts,
+        claimed_by=row.claimed_by,
+        attempts=row.attempts,
+        error=row.error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 class CreationRequestStore:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
 
-    def add(self, **fields: Any) -> CreationRequestRow | None:
+    def add(
+        self,
+        *,
+        key: str,
+        form: dict[str, Any],
+        requested_by: str,
+        team_id: str | None,
+        view_id: str | None,
+        status: str,
+    ) -> CreationRequestRecord | None:
         """Record a request; None when its ``key`` was recorded before (a redelivery)."""
         with self._sessions() as session:
-            row = CreationRequestRow(**fields)
+            row = CreationRequestRow(
+                key=key,
+                form=form,
+                requested_by=requested_by,
+                team_id=team_id,
+                view_id=view_id,
+                status=status,
+            )
             session.add(row)
             try:
                 session.commit()
             except IntegrityError:
                 session.rollback()
                 return None
-            return row
+            return request_record(row)
 
-    def get(self, request_id: int) -> CreationRequestRow | None:
+    def get(self, request_id: int) -> CreationRequestRecord | None:
         with self._sessions() as session:
-            return session.get(CreationRequestRow, request_id)
+            row = session.get(CreationRequestRow, request_id)
+            return request_record(row) if row is not None else None
 
-    def update(self, request_id: int, **fields: Any) -> CreationRequestRow:
+    def _change(self, request_id: int, **values: Any) -> CreationRequestRecord:
         with self._sessions() as session:
             row = session.get(CreationRequestRow, request_id)
             if row is None:
                 raise KeyError(request_id)
-            for key, value in fields.items():
-                setattr(row, key, value)
+            for name, value in values.items():
+                setattr(row, name, value)
             session.commit()
-            return row
+            return request_record(row)
+
+    def set_attempts(self, request_id: int, attempts: int) -> CreationRequestRecord:
+        """How many runs have started on this request (crashes included)."""
+        return self._change(request_id, attempts=attempts)
+
+    def set_slack_message(self, request_id: int, *, channel: str, ts: str) -> CreationRequestRecord:
+        """The message that shows this request (and later its campaign) in the channel."""
+        return self._change(request_id, slack_channel=channel, slack_ts=ts)
+
+    def finish(
+        self,
+        request_id: int,
+        status: str,
+        *,
+        error: str | None = None,
+        campaign_id: int | None = None,
+    ) -> CreationRequestRecord:
+        """The request's outcome: a campaign took over (``campaign_id``), or why it did not."""
+        values: dict[str, Any] = {"status": status, "error": error}
+        if campaign_id is not None:
+            values["campaign_id"] = campaign_id
+        return self._change(request_id, **values)
 
     def list_requests(
         self, *, statuses: Iterable[str], limit: int = 100
-    ) -> list[CreationRequestRow]:
+    ) -> list[CreationRequestRecord]:
         """Oldest first: requests are carried on in the order people made them."""
         with self._sessions() as session:
-            return list(
-                session.scalars(
-                    select(CreationRequestRow)
-                    .where(CreationRequestRow.status.in_(list(statuses)))
-                    .order_by(CreationRequestRow.id)
-                    .limit(limit)
-                )
+            rows = session.scalars(
+                select(CreationRequestRow)
+                .where(CreationRequestRow.status.in_(list(statuses)))
+                .order_by(CreationRequestRow.id)
+                .limit(limit)
             )
+            return [request_record(row) for row in rows]
 
-    def for_campaign(self, campaign_id: int) -> CreationRequestRow | None:
+    def for_campaign(self, campaign_id: int) -> CreationRequestRecord | None:
         with self._sessions() as session:
-            return session.scalars(
+            row = session.scalars(
                 select(CreationRequestRow)
                 .where(CreationRequestRow.campaign_id == campaign_id)
                 .order_by(CreationRequestRow.id.desc())
             ).first()
+            return request_record(row) if row is not None else None
 
     def take_lease(
         self, request_id: int, *, expected_owner: str | None, new_owner: str | None

@@ -25,6 +25,7 @@ from meta.services.status_sync import StatusSync
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
 from tests.fakes import RecordingNotifier
+from tests.store_fixtures import record_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 SGT = "Asia/Singapore"
@@ -152,7 +153,7 @@ class Harness:
         campaign = self._post(campaign_call(spec, account))
         adset = self._post(adset_call(spec, account, campaign))
         ad = self._post(ad_call(spec, account, adset_id=adset, creative_id=template.creative_id))
-        row = self.services.store.add(
+        row = self.services.store.add_campaign(
             account_key=template.account_key,
             ad_account_id=template.ad_account_id,
             name=name,
@@ -161,12 +162,15 @@ class Harness:
             requested_by=REQUESTER.user_id,
             source="test",
             start_time=start,
-            pending_writes=[],
-            video_id=template.video_id,
-            creative_id=template.creative_id,
-            meta_campaign_id=campaign,
-            adset_id=adset,
-            ad_id=ad,
+        )
+        record_objects(
+            self.services.store,
+            row.id,
+            video=template.video_id,
+            creative=template.creative_id,
+            campaign=campaign,
+            adset=adset,
+            ad=ad,
         )
         return row.id
 

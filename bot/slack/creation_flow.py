@@ -41,6 +41,7 @@ from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from meta.domain.errors import AdBeeError, PipelineError, ValidationError
+from meta.domain.records import CreationRequestRecord
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import ProgressEvent, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
@@ -51,7 +52,6 @@ from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
 from meta.services.pipeline import needs_video_file
 from meta.services.summary import CampaignSummary
 from meta.services.throttle_notice import StartDeadlineNotice
-from storage.models import CreationRequestRow
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
 from storage.transient import DatabaseUnavailableError
@@ -238,7 +238,7 @@ class CreationFlow:
         try:
             with Lease(self._requests, request, busy="another AdBee process has this request"):
                 attempt = request.attempts + 1
-                self._requests.update(request_id, attempts=attempt)
+                self._requests.set_attempts(request_id, attempt)
                 if attempt > MAX_REQUEST_ATTEMPTS:  # it crashed every process that tried it
                     raise RuntimeError(f"request #{request_id} failed {attempt - 1} times")
                 campaign = self._accept(request, request.key if submitted_here else None)
@@ -251,8 +251,8 @@ class CreationFlow:
                 return
             reference = self._report_crash(request.requested_by)
             with contextlib.suppress(Exception):
-                self._requests.update(
-                    request_id, status=RequestStatus.FAILED, error=f"reference {reference}"
+                self._requests.finish(
+                    request_id, RequestStatus.FAILED, error=f"reference {reference}"
                 )
             return
         if campaign is None:
@@ -277,7 +277,7 @@ class CreationFlow:
             self._release_video_if_done(summary.id)
 
     def _accept(
-        self, request: CreationRequestRow, ack_key: str | None
+        self, request: CreationRequestRecord, ack_key: str | None
     ) -> tuple[CampaignSummary, str, str] | None:
         """Download and check the video and record the creation; None when refused (told).
 
@@ -303,14 +303,14 @@ class CreationFlow:
                 if error not in _CANNOT_POST:
                     raise
                 self._cannot_post(form, request.requested_by, request.view_id or "", error, ack_key)
-                self._requests.update(request.id, status=RequestStatus.REFUSED, error=error)
+                self._requests.finish(request.id, RequestStatus.REFUSED, error=error)
                 return None
             channel, ts = posted.channel, posted.ts
-            self._requests.update(request.id, slack_channel=channel, slack_ts=ts)
+            self._requests.set_slack_message(request.id, channel=channel, ts=ts)
         folder = self._work_dir / f"request-{request.id}"
         spec = self._spec_with_video(form, folder, request.view_id or "", channel, ts, ack_key)
         if spec is None:
-            self._requests.update(request.id, status=RequestStatus.REFUSED)
+            self._requests.finish(request.id, RequestStatus.REFUSED)
             shutil.rmtree(folder, ignore_errors=True)
             return None
         try:
@@ -323,10 +323,10 @@ class CreationFlow:
             )
         except AdBeeError as exc:
             self._finish_failed(channel, ts, exc.message)
-            self._requests.update(request.id, status=RequestStatus.REFUSED, error=exc.message)
+            self._requests.finish(request.id, RequestStatus.REFUSED, error=exc.message)
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        self._requests.update(request.id, status=RequestStatus.STARTED, campaign_id=summary.id)
+        self._requests.finish(request.id, RequestStatus.STARTED, campaign_id=summary.id)
         return summary, channel, ts
 
     def _report_crash(self, user_id: str) -> str:
@@ -371,7 +371,7 @@ class CreationFlow:
             log.warning("creation #%s: the video is gone from Slack too: %s", campaign_id, exc)
             return
         log.info("creation #%s: fetched the video from Slack again", campaign_id)
-        self._store.update(campaign_id, spec={**row.spec, "video_path": str(downloaded.path)})
+        self._store.set_spec(campaign_id, {**row.spec, "video_path": str(downloaded.path)})
 
     def _release_video_if_done(self, campaign_id: int) -> None:
         """Delete the downloaded video only once its creation can no longer need it.

@@ -1,14 +1,21 @@
-"""What the pipeline, lifecycle and sync need from Meta, as protocols.
+"""What the services need from Meta and from storage, as protocols.
 
-``meta.graph.client.GraphClient`` and ``meta.graph.upload.VideoUploader`` implement them; tests and
-benchmarks may pass anything with the same methods.
+``meta.graph.client.GraphClient`` and ``meta.graph.upload.VideoUploader`` implement the Graph ones,
+``storage.repository.CampaignStore`` the repository; tests and benchmarks may pass anything with
+the same methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
+
+from meta.domain.records import AlertRecord, AuditRecord, CampaignRecord, MetaObject, ObjectRef
+from meta.domain.states import Status, Step
 
 
 class GraphApi(Protocol):
@@ -31,3 +38,152 @@ class Uploader(Protocol):
 
 
 WaitUntilReady = Callable[..., dict]
+
+
+class Keep(Enum):
+    """``KEEP``: leave this field as it is (``None`` would clear it)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    """An alert to queue (once per ``dedupe_key``) in the outbox."""
+
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    campaign_id: int | None = None
+
+
+class CampaignRepository(Protocol):
+    """What the services need from storage: records out, typed writes in.
+
+    ``storage.repository.CampaignStore`` implements it. Every write commits before it returns
+    ("returned means durable"), and every status change is checked against
+    ``meta.domain.states.TRANSITIONS`` (``IllegalTransitionError``).
+    """
+
+    # campaigns
+    def add_campaign(
+        self,
+        *,
+        account_key: str,
+        ad_account_id: str,
+        name: str,
+        spec: dict[str, Any],
+        requested_by: str | None,
+        source: str,
+        start_time: datetime,
+    ) -> CampaignRecord: ...
+    def get(self, campaign_id: int) -> CampaignRecord | None: ...
+    def find_open(self, *, ad_account_id: str, name: str) -> CampaignRecord | None: ...
+    def find(self, ref: str) -> CampaignRecord | None: ...
+    def list_campaigns(
+        self,
+        *,
+        account_key: str | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int | None = 20,
+    ) -> list[CampaignRecord]: ...
+    def list_due(self, *, now: datetime, status: str = "scheduled") -> list[CampaignRecord]: ...
+    def set_spec(self, campaign_id: int, spec: dict[str, Any]) -> CampaignRecord: ...
+    def set_status(
+        self,
+        campaign_id: int,
+        status: Status,
+        *,
+        error: str | None,
+        step: Step | Keep | None = KEEP,
+        last_sync: dict[str, Any] | Keep | None = KEEP,
+    ) -> CampaignRecord: ...
+    def set_step(self, campaign_id: int, step: Step | None) -> None: ...
+    def set_last_sync(
+        self, campaign_id: int, last_sync: dict[str, Any] | None, *, if_status: str | None = None
+    ) -> bool: ...
+    def set_slack_message(self, campaign_id: int, *, channel: str, ts: str) -> CampaignRecord: ...
+    def transition(
+        self,
+        campaign_id: int,
+        *,
+        from_statuses: Iterable[str],
+        to_status: Status,
+        held_by: str | None = None,
+        alert: NewAlert | None = None,
+        activate_at: datetime | Keep | None = KEEP,
+        activated_at: datetime | Keep | None = KEEP,
+        approved_by: str | Keep | None = KEEP,
+        claimed_by: str | Keep | None = KEEP,
+        error: str | Keep | None = KEEP,
+        last_sync: dict[str, Any] | Keep | None = KEEP,
+    ) -> bool: ...
+
+    # leases
+    def touch(self, campaign_id: int) -> None: ...
+    def touch_held(self, campaign_ids: Iterable[int], /, *, holder: str) -> int: ...
+    def take_lease(
+        self, campaign_id: int, /, *, expected_owner: str | None, new_owner: str | None
+    ) -> bool: ...
+    def take_over_claim(
+        self,
+        campaign_id: int,
+        *,
+        status: str,
+        expected_owner: str | None,
+        idle_before: datetime,
+        new_owner: str,
+    ) -> bool: ...
+
+    # Meta objects
+    def mark_pending(
+        self, campaign_id: int, ref: ObjectRef, *, step: Step, pending: bool = True
+    ) -> None: ...
+    def record_meta_object(
+        self,
+        campaign_id: int,
+        ref: ObjectRef,
+        meta_id: str,
+        *,
+        step: Step | None = None,
+        name: str | None = None,
+        parent: ObjectRef | None = None,
+        uses: ObjectRef | None = None,
+    ) -> MetaObject: ...
+    def set_upload_session(
+        self, campaign_id: int, ref: ObjectRef, *, meta_id: str | None, session: dict | None
+    ) -> None: ...
+    def set_thumbnail(self, campaign_id: int, ref: ObjectRef, url: str) -> None: ...
+    def swap_in(
+        self, campaign_id: int, user: ObjectRef, new: ObjectRef, meta_id: str, *, step: Step
+    ) -> MetaObject: ...
+    def mark_deleted(self, campaign_id: int, ref: ObjectRef) -> None: ...
+    def clear_pending(self, campaign_id: int) -> None: ...
+
+    # audit trail
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        outcome: str,
+        campaign_id: int | None = None,
+        detail: str | None = None,
+    ) -> None: ...
+    def audit_events(self, *, campaign_id: int | None = None) -> list[AuditRecord]: ...
+
+    # alert outbox
+    def enqueue_alert(
+        self, *, kind: str, dedupe_key: str, payload: dict, campaign_id: int | None = None
+    ) -> bool: ...
+    def pending_alerts(self, *, limit: int = 50) -> list[AlertRecord]: ...
+    def pending_alert(self, dedupe_key: str) -> AlertRecord | None: ...
+    def count_pending_alerts(self) -> int: ...
+    def claim_alert(self, alert_id: int) -> bool: ...
+    def finish_alert(self, alert_id: int, *, error: str | None = None) -> None: ...
+    def alerts(self) -> list[AlertRecord]: ...
+
+    # de-duplication
+    def remember_request(self, key: str) -> bool: ...

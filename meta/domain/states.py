@@ -6,7 +6,7 @@ pipeline so readers of a status need not import the machinery that produces it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,6 +23,53 @@ class Status(StrEnum):
     PAUSED = "paused"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+
+
+# Every status change a campaign may make; the store consults it before each write
+# (``check_transition``), so a change that is not listed here never reaches the database.
+# Staying in the same status is not a change (a resumed creation is CREATING again).
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    # a run ends created, stopped (resumable) or rolled back
+    Status.CREATING: frozenset({Status.CREATED, Status.FAILED, Status.ROLLED_BACK}),
+    Status.FAILED: frozenset({Status.CREATING}),  # resumed
+    Status.CREATED: frozenset({Status.SCHEDULED, Status.REJECTED}),  # approved / activate now
+    # A reschedule beyond what the approval covers goes back to CREATED (approve again).
+    Status.SCHEDULED: frozenset(
+        {Status.ACTIVATING, Status.CANCELLED, Status.REJECTED, Status.CREATED}
+    ),
+    Status.CANCELLED: frozenset({Status.SCHEDULED, Status.REJECTED, Status.CREATED}),
+    Status.ACTIVATING: frozenset(
+        {Status.ACTIVE, Status.SCHEDULED, Status.ACTIVATION_FAILED}  # live / postponed / failed
+    ),
+    Status.ACTIVATION_FAILED: frozenset({Status.SCHEDULED, Status.CREATED}),
+    Status.ACTIVE: frozenset({Status.PAUSED}),
+    Status.PAUSED: frozenset({Status.ACTIVE}),
+    Status.ROLLED_BACK: frozenset(),
+    Status.REJECTED: frozenset(),
+}
+
+
+class IllegalTransitionError(ValueError):
+    """A status change the transition table does not allow: a bug in the caller, not a race."""
+
+
+def is_allowed(from_status: str, to_status: str) -> bool:
+    if from_status == to_status:
+        return True
+    return Status(to_status) in TRANSITIONS[Status(from_status)]
+
+
+def check_transition(from_statuses: Iterable[str], to_status: str) -> None:
+    """Raise ``IllegalTransitionError`` unless every ``from -> to`` is in ``TRANSITIONS``."""
+    illegal = [str(f) for f in from_statuses if not is_allowed(f, to_status)]
+    if illegal:
+        allowed = {f: sorted(TRANSITIONS[Status(f)]) for f in illegal}
+        raise IllegalTransitionError(
+            f"a campaign may not go from {' or '.join(illegal)} to {to_status} "
+            f"(meta.domain.states.TRANSITIONS allows: "
+            + "; ".join(f"{f} -> {', '.join(t) or 'nothing'}" for f, t in allowed.items())
+            + ")"
+        )
 
 
 class Step(StrEnum):

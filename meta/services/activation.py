@@ -32,14 +32,13 @@ from typing import Any
 
 from meta.domain.accounts import AccountRegistry
 from meta.domain.errors import AdBeeError, MetaApiError, MetaTransportError
-from meta.domain.ports import GraphApi
+from meta.domain.ports import CampaignRepository, GraphApi, NewAlert
+from meta.domain.records import CampaignRecord
 from meta.domain.states import Status
 from meta.domain.times import format_local, to_meta
 from meta.services.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
 from meta.services.status_sync import merge_state, read_state
 from meta.telemetry import metrics
-from storage.models import CampaignRow
-from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class Activator:
     def __init__(
         self,
         *,
-        store: CampaignStore,
+        store: CampaignRepository,
         graph: GraphApi | None,
         accounts: AccountRegistry,
         clock: Callable[[], datetime],
@@ -155,7 +154,7 @@ class Activator:
             )
             return self._switch_on(row, utc(now or self._clock()))
 
-    def _switch_on(self, row: CampaignRow, now: datetime) -> bool:
+    def _switch_on(self, row: CampaignRecord, now: datetime) -> bool:
         """With the claim held: switch on what Meta does not show ACTIVE yet (ad, ad set, campaign)."""
         step, touched = "reading the campaign from Meta", False
         try:
@@ -190,13 +189,13 @@ class Activator:
             return False
         return self._went_live(row, after, now)
 
-    def _require_claim(self, row: CampaignRow) -> None:
+    def _require_claim(self, row: CampaignRecord) -> None:
         """Before each write: still ours? Taken over after a long database outage, it is not."""
         if not self._store.touch_held([row.id], holder=self.holder):
             raise _ClaimLostError
 
     # ------------------------------------------------------------------ outcomes
-    def _went_live(self, row: CampaignRow, after: dict[str, Any], now: datetime) -> bool:
+    def _went_live(self, row: CampaignRecord, after: dict[str, Any], now: datetime) -> bool:
         due = row.activate_at or now
         late = now - due
         detail = _state_text(after)
@@ -215,12 +214,12 @@ class Activator:
             from_statuses=[Status.ACTIVATING],
             to_status=Status.ACTIVE,
             held_by=self.holder,
-            alert={
-                "kind": kind,
-                "dedupe_key": f"{row.id}:live",
-                "payload": {"detail": detail},
-                "campaign_id": row.id,
-            },
+            alert=NewAlert(
+                kind=kind,
+                dedupe_key=f"{row.id}:live",
+                payload={"detail": detail},
+                campaign_id=row.id,
+            ),
             claimed_by=None,
             activated_at=now,
             error=None,
@@ -234,7 +233,7 @@ class Activator:
         return True
 
     def _failed(
-        self, row: CampaignRow, exc: Exception, now: datetime, *, step: str, touched: bool
+        self, row: CampaignRecord, exc: Exception, now: datetime, *, step: str, touched: bool
     ) -> None:
         message = _error_text(exc)
         if _retryable(exc) and self._postponements(row.id) < MAX_POSTPONEMENTS:
@@ -314,7 +313,7 @@ class Activator:
             raise AdBeeError("no Meta connection configured")
         return self._graph
 
-    def _tz(self, row: CampaignRow) -> str:
+    def _tz(self, row: CampaignRecord) -> str:
         account = self._accounts.get(row.account_key)
         return account.timezone if account else "UTC"
 

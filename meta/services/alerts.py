@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from meta.domain.accounts import AccountRegistry
+from meta.domain.ports import CampaignRepository
+from meta.domain.records import AlertRecord
 from meta.domain.states import Status
 from meta.services.summary import CampaignSummary, summarize
-from storage.models import Alert
-from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 # After this many failed tries an alert goes to the back of the queue (it is still retried), so
@@ -77,13 +77,8 @@ class Notifier(Protocol):
         ...
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they are UTC."""
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class AlertOutbox:
-    def __init__(self, *, store: CampaignStore, accounts: AccountRegistry) -> None:
+    def __init__(self, *, store: CampaignRepository, accounts: AccountRegistry) -> None:
         self._store = store
         self._accounts = accounts
 
@@ -135,10 +130,10 @@ class AlertOutbox:
             streak = 0 if delivered else streak + 1
         return sent, failed
 
-    def _burst_under_way(self, alerts: list[Alert]) -> bool:
+    def _burst_under_way(self, alerts: list[AlertRecord]) -> bool:
         """Are other campaigns being switched on (or due) while these alerts are fresh?"""
         now = datetime.now(UTC)
-        oldest = min(_aware(a.created_at) for a in alerts)
+        oldest = min(a.created_at for a in alerts)  # aware UTC from storage
         if (now - oldest).total_seconds() >= BURST_HOLD_SECONDS:
             return False
         return bool(
@@ -146,7 +141,7 @@ class AlertOutbox:
             or self._store.list_due(now=now)
         )
 
-    def _send_burst(self, alerts: list[Alert], notifier: Notifier) -> tuple[bool, int]:
+    def _send_burst(self, alerts: list[AlertRecord], notifier: Notifier) -> tuple[bool, int]:
         """Claim the burst's alerts and send them as one summary; (delivered, how many)."""
         mine = [alert for alert in alerts if self._store.claim_alert(alert.id)]
         if not mine:
@@ -187,7 +182,7 @@ class AlertOutbox:
         alert = self._store.pending_alert(key)
         return alert is not None and bool(self._send(alert, notifier))
 
-    def _send(self, alert: Alert, notifier: Notifier) -> bool | None:
+    def _send(self, alert: AlertRecord, notifier: Notifier) -> bool | None:
         """True: sent; False: failed and kept pending; None: another process has it."""
         if not self._store.claim_alert(alert.id):
             return None

@@ -14,6 +14,7 @@ from typing import Any
 from meta.domain.accounts import AccountRegistry
 from meta.domain.errors import FieldProblem, ValidationError
 from meta.domain.minimum_budgets import FloorSource
+from meta.domain.ports import CampaignRepository
 from meta.domain.spec import CampaignSpec, build_spec
 from meta.domain.states import ProgressSink
 from meta.domain.templates import BrokenTemplate, Template
@@ -21,7 +22,6 @@ from meta.domain.yaml_files import YamlFileError, load_yaml_file
 from meta.graph.payloads import GraphCall, dry_run_calls
 from meta.services.pipeline import CampaignPipeline
 from meta.services.summary import CampaignSummary, summarize
-from storage.repository import CampaignStore
 
 Clock = Callable[[], datetime]
 
@@ -34,7 +34,7 @@ class CampaignService:
     def __init__(
         self,
         *,
-        store: CampaignStore,
+        store: CampaignRepository,
         accounts: AccountRegistry,
         base_dir: Path,
         check_video: Callable[[Path], object] | None,
@@ -128,7 +128,7 @@ class CampaignService:
     ) -> CampaignSummary:
         row = self.pipeline.begin(spec, requested_by=requested_by, source=source)
         if slack_channel and slack_ts:  # the message that shows this creation from now on
-            row = self.store.update(row.id, slack_channel=slack_channel, slack_ts=slack_ts)
+            row = self.store.set_slack_message(row.id, channel=slack_channel, ts=slack_ts)
         return summarize(row, self.accounts)
 
     def run_creation(

@@ -20,12 +20,12 @@ from types import TracebackType
 from typing import Protocol
 
 from meta.domain.errors import AdBeeError
-from meta.services.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
-from storage.models import CampaignRow
+from meta.domain.records import CampaignRecord
+from meta.services.leases import Heartbeat, LeasedRow, LeaseTiming, lease_cutoff, new_holder_id
 
 HEARTBEAT_SECONDS = 15.0
 STALE_AFTER = timedelta(seconds=60)
-# A creation's writes are looked up by name before being repeated (``pending_writes``), so a
+# A creation's writes are looked up by name before being repeated (pending Meta objects), so a
 # dead process's lease is free at once.
 TIMING = LeaseTiming(
     heartbeat_seconds=HEARTBEAT_SECONDS, stale_after=STALE_AFTER, dead_grace=timedelta(0)
@@ -43,14 +43,6 @@ def new_run_id() -> str:
     return new_holder_id()
 
 
-class LeasedRow(Protocol):
-    """A row that carries a lease: campaigns (creations) and creation requests."""
-
-    id: int
-    claimed_by: str | None
-    updated_at: datetime
-
-
 class LeaseStore(Protocol):
     def take_lease(
         self, row_id: int, /, *, expected_owner: str | None, new_owner: str | None
@@ -63,7 +55,7 @@ _held: dict[tuple[int, int], Lease] = {}  # (id of the store, row id) -> lease h
 
 
 def lease_is_free(row: LeasedRow, *, now: datetime | None = None) -> bool:
-    return lease_cutoff(row, TIMING, now=now) is not None  # type: ignore[arg-type]
+    return lease_cutoff(row, TIMING, now=now) is not None
 
 
 class Lease:
@@ -125,7 +117,7 @@ class Lease:
 class CreationLease(Lease):
     """The lease on one creation (a campaign row)."""
 
-    def __init__(self, store: LeaseStore, row: CampaignRow) -> None:
+    def __init__(self, store: LeaseStore, row: CampaignRecord) -> None:
         super().__init__(
             store,
             row,

@@ -6,9 +6,9 @@ A read model only: summaries of the rows in the three groups the Home tab shows,
 from __future__ import annotations
 
 from meta.domain.accounts import AccountRegistry
+from meta.domain.ports import CampaignRepository
 from meta.domain.states import Status
 from meta.services.summary import CampaignSummary, summarize
-from storage.repository import CampaignStore
 
 # Waiting for approval, scheduled, live (a paused campaign is still one of the live ones: it
 # can be resumed from its buttons).
@@ -18,7 +18,7 @@ LIMIT = 500
 
 
 class Dashboard:
-    def __init__(self, *, store: CampaignStore, accounts: AccountRegistry) -> None:
+    def __init__(self, *, store: CampaignRepository, accounts: AccountRegistry) -> None:
         self._store = store
         self._accounts = accounts
 

@@ -28,10 +28,20 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-from storage.models import CampaignRow
+from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+
+class LeasedRow(Protocol):
+    """A record that carries a lease: campaigns (creations, activations) and creation requests."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def claimed_by(self) -> str | None: ...
+    @property
+    def updated_at(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,7 @@ def new_holder_id() -> str:
 
 
 def lease_cutoff(
-    row: CampaignRow, timing: LeaseTiming, *, now: datetime | None = None
+    row: LeasedRow, timing: LeaseTiming, *, now: datetime | None = None
 ) -> datetime | None:
     """The ``updated_at`` bound under which the lease on ``row`` may be taken; None if it is held.
 

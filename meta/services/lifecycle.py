@@ -17,7 +17,8 @@ from meta.domain.accounts import AccountConfig, AccountRegistry
 from meta.domain.approval import approval_material, changes, fingerprint
 from meta.domain.errors import AdBeeError, MetaApiError
 from meta.domain.money import format_minor, to_minor
-from meta.domain.ports import GraphApi
+from meta.domain.ports import CampaignRepository, GraphApi
+from meta.domain.records import CampaignRecord
 from meta.domain.states import Status
 from meta.domain.times import TimeParseError, format_local, parse_local_time
 from meta.services.activation import CLAIM_TIMING, LATE_AFTER, Activator, ScheduleHook, utc
@@ -26,8 +27,6 @@ from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, REAPPLY_KEY, REQUEST
 from meta.services.reapply import SettingsRestorer
 from meta.services.status_sync import merge_state, read_state, with_drift
 from meta.services.summary import CampaignSummary, summarize
-from storage.models import CampaignRow
-from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class InvalidTransitionError(AdBeeError):
     """The campaign is not in a state where this makes sense; the message says which it is in."""
 
 
-def approval_record(row: CampaignRow, activate_at: datetime, by: str | None) -> dict[str, Any]:
+def approval_record(row: CampaignRecord, activate_at: datetime, by: str | None) -> dict[str, Any]:
     """What an approval covers: the requests as sent (``REQUESTS_KEY``) and the activation time,
     and their fingerprint (``meta.domain.approval``)."""
     material = approval_material(
@@ -59,7 +58,7 @@ def approval_record(row: CampaignRow, activate_at: datetime, by: str | None) -> 
 
 
 def _asked_again(
-    row: CampaignRow, approved: dict[str, Any], activate_at: datetime
+    row: CampaignRecord, approved: dict[str, Any], activate_at: datetime
 ) -> dict[str, Any]:
     """The approval record once a change goes beyond it: what changed, and the proposed time
     (kept, so the next approval schedules exactly what it was shown)."""
@@ -86,7 +85,7 @@ class CampaignLifecycle:
     def __init__(
         self,
         *,
-        store: CampaignStore,
+        store: CampaignRepository,
         graph: GraphApi | None,
         accounts: AccountRegistry,
         policy: AccessPolicy,
@@ -378,7 +377,7 @@ class CampaignLifecycle:
         except AdBeeError as exc:
             log.info("could not read back #%s: %s", campaign_id, exc)
             return
-        self.store.update(campaign_id, last_sync=with_drift(merge_state(row.last_sync, state)))
+        self.store.set_last_sync(campaign_id, with_drift(merge_state(row.last_sync, state)))
 
     def _schedule(self, campaign_id: int, when: datetime | None) -> None:
         """Tell the job scheduler; a failure there is logged, as the scan job reads the rows."""
@@ -392,17 +391,17 @@ class CampaignLifecycle:
             raise AdBeeError("no Meta connection configured")
         return self._graph
 
-    def _row(self, campaign_id: int) -> CampaignRow:
+    def _row(self, campaign_id: int) -> CampaignRecord:
         row = self.store.get(campaign_id)
         if row is None:
             raise CampaignNotFoundError(f"No campaign #{campaign_id}; `/campaign list` shows them.")
         return row
 
-    def _require_approver(self, row: CampaignRow, actor: Actor, action: str) -> None:
+    def _require_approver(self, row: CampaignRecord, actor: Actor, action: str) -> None:
         if not self._policy.is_approver(actor):
             self._refuse(row, actor, action, "only approvers can do this")
 
-    def _require_deciding_approver(self, row: CampaignRow, actor: Actor, action: str) -> None:
+    def _require_deciding_approver(self, row: CampaignRecord, actor: Actor, action: str) -> None:
         """Who may approve: an approver, or for a daily budget above the account's
         ``approval.budget_above`` one of the account's ``approval.approvers`` (and only them)."""
         account = self._accounts.get(row.account_key)
@@ -423,7 +422,7 @@ class CampaignLifecycle:
                 f"{row.account_key}), so it needs an approver from {', '.join(needed)}",
             )
 
-    def _refuse(self, row: CampaignRow, actor: Actor, action: str, why: str) -> None:
+    def _refuse(self, row: CampaignRecord, actor: Actor, action: str, why: str) -> None:
         self.store.audit(
             actor=actor.user_id,
             action=action,

@@ -28,10 +28,9 @@ from meta.domain.pacing import (
     check_account,
     check_campaign,
 )
-from meta.domain.ports import GraphApi
+from meta.domain.ports import CampaignRepository, GraphApi
+from meta.domain.records import CampaignRecord
 from meta.domain.states import Status
-from storage.models import CampaignRow
-from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 ACCOUNT_FIELDS = "account_status,disable_reason,spend_cap,amount_spent"
@@ -61,7 +60,7 @@ class PacingWatch:
     def __init__(
         self,
         *,
-        store: CampaignStore,
+        store: CampaignRepository,
         graph: GraphApi,
         insights: DailyInsightsReader,
         accounts: AccountRegistry,
@@ -78,7 +77,7 @@ class PacingWatch:
     def check_all(self, now: datetime | None = None) -> int:
         """Check every live campaign; returns the number of alerts queued (new ones only)."""
         now = now or self._clock()
-        by_account: dict[str, list[CampaignRow]] = defaultdict(list)
+        by_account: dict[str, list[CampaignRecord]] = defaultdict(list)
         for row in self._store.list_campaigns(statuses=[Status.ACTIVE], limit=None):
             if row.meta_campaign_id and row.activated_at is not None:
                 by_account[row.account_key].append(row)
@@ -93,7 +92,9 @@ class PacingWatch:
                 log.warning("pacing check of %s failed: %s", key, exc)
         return queued
 
-    def _check_account(self, account: AccountConfig, rows: list[CampaignRow], now: datetime) -> int:
+    def _check_account(
+        self, account: AccountConfig, rows: list[CampaignRecord], now: datetime
+    ) -> int:
         tz = ZoneInfo(account.timezone)
         local_now = now.astimezone(tz)
         today = local_now.date()
@@ -132,7 +133,7 @@ class PacingWatch:
         return queued
 
 
-def _live(row: CampaignRow, insights: CampaignInsights | None, now: datetime) -> LiveCampaign:
+def _live(row: CampaignRecord, insights: CampaignInsights | None, now: datetime) -> LiveCampaign:
     assert row.activated_at is not None
     activated = row.activated_at
     since = _local_day(activated, now.tzinfo)

@@ -5,9 +5,10 @@ Two branches run side by side because neither needs the other until the very end
     video:    upload -> wait until processed -> creative ─┐
     campaign: campaign -> ad set ─────────────────────────┴─> ad
 
-Every id Meta returns is committed to the campaign row before the next call, and a create whose
-answer was lost is recorded in ``pending_writes`` first, so re-running after a crash looks the
-object up by name instead of creating it twice. A permanent Meta error deletes what this creation
+Every id Meta returns is committed (as one of the campaign's Meta objects,
+``meta.domain.records.MetaObject``) before the next call, and a create goes out only after its
+object is marked pending, so re-running after a crash whose answer was lost looks the object up
+by name instead of creating it twice. A permanent Meta error deletes what this creation
 made (except the uploaded video, when the refusal was not about it) and reports Meta's own message;
 anything a retry can fix (transient, throttled, 341/368, 1487390) leaves the row resumable.
 """
@@ -34,7 +35,8 @@ from meta.domain.errors import (
     VideoProcessingError,
     VideoRejectedError,
 )
-from meta.domain.ports import GraphApi, Uploader, WaitUntilReady
+from meta.domain.ports import CampaignRepository, GraphApi, Uploader, WaitUntilReady
+from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
@@ -52,20 +54,17 @@ from meta.services.previews import (
 )
 from meta.services.status_sync import SETTINGS_DRIFT, with_drift
 from meta.telemetry import log_context, metrics
-from storage.models import CampaignRow
-from storage.repository import CampaignStore
 from storage.transient import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
 
 
-# Row columns holding each step's result.
-_RESULT_COLUMN = {
-    Step.CREATIVE: "creative_id",
-    Step.CAMPAIGN: "meta_campaign_id",
-    Step.ADSET: "adset_id",
-    Step.AD: "ad_id",
-}
+VIDEO = ObjectRef(ObjectKind.VIDEO)
+# What each create step's object hangs under and what it uses (both of the same campaign).
+_PARENT = {Step.ADSET: ObjectRef(ObjectKind.CAMPAIGN), Step.AD: ObjectRef(ObjectKind.ADSET)}
+_USES = {Step.CREATIVE: VIDEO, Step.AD: ObjectRef(ObjectKind.CREATIVE)}
+# A rollback deletes newest first: the ad, then its ad set, the campaign and the creative.
+_ROLLBACK_ORDER = (ObjectKind.AD, ObjectKind.ADSET, ObjectKind.CAMPAIGN, ObjectKind.CREATIVE)
 
 
 class AlreadyCreatedError(AdBeeError):
@@ -78,7 +77,7 @@ class CampaignPipeline:
     def __init__(
         self,
         *,
-        store: CampaignStore,
+        store: CampaignRepository,
         graph: GraphApi,
         uploader: Uploader,
         wait_until_ready: WaitUntilReady,
@@ -96,12 +95,9 @@ class CampaignPipeline:
         self._video_timeout = video_timeout
         self._video_poll_interval = video_poll_interval
         self._stopping = stopping or StopSignal()
-        # Both branches edit ``pending_writes``; read-modify-write must not interleave, or one
-        # branch's marker is lost (a duplicate after a crash) or a finished one comes back.
-        self._pending_lock = threading.Lock()
 
     # ---------------------------------------------------------------- entry points
-    def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRow:
+    def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRecord:
         """Record a creation, or return the unfinished one for the same account and name."""
         account = self._account(spec)
         existing = self._store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
@@ -113,19 +109,17 @@ class CampaignPipeline:
                 f"status {existing.status}, campaign {existing.meta_campaign_id}); "
                 "pick another name to create a new campaign"
             )
-        return self._store.add(
+        return self._store.add_campaign(
             account_key=account.key,
             ad_account_id=account.ad_account_id,
             name=spec.name,
             spec=spec.to_json(),
-            status=Status.CREATING,
             requested_by=requested_by,
             source=source,
             start_time=spec.start_time,
-            pending_writes=[],
         )
 
-    def _with_video_of(self, existing: CampaignRow, spec: CampaignSpec) -> CampaignRow:
+    def _with_video_of(self, existing: CampaignRecord, spec: CampaignSpec) -> CampaignRecord:
         """A resubmission brings the video again: use it if the unfinished creation lost its own.
 
         This is how a user answers "attach the video again" after the file AdBee kept for an
@@ -137,11 +131,11 @@ class CampaignPipeline:
         old = CampaignSpec.from_json(existing.spec)
         if old.video_path.is_file() or not spec.video_path.is_file():
             return existing
-        return self._store.update(
-            existing.id, spec={**existing.spec, "video_path": str(spec.video_path)}
+        return self._store.set_spec(
+            existing.id, {**existing.spec, "video_path": str(spec.video_path)}
         )
 
-    def run(self, campaign_id: int, on_progress: ProgressSink | None = None) -> CampaignRow:
+    def run(self, campaign_id: int, on_progress: ProgressSink | None = None) -> CampaignRecord:
         """Run every step not yet done. Raises ``PipelineError`` after recording the outcome, or
         ``CreationBusyError`` (recording nothing) when another live run holds this creation."""
         notify = on_progress or (lambda _event: None)
@@ -156,10 +150,10 @@ class CampaignPipeline:
         ):
             return self._run_leased(campaign_id, notify)
 
-    def _run_leased(self, campaign_id: int, notify: ProgressSink) -> CampaignRow:
+    def _run_leased(self, campaign_id: int, notify: ProgressSink) -> CampaignRecord:
         row = self._store.get(campaign_id)
         assert row is not None
-        self._store.update(campaign_id, status=Status.CREATING, error=None)
+        self._store.set_status(campaign_id, Status.CREATING, error=None)
         spec = CampaignSpec.from_json(row.spec)
         account = self._account(spec)
         stop = threading.Event()
@@ -207,12 +201,12 @@ class CampaignPipeline:
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
         metrics.CREATIONS.labels("created", "none").inc()
-        self._store.update(
+        self._store.set_status(
             campaign_id,
-            status=Status.CREATED,
-            step=None,
+            Status.CREATED,
             error=None,
-            **self._classification(campaign_id, spec, account),
+            step=None,
+            last_sync=self._classification(campaign_id, spec, account),
         )
         row = self._store.get(campaign_id)
         assert row is not None
@@ -256,10 +250,10 @@ class CampaignPipeline:
             sync["creative"] = self._graph.get(str(row.creative_id), {"fields": fields})
         except AdBeeError as exc:
             log.warning("could not read back the creative of #%s: %s", campaign_id, exc)
-        return {"last_sync": with_drift(sync)}
+        return with_drift(sync)
 
     def requests_of(
-        self, row: CampaignRow, spec: CampaignSpec, account: AccountConfig
+        self, row: CampaignRecord, spec: CampaignSpec, account: AccountConfig
     ) -> dict[str, dict[str, Any]]:
         """The four create requests of this campaign, exactly as ``_create`` sends them."""
         steps = {
@@ -294,31 +288,37 @@ class CampaignPipeline:
         if row is None:
             raise KeyError(campaign_id)
         leftovers: list[str] = []
-        for column in ("ad_id", "adset_id", "meta_campaign_id", "creative_id"):
-            object_id = getattr(row, column)
-            if not object_id:
+        for kind in _ROLLBACK_ORDER:
+            for obj in row.objects_of(kind):
+                if not obj.meta_id:
+                    continue
+                try:
+                    self._graph.delete(obj.meta_id)
+                    self._store.mark_deleted(campaign_id, obj.ref)
+                except AdBeeError as exc:
+                    if isinstance(exc, MetaApiError) and exc.subcode == 33:
+                        self._store.mark_deleted(campaign_id, obj.ref)  # already gone
+                        continue
+                    log.warning("could not delete %s %s: %s", kind, obj.meta_id, exc)
+                    leftovers.append(obj.meta_id)
+        for video in row.objects_of(ObjectKind.VIDEO):
+            if not video.meta_id:
+                continue
+            if keep_video:
+                self._store.set_upload_session(
+                    campaign_id, video.ref, meta_id=video.meta_id, session=None
+                )
                 continue
             try:
-                self._graph.delete(object_id)
-                self._store.update(campaign_id, **{column: None})
+                self._graph.delete(f"{row.ad_account_id}/advideos", {"video_id": video.meta_id})
+                self._store.mark_deleted(campaign_id, video.ref)
             except AdBeeError as exc:
-                if isinstance(exc, MetaApiError) and exc.subcode == 33:
-                    self._store.update(campaign_id, **{column: None})  # already gone
-                    continue
-                log.warning("could not delete %s %s: %s", column, object_id, exc)
-                leftovers.append(object_id)
-        if row.video_id and keep_video:
-            self._store.update(campaign_id, upload_session=None)
-        elif row.video_id:
-            try:
-                self._graph.delete(f"{row.ad_account_id}/advideos", {"video_id": row.video_id})
-                self._store.update(campaign_id, video_id=None, upload_session=None)
-            except AdBeeError as exc:
-                log.warning("could not remove video %s: %s", row.video_id, exc)
-                leftovers.append(row.video_id)
+                log.warning("could not remove video %s: %s", video.meta_id, exc)
+                leftovers.append(video.meta_id)
         if leftovers:  # the channel card must not claim everything was deleted
             reason += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
-        self._store.update(campaign_id, status=status, error=reason, pending_writes=[])
+        self._store.clear_pending(campaign_id)
+        self._store.set_status(campaign_id, status, error=reason)
         return leftovers
 
     # ---------------------------------------------------------------- branches
@@ -332,7 +332,7 @@ class CampaignPipeline:
     ) -> None:
         row = self._store.get(campaign_id)
         assert row is not None
-        if row.creative_id and not row.pending_writes:
+        if row.creative_id and not row.pending_steps:
             notify(
                 ProgressEvent(campaign_id, Step.CREATIVE, "skipped", f"creative {row.creative_id}")
             )
@@ -384,16 +384,16 @@ class CampaignPipeline:
         saved_session: dict | None,
         notify: ProgressSink,
     ) -> str:
-        self._store.update(campaign_id, step=Step.UPLOAD)
+        self._store.set_step(campaign_id, Step.UPLOAD)
         title = video_title(spec, campaign_id)
         row = self._store.get(campaign_id)
         assert row is not None
         saved_video = (saved_session or {}).get("video_id")
-        if Step.UPLOAD.value in row.pending_writes:
+        if row.is_pending(VIDEO):
             # An earlier run started an upload whose answer (or session) was lost.
             self._lost.delete_uploads(campaign_id, account, title, keep=saved_video)
         else:
-            self._change_pending(campaign_id, add=Step.UPLOAD)
+            self._store.mark_pending(campaign_id, VIDEO, step=Step.UPLOAD)
         if not spec.video_path.is_file():
             raise VideoMissingError(
                 f"The video {spec.video_path.name} is no longer on this AdBee server and its "
@@ -413,7 +413,10 @@ class CampaignPipeline:
 
         def persist(session: Any) -> None:
             data = _session_json(session)
-            self._store.update(campaign_id, video_id=data.get("video_id"), upload_session=data)
+            video = data.get("video_id")
+            self._store.set_upload_session(
+                campaign_id, VIDEO, meta_id=str(video) if video else None, session=data
+            )
             self._stopping.check()  # a checkpoint: the next chunk resumes from this session
 
         resume = UploadSession.from_dict(saved_session) if saved_session else None
@@ -425,8 +428,8 @@ class CampaignPipeline:
             resume_session=resume,
             on_session=persist,
         )
-        self._change_pending(
-            campaign_id, remove=Step.UPLOAD, video_id=video_id, upload_session=None
+        self._store.record_meta_object(
+            campaign_id, VIDEO, str(video_id), step=Step.UPLOAD, name=title
         )
         if saved_video and saved_video != str(video_id):
             # Meta no longer knew the saved session and the uploader started over.
@@ -437,7 +440,7 @@ class CampaignPipeline:
     def _wait_for_video(
         self, campaign_id: int, video_id: str, notify: ProgressSink, stop: threading.Event
     ) -> str:
-        self._store.update(campaign_id, step=Step.PROCESS)
+        self._store.set_step(campaign_id, Step.PROCESS)
         notify(ProgressEvent(campaign_id, Step.PROCESS, "started", f"video {video_id}", 0))
 
         def on_progress(state: str, percent: int) -> None:
@@ -458,7 +461,7 @@ class CampaignPipeline:
             sleep=self._stopping.sleep,  # a stop ends the wait between two polls at once
         )
         thumbnail = self._thumbnail(video_id)
-        self._store.update(campaign_id, thumbnail_url=thumbnail)
+        self._store.set_thumbnail(campaign_id, VIDEO, thumbnail)
         notify(ProgressEvent(campaign_id, Step.PROCESS, "done", "video ready", 100))
         return thumbnail
 
@@ -485,28 +488,29 @@ class CampaignPipeline:
         video_id: str | None = None,
         thumbnail: str | None = None,
     ) -> str:
-        column = _RESULT_COLUMN[step]
+        ref = ObjectRef.for_step(step)
         row = self._store.get(campaign_id)
         assert row is not None
-        existing = getattr(row, column)
+        existing = row.meta_id(ref)
         if existing:
             notify(ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}"))
             return str(existing)
-        if step in row.pending_writes:
+        call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
+        if row.is_pending(ref):
             found = self._lost.find_create(
                 step, spec, account, since=row.created_at, video_id=video_id
             )
             if found:
-                self._record(campaign_id, step, column, found)
+                self._record(campaign_id, step, call, found)
                 notify(
                     ProgressEvent(
                         campaign_id, step, "done", f"found {found} from the interrupted run"
                     )
                 )
                 return found
-        call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
         self._stopping.check()  # before the marker: a stopped run has posted nothing here
-        self._change_pending(campaign_id, add=step, step=step)
+        self._store.set_step(campaign_id, step)
+        self._store.mark_pending(campaign_id, ref, step=step)
         notify(ProgressEvent(campaign_id, step, "started"))
         try:
             object_id = str(self._graph.post(call.path, call.params)["id"])
@@ -519,37 +523,29 @@ class CampaignPipeline:
                 notify(ProgressEvent(campaign_id, step, "retry", "connection lost; retrying"))
                 found = str(self._graph.post(call.path, call.params)["id"])
             object_id = found
-        self._record(campaign_id, step, column, object_id)
+        self._record(campaign_id, step, call, object_id)
         notify(ProgressEvent(campaign_id, step, "done", f"{call.label} {object_id}"))
         return object_id
 
-    def _record(self, campaign_id: int, step: Step, column: str, object_id: str) -> None:
-        fields: dict[str, Any] = {column: object_id}
-        self._change_pending(campaign_id, remove=step, **fields)
-
-    def _change_pending(
-        self,
-        campaign_id: int,
-        *,
-        add: Step | None = None,
-        remove: Step | None = None,
-        **fields: Any,
-    ) -> None:
-        """Add or remove one ``pending_writes`` marker (and set ``fields``) in one update."""
-        with self._pending_lock:
-            row = self._store.get(campaign_id)
-            assert row is not None
-            pending = [name for name in row.pending_writes if name != (remove or add)]
-            if add is not None:
-                pending.append(add.value)
-            self._store.update(campaign_id, pending_writes=pending, **fields)
+    def _record(self, campaign_id: int, step: Step, call: GraphCall, object_id: str) -> None:
+        """Meta's id for this step's object, linked to its parent and to what it uses."""
+        name = call.params.get("name")
+        self._store.record_meta_object(
+            campaign_id,
+            ObjectRef.for_step(step),
+            object_id,
+            step=step,
+            name=str(name) if name else None,
+            parent=_PARENT.get(step),
+            uses=_USES.get(step),
+        )
 
     def _call_for(
         self,
         step: Step,
         spec: CampaignSpec,
         account: AccountConfig,
-        row: CampaignRow,
+        row: CampaignRecord,
         *,
         video_id: str | None,
         thumbnail: str | None,
@@ -566,7 +562,7 @@ class CampaignPipeline:
         return ad_call(spec, account, adset_id=row.adset_id, creative_id=row.creative_id)
 
     # ---------------------------------------------------------------- failure
-    def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRow:
+    def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRecord:
         unavailable = _database_unavailable(exc)
         if unavailable is not None:
             # Nothing is wrong with the campaign: the row stays CREATING (writing FAILED would
@@ -606,7 +602,7 @@ class CampaignPipeline:
                 message += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
             raise PipelineError(message, step=step, cause=exc) from exc
         reason = _describe(exc)
-        self._store.update(campaign_id, status=Status.FAILED, error=reason)
+        self._store.set_status(campaign_id, Status.FAILED, error=reason)
         metrics.CREATIONS.labels("failed", step.value).inc()
         notify(ProgressEvent(campaign_id, step, "failed", reason))
         if isinstance(exc, VideoMissingError):  # its message says what to do instead
@@ -697,7 +693,7 @@ class VideoMissingError(AdBeeError):
     """The video file a creation still has to upload is gone; the user must attach it again."""
 
 
-def needs_video_file(row: CampaignRow) -> bool:
+def needs_video_file(row: CampaignRecord) -> bool:
     """True while the creation still has bytes to send to Meta (no finished upload yet).
 
     After the upload, Meta's copy (``video_id``) is all the remaining steps need.

@@ -14,7 +14,8 @@ Steps, each committed before the next call (``REAPPLY_KEY`` in ``last_sync``):
    next click by looking for such a creative that was not known, before posting again (never
    two new creatives).
 2. ``{"creative_id": <new>}`` is written, then the ad is pointed at it (idempotent), then the
-   row's ``creative_id`` changes and the marker goes.
+   new creative is swapped in among the campaign's Meta objects (the ad uses it, the old one is
+   kept as ``replaced``) and the marker goes.
 """
 
 from __future__ import annotations
@@ -23,21 +24,21 @@ import logging
 from typing import Any
 
 from meta.domain.drift import campaign_drifted, creative_drifted
-from meta.domain.ports import GraphApi
+from meta.domain.ports import CampaignRepository, GraphApi
+from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef
+from meta.domain.states import Step
 from meta.services.previews import DRIFT_KEY, REAPPLY_KEY, REQUESTS_KEY
-from storage.models import CampaignRow
-from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 _PAGES = 10
 
 
 class SettingsRestorer:
-    def __init__(self, *, store: CampaignStore, graph: GraphApi) -> None:
+    def __init__(self, *, store: CampaignRepository, graph: GraphApi) -> None:
         self._store = store
         self._graph = graph
 
-    def restore(self, row: CampaignRow) -> list[str]:
+    def restore(self, row: CampaignRecord) -> list[str]:
         """Send the approved settings again; returns what was re-applied, in plain words."""
         sync = dict(row.last_sync or {})
         lines = list((sync.get(DRIFT_KEY) or {}).get("lines") or [])
@@ -61,7 +62,7 @@ class SettingsRestorer:
             done.append("the approved ad set targeting and campaign budget strategy")
         return done
 
-    def _new_creative(self, row: CampaignRow, request: dict[str, Any]) -> str:
+    def _new_creative(self, row: CampaignRecord, request: dict[str, Any]) -> str:
         marker = dict((row.last_sync or {}).get(REAPPLY_KEY) or {})
         new_id = marker.get("creative_id")
         if not new_id and "known" in marker:  # the last try's answer may have been lost
@@ -72,10 +73,17 @@ class SettingsRestorer:
             new_id = str(self._graph.post(f"{row.ad_account_id}/adcreatives", dict(request))["id"])
         self._mark(row.id, {"creative_id": new_id})
         self._graph.post(str(row.ad_id), {"creative": {"creative_id": new_id}}, idempotent=True)
-        self._mark(row.id, None, creative_id=new_id)
+        self._store.swap_in(
+            row.id,
+            ObjectRef(ObjectKind.AD),
+            ObjectRef(ObjectKind.CREATIVE, f"reapplied-{new_id}"),
+            str(new_id),
+            step=Step.CREATIVE,
+        )
+        self._mark(row.id, None)
         return str(new_id)
 
-    def _matching(self, row: CampaignRow, request: dict[str, Any]) -> list[str]:
+    def _matching(self, row: CampaignRecord, request: dict[str, Any]) -> list[str]:
         """Ids of the account's creatives with the approved request's name and this video."""
         ids: list[str] = []
         params: dict[str, Any] = {"fields": "id,name,object_story_spec", "limit": 100}
@@ -93,7 +101,7 @@ class SettingsRestorer:
             params = {**params, "after": after}
         return ids
 
-    def _mark(self, campaign_id: int, marker: dict[str, Any] | None, **fields: Any) -> None:
+    def _mark(self, campaign_id: int, marker: dict[str, Any] | None) -> None:
         row = self._store.get(campaign_id)
         assert row is not None
         sync = dict(row.last_sync or {})
@@ -101,4 +109,4 @@ class SettingsRestorer:
             sync.pop(REAPPLY_KEY, None)
         else:
             sync[REAPPLY_KEY] = marker
-        self._store.update(campaign_id, last_sync=sync, **fields)
+        self._store.set_last_sync(campaign_id, sync)

@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from meta.domain.accounts import AccountRegistry
+from meta.domain.ports import CampaignRepository
 from meta.domain.states import Status
-from storage.repository import CampaignStore
 
 APPROVAL_REMINDER = "approval_reminder"
 
@@ -30,7 +30,7 @@ class ApprovalReminders:
     def __init__(
         self,
         *,
-        store: CampaignStore,
+        store: CampaignRepository,
         accounts: AccountRegistry,
         approvers: Sequence[str],
         after: timedelta,

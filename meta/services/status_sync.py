@@ -20,11 +20,10 @@ from meta.domain.advantage import FIELD as ADVANTAGE_FIELD
 from meta.domain.advantage import AdvantageState
 from meta.domain.drift import CREATIVE_FIELDS, drift_key, find_drift
 from meta.domain.errors import AdBeeError, MetaApiError
-from meta.domain.ports import GraphApi
+from meta.domain.ports import CampaignRepository, GraphApi
+from meta.domain.records import CampaignRecord
 from meta.domain.states import Status
 from meta.services.previews import BASELINE_ADVANTAGE_KEY, DRIFT_KEY, REQUESTS_KEY
-from storage.models import CampaignRow
-from storage.repository import CampaignStore
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ _LEVELS = ("campaign", "adset", "ad")
 SETTINGS_DRIFT = "settings_drift"
 
 
-def read_state(graph: GraphApi, row: CampaignRow) -> dict[str, Any]:
+def read_state(graph: GraphApi, row: CampaignRecord) -> dict[str, Any]:
     """Meta's view of one campaign's three objects, in the JSON shape kept in ``last_sync``.
 
     ``campaign``/``adset``/``ad`` hold effective statuses, ``configured`` the statuses we set,
@@ -107,7 +106,7 @@ class StatusSync:
     def __init__(
         self,
         *,
-        store: CampaignStore,
+        store: CampaignRepository,
         graph: GraphApi,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -143,9 +142,7 @@ class StatusSync:
         # Kept only if the row did not move meanwhile: an activation running alongside (this
         # replica's or another's) switches Meta under this read and records its own state;
         # comparing against it would report our own activation as somebody's change.
-        if not self._store.transition(
-            row.id, from_statuses=[row.status], to_status=row.status, last_sync=current
-        ):
+        if not self._store.set_last_sync(row.id, current, if_status=row.status):
             return 0
         queued = 0
         for kind, key, detail in changes:
@@ -160,7 +157,7 @@ class StatusSync:
         self._follow_manual_changes(row, current)
         return queued
 
-    def _follow_manual_changes(self, row: CampaignRow, current: dict[str, Any]) -> None:
+    def _follow_manual_changes(self, row: CampaignRecord, current: dict[str, Any]) -> None:
         """Someone paused or resumed in Ads Manager: keep AdBee's status truthful."""
         effective = current.get("campaign")
         if row.status == Status.ACTIVE and effective == "PAUSED":

@@ -12,9 +12,9 @@ from meta.domain.accounts import AccountRegistry
 from meta.domain.advantage import AdvantageState
 from meta.domain.approval import PREVIEW_FORMATS, SHAREABLE, RequestFacts
 from meta.domain.money import format_minor
+from meta.domain.records import CampaignRecord
 from meta.domain.times import format_local
 from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, PREVIEWS_KEY, REQUESTS_KEY
-from storage.models import CampaignRow
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class CampaignSummary:
         return format_local(value, self.timezone)
 
 
-def summarize(row: CampaignRow, accounts: AccountRegistry) -> CampaignSummary:
+def summarize(row: CampaignRecord, accounts: AccountRegistry) -> CampaignSummary:
     spec = row.spec
     account = accounts.get(row.account_key)
     tz = account.timezone if account else "UTC"

@@ -21,6 +21,7 @@ from meta.domain.states import Status
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import APPROVER, POLICY, FakeClock, build_harness
 from tests.fakes import RecordingNotifier
+from tests.store_fixtures import set_columns
 
 
 def real_now() -> datetime:
@@ -72,7 +73,7 @@ def test_date_job_activates_holds_only_the_id_and_restart_reconciles(
             first.lifecycle.approve(campaign_id, APPROVER)
         # As if rescheduled to "in half a second".
         when = real_now() + timedelta(seconds=0.5)
-        setup.services.store.update(due_soon, activate_at=when)
+        set_columns(setup.services.store, due_soon, activate_at=when)
         first.scheduler.schedule(due_soon, when)
 
         jobs = stored_jobs(setup.services.engine)

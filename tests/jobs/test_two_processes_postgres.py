@@ -25,6 +25,7 @@ import pytest
 from meta.domain.states import Status
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import APPROVER, ROOT, FakeClock, Harness, build_harness
+from tests.store_fixtures import set_columns
 
 N_CAMPAIGNS = 40
 T = TypeVar("T")
@@ -111,7 +112,7 @@ def due_campaigns(setup: Harness, when: datetime, count: int = N_CAMPAIGNS) -> l
     now = setup.clock()
     first = setup.create(start=now + timedelta(days=2), name="Burst 00")
     ids = [first] + [setup.clone(first, name=f"Burst {n:02d}", start=when) for n in range(1, count)]
-    setup.services.store.update(first, start_time=when)
+    set_columns(setup.services.store, first, start_time=when)
     for campaign_id in ids:
         setup.lifecycle.approve(campaign_id, APPROVER)
     return ids
@@ -207,7 +208,7 @@ def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce
     # Due as the replicas start, at a Graph latency that makes one activation take ~1 s.
     due = datetime.now(UTC) + timedelta(seconds=2)
     for campaign_id in ids:
-        store.update(campaign_id, activate_at=due, start_time=due)
+        set_columns(store, campaign_id, activate_at=due, start_time=due)
     rows = {campaign_id: store.get(campaign_id) for campaign_id in ids}
     ad_of = {campaign_id: str(row.ad_id) for campaign_id, row in rows.items() if row}
     graph.clear_requests()

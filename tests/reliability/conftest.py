@@ -7,6 +7,7 @@ also runs in the default ``pytest`` run, and stays well under 90 seconds.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import sqlite3
 import subprocess
@@ -106,9 +107,41 @@ def db_row(db: Path) -> dict[str, Any] | None:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
             conn.row_factory = sqlite3.Row
             row = conn.execute("select * from campaigns order by id desc limit 1").fetchone()
+            return with_main_objects(conn, dict(row)) if row else None
     except sqlite3.OperationalError:  # table not created yet
         return None
-    return dict(row) if row else None
+
+
+_MAIN_ID_KEY = {
+    "video": "video_id",
+    "creative": "creative_id",
+    "campaign": "meta_campaign_id",
+    "adset": "adset_id",
+    "ad": "ad_id",
+}
+
+
+def with_main_objects(conn: sqlite3.Connection, row: dict[str, Any]) -> dict[str, Any]:
+    """The campaign row plus its ``main`` Meta objects as flat keys (``ad_id``, ...), the video's
+    ``upload_session`` (JSON text, as SQLite holds it) and ``pending_writes`` (a JSON list of the
+    steps whose create is pending), read from ``meta_objects`` as another process would."""
+    found: dict[str, Any] = {key: None for key in _MAIN_ID_KEY.values()}
+    found["upload_session"] = None
+    pending: list[str] = []
+    objects = conn.execute(
+        "select kind, meta_id, step, pending, upload_session from meta_objects "
+        "where campaign_id = ? and key = 'main' and status in ('planned', 'created') order by id",
+        (row["id"],),
+    ).fetchall()
+    for kind, meta_id, step, is_pending, session in objects:
+        if kind in _MAIN_ID_KEY:
+            found[_MAIN_ID_KEY[kind]] = meta_id
+        if kind == "video":
+            found["upload_session"] = session
+        if is_pending and step:
+            pending.append(step)
+    found["pending_writes"] = json.dumps(pending)
+    return {**row, **found}
 
 
 def printed_ids(output: str) -> dict[str, str]:

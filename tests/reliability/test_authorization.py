@@ -30,6 +30,7 @@ from tests.reliability.conftest import (
     meta_writes,
     world,
 )
+from tests.store_fixtures import set_columns
 
 pytestmark = pytest.mark.reliability
 
@@ -68,7 +69,7 @@ def auth_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World
             spec, requested_by=REQUESTER_APPROVER, source="test"
         )
         posted = bot.client.chat_postMessage(channel=CAMPAIGNS, text="Authorization test")
-        bot.services.store.update(summary.id, slack_channel=CAMPAIGNS, slack_ts=posted["ts"])
+        bot.services.store.set_slack_message(summary.id, channel=CAMPAIGNS, ts=posted["ts"])
         yield here, summary.id
 
 
@@ -82,7 +83,7 @@ def _set_status(here: World, campaign_id: int, status: Status) -> str:
     """Put the campaign in ``status`` and re-render its message; returns the message ts."""
     assert here.bot is not None
     store = here.bot.services.store
-    store.update(campaign_id, status=status, approved_by=None, activate_at=None)
+    set_columns(store, campaign_id, status=status, approved_by=None, activate_at=None)
     summary = here.bot.services.campaigns.get(campaign_id)
     assert summary is not None
     here.bot.slack.messages.refresh_campaign_message(summary)
@@ -240,7 +241,7 @@ def test_an_approver_of_this_workspace_can_do_each_of_them(here: tuple[World, in
     ):
         ts = _set_status(w, campaign_id, status)
         if status is Status.SCHEDULED:  # cancel needs a scheduled time
-            store.update(campaign_id, approved_by=CAROL)
+            set_columns(store, campaign_id, approved_by=CAROL)
         w.slack.click_button(
             user=CAROL, channel=CAMPAIGNS, message_ts=ts, action_id=action, value=value
         )

@@ -120,14 +120,15 @@ def test_kill_9_during_the_slack_download_then_the_restart_creates_it_once(
 
 
 def _mid_upload(graph: GraphEmulator, db: Path) -> bool:
-    row = (rows(db, "campaigns") or [{}])[-1]
-    session = json.loads(row.get("upload_session") or "null")
+    videos = [r for r in rows(db, "meta_objects") if r["kind"] == "video"]
+    session = json.loads((videos[-1] if videos else {}).get("upload_session") or "null")
     return bool(session) and 0 < int(session["next_offset"]) < int(session["file_size"])
 
 
 def _processing(graph: GraphEmulator, db: Path) -> bool:
     row = (rows(db, "campaigns") or [{}])[-1]
-    return row.get("step") == "wait_for_processing" and bool(row.get("video_id"))
+    videos = [r for r in rows(db, "meta_objects") if r["kind"] == "video"]
+    return row.get("step") == "wait_for_processing" and bool(videos and videos[-1]["meta_id"])
 
 
 @pytest.mark.parametrize("moment", ["mid_upload", "after_upload"])

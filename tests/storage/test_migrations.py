@@ -34,6 +34,7 @@ MODEL_TABLES = {
     "processed_requests",
     "creation_requests",
     "scheduler_heartbeats",
+    "meta_objects",
 }
 NOT_MODELS = {"alembic_version", JOBS_TABLE}
 PG_URL = os.environ.get("ADBEE_TEST_POSTGRES_URL")

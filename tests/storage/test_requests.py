@@ -39,7 +39,7 @@ def test_a_redelivered_submission_is_recorded_once(requests):
 def test_queued_requests_come_back_oldest_first_and_leave_the_list_once_started(requests):
     one, two = _record(requests, "k1"), _record(requests, "k2")
     assert [r.id for r in requests.list_requests(statuses=["queued"])] == [one.id, two.id]
-    requests.update(one.id, status="started", campaign_id=7)
+    requests.finish(one.id, "started", campaign_id=7)
     assert [r.id for r in requests.list_requests(statuses=["queued"])] == [two.id]
     assert requests.for_campaign(7).id == one.id
 

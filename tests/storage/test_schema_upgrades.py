@@ -140,12 +140,15 @@ def test_three_replicas_starting_together_on_an_empty_postgres_all_start(tmp_pat
 
 def test_a_database_a_later_pre_alembic_build_made_is_adopted_at_its_revision(database: str):
     """Builds that already had creation_requests and scheduler_heartbeats made them with
-    create_all too: adopted at the newest revision whose tables are all there, not 0001."""
-    from storage.models import Base
+    create_all too: adopted at the newest revision whose tables are all there, not 0001.
 
+    The newest such build's models were revision 0003 (held equal by test_migrations then):
+    its create_all made what ``upgrade 0003`` makes, without ``alembic_version``."""
+    command.upgrade(alembic_config(database), "0003")
     engine = make_engine(database)
     try:
-        Base.metadata.create_all(engine)  # what such a build did at start
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE alembic_version"))  # it never recorded one
         create_schema(engine)  # no "table creation_requests already exists"
         with engine.connect() as connection:
             assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [

@@ -19,6 +19,7 @@ from jobs.activation import activate_due
 from meta.domain.states import Status
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import APPROVER, FakeClock, Harness, build_harness, meta_status_posts
+from tests.store_fixtures import set_columns
 
 DEAD = f"{socket.gethostname()}:999999999:deadbeef"  # no such pid on this host
 ELSEWHERE = "other-host:4242:cafe"  # a replica whose process this host cannot check
@@ -48,7 +49,8 @@ def half_switched(bot: Harness, graph: GraphEmulator, *, holder: str, idle: time
     row = store.get(campaign_id)
     assert row is not None
     bot.services.graph.post(str(row.ad_id), {"status": "ACTIVE"})  # type: ignore[union-attr]
-    store.update(
+    set_columns(
+        store,
         campaign_id,
         status=Status.ACTIVATING,
         claimed_by=holder,
@@ -95,7 +97,7 @@ def test_a_holder_elsewhere_keeps_its_claim_while_its_heartbeat_is_fresh(bot, gr
     assert bot.lifecycle.abandoned_activations() == []
     assert not bot.lifecycle.take_over(live)
 
-    bot.services.store.update(live, updated_at=datetime.now(UTC) - timedelta(seconds=25))
+    set_columns(bot.services.store, live, updated_at=datetime.now(UTC) - timedelta(seconds=25))
     assert bot.lifecycle.take_over(live)
     assert writes(graph, bot, live) == [0, 1, 1]
 
@@ -109,7 +111,7 @@ def test_an_activation_whose_claim_was_taken_over_stops_before_its_next_write(bo
     def post(object_id: str, params: dict, **kwargs: object) -> dict:
         answer = real_post(object_id, params, **kwargs)
         if object_id == ad_id:  # meanwhile another replica decided this run was dead
-            store.update(campaign_id, claimed_by=ELSEWHERE)
+            set_columns(store, campaign_id, claimed_by=ELSEWHERE)
         return answer
 
     bot.services.graph.post = post  # type: ignore[union-attr,method-assign]

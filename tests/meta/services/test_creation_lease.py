@@ -22,6 +22,7 @@ from sandbox.seeding import SANDBOX_META_TOKEN
 from storage.db import create_schema, make_engine, make_session_factory
 from storage.repository import CampaignStore
 from tests.helpers import campaign_body
+from tests.store_fixtures import set_columns
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,17 +35,17 @@ def store(tmp_path: Path) -> CampaignStore:
 
 
 def a_row(store: CampaignStore, *, claimed_by: str | None, age: timedelta = timedelta(0)):
-    row = store.add(
+    row = store.add_campaign(
         account_key="iflytek-sg",
         ad_account_id="act_1",
         name="x",
         spec={},
-        status="creating",
+        requested_by=None,
+        source="test",
         start_time=datetime.now(UTC),
-        pending_writes=[],
-        claimed_by=claimed_by,
     )
-    return store.update(row.id, updated_at=datetime.now(UTC) - age)
+    set_columns(store, row.id, claimed_by=claimed_by, updated_at=datetime.now(UTC) - age)
+    return store.get(row.id)
 
 
 def test_a_lease_held_by_a_live_process_on_another_host_is_busy(store):

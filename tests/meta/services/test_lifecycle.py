@@ -29,6 +29,7 @@ from tests.campaign_harness import (
     meta_status_posts,
     soon_day,
 )
+from tests.store_fixtures import set_columns
 
 DAY = soon_day()
 
@@ -248,7 +249,7 @@ def _nth_sunday(year: int, month: int, n: int) -> date:
 def test_reschedule_uses_the_account_timezone_and_refuses_dst_gaps(bot: Harness):
     campaign_id = bot.create(start=local(DAY, "20:00"))
     bot.lifecycle.approve(campaign_id, APPROVER)
-    bot.services.store.update(campaign_id, account_key="iflytek-us")  # America/Los_Angeles
+    set_columns(bot.services.store, campaign_id, account_key="iflytek-us")  # America/Los_Angeles
     year = DAY.year + 1
     spring, autumn = _nth_sunday(year, 3, 2), _nth_sunday(year, 11, 1)
 

@@ -1,0 +1,237 @@
+"""What storage hands the services: frozen records, never ORM rows.
+
+A campaign owns a table of Meta objects (``MetaObject``): each video, image, creative, campaign,
+ad set and ad it made or is making, with Meta's id once Meta returned it. One model for all of
+them, so a campaign can own several of a kind (issue 14: several videos and ads) and an edit can
+put a new creative beside the old one (issue 16) without a new column each time.
+
+An object is named locally by ``ObjectRef(kind, key)``: the key is chosen by the step that makes
+the object and is stable across runs, so a resumed step finds its own row (and its pending
+marker) instead of creating a second one. Today every campaign has one object of each kind,
+under the key ``MAIN``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from meta.domain.states import Step
+
+MAIN = "main"
+
+
+class ObjectKind(StrEnum):
+    VIDEO = "video"
+    IMAGE = "image"
+    CREATIVE = "creative"
+    CAMPAIGN = "campaign"
+    ADSET = "adset"
+    AD = "ad"
+
+
+class ObjectStatus(StrEnum):
+    """Where one Meta object is, as AdBee knows it (Meta's own delivery status is in last_sync)."""
+
+    PLANNED = "planned"  # a row without a Meta id yet (its create may be pending)
+    CREATED = "created"  # Meta returned (or a lookup found) its id
+    DELETED = "deleted"  # deleted in Meta by a rollback; kept as a record
+    REPLACED = "replaced"  # superseded by a newer object of the same kind, kept in Meta
+
+
+# The creation step whose call makes each kind of object (the upload makes the video).
+STEP_KIND: dict[Step, ObjectKind] = {
+    Step.UPLOAD: ObjectKind.VIDEO,
+    Step.CREATIVE: ObjectKind.CREATIVE,
+    Step.CAMPAIGN: ObjectKind.CAMPAIGN,
+    Step.ADSET: ObjectKind.ADSET,
+    Step.AD: ObjectKind.AD,
+}
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One object of a campaign, by kind and local key (unique per campaign)."""
+
+    kind: ObjectKind
+    key: str = MAIN
+
+    @classmethod
+    def for_step(cls, step: Step, key: str = MAIN) -> ObjectRef:
+        return cls(STEP_KIND[step], key)
+
+
+@dataclass(frozen=True)
+class MetaObject:
+    """One row of a campaign's Meta objects.
+
+    ``parent_id`` and ``uses_id`` are local ids (``MetaObject.id``): an ad set's parent is its
+    campaign, an ad's parent its ad set; an ad uses a creative, a creative a video or image.
+    ``pending`` says a create went out without an answer: a resumed run looks the object up
+    before posting again. ``upload_session`` and ``thumbnail_url`` belong to videos (a resumable
+    upload; the frame a video creative needs); ``details`` is free for kind-specific facts.
+    """
+
+    id: int
+    campaign_id: int
+    kind: ObjectKind
+    key: str
+    meta_id: str | None
+    status: ObjectStatus
+    step: Step | None
+    pending: bool
+    name: str | None = None
+    parent_id: int | None = None
+    uses_id: int | None = None
+    upload_session: dict[str, Any] | None = None
+    thumbnail_url: str | None = None
+    details: dict[str, Any] | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def ref(self) -> ObjectRef:
+        return ObjectRef(self.kind, self.key)
+
+    @property
+    def live(self) -> bool:
+        """Counts as this campaign's object (not deleted, not replaced)."""
+        return self.status in (ObjectStatus.PLANNED, ObjectStatus.CREATED)
+
+
+@dataclass(frozen=True)
+class CampaignRecord:
+    """One campaign creation, from request to live, as the services read it.
+
+    The per-object properties (``video_id``, ``ad_id``, ...) read the ``MAIN`` object of each
+    kind; code that handles several objects of a kind walks ``objects`` instead.
+    """
+
+    id: int
+    account_key: str
+    ad_account_id: str
+    name: str
+    spec: dict[str, Any]
+    status: str
+    step: str | None
+    requested_by: str | None
+    source: str
+    start_time: datetime
+    activate_at: datetime | None
+    activated_at: datetime | None
+    approved_by: str | None
+    claimed_by: str | None
+    error: str | None
+    last_sync: dict[str, Any] | None
+    slack_channel: str | None
+    slack_ts: str | None
+    created_at: datetime
+    updated_at: datetime
+    objects: tuple[MetaObject, ...] = field(default=())
+
+    def object(self, ref: ObjectRef) -> MetaObject | None:
+        """The live object under ``ref``, if this campaign has one."""
+        for obj in self.objects:
+            if obj.kind == ref.kind and obj.key == ref.key and obj.live:
+                return obj
+        return None
+
+    def objects_of(self, kind: ObjectKind) -> list[MetaObject]:
+        return [obj for obj in self.objects if obj.kind == kind and obj.live]
+
+    def meta_id(self, ref: ObjectRef) -> str | None:
+        obj = self.object(ref)
+        return obj.meta_id if obj else None
+
+    def is_pending(self, ref: ObjectRef) -> bool:
+        obj = self.object(ref)
+        return bool(obj and obj.pending)
+
+    @property
+    def pending_steps(self) -> list[str]:
+        """The steps whose create went out without an answer (the old ``pending_writes``)."""
+        return [str(obj.step) for obj in self.objects if obj.pending and obj.step and obj.live]
+
+    @property
+    def video_id(self) -> str | None:
+        return self.meta_id(ObjectRef(ObjectKind.VIDEO))
+
+    @property
+    def upload_session(self) -> dict[str, Any] | None:
+        video = self.object(ObjectRef(ObjectKind.VIDEO))
+        return video.upload_session if video else None
+
+    @property
+    def thumbnail_url(self) -> str | None:
+        video = self.object(ObjectRef(ObjectKind.VIDEO))
+        return video.thumbnail_url if video else None
+
+    @property
+    def creative_id(self) -> str | None:
+        """The creative the ad shows (one swapped in later included), else the ``MAIN`` one."""
+        ad = self.object(ObjectRef(ObjectKind.AD))
+        if ad is not None and ad.uses_id is not None:
+            for obj in self.objects:
+                if obj.id == ad.uses_id and obj.live:
+                    return obj.meta_id
+        return self.meta_id(ObjectRef(ObjectKind.CREATIVE))
+
+    @property
+    def meta_campaign_id(self) -> str | None:
+        return self.meta_id(ObjectRef(ObjectKind.CAMPAIGN))
+
+    @property
+    def adset_id(self) -> str | None:
+        return self.meta_id(ObjectRef(ObjectKind.ADSET))
+
+    @property
+    def ad_id(self) -> str | None:
+        return self.meta_id(ObjectRef(ObjectKind.AD))
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    campaign_id: int | None
+    actor: str
+    action: str
+    outcome: str
+    detail: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    id: int
+    campaign_id: int | None
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CreationRequestRecord:
+    """An accepted create form (``creation_requests``), as the creation flow reads it."""
+
+    id: int
+    key: str
+    form: dict[str, Any]
+    requested_by: str
+    team_id: str | None
+    view_id: str | None
+    status: str
+    campaign_id: int | None
+    slack_channel: str | None
+    slack_ts: str | None
+    claimed_by: str | None
+    attempts: int
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
