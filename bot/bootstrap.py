@@ -38,6 +38,7 @@ from meta.graph.insights import InsightsReader
 from meta.graph.upload import VideoUploader
 from meta.services.campaigns import CampaignService, Clock, utcnow
 from meta.services.dashboard import Dashboard
+from meta.services.digest import DailyDigests
 from meta.services.pacing import PacingWatch
 from meta.services.pipeline import CampaignPipeline
 from meta.services.reminders import ApprovalReminders
@@ -246,6 +247,11 @@ def build_job_context(
         on_schedule=on_schedule,
         worker_id=worker_id or default_worker_id(),
     )
+    insights = InsightsReader(services.graph, policy=services.graph.config.retry_policy())
+
+    def rules(account: AccountConfig) -> PacingRules:
+        return pacing_rules(services.settings, account)
+
     return JobContext(
         lifecycle=lifecycle,
         outbox=AlertOutbox(store=services.store, accounts=services.accounts),
@@ -255,9 +261,17 @@ def build_job_context(
         pacing=PacingWatch(
             store=services.store,
             graph=services.graph,
-            insights=InsightsReader(services.graph, policy=services.graph.config.retry_policy()),
+            insights=insights,
             accounts=services.accounts,
-            rules=lambda account: pacing_rules(services.settings, account),
+            rules=rules,
+            clock=clock,
+        ),
+        digests=DailyDigests(
+            store=services.store,
+            insights=insights,
+            accounts=services.accounts,
+            digest_time=lambda account: account.digest_time or services.settings.digest_time,
+            rules=rules,
             clock=clock,
         ),
     )
@@ -491,6 +505,7 @@ def build_bot(
         messages=messages,
         clock=clock,
         approvers_of=build_reminders(services, clock).approvers_of,
+        digest_channel=settings.campaigns_channel,
     )
     database_lost = DatabaseLost(notifier, key=f"database_lost:{default_worker_id()}")
     scheduling = build_scheduling(

@@ -36,7 +36,7 @@ from bot.slack.app import SlackServices
 from bot.slack.channel_membership import membership_problems
 from bot.slack.creation_flow import CreationFlow
 from jobs import runtime
-from jobs.monitoring import pacing_job, reminders_job
+from jobs.monitoring import digest_job, pacing_job, reminders_job
 from meta.domain.access import AccessPolicy
 from meta.graph.client import GraphClient
 from meta.graph.versions import version_warning
@@ -154,6 +154,7 @@ def start_bot(
         "approval-reminders", reminders_job, settings.scan_interval_seconds
     )
     bot.scheduling.scheduler.add_interval("pacing", pacing_job, settings.sync_interval_seconds)
+    bot.scheduling.scheduler.add_interval("digest", digest_job, settings.scan_interval_seconds)
     _follow_token_renewals(bot.services, settings, bot.scheduling, bot.base_dir)
     served = None
     if settings.metrics_port is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from meta.services.alerts import AlertOutbox, Notifier
+from meta.services.digest import DailyDigests
 from meta.services.lifecycle import CampaignLifecycle
 from meta.services.pacing import PacingWatch
 from meta.services.reminders import ApprovalReminders
@@ -24,6 +25,7 @@ class JobContext:
     sync: StatusSync | None = None
     reminders: ApprovalReminders | None = None
     pacing: PacingWatch | None = None
+    digests: DailyDigests | None = None
 
 
 _context: JobContext | None = None

@@ -19,10 +19,18 @@ from bot.slack.budget import ProgressEdits
 from bot.slack.posts import post_once
 from handlers.blocks.alerts import build_alert, build_burst_summary
 from handlers.blocks.approval import build_approval_message, build_decided_message
+from handlers.blocks.digest import (
+    build_digest,
+    digest_chart_alt_text,
+    digest_chart_filename,
+    digest_chart_title,
+)
 from handlers.blocks.monitoring import build_approval_reminder, build_pacing_alert
+from meta.domain.digest import Digest
 from meta.domain.states import Status
 from meta.services.activation import utc
 from meta.services.alerts import CREATION_FINISHED, BurstAlert
+from meta.services.digest import DAILY_DIGEST, DAILY_DIGEST_QUIET
 from meta.services.pacing import KIND_PREFIX as PACING_PREFIX
 from meta.services.reminders import APPROVAL_REMINDER
 from meta.services.status_sync import SETTINGS_DRIFT
@@ -90,6 +98,7 @@ class SlackNotifier:
         messages: CampaignMessages,
         clock: Clock = lambda: datetime.now(UTC),
         approvers_of: Callable[[int], Sequence[str]] = lambda _id: (),
+        digest_channel: str | None = None,
     ) -> None:
         self._client = client
         self._channel = channel
@@ -97,6 +106,8 @@ class SlackNotifier:
         self._clock = clock
         # Who a reminder mentions for a campaign (ApprovalReminders.approvers_of).
         self._approvers_of = approvers_of
+        # Where the daily digest goes: the campaigns channel, where the team works.
+        self._digest_channel = digest_channel or channel
 
     def send(
         self,
@@ -110,6 +121,11 @@ class SlackNotifier:
         since = utc(sent_before).timestamp() if sent_before else None
         if kind == CREATION_FINISHED:
             self._finish_creation(summary, detail, key=key, since=since)
+            return
+        if kind == DAILY_DIGEST_QUIET:
+            return  # nothing ran that day: the key only records that the day was looked at
+        if kind == DAILY_DIGEST and detail:
+            self._post_digest(Digest.from_json(detail), key=key, since=since)
             return
         if kind == APPROVAL_REMINDER and summary is not None:
             reminder = build_approval_reminder(summary, self._approvers_of(summary.id), detail)
@@ -141,6 +157,32 @@ class SlackNotifier:
             )
         if summary is not None:
             self._messages.refresh_campaign_message(summary)
+
+    def _post_digest(self, digest: Digest, *, key: str, since: float | None) -> None:
+        """The digest, then its chart right under it (files_upload_v2: upload, then share)."""
+        from meta.services.charts import daily_chart_png  # matplotlib only when a chart is drawn
+
+        posted = post_once(
+            self._client,
+            key=key,
+            channel=self._digest_channel,
+            sent_before=since,
+            unfurl_links=False,
+            **build_digest(digest),
+        )
+        png = daily_chart_png(
+            digest.history,
+            currency=digest.currency,
+            title=digest_chart_title(digest),
+            subtitle=f"to {digest.day.isoformat()} · {digest.timezone} · {digest.attribution}",
+        )
+        self._client.files_upload_v2(
+            channel=posted.channel,
+            content=png,
+            filename=digest_chart_filename(digest),
+            title=digest_chart_title(digest),
+            alt_txt=digest_chart_alt_text(digest),
+        )
 
     def _in_thread_and_channel(
         self,

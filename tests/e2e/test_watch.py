@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import build_job_context
 from bot.runner import RunningBot, start_bot
 from handlers.ids import CampaignAction
-from jobs.monitoring import pacing_job, reminders_job
+from jobs.monitoring import digest_job, pacing_job, reminders_job
+from meta.domain.access import StaticAccessPolicy
 from meta.domain.accounts import AccountRegistry
 from sandbox.graph_emulator import GraphEmulator, InsightsScenario
 from sandbox.slack_emulator import SlackEmulator
@@ -202,3 +204,57 @@ def test_an_account_that_cannot_deliver_alerts_once(
     posted = [m for m in slack.messages(ALERTS) if "ad account is blocked" in m["text"]]
     assert len(posted) == 1 and words in posted[0]["text"]
     assert len([m for m in thread_replies(slack, card) if words in m["text"]]) == 1
+
+
+# ---------------------------------------------------------------------------------- digest
+
+
+def digests_posted(slack: SlackEmulator) -> list[dict]:
+    return [m for m in slack.messages(CAMPAIGNS) if m.get("text", "").startswith("Yesterday in")]
+
+
+def test_the_digest_posts_once_at_its_local_time_with_a_chart(
+    slack, live_bot: RunningBot, clock: ShiftedClock
+) -> None:
+    go_live(slack, live_bot)  # live from 23:30 on 1 Dec, Singapore time
+    context = live_bot.scheduling.context
+    clock.advance(timedelta(days=1, hours=9, minutes=29))  # 3 Dec, 08:59 in Singapore
+    assert digest_job(context, now=clock.now()) == 0  # not yet: DIGEST_TIME is 09:00
+    clock.advance(timedelta(minutes=1))
+    assert digest_job(context, now=clock.now()) == 1
+    assert digest_job(context, now=clock.now() + timedelta(minutes=30)) == 0
+    # Another replica (or this bot after a restart) at the same time: the outbox has the key.
+    other = build_job_context(
+        live_bot.services, context.notifier, policy=StaticAccessPolicy(frozenset())
+    )
+    assert digest_job(other, now=clock.now()) == 0
+
+    posted = slack.wait_until(lambda: digests_posted(slack), timeout=10)
+    assert len(posted) == 1
+    body = str(posted[0]["blocks"])
+    assert "Yesterday in iFLYTEK" in body and "Wed 02 Dec 2026" in body
+    assert "Best: *AINOTE2 launch SG*" in body and "SGD" in body
+    assert "attribution 7-day click, 1-day view" in body
+    files = slack.wait_until(
+        lambda: [m for m in slack.messages(CAMPAIGNS) if m.get("files")], timeout=10
+    )
+    assert len(files) == 1
+    png = slack.file_content(files[0]["files"][0]["id"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert files[0]["files"][0]["name"] == "adbee-digest-iflytek-sg-2026-12-02.png"
+
+
+def test_the_digest_is_quiet_when_nothing_ran(
+    slack, shifted_graph: GraphEmulator, live_bot: RunningBot, clock: ShiftedClock
+) -> None:
+    _card, row = go_live(slack, live_bot)
+    shifted_graph.set_insights_scenario(row.meta_campaign_id, InsightsScenario.NO_DELIVERY)
+    clock.advance(timedelta(days=1, hours=9, minutes=31))
+    context = live_bot.scheduling.context
+    assert digest_job(context, now=clock.now()) == 0
+    assert digest_job(context, now=clock.now()) == 0
+    context.outbox.flush(context.notifier)
+    assert digests_posted(slack) == []
+    assert [a.kind for a in live_bot.services.store.alerts() if "digest" in a.kind] == [
+        "daily_digest_quiet"
+    ]
