@@ -15,7 +15,14 @@ import time
 
 from bench.common import OUT, ROOT, fmt, machine
 
-BENCHMARKS = ("ack_latency", "create_time", "upload_memory", "activation_burst", "stop_time")
+BENCHMARKS = (
+    "ack_latency",
+    "create_time",
+    "upload_memory",
+    "activation_burst",
+    "stop_time",
+    "bot_submissions",
+)
 
 
 def _rows(result: dict) -> list[tuple[str, ...]]:
