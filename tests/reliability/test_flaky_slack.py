@@ -115,6 +115,9 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
             flush_alerts_job()
             if not store.pending_alerts():
                 break
+        # The bot's own flush job may be sending one right now (waiting out a Retry-After in
+        # the Slack budget): wait for it rather than look mid-send.
+        slack.wait_until(lambda: all(a.status == "sent" for a in store.alerts()), timeout=30)
         assert [(a.kind, a.last_error) for a in store.alerts() if a.status != "sent"] == []
 
         # --- nothing lost ------------------------------------------------------------------
