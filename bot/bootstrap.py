@@ -37,6 +37,7 @@ from meta.graph.client import GraphClient, MetaConfig
 from meta.graph.insights import InsightsReader
 from meta.graph.upload import VideoUploader
 from meta.services.campaigns import CampaignService, Clock, utcnow
+from meta.services.creative_review import check_accounts
 from meta.services.dashboard import Dashboard
 from meta.services.digest import DailyDigests
 from meta.services.pacing import PacingWatch
@@ -117,6 +118,7 @@ def build_services(
     stopping = StopSignal()
     root = base_dir or Path.cwd()
     accounts = load_accounts(_under(root, settings.accounts_file))
+    check_accounts(accounts, str(settings.accounts_file))  # feature names the SDK knows
     factory = None
     floors: FloorSource = offline_floors(
         "this command works offline; `python -m bot create` reads Meta's figure"

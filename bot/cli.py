@@ -25,6 +25,7 @@ from meta.domain.report_table import money_with_code, roas
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import STEP_LABELS, ProgressEvent
 from meta.domain.times import format_local
+from meta.services.creative_review import review
 from meta.services.pipeline import AlreadyCreatedError
 from meta.services.summary import CampaignSummary
 from meta.video.check import check_video, describe_video
@@ -243,6 +244,12 @@ def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
         print(f"  ends:      {format_local(spec.end_time, tz)}", file=out)
     print(f"  countries: {', '.join(spec.countries)}", file=out)
     print(f"  video:     {spec.video_path.name}", file=out)
+    shown = review(spec)
+    for kind, label in (("campaign", "campaign"), ("adset", "ad set"), ("ad", "ad")):
+        print(f"  {label + ' name:':<15}{shown.names[kind]}", file=out)
+    print(f"  final URL:     {shown.final_url}", file=out)
+    for choice, value in shown.choices:
+        print(f"  {choice}: {value}", file=out)
     for warning in spec.warnings:
         print(f"  warning:   {warning}", file=out)
 

@@ -55,6 +55,7 @@ class CampaignForm(BaseModel):
     description: str | None = None
     link: str | None = None
     call_to_action: str | None = None
+    url_tags: str | None = None  # this campaign's own, in place of the account's
     files: tuple[SlackFile, ...] = ()
     video_link: str | None = None
 
@@ -85,6 +86,7 @@ class CampaignForm(BaseModel):
             "description": self.description,
             "link": self.link,
             "call_to_action": self.call_to_action,
+            "url_tags": self.url_tags,
         }
 
     def problems(self, *, video_required: bool = True) -> dict[str, str]:
@@ -161,6 +163,7 @@ def _read_form(values: Mapping[str, Any]) -> CampaignForm:
         description=_scalar(entry(_B.DESCRIPTION)),
         link=_scalar(entry(_B.LINK)),
         call_to_action=_scalar(entry(_B.CALL_TO_ACTION)),
+        url_tags=_scalar(entry(_B.URL_TAGS)),
         files=tuple(read_file(f) for f in _list(entry(_B.VIDEO).get("files"))),
         video_link=_scalar(entry(_B.VIDEO_LINK)),
     )

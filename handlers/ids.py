@@ -34,6 +34,7 @@ class CampaignCreateBlock(StrEnum):
     DESCRIPTION = "campaign-create-description"
     LINK = "campaign-create-link"
     CALL_TO_ACTION = "campaign-create-call-to-action"
+    URL_TAGS = "campaign-create-url-tags"
     INTRO = "campaign-create-intro"  # context line, not an input
     TEMPLATE_NOTES = "campaign-create-template-notes"  # context: templates that were skipped
 
@@ -63,6 +64,7 @@ class CampaignCreateAction(StrEnum):
     DESCRIPTION = "campaign-create-description-input"
     LINK = "campaign-create-link-input"
     CALL_TO_ACTION = "campaign-create-call-to-action-select"
+    URL_TAGS = "campaign-create-url-tags-input"
 
 
 class CampaignAction(StrEnum):
@@ -127,6 +129,7 @@ FIELD_TO_BLOCK: dict[str, CampaignCreateBlock] = {
     "description": CampaignCreateBlock.DESCRIPTION,
     "link": CampaignCreateBlock.LINK,
     "call_to_action": CampaignCreateBlock.CALL_TO_ACTION,
+    "url_tags": CampaignCreateBlock.URL_TAGS,
 }
 # Unknown fields go to the account block: always present and at the top, so the user sees it.
 FALLBACK_BLOCK = CampaignCreateBlock.ACCOUNT

@@ -136,6 +136,15 @@ def build_campaign_modal(
         ),
         inp.link_input(aid(_A.LINK), values.get("link"), MAX_URL_LENGTH),
         sel.cta_select(aid(_A.CALL_TO_ACTION), values.get("call_to_action"), CTA_TYPES),
+        inp.text_input(
+            _B.URL_TAGS,
+            aid(_A.URL_TAGS),
+            "URL tags (UTMs)",
+            values.get("url_tags"),
+            MAX_URL_LENGTH,
+            optional=True,
+            hint=_url_tags_hint(account.creative.url_tags),
+        ),
     ]
     return {
         "type": "modal",
@@ -146,6 +155,14 @@ def build_campaign_modal(
         "private_metadata": private_metadata,
         "blocks": blocks,
     }
+
+
+def _url_tags_hint(account_tags: str | None) -> str:
+    """Say what an empty field means: the account's own url_tags, or none."""
+    tokens = "{campaign}, {adset}, {ad}, {name}, {account}, {countries}, {start:%Y%m%d} …"
+    if account_tags:
+        return f"Empty: the account's {account_tags[:1500]}. Tokens: {tokens}"
+    return f"Appended to the link, e.g. utm_source=meta&utm_campaign={{campaign}}. Tokens: {tokens}"
 
 
 def _revision(prefill: Mapping[str, object]) -> str:

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from meta.domain.creative import CreativePolicy, Naming
 from meta.domain.money import SUPPORTED_CURRENCIES, to_minor
 from meta.domain.regulation import IDENTITY_FIELDS
 from meta.domain.times import TimeParseError, zone
@@ -162,6 +163,9 @@ class AccountConfig(BaseModel):
     # units of its currency), docs/operations.md.
     digest_time: time | None = None
     pacing_no_purchase_spend: Decimal | None = Field(default=None, gt=0)
+    # Advantage+ creative choices and object names (meta.domain.creative, docs/creative-controls.md).
+    creative: CreativePolicy = Field(default_factory=CreativePolicy)
+    naming: Naming = Field(default_factory=Naming)
 
     @model_validator(mode="after")
     def _threshold_below_cap(self) -> AccountConfig:

@@ -9,19 +9,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from meta.domain.accounts import AccountConfig, AccountRegistry
 from meta.domain.countries import COUNTRY_CODES
+from meta.domain.creative import (
+    URL_TAG_TOKENS,
+    CreativePolicy,
+    ObjectNames,
+    TemplateError,
+    check_template,
+    fill_names,
+    fill_url_tags,
+    final_url,
+    template_values,
+)
 from meta.domain.errors import FieldProblem, ValidationError
 from meta.domain.minimum_budgets import FloorSource, offline_floors
-from meta.domain.money import MoneyError, format_minor, parse_amount, to_minor
+from meta.domain.money import MoneyError, format_minor, offset, parse_amount, to_minor
 from meta.domain.regulation import missing_declarations
-from meta.domain.times import TimeParseError, format_local, parse_local_time
+from meta.domain.times import TimeParseError, format_local, parse_local_time, zone
 
 # Call-to-action types Meta accepts on video ads for a website destination.
 CTA_TYPES = (
@@ -63,6 +75,7 @@ FIELDS = (
     "description",
     "link",
     "call_to_action",
+    "url_tags",
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -86,9 +99,26 @@ class CampaignSpec:
     link: str
     call_to_action: str
     warnings: tuple[str, ...] = ()
+    # Filled from the account's naming and creative policy when the request is checked, and kept
+    # with the creation: what was approved is what is sent, whatever the accounts file says later.
+    names: ObjectNames | None = None  # None: a creation recorded before naming templates
+    url_tags: str | None = None
+    creative: CreativePolicy = field(default_factory=CreativePolicy)
+
+    @property
+    def object_names(self) -> ObjectNames:
+        """The names of the four objects (also how a lost create is found again)."""
+        return self.names or ObjectNames.legacy(self.name)
+
+    @property
+    def final_url(self) -> str:
+        """The landing page with the url_tags appended: what a click on the ad opens."""
+        return final_url(self.link, self.url_tags)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["names"] = self.names.as_dict() if self.names else None
+        data["creative"] = self.creative.model_dump()
         data["start_time"] = self.start_time.isoformat()
         data["end_time"] = self.end_time.isoformat() if self.end_time else None
         data["video_path"] = str(self.video_path)
@@ -113,6 +143,9 @@ class CampaignSpec:
             link=data["link"],
             call_to_action=data["call_to_action"],
             warnings=tuple(data.get("warnings", ())),
+            names=ObjectNames(**data["names"]) if data.get("names") else None,
+            url_tags=data.get("url_tags"),
+            creative=CreativePolicy(**data.get("creative") or {}),
         )
 
     def budget_text(self) -> str:
@@ -170,10 +203,42 @@ def build_spec(
     )
     start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
     video = _video(raw.get("video"), base_dir, check_video, bad, warnings)
+    tags_override = _url_tags_override(raw.get("url_tags"), bad)
 
     if problems:
         raise ValidationError(problems)
     assert account is not None and budget is not None and start is not None and video is not None
+    values = template_values(
+        account_key=account.key,
+        name=name or "",
+        countries=countries,
+        start_local=start.astimezone(zone(account.timezone)),
+        budget_major=Decimal(budget) / offset(account.currency),
+        currency=account.currency,
+        video_stem=video.stem,
+    )
+    try:
+        names = fill_names(account.naming, values)
+    except TemplateError as exc:
+        raise ValidationError([FieldProblem("name", f"{exc} (naming of {account.key})")]) from None
+    tags_template = tags_override or account.creative.url_tags
+    url_tags = None
+    if tags_template:
+        try:
+            url_tags = fill_url_tags(tags_template, values, names)
+        except TemplateError as exc:
+            raise ValidationError([FieldProblem("url_tags", str(exc))]) from None
+        landing = final_url(link or "", url_tags)
+        if len(landing) > MAX_URL_LENGTH:
+            raise ValidationError(
+                [
+                    FieldProblem(
+                        "url_tags",
+                        f"the link with its url_tags is {len(landing)} characters; Meta allows "
+                        f"at most {MAX_URL_LENGTH}",
+                    )
+                ]
+            )
     return CampaignSpec(
         account_key=account.key,
         name=name or "",
@@ -189,6 +254,9 @@ def build_spec(
         link=link or "",
         call_to_action=cta or "",
         warnings=tuple(warnings),
+        names=names,
+        url_tags=url_tags,
+        creative=account.creative,
     )
 
 
@@ -262,6 +330,21 @@ def _link(value: object, bad: Bad) -> str | None:
         bad("link", f"{host!r} is not a public website domain")
         return None
     return link
+
+
+def _url_tags_override(value: object, bad: Bad) -> str | None:
+    """A campaign's own url_tags (campaign file or modal), in place of the account's."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        bad("url_tags", "must be text, e.g. utm_source=meta&utm_campaign={campaign}")
+        return None
+    try:
+        check_template(value.strip(), URL_TAG_TOKENS)
+    except TemplateError as exc:
+        bad("url_tags", str(exc))
+        return None
+    return value.strip()
 
 
 def _cta(value: object, bad: Bad) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from facebook_business.adobjects.adcreativefeaturesspec import AdCreativeFeaturesSpec
 from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 from facebook_business.session import FacebookSession
@@ -28,6 +29,19 @@ from meta.telemetry import metrics
 
 log = logging.getLogger(__name__)
 CONNECTION_POOL_SIZE = 128
+
+
+def creative_feature_names() -> tuple[str, ...]:
+    """Every Advantage+ creative feature this SDK's API version knows, sorted.
+
+    Read from the SDK's generated ``AdCreativeFeaturesSpec.Field`` (the keys of a creative's
+    ``degrees_of_freedom_spec.creative_features_spec``), so upgrading the SDK brings Meta's new
+    features with it instead of a hand-kept list falling behind.
+    """
+    fields = vars(AdCreativeFeaturesSpec.Field)
+    return tuple(
+        sorted(v for k, v in fields.items() if not k.startswith("_") and isinstance(v, str))
+    )
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meta.domain.accounts import AccountConfig
+from meta.domain.creative import feature_choices
 from meta.domain.regulation import adset_declarations
 from meta.domain.spec import CampaignSpec
 from meta.domain.times import to_meta
 from meta.domain.video_title import DRY_RUN_ID, video_title
+from meta.graph.client import creative_feature_names
 from meta.graph.upload import finish_params, start_params, transfer_params
 
 # Advantage+ needs a campaign budget with a supported bid strategy; omitting bid_strategy makes
@@ -31,14 +33,46 @@ class GraphCall:
     label: str = ""
 
 
+# The format transformations Meta's format automation guide names; ``data_source: ["none"]``
+# opts one out ("Get Started with Format Automation", Marketing API, updated 2026-04-27).
+FORMAT_TRANSFORMATIONS = ("carousel", "da_collection", "sa_collection", "video_slideshow")
+
+
 def object_names(spec: CampaignSpec) -> dict[str, str]:
     """Names of the four objects; the pipeline also uses them to find a create whose answer was lost."""
-    return {
-        "campaign": spec.name,
-        "adset": f"{spec.name} - ad set",
-        "creative": f"{spec.name} - creative",
-        "ad": f"{spec.name} - ad",
+    return spec.object_names.as_dict()
+
+
+def creative_controls(spec: CampaignSpec) -> dict[str, Any]:
+    """The creative's Advantage+ choices and url_tags, as request parameters.
+
+    - ``degrees_of_freedom_spec.creative_features_spec``: one ``enroll_status`` per feature the
+      SDK knows (``opt_out``: all OPT_OUT; a mapping: its own choices, OPT_OUT for the rest);
+      nothing for ``meta_defaults`` (Advantage+ creative guide; SDK AdCreativeFeaturesSpec).
+    - ``contextual_multi_ads.enroll_status``: Meta enrols ads that omit it in multi-advertiser
+      ads since 2024-08-19, so AdBee always sends it (Marketing API, "Multi-advertiser Ads").
+    - ``format_transformation_spec``: each named format with ``data_source: ["none"]`` unless
+      the policy is ``meta_defaults`` (format automation guide).
+    - ``url_tags``: query parameters Meta appends to the link (SDK ``AdCreative.Field.url_tags``).
+    """
+    policy = spec.creative
+    params: dict[str, Any] = {}
+    features = feature_choices(policy.enhancements, creative_feature_names())
+    if features is not None:
+        params["degrees_of_freedom_spec"] = {
+            "creative_features_spec": {
+                name: {"enroll_status": status} for name, status in features.items()
+            }
+        }
+        params["format_transformation_spec"] = [
+            {"format": name, "data_source": ["none"]} for name in FORMAT_TRANSFORMATIONS
+        ]
+    params["contextual_multi_ads"] = {
+        "enroll_status": "OPT_IN" if policy.multi_advertiser_ads else "OPT_OUT"
     }
+    if spec.url_tags:
+        params["url_tags"] = spec.url_tags
+    return params
 
 
 def campaign_call(spec: CampaignSpec, account: AccountConfig) -> GraphCall:
@@ -98,7 +132,11 @@ def creative_call(
     return GraphCall(
         "POST",
         f"{account.ad_account_id}/adcreatives",
-        {"name": object_names(spec)["creative"], "object_story_spec": story},
+        {
+            "name": object_names(spec)["creative"],
+            "object_story_spec": story,
+            **creative_controls(spec),
+        },
         "creative",
     )
 

@@ -20,6 +20,7 @@ from meta.domain.states import ProgressSink
 from meta.domain.templates import BrokenTemplate, Template
 from meta.domain.yaml_files import YamlFileError, load_yaml_file
 from meta.graph.payloads import GraphCall, dry_run_calls
+from meta.services.creative_review import check_spec_policy
 from meta.services.pipeline import CampaignPipeline
 from meta.services.summary import CampaignSummary, summarize
 
@@ -59,7 +60,7 @@ class CampaignService:
 
     # ------------------------------------------------------------------ validation
     def validate(self, raw: Mapping[str, Any]) -> CampaignSpec:
-        return build_spec(
+        spec = build_spec(
             raw,
             accounts=self.accounts,
             now=self.clock(),
@@ -67,6 +68,8 @@ class CampaignService:
             check_video=self._check_video,
             budget_floor=self._budget_floors,
         )
+        check_spec_policy(spec)  # feature names this API version knows, before anything is sent
+        return spec
 
     def check_without_video(self, raw: Mapping[str, Any]) -> None:
         """Validate every field but the video, which is still on its way from Slack.

@@ -127,11 +127,24 @@ def _check_video_data(ctx: Ctx, account: Account, vd: Any) -> dict[str, Any]:
     return {"cta_type": cta_type}
 
 
-def _check_degrees_of_freedom(ctx: Ctx) -> None:
-    spec = ctx.params.obj("degrees_of_freedom_spec")
-    if not spec:
-        return
+def _check_degrees_of_freedom(ctx: Ctx) -> dict[str, Any]:
+    """``degrees_of_freedom_spec`` checked against the SDK's generated structs, with Meta's
+    default enrolment filled in for every feature the request leaves out.
+
+    Keys: ``AdCreativeDegreesOfFreedomSpec``, ``AdCreativeFeaturesSpec`` (one key per feature),
+    ``AdCreativeFeatureDetails`` (facebook_business/adobjects, tables in ``schema``). Since v22
+    each feature is opted in or out on its own (``enroll_status`` OPT_IN/OPT_OUT) and the
+    ``standard_enhancements`` bundle is refused with 100/3858504 (Meta's Advantage+ creative
+    guide; meta-api.md §1.2). A feature the request does not name is enrolled: that is what
+    operators see when "toggles come back on" (round2-facts.md, creative controls), and it is
+    why AdBee names every feature.
+    """
+    spec = ctx.params.obj("degrees_of_freedom_spec") or {}
+    check_keys(spec, schema.DEGREES_OF_FREEDOM_KEYS, "degrees_of_freedom_spec")
+    param = "degrees_of_freedom_spec[creative_features_spec]"
     features = spec.get("creative_features_spec") or {}
+    if not isinstance(features, dict):
+        raise param_error(f"Param {param} must be a JSON object")
     if "standard_enhancements" in features:
         raise invalid(
             3858504,
@@ -140,6 +153,7 @@ def _check_degrees_of_freedom(ctx: Ctx) -> None:
             "creative features instead.",
             "degrees_of_freedom_spec",
         )
+    check_keys(features, schema.CREATIVE_FEATURES, param)
     for name, feature in features.items():
         if not isinstance(feature, dict) or feature.get("enroll_status") not in _FEATURE_STATUSES:
             raise invalid(
@@ -148,6 +162,54 @@ def _check_degrees_of_freedom(ctx: Ctx) -> None:
                 f"Creative feature {name} needs enroll_status OPT_IN or OPT_OUT.",
                 "degrees_of_freedom_spec",
             )
+        check_keys(feature, schema.CREATIVE_FEATURE_DETAIL_KEYS, f"{param}[{name}]")
+    enrolled = {
+        name: {"enroll_status": "OPT_IN"}
+        for name in sorted(schema.CREATIVE_FEATURES)
+        if not name.startswith("standard_enhancements")  # bundles, not features
+    }
+    return {**spec, "creative_features_spec": {**enrolled, **features}}
+
+
+def _check_contextual_multi_ads(ctx: Ctx) -> dict[str, Any]:
+    """``contextual_multi_ads`` (``AdCreativeContextualMultiAds``): ``enroll_status`` must be
+    OPT_IN or OPT_OUT; a creative that omits it is enrolled in multi-advertiser ads, Meta's
+    default for ads created since 2024-08-19 (Marketing API, "Multi-advertiser Ads")."""
+    value = ctx.params.obj("contextual_multi_ads")
+    if value is None:
+        return {"enroll_status": "OPT_IN"}
+    check_keys(value, schema.CONTEXTUAL_MULTI_ADS_KEYS, "contextual_multi_ads")
+    if value.get("enroll_status") not in _FEATURE_STATUSES:
+        raise must_be_one_of("contextual_multi_ads[enroll_status]", _FEATURE_STATUSES)
+    return dict(value)
+
+
+# The transformations Meta's format automation guide names ("Get Started with Format
+# Automation", Marketing API, updated 2026-04-27) and the data sources it lists for them.
+FORMAT_TRANSFORMATIONS = ("carousel", "da_collection", "sa_collection", "video_slideshow")
+_DATA_SOURCES = frozenset({"none", "catalog", "site_links", "manual_uploads"})
+
+
+def _check_format_transformations(ctx: Ctx) -> list[dict[str, Any]]:
+    """``format_transformation_spec``: a list of ``{format, data_source}`` entries
+    (``AdCreativeFormatTransformationSpec``); ``data_source: ["none"]`` opts that format out,
+    an empty list opts in to every source. Omitted means "the default system behavior" (the
+    guide); the emulator stores that as every named format opted in, so a read shows it.
+    """
+    param = "format_transformation_spec"
+    entries = ctx.params.array(param)
+    if entries is None:
+        return [{"format": name, "data_source": []} for name in FORMAT_TRANSFORMATIONS]
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise param_error(f"Param {param}[{index}] must be a JSON object")
+        check_keys(entry, schema.FORMAT_TRANSFORMATION_KEYS, f"{param}[{index}]")
+        if not isinstance(entry.get("format"), str) or not entry["format"]:
+            raise param_error(f"The parameter {param}[{index}][format] is required")
+        sources = entry.get("data_source", [])
+        if not isinstance(sources, list) or any(s not in _DATA_SOURCES for s in sources):
+            raise must_be_one_of(f"{param}[{index}][data_source]", _DATA_SOURCES)
+    return [dict(entry) for entry in entries]
 
 
 def creative_create(ctx: Ctx) -> dict[str, Any]:
@@ -175,7 +237,6 @@ def creative_create(ctx: Ctx) -> dict[str, Any]:
     ig = spec.get("instagram_user_id")
     if ig is not None and str(ig) not in account.instagram_user_ids:
         raise param_error("Param instagram_user_id must be a valid Instagram account id")
-    _check_degrees_of_freedom(ctx)
     data: dict[str, Any] = {
         "name": p.text("name"),
         "object_story_spec": spec,
@@ -183,7 +244,9 @@ def creative_create(ctx: Ctx) -> dict[str, Any]:
         "actor_id": page_id,
         "instagram_user_id": str(ig) if ig is not None else None,
         "url_tags": p.text("url_tags"),
-        "degrees_of_freedom_spec": p.obj("degrees_of_freedom_spec"),
+        "degrees_of_freedom_spec": _check_degrees_of_freedom(ctx),
+        "contextual_multi_ads": _check_contextual_multi_ads(ctx),
+        "format_transformation_spec": _check_format_transformations(ctx),
     }
     if "video_data" in spec:
         info = _check_video_data(ctx, account, spec["video_data"])

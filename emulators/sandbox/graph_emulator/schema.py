@@ -811,3 +811,148 @@ AD_PREVIEW_FORMATS: frozenset[str] = frozenset(
         "WHATSAPP_STATUS_MEDIA",
     }
 )
+
+
+# Advantage+ creative features (AdCreativeFeaturesSpec), keys of
+# degrees_of_freedom_spec.creative_features_spec.
+CREATIVE_FEATURES: frozenset[str] = frozenset(
+    {
+        "adapt_to_placement",
+        "add_text_overlay",
+        "ads_with_benefits",
+        "advantage_plus_creative",
+        "app_highlights",
+        "audio",
+        "auto_promotion_tag",
+        "biz_ai",
+        "carousel_to_video",
+        "catalog_feed_tag",
+        "creative_stickers",
+        "customize_product_recommendation",
+        "cv_transformation",
+        "description_automation",
+        "dha_optimization",
+        "dynamic_cta_text",
+        "dynamic_partner_content",
+        "enable_ncs_testimonials",
+        "enhance_cta",
+        "fb_feed_tag",
+        "fb_reels_tag",
+        "fb_story_tag",
+        "feed_caption_optimization",
+        "generate_cta",
+        "hide_price",
+        "hyperlink_formatting",
+        "ig_feed_tag",
+        "ig_glados_feed",
+        "ig_reels_tag",
+        "ig_stream_tag",
+        "ig_video_native_subtitle",
+        "image_animation",
+        "image_auto_crop",
+        "image_background_gen",
+        "image_banner",
+        "image_brightness_and_contrast",
+        "image_end_card",
+        "image_enhancement",
+        "image_templates",
+        "image_text_translation",
+        "image_touchups",
+        "image_uncrop",
+        "inline_comment",
+        "local_store_extension",
+        "media_liquidity_animated_image",
+        "media_order",
+        "media_type_automation",
+        "multi_creative_post_carousel",
+        "multi_photo_to_video",
+        "music_generation",
+        "pac_genai_recomposition",
+        "pac_recomposition",
+        "pac_relaxation",
+        "product_browsing",
+        "product_extensions",
+        "product_metadata_automation",
+        "product_tags",
+        "profile_card",
+        "profile_extension",
+        "replace_media_text",
+        "reveal_details_over_time",
+        "show_destination_blurbs",
+        "show_summary",
+        "site_extensions",
+        "standard_enhancements",
+        "standard_enhancements_catalog",
+        "text_extraction_for_headline",
+        "text_extraction_for_tap_target",
+        "text_formatting_optimization",
+        "text_generation",
+        "text_optimizations",
+        "text_overlay_translation",
+        "text_translation",
+        "translate_voiceover",
+        "video_auto_crop",
+        "video_filtering",
+        "video_highlight",
+        "video_highlights",
+        "video_to_image",
+        "video_uncrop",
+        "video_uncrop_9x16_to_9x18",
+        "video_voiceover",
+        "wa_mm_image_filtering",
+        "wa_mm_text_truncation_length",
+    }
+)
+
+
+# One feature's settings (AdCreativeFeatureDetails).
+CREATIVE_FEATURE_DETAIL_KEYS: frozenset[str] = frozenset(
+    {
+        "customizations",
+        "enroll_status",
+    }
+)
+
+
+# degrees_of_freedom_spec keys (AdCreativeDegreesOfFreedomSpec).
+DEGREES_OF_FREEDOM_KEYS: frozenset[str] = frozenset(
+    {
+        "ad_handle_type",
+        "creative_features_spec",
+        "degrees_of_freedom_type",
+        "image_transformation_types",
+        "multi_media_transformation_type",
+        "stories_transformation_types",
+        "text_transformation_types",
+        "video_transformation_types",
+    }
+)
+
+
+# contextual_multi_ads keys (AdCreativeContextualMultiAds).
+CONTEXTUAL_MULTI_ADS_KEYS: frozenset[str] = frozenset(
+    {
+        "enroll_status",
+    }
+)
+
+
+# One format_transformation_spec entry (AdCreativeFormatTransformationSpec).
+FORMAT_TRANSFORMATION_KEYS: frozenset[str] = frozenset(
+    {
+        "customizations",
+        "data_source",
+        "format",
+    }
+)
+
+
+# execution_options values per node type (the SDK's ExecutionOptions enums: Campaign, AdSet, Ad,
+# AdCreative). validate_only runs every rule and changes nothing (Marketing API references:
+# "the API call will not perform the mutation but will run through the validation rules").
+EXECUTION_OPTIONS: dict[str, frozenset[str]] = {
+    "campaign": frozenset({"include_recommendations", "validate_only"}),
+    "adset": frozenset({"include_recommendations", "validate_only"}),
+    "ad": frozenset({"include_recommendations", "synchronous_ad_review", "validate_only"}),
+    "adcreative": frozenset({"validate_only"}),
+}

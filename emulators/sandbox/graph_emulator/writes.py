@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import schema
 from .ads import ad_create, ad_update
 from .adsets import adset_create, adset_update
 from .campaigns import campaign_create, campaign_update
 from .context import Ctx
 from .creatives import creative_create, creative_update
-from .errors import param_error
+from .errors import must_be_one_of, param_error
 from .insights import log_status
 from .reads import render_node
 from .store import Node
@@ -42,8 +43,15 @@ _CHILDREN = {
 }
 
 
-def _validate_only(ctx: Ctx) -> bool:
-    return "validate_only" in ctx.params.execution_options()
+def _validate_only(ctx: Ctx, kind: str) -> bool:
+    """True when the request asks Meta to validate and change nothing; every option must be one
+    the node type knows (the SDK's ``ExecutionOptions`` enum of that type)."""
+    options = ctx.params.execution_options()
+    allowed = schema.EXECUTION_OPTIONS.get(kind, frozenset({"validate_only"}))
+    for index, option in enumerate(sorted(options)):
+        if option not in allowed:
+            raise must_be_one_of(f"execution_options[{index}]", allowed)
+    return "validate_only" in options
 
 
 def start_review(ctx: Ctx, ad: Node) -> None:
@@ -57,7 +65,7 @@ def create(ctx: Ctx, kind: str) -> dict[str, Any]:
     """POST /act_X/<edge> for the four ad objects."""
     account = ctx.require_account()
     data = CREATE_RULES[kind](ctx)
-    if _validate_only(ctx):
+    if _validate_only(ctx, kind):
         return {"success": True}
     node = Node(
         id=ctx.store.new_id(),
@@ -98,7 +106,7 @@ def update(ctx: Ctx, node: Node) -> dict[str, Any]:
         changes = {k: ctx.params.text(k) for k in ("name", "title", "description") if k in keys}
     else:
         changes = UPDATE_RULES[node.kind](ctx, node)
-    if _validate_only(ctx):
+    if _validate_only(ctx, node.kind):
         return {"success": True}
     for key, value in changes.items():
         if value is None:
@@ -119,7 +127,7 @@ def update(ctx: Ctx, node: Node) -> dict[str, Any]:
 
 def delete(ctx: Ctx, node: Node) -> dict[str, Any]:
     """DELETE /<id> == status=DELETED (children too)."""
-    if _validate_only(ctx):
+    if _validate_only(ctx, node.kind):
         return {"success": True}
     if node.kind == "adcreative" and any(
         not ad.deleted for ad in ctx.store.children("ad", "creative_id", node.id)

@@ -63,6 +63,7 @@ def test_one_input_block_per_domain_field_plus_template_and_video_link():
         CampaignCreateBlock.DESCRIPTION,
         CampaignCreateBlock.VIDEO,
         CampaignCreateBlock.VIDEO_LINK,
+        CampaignCreateBlock.URL_TAGS,  # empty: the account's url_tags
     }
 
 

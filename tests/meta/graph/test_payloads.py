@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from facebook_business.adobjects.adcreativefeaturesspec import AdCreativeFeaturesSpec
 
 from meta.domain.accounts import load_accounts
+from meta.domain.creative import CreativePolicy
 from meta.domain.spec import build_spec
 from meta.graph.payloads import ad_call, adset_call, campaign_call, creative_call, dry_run_calls
 
@@ -47,7 +50,7 @@ def test_the_campaign_holds_the_budget_and_a_capless_bid_strategy(spec, account)
     call = campaign_call(spec, account)
     assert (call.method, call.path) == ("POST", "act_1234567890/campaigns")
     assert call.params == {
-        "name": "AINOTE2 launch SG",
+        "name": "iflytek-sg_AINOTE2 launch SG_20261203",  # the account's naming template
         "objective": "OUTCOME_SALES",
         "status": "PAUSED",
         "special_ad_categories": [],
@@ -97,6 +100,38 @@ def test_the_creative_is_video_data_with_thumbnail_and_cta_link(spec, account):
             "value": {"link": "https://shop.example.com/sg/ainote2"},
         },
     }
+
+
+def test_the_creative_opts_out_of_every_feature_the_sdk_knows_and_carries_the_utms(spec, account):
+    params = creative_call(spec, account, video_id="V1", thumbnail_url="https://t/1.jpg").params
+    features = params["degrees_of_freedom_spec"]["creative_features_spec"]
+    sdk = {
+        v
+        for k, v in vars(AdCreativeFeaturesSpec.Field).items()
+        if not k.startswith("_") and isinstance(v, str)
+    }
+    assert set(features) == sdk - {"standard_enhancements", "standard_enhancements_catalog"}
+    assert {f["enroll_status"] for f in features.values()} == {"OPT_OUT"}
+    assert params["contextual_multi_ads"] == {"enroll_status": "OPT_OUT"}
+    assert {"format": "carousel", "data_source": ["none"]} in params["format_transformation_spec"]
+    assert params["url_tags"] == (
+        "utm_source=meta&utm_medium=paid&utm_campaign=iflytek-sg_AINOTE2%20launch%20SG_20261203"
+        "&utm_content=iflytek-sg_AINOTE2%20launch%20SG_20261203%20%7C%20ainote2"
+    )
+    assert params["name"] == "iflytek-sg_AINOTE2 launch SG_20261203 - creative"
+
+
+def test_meta_defaults_sends_no_feature_choices_but_still_the_multi_advertiser_one(spec, account):
+    relaxed = replace(spec, creative=CreativePolicy(enhancements="meta_defaults"))
+    params = creative_call(relaxed, account, video_id="V1", thumbnail_url="https://t/1.jpg").params
+    assert "degrees_of_freedom_spec" not in params and "format_transformation_spec" not in params
+    assert params["contextual_multi_ads"] == {"enroll_status": "OPT_OUT"}
+    chosen = replace(spec, creative=CreativePolicy(enhancements={"music_generation": "OPT_IN"}))
+    features = creative_call(chosen, account, video_id="V", thumbnail_url="https://t/1").params[
+        "degrees_of_freedom_spec"
+    ]["creative_features_spec"]
+    assert features["music_generation"] == {"enroll_status": "OPT_IN"}
+    assert features["text_generation"] == {"enroll_status": "OPT_OUT"}
 
 
 def test_the_ad_links_ad_set_and_creative_paused(spec, account):
