@@ -135,7 +135,7 @@ class Harness:
         from tests.store_fixtures import record_objects, set_columns
 
         def one(serial: int) -> int:
-            spec = replace(self.spec, name=f"Burst {serial:04d}", start_time=due)
+            spec = replace(self.spec, name=f"Burst {serial:04d}", names=None, start_time=due)
             call = campaign_call(spec, self.account)
             campaign = str(self.graph.post(call.path, call.params)["id"])
             call = adset_call(spec, self.account, campaign)

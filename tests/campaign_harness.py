@@ -147,7 +147,7 @@ class Harness:
         """
         template = self.services.store.get(template_id)
         assert template is not None and template.creative_id
-        spec = replace(CampaignSpec.from_json(template.spec), name=name)
+        spec = replace(CampaignSpec.from_json(template.spec), name=name, names=None)  # names follow
         account = self.services.accounts.get(spec.account_key)
         assert account is not None
         campaign = self._post(campaign_call(spec, account))

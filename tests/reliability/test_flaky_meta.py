@@ -136,7 +136,7 @@ def test_twenty_creations_complete_through_a_20_percent_transient_failure_rate(
         assert len(graph.objects(kind)) == CREATIONS, kind
         assert len(graph.objects(kind, include_deleted=True)) == CREATIONS, f"{kind} duplicated"
     names = sorted(c["name"] for c in graph.objects("campaign"))
-    assert names == sorted(spec.name for spec in specs)
+    assert names == sorted(spec.object_names.campaign for spec in specs)
     for summary in summaries:
         assert {summary.campaign_id, summary.adset_id, summary.ad_id, summary.creative_id} <= {
             o["id"] for kind in KINDS for o in graph.objects(kind)
