@@ -22,6 +22,7 @@ from meta.domain.records import CampaignRecord
 from meta.domain.states import Status
 from meta.domain.times import TimeParseError, format_local, parse_local_time
 from meta.services.activation import CLAIM_TIMING, LATE_AFTER, Activator, ScheduleHook, utc
+from meta.services.changes import Change, ChangeRefusedError, apply_changes
 from meta.services.pipeline import CampaignPipeline
 from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, REAPPLY_KEY, REQUESTS_KEY
 from meta.services.reapply import SettingsRestorer
@@ -356,10 +357,11 @@ class CampaignLifecycle:
         self._require_approver(row, actor, meta_status.lower())
         if row.status != from_status:
             raise InvalidTransitionError(self._state_text(row.id, to.value))
+        change = Change(str(row.meta_campaign_id), {"status": meta_status}, "the campaign")
         try:
-            self._require_graph().post(
-                str(row.meta_campaign_id), {"status": meta_status}, idempotent=True
-            )
+            apply_changes(self._require_graph(), [change])  # Meta validates it first
+        except ChangeRefusedError as exc:
+            raise InvalidTransitionError(exc.message) from None
         except MetaApiError as exc:
             raise InvalidTransitionError(
                 f"Meta refused: {exc.user_text()}. {exc.fix_hint()}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -164,6 +164,8 @@ class CampaignPipeline:
                 # Each branch runs in a copy of this context, so its log lines name the creation.
                 video_branch = pool.submit(
                     contextvars.copy_context().run,
+                    _stops_the_other_on_failure,
+                    stop,
                     self._video_branch,
                     campaign_id,
                     spec,
@@ -173,6 +175,8 @@ class CampaignPipeline:
                 )
                 campaign_branch = pool.submit(
                     contextvars.copy_context().run,
+                    _stops_the_other_on_failure,
+                    stop,
                     self._campaign_branch,
                     campaign_id,
                     spec,
@@ -341,7 +345,9 @@ class CampaignPipeline:
         if video_id is None:
             self._stopping.check()
             with _failing_step(Step.UPLOAD):
-                video_id = self._upload(campaign_id, spec, account, row.upload_session, notify)
+                video_id = self._upload(
+                    campaign_id, spec, account, row.upload_session, notify, stop
+                )
         if stop.is_set():
             return
         with _failing_step(Step.PROCESS):
@@ -383,6 +389,7 @@ class CampaignPipeline:
         account: AccountConfig,
         saved_session: dict | None,
         notify: ProgressSink,
+        stop: threading.Event,
     ) -> str:
         self._store.set_step(campaign_id, Step.UPLOAD)
         title = video_title(spec, campaign_id)
@@ -418,6 +425,10 @@ class CampaignPipeline:
                 campaign_id, VIDEO, meta_id=str(video) if video else None, session=data
             )
             self._stopping.check()  # a checkpoint: the next chunk resumes from this session
+            if stop.is_set():
+                # Meta refused the campaign or ad set while the video was on its way: the
+                # refusal decides the outcome, so no further chunk is worth sending.
+                raise PipelineError("stopped: the other branch failed", step=Step.UPLOAD)
 
         resume = UploadSession.from_dict(saved_session) if saved_session else None
         video_id = self._uploader.upload(
@@ -583,7 +594,10 @@ class CampaignPipeline:
         step = getattr(exc, "failed_step", None) or (Step(row.step) if row.step else Step.UPLOAD)
         if _is_permanent(exc):
             reason = _describe(exc)
-            kept = row.video_id if row.video_id and not _about_video(exc, step) else None
+            # A video is worth keeping when its upload finished and the refusal was not about it;
+            # a half-sent one (stopped because the other branch failed) is of no use to anyone.
+            finished = row.video_id and not row.upload_session
+            kept = row.video_id if finished and not _about_video(exc, step) else None
             if kept:
                 reason = (
                     f"{reason.rstrip('.')}. The uploaded video {kept} was kept in the ad account "
@@ -625,6 +639,21 @@ class CampaignPipeline:
                 "resume this creation"
             )
         return account
+
+
+def _stops_the_other_on_failure(
+    stop: threading.Event, branch: Callable[..., None], *args: object
+) -> None:
+    """Run one branch; if it fails, tell the other at once (not when it is next awaited).
+
+    Meta's refusal of the campaign or ad set must end the video upload at its next chunk, not
+    after the last one: the refusal decides the outcome whatever the upload does.
+    """
+    try:
+        branch(*args)
+    except BaseException:
+        stop.set()
+        raise
 
 
 @contextmanager
