@@ -42,11 +42,16 @@ def test_tags_changed_in_meta_are_drift_once_and_reapply_sends_the_approved_crea
     campaign_id = bot.create(start=local(DAY, "20:00"))
     row = bot.services.store.get(campaign_id)
     old_creative = row.creative_id
+    approved_tags = graph.get_object(old_creative)["url_tags"]  # the account's, filled
+    assert approved_tags.startswith("utm_source=meta&")
     graph.edit_object(old_creative, url_tags="utm_source=someone_else")
     bot.sync.sync(campaign_id)
     bot.sync.sync(campaign_id)
     (alert,) = drift_alerts(bot)
-    assert "url_tags: approved none, Meta shows utm_source=someone_else" in alert.payload["detail"]
+    assert (
+        f"url_tags: approved {approved_tags}, Meta shows utm_source=someone_else"
+        in alert.payload["detail"]
+    )
     assert bot.lifecycle.summary(campaign_id).drift
 
     with pytest.raises(InvalidTransitionError, match="re-apply the approved settings first"):
@@ -63,7 +68,10 @@ def test_tags_changed_in_meta_are_drift_once_and_reapply_sends_the_approved_crea
     creatives = [c for c in graph.objects("adcreative") if c["id"] != old_creative]
     assert len(creatives) == 1, "one new creative, however many tries"
     new = creatives[0]
-    assert new.get("url_tags") is None and new["name"] == graph.get_object(old_creative)["name"]
+    assert (
+        new.get("url_tags") == approved_tags
+        and new["name"] == graph.get_object(old_creative)["name"]
+    )
     assert graph.get_object(row.ad_id)["creative_id"] == new["id"] == summary.creative_id
     row = bot.services.store.get(campaign_id)
     assert DRIFT_KEY not in row.last_sync and REAPPLY_KEY not in row.last_sync
