@@ -297,14 +297,17 @@ class CampaignLifecycle:
             raise InvalidTransitionError(self._state_text(row.id, "changed now"))
         try:
             done = SettingsRestorer(store=self.store, graph=self._require_graph()).restore(row)
-        except MetaApiError as exc:
+        except (ChangeRefusedError, MetaApiError) as exc:
+            cause = exc.cause if isinstance(exc, ChangeRefusedError) else exc
             self.store.audit(
                 actor=actor.user_id,
                 action="reapply",
                 outcome="failed",
                 campaign_id=row.id,
-                detail=exc.user_text(),
+                detail=cause.user_text(),
             )
+            if isinstance(exc, ChangeRefusedError):
+                raise
             raise InvalidTransitionError(
                 f"Meta refused: {exc.user_text()}. {exc.fix_hint()}"
             ) from None

@@ -24,9 +24,17 @@ import logging
 from typing import Any
 
 from meta.domain.drift import campaign_drifted, creative_drifted
+from meta.domain.errors import MetaApiError
 from meta.domain.ports import CampaignRepository, GraphApi
 from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef
 from meta.domain.states import Step
+from meta.services.changes import (
+    VALIDATE_ONLY,
+    Change,
+    ChangeRefusedError,
+    apply_changes,
+    validate_changes,
+)
 from meta.services.previews import DRIFT_KEY, REAPPLY_KEY, REQUESTS_KEY
 
 log = logging.getLogger(__name__)
@@ -39,28 +47,62 @@ class SettingsRestorer:
         self._graph = graph
 
     def restore(self, row: CampaignRecord) -> list[str]:
-        """Send the approved settings again; returns what was re-applied, in plain words."""
+        """Send the approved settings again; returns what was re-applied, in plain words.
+
+        Meta validates everything first (``execution_options=["validate_only"]``: the creative's
+        create and the ad set and campaign updates), so a refusal changes nothing and raises
+        ``ChangeRefusedError`` with Meta's words; the ad's switch to the new creative is validated
+        once that creative exists (``apply_changes``).
+        """
         sync = dict(row.last_sync or {})
         lines = list((sync.get(DRIFT_KEY) or {}).get("lines") or [])
         requests = sync.get(REQUESTS_KEY) or {}
+        recreate = creative_drifted(lines) or bool(sync.get(REAPPLY_KEY))
+        campaign = requests.get("campaign") or {}
+        updates = []
+        if campaign_drifted(lines):
+            updates = [
+                Change(
+                    str(row.adset_id),
+                    {"targeting": requests["adset"]["targeting"]},
+                    "the ad set",
+                ),
+                Change(
+                    str(row.meta_campaign_id),
+                    {k: campaign[k] for k in ("daily_budget", "bid_strategy") if k in campaign},
+                    "the campaign",
+                ),
+            ]
+        if recreate and not (sync.get(REAPPLY_KEY) or {}).get("creative_id"):
+            self._validate_creative(row, requests["creative"])
+        validate_changes(self._graph, updates)
         done = []
-        if creative_drifted(lines) or sync.get(REAPPLY_KEY):
+        if recreate:
             new_id = self._new_creative(row, requests["creative"])
             done.append(f"creative {new_id} from the approved request, now used by ad {row.ad_id}")
-        if campaign_drifted(lines):
-            self._graph.post(
-                str(row.adset_id),
-                {"targeting": requests["adset"]["targeting"]},
-                idempotent=True,
-            )
-            campaign = requests["campaign"]
-            self._graph.post(
-                str(row.meta_campaign_id),
-                {key: campaign[key] for key in ("daily_budget", "bid_strategy") if key in campaign},
-                idempotent=True,
-            )
+        if updates:
+            apply_changes(self._graph, updates)
             done.append("the approved ad set targeting and campaign budget strategy")
         return done
+
+    def _validate_creative(self, row: CampaignRecord, request: dict[str, Any]) -> None:
+        """Meta checks the creative's create without making it; its refusal stops the re-apply."""
+        try:
+            self._graph.post(
+                f"{row.ad_account_id}/adcreatives",
+                {**request, "execution_options": VALIDATE_ONLY},
+                idempotent=True,  # creates nothing
+            )
+        except MetaApiError as exc:
+            if exc.is_retryable or exc.is_auth:
+                raise
+            change = Change(f"{row.ad_account_id}/adcreatives", request, "the creative")
+            raise ChangeRefusedError(
+                f"Meta refused the approved creative: {exc.user_text()}. {exc.fix_hint()} "
+                "Nothing was changed.",
+                change=change,
+                cause=exc,
+            ) from exc
 
     def _new_creative(self, row: CampaignRecord, request: dict[str, Any]) -> str:
         marker = dict((row.last_sync or {}).get(REAPPLY_KEY) or {})
@@ -72,7 +114,9 @@ class SettingsRestorer:
             self._mark(row.id, {"known": self._matching(row, request)})
             new_id = str(self._graph.post(f"{row.ad_account_id}/adcreatives", dict(request))["id"])
         self._mark(row.id, {"creative_id": new_id})
-        self._graph.post(str(row.ad_id), {"creative": {"creative_id": new_id}}, idempotent=True)
+        apply_changes(
+            self._graph, [Change(str(row.ad_id), {"creative": {"creative_id": new_id}}, "the ad")]
+        )
         self._store.swap_in(
             row.id,
             ObjectRef(ObjectKind.AD),

@@ -162,3 +162,54 @@ def test_a_drift_is_alerted_once_and_reapply_restores_the_approved_state(slack, 
     assert "_drift" not in store.get(campaign_id).last_sync
     sync_now(slack, campaign_id)
     assert len([a for a in store.alerts() if a.kind == "settings_drift"]) == 1
+
+
+def test_an_enhancement_meta_turns_back_on_is_alerted_once_and_reapply_restores_it(
+    slack, graph, quick_bot
+):
+    message = create_campaign(slack)
+    campaign_id = campaign_id_of(message)
+    store = quick_bot.services.store
+    choices = {b.get("block_id"): b for b in message["blocks"]}[M.CHOICES]["text"]["text"]
+    assert "opted out" in choices and "off (`OPT_OUT`)" in choices
+    old_creative = store.get(campaign_id).creative_id
+
+    # Meta switches text optimisations and multi-advertiser ads back on after creation.
+    graph.flip_enhancement_on(old_creative, "text_optimizations", multi_advertiser=True)
+    for _ in range(2):
+        sync_now(slack, campaign_id)
+    alert = slack.wait_until(lambda: drift_alerts(slack), timeout=10)[0]
+    assert "text_optimizations: approved OPT_OUT, Meta shows OPT_IN" in str(alert["blocks"])
+    assert "multi-advertiser ads: approved OPT_OUT, Meta shows OPT_IN" in str(alert["blocks"])
+    assert len([a for a in store.alerts() if a.kind == "settings_drift"]) == 1
+
+    slack.click_button(
+        user=APPROVER,
+        channel=ALERTS,
+        message_ts=alert["ts"],
+        action_id=CampaignAction.REAPPLY,
+        value=ActionMetadata(campaign_id=campaign_id).model_dump_json(),
+    )
+    assert (
+        slack.wait_until(
+            lambda: [
+                e for e in store.audit_events(campaign_id=campaign_id) if e.action == "reapply"
+            ],
+            timeout=10,
+        )[0].outcome
+        == "ok"
+    )
+    row = store.get(campaign_id)
+    assert row.creative_id != old_creative
+    new = graph.get_object(row.creative_id)
+    features = new["degrees_of_freedom_spec"]["creative_features_spec"]
+    assert features["text_optimizations"] == {"enroll_status": "OPT_OUT"}
+    assert new["contextual_multi_ads"] == {"enroll_status": "OPT_OUT"}
+    assert graph.get_object(row.ad_id)["creative_id"] == row.creative_id
+    assert "_drift" not in row.last_sync
+    validated = [
+        r
+        for r in graph.requests
+        if r.method == "POST" and "validate_only" in str(r.params.get("execution_options"))
+    ]
+    assert validated, "re-applied only after Meta validated it"

@@ -201,7 +201,11 @@ class GraphApp:
                 acct = resolve_account(self.store, segments)
                 mutation = is_mutation(method, segments, self.store)
             account = acct.numeric_id if acct else None
-            fault = self.faults.pick(method, req.path)
+            fault = self.faults.pick(
+                method,
+                req.path,
+                validate_only="validate_only" in str(params.get("execution_options", "")),
+            )
             if fault is not None:
                 if fault.delay_ms:
                     time.sleep(fault.delay_ms / 1000)

@@ -98,6 +98,9 @@ class Fault:
     drop_connection: bool = False
     delay_ms: float = 0.0
     delay_after_ms: float = 0.0
+    # None: any request; False: only real writes, not ``execution_options=["validate_only"]``
+    # checks (a lost answer to the create that follows a validation); True: only those checks.
+    validate_only: bool | None = None
     fired: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -108,9 +111,11 @@ class Fault:
         ):
             self.code = 1
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, *, validate_only: bool = False) -> bool:
         """Does this fault apply to the request (ignoring rate and remaining times)?"""
         if self.times is not None and self.fired >= self.times:
+            return False
+        if self.validate_only is not None and self.validate_only != validate_only:
             return False
         if self.method is not None and self.method.upper() != method.upper():
             return False
@@ -193,11 +198,11 @@ class FaultInjector:
         with self._lock:
             return [f for f in self._faults if f.times is None or f.fired < f.times]
 
-    def pick(self, method: str, path: str) -> Fault | None:
+    def pick(self, method: str, path: str, *, validate_only: bool = False) -> Fault | None:
         """First matching fault that fires for this request (consumes one firing)."""
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(method, path):
+                if not fault.matches(method, path, validate_only=validate_only):
                     continue
                 if fault.rate < 1.0 and self._rng.random() >= fault.rate:
                     continue

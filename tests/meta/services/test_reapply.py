@@ -59,7 +59,15 @@ def test_tags_changed_in_meta_are_drift_once_and_reapply_sends_the_approved_crea
     with pytest.raises(NotAllowedError, match="only approvers"):
         bot.lifecycle.reapply(campaign_id, OUTSIDER)
     # The answer to the new creative's POST is lost: the next try finds it instead of posting.
-    graph.inject(Fault(drop_connection=True, times=1, path_contains="/adcreatives", method="POST"))
+    graph.inject(
+        Fault(
+            drop_connection=True,
+            times=1,
+            path_contains="/adcreatives",
+            method="POST",
+            validate_only=False,
+        )
+    )
     with pytest.raises(AdBeeError):
         bot.lifecycle.reapply(campaign_id, APPROVER)
     assert "known" in bot.services.store.get(campaign_id).last_sync[REAPPLY_KEY]
@@ -95,3 +103,28 @@ def test_the_same_drift_coming_back_after_a_reapply_is_news_again(bot, graph):
     graph.edit_object(summary.creative_id, url_tags="x=1")
     bot.sync.sync(campaign_id)
     assert len(drift_alerts(bot)) == 2
+
+
+def test_a_reapply_meta_refuses_when_validating_changes_nothing(bot, graph):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    row = bot.services.store.get(campaign_id)
+    graph.edit_object(row.creative_id, url_tags="x=1")
+    bot.sync.sync(campaign_id)
+    graph.inject(
+        Fault(
+            code=100,
+            message="Invalid parameter",
+            error_user_title="Creative Not Allowed",
+            error_user_msg="This creative cannot be created now.",
+            path_contains="/adcreatives",
+            method="POST",
+            validate_only=True,
+        )
+    )
+    before = len(graph.objects("adcreative"))
+    with pytest.raises(AdBeeError, match="Nothing was changed"):
+        bot.lifecycle.reapply(campaign_id, APPROVER)
+    assert len(graph.objects("adcreative")) == before
+    assert bot.services.store.get(campaign_id).creative_id == row.creative_id
+    events = bot.services.store.audit_events(campaign_id=campaign_id)
+    assert [e.outcome for e in events if e.action == "reapply"] == ["failed"]
