@@ -7,9 +7,12 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from bot.cli import main
+from meta.services.activation import LATE_AFTER
+from sandbox.demo import CompressedClock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,3 +54,36 @@ def test_starting_the_bot_without_slack_tokens_says_what_is_missing(tmp_path):
     assert "SLACK_APP_TOKEN (xapp-...)" in result.stderr
     assert "manifest.yml" in result.stderr
     assert "python -m bot demo" in result.stderr
+
+
+class _Monotonic:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_demo_clock_is_compressed_until_the_start_then_real_so_a_scan_late_is_not_late():
+    ticks = _Monotonic()
+    clock = CompressedClock(factor=120, monotonic=ticks)  # --speed 2
+    begin = clock()
+    start = begin + timedelta(minutes=6)
+    clock.settle_at(start)
+    ticks.now += 1.0
+    assert clock() - begin == timedelta(minutes=2)  # compressed before the start
+    ticks.now += 2.0  # 3 real seconds: the start is reached
+    assert clock() == start
+    # The scan that finds it due comes a real second and a half later (one scan interval plus
+    # a loaded machine): that is 1.5 s late, not the 3 simulated minutes a compressed clock
+    # would make of it (LATE_AFTER is 2 minutes).
+    ticks.now += 1.5
+    assert clock() - start == timedelta(seconds=1.5) < LATE_AFTER
+    # Settling on a moment already past never turns the clock back.
+    before = clock()
+    clock.settle_at(start - timedelta(hours=1))
+    assert clock() == before
+    ticks.now += 1.0
+    assert clock() - before == timedelta(seconds=1)
