@@ -143,3 +143,22 @@ def test_a_pause_in_ads_manager_is_followed_and_alerted_once(
     assert row is not None and row.status == Status.PAUSED
     assert kinds(bot) == ["live", "status_changed"]
     assert bot.alerts()[-1].payload["detail"].startswith("campaign: ACTIVE -> PAUSED")
+
+
+def test_the_review_passing_before_activation_is_no_status_change_and_live_is_told_once(
+    bot: Harness, meta_time: EmulatorTime
+):
+    # The kill -9 test's first run, made deterministic: the ad's review ends while the campaign
+    # waits, the bot's start-up sync reads it, then the activation goes live. Creation must not
+    # have recorded the statuses of its own moment (the ad PENDING_REVIEW): the sync would then
+    # report "ad review passed" as a status change ahead of "is live" (main at 08e0463 did).
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    meta_time.advance(601)
+    for _ in range(2):
+        bot.sync.sync_all()
+    assert kinds(bot) == []
+    bot.lifecycle.approve(campaign_id, APPROVER)
+    bot.sync.sync_all()
+    assert activate_due(bot.context, now=bot.clock.set(local(DAY, "20:00"))) == 1
+    bot.sync.sync_all()
+    assert kinds(bot) == ["live"]
