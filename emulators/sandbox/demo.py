@@ -88,7 +88,9 @@ def run_demo(*, out: TextIO, speed: float = 1.0) -> int:
     accounts = load_accounts(PROJECT_ROOT / "configs" / "accounts.yaml")
     graph = GraphEmulator()
     graph.video_processing_seconds = 3.0
-    graph.ad_review_seconds = 4.0
+    # Meta's review is still running when the campaign goes live; the story ends it (below),
+    # so the status change it alerts never depends on how fast this machine is.
+    graph.ad_review_seconds = 3600.0
     seed_graph(graph, accounts)
     slack = SlackEmulator()
     slack.add_user(ALICE, name="alice", real_name="Alice Tan", tz="Asia/Singapore")
@@ -210,7 +212,10 @@ def _story(
     campaign = graph.objects("campaign")[0]
     say.lines("  ", [f"Meta (emulated): campaign {campaign['id']} status {campaign['status']}"])
 
+    seen = len(graph.requests)
+    _wait(lambda: _synced_since(graph, campaign["id"], seen), 30, "a status sync after going live")
     say.step("Meta finishes reviewing the ad; the status sync notices and alerts once")
+    graph.finish_ad_review(graph.objects("ad")[0]["id"])
     change = _wait(lambda: _alert(slack, "ad:"), 30, "the status change alert")
     say.message("campaign-alerts", change)
 
@@ -246,6 +251,14 @@ def _with_button(slack: SlackEmulator, action_id: str) -> dict[str, Any] | None:
 
 def _text_has(message: dict[str, Any] | None, words: str) -> dict[str, Any] | None:
     return message if message and words in str(message) else None
+
+
+def _synced_since(graph: GraphEmulator, campaign_id: str, index: int) -> bool:
+    """The status sync read the campaign (its ads expanded) after request number ``index``."""
+    return any(
+        r.method == "GET" and r.path.endswith(campaign_id) and "ads{" in r.params.get("fields", "")
+        for r in graph.requests[index:]
+    )
 
 
 def _alert(slack: SlackEmulator, words: str) -> dict[str, Any] | None:

@@ -282,6 +282,18 @@ class GraphEmulator:
                 if node.kind == "adset" and node.data.get("start_time") is not None:
                     node.data["start_time"] = min(float(node.data["start_time"]), since)
 
+    def finish_ad_review(self, ad_id: str) -> None:
+        """Meta's review of the ad ends now (approved, or the disapproval queued for it).
+
+        Lets a story decide when the review ends instead of racing ``ad_review_seconds``.
+        """
+        with self._store.lock:
+            node = self._store.get(str(ad_id))
+            if node is None or node.kind != "ad":
+                raise KeyError(ad_id)
+            node.meta["review_until"] = min(float(node.meta.get("review_until", 0.0)), self.clock())
+            node.updated = self.clock()
+
     def disable_account(
         self, account_id: str, disable_reason: int = 1, account_status: int = 2
     ) -> None:
