@@ -243,7 +243,12 @@ def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
     if spec.end_time:
         print(f"  ends:      {format_local(spec.end_time, tz)}", file=out)
     print(f"  countries: {', '.join(spec.countries)}", file=out)
-    print(f"  video:     {spec.video_path.name}", file=out)
+    if len(spec.videos) == 1:
+        print(f"  video:     {spec.video_path.name}", file=out)
+    else:
+        print(f"  ads:       {len(spec.videos)}, one per video (creative_mode ads)", file=out)
+        for plan in spec.ads():
+            print(f"    {plan.index}. {plan.video_path.name}: {plan.headline}", file=out)
     shown = review(spec)
     for kind, label in (("campaign", "campaign"), ("adset", "ad set"), ("ad", "ad")):
         print(f"  {label + ' name:':<15}{shown.names[kind]}", file=out)
@@ -337,6 +342,13 @@ def _print_created(summary: CampaignSummary, out: TextIO) -> None:
     print(f"  creative  {summary.creative_id}", file=out)
     print(f"  ad        {summary.ad_id}", file=out)
     print(f"  video     {summary.video_id}", file=out)
+    if len(summary.ads) > 1:
+        for ad in summary.ads:
+            print(
+                f"  ad {ad.index}      {ad.ad_id} (creative {ad.creative_id}, video {ad.video_id}, "
+                f"{ad.video_name})",
+                file=out,
+            )
     print(f"  starts    {summary.start_text}", file=out)
     print(f"  {summary.ads_manager_url}", file=out)
 

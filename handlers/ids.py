@@ -93,6 +93,7 @@ class CampaignMessageBlock(StrEnum):
     STEPS = "campaign-message-steps"
     DETAIL = "campaign-message-detail"
     WARNINGS = "campaign-message-warnings"
+    ADS = "campaign-message-ads"
     ADVANTAGE = "campaign-message-advantage"
     THUMBNAIL = "campaign-message-thumbnail"
     PREVIEWS = "campaign-message-previews"

@@ -118,8 +118,14 @@ class Harness:
         start: datetime,
         name: str = "AINOTE2 launch SG",
         requested_by: Actor = REQUESTER,
+        videos: list[str] | None = None,
     ) -> int:
-        """Create the campaign's PAUSED objects through the real pipeline; returns the row id."""
+        """Create the campaign's PAUSED objects through the real pipeline; returns the row id.
+
+        ``videos`` (paths) makes one ad per video instead of the one ad of the example video."""
+        media: dict[str, object] = (
+            {"videos": videos} if videos else {"video": "creatives/ainote2.mp4"}
+        )
         spec = self.services.campaigns.validate(
             {
                 "account": "iflytek-sg",
@@ -127,7 +133,7 @@ class Harness:
                 "daily_budget": 50,
                 "start_time": start.astimezone(zone(SGT)).strftime("%Y-%m-%d %H:%M"),
                 "countries": ["SG"],
-                "video": "creatives/ainote2.mp4",
+                **media,
                 "primary_text": "Meet AINOTE 2, the notebook that writes your meeting notes.",
                 "headline": "AINOTE 2 is here",
                 "link": "https://shop.example.com/sg/ainote2",

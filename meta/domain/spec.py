@@ -32,6 +32,7 @@ from meta.domain.creative import (
 from meta.domain.errors import FieldProblem, ValidationError
 from meta.domain.minimum_budgets import FloorSource, offline_floors
 from meta.domain.money import MoneyError, format_minor, offset, parse_amount, to_minor
+from meta.domain.records import MAIN
 from meta.domain.regulation import missing_declarations
 from meta.domain.times import TimeParseError, format_local, parse_local_time, zone
 
@@ -60,6 +61,14 @@ CTA_TYPES = (
 TEXT_LIMITS = {"name": 400, "primary_text": 2200, "headline": 255, "description": 255}
 TEXT_RECOMMENDED = {"primary_text": 125, "headline": 40, "description": 30}
 MAX_URL_LENGTH = 1000
+# How many texts of one kind a campaign may offer: Meta's flexible ad format takes "no more than 5
+# texts per text_type in a group" (Marketing API, "Get started with the flexible ad format",
+# Limitations), and asset_feed_spec's bodies/titles follow the same limit of five.
+MAX_TEXTS = 5
+# In creative_mode ``ads`` every video or image becomes its own ad in the campaign's one ad set, and
+# Meta allows at most 50 non-archived ads per ad set (Marketing API, Ad reference, "Limits").
+MAX_ADS_PER_ADSET = 50
+CREATIVE_MODES = ("ads", "flexible")
 MIN_LEAD_TIME = timedelta(minutes=1)
 MIN_SCHEDULE = timedelta(hours=24)
 FIELDS = (
@@ -77,13 +86,43 @@ FIELDS = (
     "call_to_action",
     "url_tags",
 )
+# The fields only a campaign file has (the Slack modal has one input per field of ``FIELDS``).
+FILE_FIELDS = (*FIELDS, "videos", "images", "primary_texts", "headlines", "creative_mode")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
+class AdPlan:
+    """One ad of a campaign in creative_mode ``ads``: its video and the texts it shows.
+
+    ``index`` counts from 1 in the order the campaign file lists the videos; it is the ad's local
+    key (``video:<index>``, ``creative:<index>``, ``ad:<index>``) and part of its name in Meta.
+    """
+
+    index: int
+    video_path: Path
+    primary_text: str
+    headline: str
+
+    @property
+    def key(self) -> str:
+        """The local key of this ad's video, creative and ad rows (``meta_objects.key``).
+
+        The first ad keeps ``main``, the key every campaign used before lists existed, so the
+        readers of one ad per campaign (``CampaignRecord.ad_id``, previews, drift, re-apply)
+        see the first ad; ad N >= 2 is keyed ``"N"``.
+        """
+        return MAIN if self.index == 1 else str(self.index)
+
+
+@dataclass(frozen=True)
 class CampaignSpec:
-    """Everything needed to create the four Meta objects, already normalised."""
+    """Everything needed to create the campaign's Meta objects, already normalised.
+
+    ``video_path``, ``primary_text`` and ``headline`` are the first of their lists; a one-video
+    campaign has no ``extra_videos`` and one text of each kind, exactly as before lists existed.
+    """
 
     account_key: str
     name: str
@@ -99,6 +138,13 @@ class CampaignSpec:
     link: str
     call_to_action: str
     warnings: tuple[str, ...] = ()
+    # The videos after the first (creative_mode ads: one more ad each).
+    extra_videos: tuple[Path, ...] = ()
+    # Every primary text / headline, the first included; empty means (primary_text,) / (headline,).
+    primary_texts: tuple[str, ...] = ()
+    headlines: tuple[str, ...] = ()
+    creative_mode: str = "ads"
+
     # Filled from the account's naming and creative policy when the request is checked, and kept
     # with the creation: what was approved is what is sent, whatever the accounts file says later.
     names: ObjectNames | None = None  # None: a creation recorded before naming templates
@@ -115,6 +161,34 @@ class CampaignSpec:
         """The landing page with the url_tags appended: what a click on the ad opens."""
         return final_url(self.link, self.url_tags)
 
+    def __post_init__(self) -> None:
+        # A spec stored before lists existed has only the single values: they are the lists.
+        if not self.primary_texts:
+            object.__setattr__(self, "primary_texts", (self.primary_text,))
+        if not self.headlines:
+            object.__setattr__(self, "headlines", (self.headline,))
+
+    @property
+    def videos(self) -> tuple[Path, ...]:
+        return (self.video_path, *self.extra_videos)
+
+    def ads(self) -> tuple[AdPlan, ...]:
+        """The ads creative_mode ``ads`` makes, in file order: ad N shows text N when there are as
+        many texts as videos, else the one text (``build_spec`` refuses any other count)."""
+
+        def pick(texts: tuple[str, ...], index: int) -> str:
+            return texts[index] if len(texts) > 1 else texts[0]
+
+        return tuple(
+            AdPlan(
+                index=i + 1,
+                video_path=video,
+                primary_text=pick(self.primary_texts, i),
+                headline=pick(self.headlines, i),
+            )
+            for i, video in enumerate(self.videos)
+        )
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["names"] = self.names.as_dict() if self.names else None
@@ -122,6 +196,9 @@ class CampaignSpec:
         data["start_time"] = self.start_time.isoformat()
         data["end_time"] = self.end_time.isoformat() if self.end_time else None
         data["video_path"] = str(self.video_path)
+        data["extra_videos"] = [str(path) for path in self.extra_videos]
+        data["primary_texts"] = list(self.primary_texts)
+        data["headlines"] = list(self.headlines)
         data["countries"] = list(self.countries)
         data["warnings"] = list(self.warnings)
         return data
@@ -146,6 +223,10 @@ class CampaignSpec:
             names=ObjectNames(**data["names"]) if data.get("names") else None,
             url_tags=data.get("url_tags"),
             creative=CreativePolicy(**data.get("creative") or {}),
+            extra_videos=tuple(Path(p) for p in data.get("extra_videos", ())),
+            primary_texts=tuple(data.get("primary_texts", ())),
+            headlines=tuple(data.get("headlines", ())),
+            creative_mode=data.get("creative_mode", "ads"),
         )
 
     def budget_text(self) -> str:
@@ -186,14 +267,15 @@ def build_spec(
         if field not in broken:
             problems.append(FieldProblem(field, message))
 
-    unknown = sorted(str(k) for k in raw if k not in FIELDS)
+    unknown = sorted(str(k) for k in raw if k not in FILE_FIELDS)
     for key in unknown:
-        bad(key, f"unknown field; expected one of: {', '.join(FIELDS)}")
+        bad(key, f"unknown field; expected one of: {', '.join(FILE_FIELDS)}")
 
     account = _account(raw.get("account"), accounts, bad)
     name = _text(raw, "name", bad, required=True, warnings=warnings)
-    primary_text = _text(raw, "primary_text", bad, required=True, warnings=warnings)
-    headline = _text(raw, "headline", bad, required=True, warnings=warnings)
+    mode = _creative_mode(raw.get("creative_mode"), bad)
+    primary_texts = _texts(raw, "primary_text", "primary_texts", bad, warnings)
+    headlines = _texts(raw, "headline", "headlines", bad, warnings)
     description = _text(raw, "description", bad, required=False, warnings=warnings)
     link = _link(raw.get("link"), bad)
     cta = _cta(raw.get("call_to_action"), bad)
@@ -202,12 +284,26 @@ def build_spec(
         raw.get("daily_budget"), account, bad, budget_floor or offline_floors(_NOT_ASKED)
     )
     start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
-    video = _video(raw.get("video"), base_dir, check_video, bad, warnings)
+    videos = _videos(raw, base_dir, check_video, bad, warnings)
+    if raw.get("images") not in (None, [], ""):
+        bad(
+            "images",
+            "image ads are not supported yet; this AdBee makes video ads only (use videos)",
+        )
+    if mode is not None and videos:
+        for field, texts in (("primary_texts", primary_texts), ("headlines", headlines)):
+            if texts and len(texts) not in (1, len(videos)):
+                bad(
+                    field,
+                    f"{len(texts)} texts for {len(videos)} videos; with creative_mode ads give "
+                    f"one (every ad shows it) or one per video (ad N shows text N)",
+                )
+
     tags_override = _url_tags_override(raw.get("url_tags"), bad)
 
     if problems:
         raise ValidationError(problems)
-    assert account is not None and budget is not None and start is not None and video is not None
+    assert account is not None and budget is not None and start is not None and videos
     values = template_values(
         account_key=account.key,
         name=name or "",
@@ -215,7 +311,7 @@ def build_spec(
         start_local=start.astimezone(zone(account.timezone)),
         budget_major=Decimal(budget) / offset(account.currency),
         currency=account.currency,
-        video_stem=video.stem,
+        video_stem=videos[0].stem,
     )
     try:
         names = fill_names(account.naming, values)
@@ -247,9 +343,9 @@ def build_spec(
         start_time=start,
         end_time=end,
         countries=tuple(countries),
-        video_path=video,
-        primary_text=primary_text or "",
-        headline=headline or "",
+        video_path=videos[0],
+        primary_text=primary_texts[0],
+        headline=headlines[0],
         description=description or None,
         link=link or "",
         call_to_action=cta or "",
@@ -257,6 +353,10 @@ def build_spec(
         names=names,
         url_tags=url_tags,
         creative=account.creative,
+        extra_videos=tuple(videos[1:]),
+        primary_texts=tuple(primary_texts),
+        headlines=tuple(headlines),
+        creative_mode=mode or "ads",
     )
 
 
@@ -280,28 +380,94 @@ def _account(value: object, accounts: AccountRegistry, bad: Bad) -> AccountConfi
 def _text(
     raw: Mapping[str, Any], field: str, bad: Bad, *, required: bool, warnings: list[str]
 ) -> str | None:
-    value = raw.get(field)
+    return _one_text(raw.get(field), field, field, bad, required=required, warnings=warnings)
+
+
+def _one_text(
+    value: object,
+    field: str,
+    kind: str,
+    bad: Bad,
+    *,
+    required: bool,
+    warnings: list[str],
+    label: str = "",
+) -> str | None:
+    """One text checked against the limits of ``kind``; ``label`` names a list item ("text 2 ")."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            bad(field, "required")
+            bad(field, f"{label}required" if not label else f"{label}is empty")
         return None
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        bad(field, "must be text")
+        bad(field, f"{label}must be text")
         return None
     text = str(value).strip()
     if _CONTROL_CHARS.search(text):
-        bad(field, "contains control characters; remove them")
+        bad(field, f"{label}contains control characters; remove them")
         return None
-    limit = TEXT_LIMITS[field]
+    limit = TEXT_LIMITS[kind]
     if len(text) > limit:
-        bad(field, f"is {len(text)} characters; Meta allows at most {limit}")
+        bad(field, f"{label}is {len(text)} characters; Meta allows at most {limit}")
         return None
-    recommended = TEXT_RECOMMENDED.get(field)
+    recommended = TEXT_RECOMMENDED.get(kind)
     if recommended and len(text) > recommended:
         warnings.append(
-            f"{field} is {len(text)} characters; Meta shows about {recommended} before truncating"
+            f"{field} {label}is {len(text)} characters; Meta shows about {recommended} before "
+            "truncating"
         )
     return text
+
+
+def _texts(
+    raw: Mapping[str, Any], single: str, plural: str, bad: Bad, warnings: list[str]
+) -> list[str]:
+    """``primary_text``/``primary_texts`` (or the headline pair): one of the two, never both."""
+    if raw.get(plural) is None:
+        text = _one_text(raw.get(single), single, single, bad, required=True, warnings=warnings)
+        return [text] if text is not None else []
+    if raw.get(single) is not None:
+        bad(plural, f"give either {single} or {plural}, not both")
+        return []
+    value = raw[plural]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        bad(plural, f'a list of 1 to {MAX_TEXTS} texts, e.g. ["First text", "Second text"]')
+        return []
+    if len(value) > MAX_TEXTS:
+        bad(plural, f"{len(value)} texts; Meta allows at most {MAX_TEXTS}")
+        return []
+    texts: list[str] = []
+    for number, item in enumerate(value, start=1):
+        label = f"text {number} " if len(value) > 1 else ""
+        text = _one_text(item, plural, single, bad, required=True, warnings=warnings, label=label)
+        if text is None:
+            return []
+        if text in texts:
+            bad(plural, f"text {number} repeats text {texts.index(text) + 1}")
+            return []
+        texts.append(text)
+    return texts
+
+
+def _creative_mode(value: object, bad: Bad) -> str | None:
+    if value in (None, ""):
+        return "ads"
+    mode = str(value).strip().lower()
+    if mode == "flexible":
+        bad(
+            "creative_mode",
+            "flexible (one ad with Meta's flexible ad format) is not supported yet; use "
+            "creative_mode: ads (one ad per video)",
+        )
+        return None
+    if mode not in CREATIVE_MODES:
+        bad(
+            "creative_mode",
+            f"unknown mode {str(value)[:40]!r}; one of: {', '.join(CREATIVE_MODES)}",
+        )
+        return None
+    return mode
 
 
 def _link(value: object, bad: Bad) -> str | None:
@@ -458,15 +624,58 @@ def _has_surrogate(value: object) -> bool:
     return False
 
 
-def _video(
-    value: object,
+def _videos(
+    raw: Mapping[str, Any],
     base_dir: Path,
     check_video: VideoChecker | None,
     bad: Bad,
     warnings: list[str],
+) -> list[Path]:
+    """``video`` or ``videos`` (never both): every file found and checked, none twice."""
+    if raw.get("videos") is None:
+        video = _video(raw.get("video"), "video", base_dir, check_video, bad, warnings)
+        return [video] if video is not None else []
+    if raw.get("video") is not None:
+        bad("videos", "give either video or videos, not both")
+        return []
+    value = raw["videos"]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        bad("videos", "a list of video files, e.g. [creatives/a.mp4, creatives/b.mp4]")
+        return []
+    if len(value) > MAX_ADS_PER_ADSET:
+        bad(
+            "videos",
+            f"{len(value)} videos make {len(value)} ads; Meta allows at most "
+            f"{MAX_ADS_PER_ADSET} ads per ad set",
+        )
+        return []
+    paths: list[Path] = []
+    for number, item in enumerate(value, start=1):
+        label = f"video {number}: " if len(value) > 1 else ""
+        path = _video(item, "videos", base_dir, check_video, bad, warnings, label=label)
+        if path is None:
+            continue
+        if path in paths:
+            bad("videos", f"{label}{path.name} is listed twice (video {paths.index(path) + 1})")
+            continue
+        paths.append(path)
+    return paths if len(paths) == len(value) else []
+
+
+def _video(
+    value: object,
+    field: str,
+    base_dir: Path,
+    check_video: VideoChecker | None,
+    bad: Bad,
+    warnings: list[str],
+    *,
+    label: str = "",
 ) -> Path | None:
     if not value or not isinstance(value, str | Path):
-        bad("video", "required: the path of the video file, e.g. creatives/launch.mp4")
+        bad(field, f"{label}required: the path of the video file, e.g. creatives/launch.mp4")
         return None
     shown = str(value)[:200]
     try:
@@ -475,17 +684,17 @@ def _video(
             path = (base_dir / path).resolve()
         found = path.is_file()
     except (OSError, ValueError):  # NUL bytes, names longer than the filesystem allows
-        bad("video", f"not a usable file path: {shown!r}")
+        bad(field, f"{label}not a usable file path: {shown!r}")
         return None
     if not found:
-        bad("video", f"file not found: {shown}")
+        bad(field, f"{label}file not found: {shown}")
         return None
     if check_video is not None:
         try:
             info = check_video(path)
         except ValidationError as exc:
             for problem in exc.problems:
-                bad("video", problem.message)
+                bad(field, f"{label}{problem.message}")
             return None
         warnings.extend(getattr(info, "warnings", ()) or ())
     return path

@@ -6,13 +6,14 @@ each field Meta requires (see docs/meta-objects.md for why each one is there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from meta.domain.accounts import AccountConfig
 from meta.domain.creative import feature_choices
 from meta.domain.regulation import adset_declarations
-from meta.domain.spec import CampaignSpec
+from meta.domain.spec import AdPlan, CampaignSpec
 from meta.domain.times import to_meta
 from meta.domain.video_title import DRY_RUN_ID, video_title
 from meta.graph.client import creative_feature_names
@@ -38,9 +39,15 @@ class GraphCall:
 FORMAT_TRANSFORMATIONS = ("carousel", "da_collection", "sa_collection", "video_slideshow")
 
 
-def object_names(spec: CampaignSpec) -> dict[str, str]:
-    """Names of the four objects; the pipeline also uses them to find a create whose answer was lost."""
-    return spec.object_names.as_dict()
+def object_names(spec: CampaignSpec, ad_index: int = 1) -> dict[str, str]:
+    """Names of the objects of one ad; the pipeline also uses them to find a create whose answer
+    was lost, so each ad of a several-video campaign has its own (the account's creative and ad
+    names with " 2" after them). A one-video campaign keeps the names it always had."""
+    names = spec.object_names.as_dict()
+    if len(spec.videos) > 1:
+        names["creative"] = f"{names['creative']} {ad_index}"
+        names["ad"] = f"{names['ad']} {ad_index}"
+    return names
 
 
 def creative_controls(spec: CampaignSpec) -> dict[str, Any]:
@@ -73,6 +80,14 @@ def creative_controls(spec: CampaignSpec) -> dict[str, Any]:
     if spec.url_tags:
         params["url_tags"] = spec.url_tags
     return params
+
+
+def upload_name(spec: CampaignSpec, plan: AdPlan) -> str:
+    """The file name an upload's title starts with: in a campaign of several videos the ad's
+    number leads it, so no two uploads of one creation share a title (a resumed run deletes
+    its lost uploads by title)."""
+    name = plan.video_path.name
+    return f"{plan.index}. {name}" if len(spec.videos) > 1 else name
 
 
 def campaign_call(spec: CampaignSpec, account: AccountConfig) -> GraphCall:
@@ -115,13 +130,20 @@ def adset_call(spec: CampaignSpec, account: AccountConfig, campaign_id: str) -> 
 
 
 def creative_call(
-    spec: CampaignSpec, account: AccountConfig, *, video_id: str, thumbnail_url: str
+    spec: CampaignSpec,
+    account: AccountConfig,
+    *,
+    video_id: str,
+    thumbnail_url: str,
+    ad: AdPlan | None = None,
 ) -> GraphCall:
+    """The creative of one ad (``ad``; the first when omitted): its video and its texts."""
+    plan = ad or spec.ads()[0]
     video_data: dict[str, Any] = {
         "video_id": video_id,
         "image_url": thumbnail_url,
-        "message": spec.primary_text,
-        "title": spec.headline,
+        "message": plan.primary_text,
+        "title": plan.headline,
         "call_to_action": {"type": spec.call_to_action, "value": {"link": spec.link}},
     }
     if spec.description:
@@ -133,7 +155,7 @@ def creative_call(
         "POST",
         f"{account.ad_account_id}/adcreatives",
         {
-            "name": object_names(spec)["creative"],
+            "name": object_names(spec, plan.index)["creative"],
             "object_story_spec": story,
             **creative_controls(spec),
         },
@@ -142,13 +164,18 @@ def creative_call(
 
 
 def ad_call(
-    spec: CampaignSpec, account: AccountConfig, *, adset_id: str, creative_id: str
+    spec: CampaignSpec,
+    account: AccountConfig,
+    *,
+    adset_id: str,
+    creative_id: str,
+    ad_index: int = 1,
 ) -> GraphCall:
     return GraphCall(
         "POST",
         f"{account.ad_account_id}/ads",
         {
-            "name": object_names(spec)["ad"],
+            "name": object_names(spec, ad_index)["ad"],
             "adset_id": adset_id,
             "creative": {"creative_id": creative_id},
             "status": "PAUSED",
@@ -158,15 +185,21 @@ def ad_call(
 
 
 def video_upload_calls(
-    spec: CampaignSpec, account: AccountConfig, size: int, campaign_id: int | str = DRY_RUN_ID
+    spec: CampaignSpec,
+    account: AccountConfig,
+    size: int,
+    campaign_id: int | str = DRY_RUN_ID,
+    *,
+    ad: AdPlan | None = None,
 ) -> list[GraphCall]:
     """The chunked upload as the uploader sends it (``meta.graph.upload``'s own param builders;
     transfer repeats per server-chosen window). Only ids Meta or the database assign are
     placeholders; the title is the very one the real run sends, but for the AdBee id."""
+    plan = ad or spec.ads()[0]
     edge = f"{account.ad_account_id}/advideos"
-    title = video_title(spec.video_path.name, campaign_id)
+    title = video_title(upload_name(spec, plan), campaign_id)
     transfer: dict[str, Any] = dict(transfer_params("<from start>", "<window start>"))
-    transfer["video_file_chunk"] = f"<bytes of {spec.video_path.name}>"
+    transfer["video_file_chunk"] = f"<bytes of {plan.video_path.name}>"
     return [
         GraphCall("POST", edge, dict(start_params(size, title)), "video upload start"),
         GraphCall("POST", edge, transfer, "video upload transfer (repeated per chunk)"),
@@ -178,21 +211,43 @@ def video_upload_calls(
     ]
 
 
-def dry_run_calls(spec: CampaignSpec, account: AccountConfig, video_size: int) -> list[GraphCall]:
-    """Every request of a creation, in order, with placeholders for ids Meta would return."""
-    return [
+def dry_run_calls(
+    spec: CampaignSpec, account: AccountConfig, video_size: int | Sequence[int]
+) -> list[GraphCall]:
+    """Every request of a creation, in order, with placeholders for ids Meta would return.
+
+    ``video_size`` is the size of each video, in the order of ``spec.videos`` (one int for one).
+    A campaign of several videos uploads each and makes a creative and an ad per video.
+    """
+    sizes = [video_size] if isinstance(video_size, int) else list(video_size)
+    plans = spec.ads()
+    several = len(plans) > 1
+
+    def tag(text: str, index: int) -> str:
+        return f"{text} (video {index} of {len(plans)})" if several else text
+
+    calls = [
         GraphCall(
             "GET",
             f"{account.ad_account_id}/minimum_budgets",
             {},
             "Meta's minimum daily budget (read by the check before anything is sent; "
             "cached for a day)",
-        ),
-        *video_upload_calls(spec, account, video_size),
-        creative_call(
-            spec, account, video_id="<video_id>", thumbnail_url="<preferred thumbnail uri>"
-        ),
-        campaign_call(spec, account),
-        adset_call(spec, account, "<campaign_id>"),
-        ad_call(spec, account, adset_id="<adset_id>", creative_id="<creative_id>"),
+        )
     ]
+    for plan, size in zip(plans, sizes, strict=True):
+        video_id = f"<video_id {plan.index}>" if several else "<video_id>"
+        for call in video_upload_calls(spec, account, size, ad=plan):
+            calls.append(replace(call, label=tag(call.label, plan.index)))
+        creative = creative_call(
+            spec, account, video_id=video_id, thumbnail_url="<preferred thumbnail uri>", ad=plan
+        )
+        calls.append(replace(creative, label=tag(creative.label, plan.index)))
+    calls += [campaign_call(spec, account), adset_call(spec, account, "<campaign_id>")]
+    for plan in plans:
+        creative_id = f"<creative_id {plan.index}>" if several else "<creative_id>"
+        ad = ad_call(
+            spec, account, adset_id="<adset_id>", creative_id=creative_id, ad_index=plan.index
+        )
+        calls.append(replace(ad, label=tag(ad.label, plan.index)))
+    return calls

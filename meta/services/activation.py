@@ -33,7 +33,7 @@ from typing import Any
 from meta.domain.accounts import AccountRegistry
 from meta.domain.errors import AdBeeError, MetaApiError, MetaTransportError
 from meta.domain.ports import CampaignRepository, GraphApi, NewAlert
-from meta.domain.records import CampaignRecord
+from meta.domain.records import MAIN, CampaignRecord, ObjectKind
 from meta.domain.states import Status
 from meta.domain.times import format_local, to_meta
 from meta.services.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
@@ -176,6 +176,13 @@ class Activator:
                     self._require_claim(row)
                     step, touched = f"setting the {label} ACTIVE", touched or level == "campaign"
                     graph.post(str(object_id), params, idempotent=True)
+                if level == "ad":
+                    # A campaign of several videos has one ad per video; the status read names
+                    # the first, so the others are switched on each time (idempotent writes).
+                    for other in _other_ads(row):
+                        self._require_claim(row)
+                        step = f"setting ad {other} ACTIVE"
+                        graph.post(other, {"status": "ACTIVE"}, idempotent=True)
             step = "reading the campaign back from Meta"
             after = read_state(graph, row)
             shown = after["configured"].get("campaign")
@@ -340,6 +347,13 @@ def duration_text(delta: timedelta) -> str:
         if count:
             parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
     return " ".join(parts[:2]) or "0 seconds"
+
+
+def _other_ads(row: CampaignRecord) -> list[str]:
+    """The Meta ids of the campaign's ads after the first (``AdPlan.key`` other than main)."""
+    return [
+        str(ad.meta_id) for ad in row.objects_of(ObjectKind.AD) if ad.meta_id and ad.key != MAIN
+    ]
 
 
 def _state_text(state: dict[str, Any]) -> str:

@@ -109,7 +109,7 @@ class CampaignService:
     def dry_run(self, spec: CampaignSpec) -> list[GraphCall]:
         account = self.accounts.get(spec.account_key)
         assert account is not None
-        return dry_run_calls(spec, account, spec.video_path.stat().st_size)
+        return dry_run_calls(spec, account, [path.stat().st_size for path in spec.videos])
 
     # ------------------------------------------------------------------ creation
     @property

@@ -48,6 +48,7 @@ class LostObjects:
         *,
         since: datetime,
         video_id: str | None = None,
+        ad_index: int = 1,
     ) -> str | None:
         """After a create whose answer never came, look for the object by its exact name.
 
@@ -55,7 +56,7 @@ class LostObjects:
         made in Ads Manager last month is never adopted by mistake. Ad creatives have no
         ``created_time`` in Graph; a creative counts when it shows this creation's own video.
         """
-        name = object_names(spec)[_NAME_KEY[step]]
+        name = object_names(spec, ad_index)[_NAME_KEY[step]]
         path = f"{account.ad_account_id}/{_EDGE[step]}"
         fields = "id,name,object_story_spec" if step is Step.CREATIVE else "id,name,created_time"
         params: dict[str, Any] = {"fields": fields, "limit": 100}

@@ -2,8 +2,12 @@
 
 Two branches run side by side because neither needs the other until the very end:
 
-    video:    upload -> wait until processed -> creative ─┐
-    campaign: campaign -> ad set ─────────────────────────┴─> ad
+    videos:   (upload -> wait until processed -> creative) per video ─┐
+    campaign: campaign -> ad set ─────────────────────────────────────┴─> one ad per video
+
+A campaign with several videos (creative_mode ``ads``, ``CampaignSpec.ads``) makes one video,
+creative and ad row per video, keyed by ``AdPlan.key``: each is its own persisted step, so a
+resume finds every ad's progress where it stopped.
 
 Every id Meta returns is committed (as one of the campaign's Meta objects,
 ``meta.domain.records.MetaObject``) before the next call, and a create goes out only after its
@@ -36,12 +40,19 @@ from meta.domain.errors import (
     VideoRejectedError,
 )
 from meta.domain.ports import CampaignRepository, GraphApi, Uploader, WaitUntilReady
-from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef
-from meta.domain.spec import CampaignSpec
+from meta.domain.records import MAIN, CampaignRecord, ObjectKind, ObjectRef
+from meta.domain.spec import AdPlan, CampaignSpec
 from meta.domain.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
 from meta.domain.video_title import video_title as make_video_title
-from meta.graph.payloads import GraphCall, ad_call, adset_call, campaign_call, creative_call
+from meta.graph.payloads import (
+    GraphCall,
+    ad_call,
+    adset_call,
+    campaign_call,
+    creative_call,
+    upload_name,
+)
 from meta.graph.upload import UploadSession
 from meta.services.creation_lease import CreationLease
 from meta.services.lost_objects import LostObjects
@@ -60,9 +71,12 @@ log = logging.getLogger(__name__)
 
 
 VIDEO = ObjectRef(ObjectKind.VIDEO)
-# What each create step's object hangs under and what it uses (both of the same campaign).
+# What each create step's object hangs under and what it uses (of the same campaign; the kind of
+# object used is keyed like the ad it belongs to).
 _PARENT = {Step.ADSET: ObjectRef(ObjectKind.CAMPAIGN), Step.AD: ObjectRef(ObjectKind.ADSET)}
-_USES = {Step.CREATIVE: VIDEO, Step.AD: ObjectRef(ObjectKind.CREATIVE)}
+_USES = {Step.CREATIVE: ObjectKind.VIDEO, Step.AD: ObjectKind.CREATIVE}
+# The steps made once per ad (the others once per campaign).
+_PER_AD = (Step.CREATIVE, Step.AD)
 # A rollback deletes newest first: the ad, then its ad set, the campaign and the creative.
 _ROLLBACK_ORDER = (ObjectKind.AD, ObjectKind.ADSET, ObjectKind.CAMPAIGN, ObjectKind.CREATIVE)
 
@@ -196,7 +210,8 @@ class CampaignPipeline:
                 if errors:
                     raise errors[0]
             with _failing_step(Step.AD):
-                self._create(campaign_id, Step.AD, spec, account, notify)
+                for plan in spec.ads():
+                    self._create(campaign_id, Step.AD, spec, account, notify, plan=plan)
         except CreationInterrupted:
             # Stopped at a checkpoint: still CREATING, every id committed; the lease is released
             # on the way out, so a restart or a replica carries on at once.
@@ -259,21 +274,28 @@ class CampaignPipeline:
     def requests_of(
         self, row: CampaignRecord, spec: CampaignSpec, account: AccountConfig
     ) -> dict[str, dict[str, Any]]:
-        """The four create requests of this campaign, exactly as ``_create`` sends them."""
-        steps = {
-            "campaign": Step.CAMPAIGN,
-            "adset": Step.ADSET,
-            "creative": Step.CREATIVE,
-            "ad": Step.AD,
-        }
-        return {
-            level: dict(
-                self._call_for(
-                    step, spec, account, row, video_id=row.video_id, thumbnail=row.thumbnail_url
-                ).params
+        """The create requests of this campaign, exactly as ``_create`` sends them: the four of
+        the first ad under their level's name, and ``creative N``/``ad N`` for ad N >= 2."""
+        requests: dict[str, dict[str, Any]] = {}
+        plans = spec.ads()
+        for level, step, plan in (
+            ("campaign", Step.CAMPAIGN, plans[0]),
+            ("adset", Step.ADSET, plans[0]),
+            *((f"creative {p.index}", Step.CREATIVE, p) for p in plans),
+            *((f"ad {p.index}", Step.AD, p) for p in plans),
+        ):
+            video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
+            call = self._call_for(
+                step,
+                spec,
+                account,
+                row,
+                video_id=video.meta_id if video else None,
+                thumbnail=video.thumbnail_url if video else None,
+                plan=plan,
             )
-            for level, step in steps.items()
-        }
+            requests[level.removesuffix(" 1")] = dict(call.params)
+        return requests
 
     def rollback(
         self,
@@ -334,25 +356,47 @@ class CampaignPipeline:
         notify: ProgressSink,
         stop: threading.Event,
     ) -> None:
+        for plan in spec.ads():
+            if stop.is_set():
+                return
+            self._one_video(campaign_id, spec, plan, account, notify, stop)
+
+    def _one_video(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        plan: AdPlan,
+        account: AccountConfig,
+        notify: ProgressSink,
+        stop: threading.Event,
+    ) -> None:
+        """Upload, processing and creative of one ad's video, each skipped once done."""
         row = self._store.get(campaign_id)
         assert row is not None
-        if row.creative_id and not row.pending_steps:
-            notify(
-                ProgressEvent(campaign_id, Step.CREATIVE, "skipped", f"creative {row.creative_id}")
-            )
+        creative_ref = ObjectRef(ObjectKind.CREATIVE, plan.key)
+        creative_id = row.meta_id(creative_ref)
+        if creative_id and not row.is_pending(creative_ref):
+            notify(ProgressEvent(campaign_id, Step.CREATIVE, "skipped", f"creative {creative_id}"))
             return
-        video_id = row.video_id if row.video_id and not row.upload_session else None
+        video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
+        video_id = video.meta_id if video and video.meta_id and not video.upload_session else None
         if video_id is None:
             self._stopping.check()
             with _failing_step(Step.UPLOAD):
                 video_id = self._upload(
-                    campaign_id, spec, account, row.upload_session, notify, stop
+                    campaign_id,
+                    spec,
+                    plan,
+                    account,
+                    video.upload_session if video else None,
+                    notify,
+                    stop,
                 )
         if stop.is_set():
             return
         with _failing_step(Step.PROCESS):
-            thumbnail = row.thumbnail_url or self._wait_for_video(
-                campaign_id, video_id, notify, stop
+            thumbnail = (video.thumbnail_url if video else None) or self._wait_for_video(
+                campaign_id, plan, video_id, notify, stop
             )
         if stop.is_set():
             return
@@ -365,6 +409,7 @@ class CampaignPipeline:
                 notify,
                 video_id=video_id,
                 thumbnail=thumbnail,
+                plan=plan,
             )
 
     def _campaign_branch(
@@ -386,43 +431,47 @@ class CampaignPipeline:
         self,
         campaign_id: int,
         spec: CampaignSpec,
+        plan: AdPlan,
         account: AccountConfig,
         saved_session: dict | None,
         notify: ProgressSink,
         stop: threading.Event,
     ) -> str:
         self._store.set_step(campaign_id, Step.UPLOAD)
-        title = video_title(spec, campaign_id)
+        title = video_title(spec, campaign_id, plan)
+        ref = ObjectRef(ObjectKind.VIDEO, plan.key)
+        path = plan.video_path
+        which = _which_video(spec, plan)
         row = self._store.get(campaign_id)
         assert row is not None
         saved_video = (saved_session or {}).get("video_id")
-        if row.is_pending(VIDEO):
+        if row.is_pending(ref):
             # An earlier run started an upload whose answer (or session) was lost.
             self._lost.delete_uploads(campaign_id, account, title, keep=saved_video)
         else:
-            self._store.mark_pending(campaign_id, VIDEO, step=Step.UPLOAD)
-        if not spec.video_path.is_file():
+            self._store.mark_pending(campaign_id, ref, step=Step.UPLOAD)
+        if not path.is_file():
             raise VideoMissingError(
-                f"The video {spec.video_path.name} is no longer on this AdBee server and its "
+                f"The video {path.name} is no longer on this AdBee server and its "
                 "upload to Meta had not finished. Submit the campaign again with the same name "
                 "and attach the video: AdBee continues from where it stopped."
             )
-        total = spec.video_path.stat().st_size
-        notify(ProgressEvent(campaign_id, Step.UPLOAD, "started", _mb(total), 0))
+        total = path.stat().st_size
+        notify(ProgressEvent(campaign_id, Step.UPLOAD, "started", which + _mb(total), 0))
         last_percent = [-1]
 
         def progress(update: Any) -> None:
             percent = int(update.bytes_sent * 100 / max(update.total_bytes, 1))
             if percent != last_percent[0]:
                 last_percent[0] = percent
-                detail = f"{_mb(update.bytes_sent)} of {_mb(update.total_bytes)}"
+                detail = f"{which}{_mb(update.bytes_sent)} of {_mb(update.total_bytes)}"
                 notify(ProgressEvent(campaign_id, Step.UPLOAD, "progress", detail, percent))
 
         def persist(session: Any) -> None:
             data = _session_json(session)
             video = data.get("video_id")
             self._store.set_upload_session(
-                campaign_id, VIDEO, meta_id=str(video) if video else None, session=data
+                campaign_id, ref, meta_id=str(video) if video else None, session=data
             )
             self._stopping.check()  # a checkpoint: the next chunk resumes from this session
             if stop.is_set():
@@ -433,29 +482,37 @@ class CampaignPipeline:
         resume = UploadSession.from_dict(saved_session) if saved_session else None
         video_id = self._uploader.upload(
             account_id=account.ad_account_id,
-            path=spec.video_path,
+            path=path,
             title=title,
             on_progress=progress,
             resume_session=resume,
             on_session=persist,
         )
         self._store.record_meta_object(
-            campaign_id, VIDEO, str(video_id), step=Step.UPLOAD, name=title
+            campaign_id, ref, str(video_id), step=Step.UPLOAD, name=title
         )
         if saved_video and saved_video != str(video_id):
             # Meta no longer knew the saved session and the uploader started over.
             self._lost.delete_video(account, str(saved_video))
-        notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", f"video {video_id}", 100))
+        notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", f"{which}video {video_id}", 100))
         return video_id
 
     def _wait_for_video(
-        self, campaign_id: int, video_id: str, notify: ProgressSink, stop: threading.Event
+        self,
+        campaign_id: int,
+        plan: AdPlan,
+        video_id: str,
+        notify: ProgressSink,
+        stop: threading.Event,
     ) -> str:
         self._store.set_step(campaign_id, Step.PROCESS)
-        notify(ProgressEvent(campaign_id, Step.PROCESS, "started", f"video {video_id}", 0))
+        row = self._store.get(campaign_id)
+        assert row is not None
+        which = _which_video(CampaignSpec.from_json(row.spec), plan)
+        notify(ProgressEvent(campaign_id, Step.PROCESS, "started", f"{which}video {video_id}", 0))
 
         def on_progress(state: str, percent: int) -> None:
-            notify(ProgressEvent(campaign_id, Step.PROCESS, "progress", state, percent))
+            notify(ProgressEvent(campaign_id, Step.PROCESS, "progress", which + state, percent))
 
         def get_status() -> dict:
             self._stopping.check()
@@ -472,8 +529,8 @@ class CampaignPipeline:
             sleep=self._stopping.sleep,  # a stop ends the wait between two polls at once
         )
         thumbnail = self._thumbnail(video_id)
-        self._store.set_thumbnail(campaign_id, VIDEO, thumbnail)
-        notify(ProgressEvent(campaign_id, Step.PROCESS, "done", "video ready", 100))
+        self._store.set_thumbnail(campaign_id, ObjectRef(ObjectKind.VIDEO, plan.key), thumbnail)
+        notify(ProgressEvent(campaign_id, Step.PROCESS, "done", f"{which}video ready", 100))
         return thumbnail
 
     def _thumbnail(self, video_id: str) -> str:
@@ -498,21 +555,28 @@ class CampaignPipeline:
         *,
         video_id: str | None = None,
         thumbnail: str | None = None,
+        plan: AdPlan | None = None,
     ) -> str:
-        ref = ObjectRef.for_step(step)
+        """Post one create step (of the ad ``plan`` for a creative or an ad), or adopt the object
+        an interrupted run made: marked pending before the post, recorded before returning."""
+        plan = plan or spec.ads()[0]
+        ref = ObjectRef.for_step(step, plan.key if step in _PER_AD else MAIN)
         row = self._store.get(campaign_id)
         assert row is not None
         existing = row.meta_id(ref)
         if existing:
             notify(ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}"))
             return str(existing)
-        call = self._call_for(step, spec, account, row, video_id=video_id, thumbnail=thumbnail)
+        call = self._call_for(
+            step, spec, account, row, video_id=video_id, thumbnail=thumbnail, plan=plan
+        )
+        ad_index = plan.index if step in _PER_AD else 1
         if row.is_pending(ref):
             found = self._lost.find_create(
-                step, spec, account, since=row.created_at, video_id=video_id
+                step, spec, account, since=row.created_at, video_id=video_id, ad_index=ad_index
             )
             if found:
-                self._record(campaign_id, step, call, found)
+                self._record(campaign_id, step, call, found, plan)
                 notify(
                     ProgressEvent(
                         campaign_id, step, "done", f"found {found} from the interrupted run"
@@ -528,27 +592,31 @@ class CampaignPipeline:
         except MetaTransportError:
             # The answer was lost, not necessarily the create: look before posting again.
             found = self._lost.find_create(
-                step, spec, account, since=row.created_at, video_id=video_id
+                step, spec, account, since=row.created_at, video_id=video_id, ad_index=ad_index
             )
             if found is None:
                 notify(ProgressEvent(campaign_id, step, "retry", "connection lost; retrying"))
                 found = str(self._graph.post(call.path, call.params)["id"])
             object_id = found
-        self._record(campaign_id, step, call, object_id)
+        self._record(campaign_id, step, call, object_id, plan)
         notify(ProgressEvent(campaign_id, step, "done", f"{call.label} {object_id}"))
         return object_id
 
-    def _record(self, campaign_id: int, step: Step, call: GraphCall, object_id: str) -> None:
+    def _record(
+        self, campaign_id: int, step: Step, call: GraphCall, object_id: str, plan: AdPlan
+    ) -> None:
         """Meta's id for this step's object, linked to its parent and to what it uses."""
         name = call.params.get("name")
+        key = plan.key if step in _PER_AD else MAIN
+        uses = _USES.get(step)
         self._store.record_meta_object(
             campaign_id,
-            ObjectRef.for_step(step),
+            ObjectRef.for_step(step, key),
             object_id,
             step=step,
             name=str(name) if name else None,
             parent=_PARENT.get(step),
-            uses=_USES.get(step),
+            uses=ObjectRef(uses, key) if uses else None,
         )
 
     def _call_for(
@@ -560,6 +628,7 @@ class CampaignPipeline:
         *,
         video_id: str | None,
         thumbnail: str | None,
+        plan: AdPlan,
     ) -> GraphCall:
         if step is Step.CAMPAIGN:
             return campaign_call(spec, account)
@@ -568,9 +637,17 @@ class CampaignPipeline:
             return adset_call(spec, account, row.meta_campaign_id)
         if step is Step.CREATIVE:
             assert video_id and thumbnail
-            return creative_call(spec, account, video_id=video_id, thumbnail_url=thumbnail)
-        assert row.adset_id and row.creative_id
-        return ad_call(spec, account, adset_id=row.adset_id, creative_id=row.creative_id)
+            return creative_call(spec, account, video_id=video_id, thumbnail_url=thumbnail, ad=plan)
+        # The first ad's creative through ``creative_id``: the one it uses now (a re-apply swaps).
+        creative_id = (
+            row.creative_id
+            if plan.key == MAIN
+            else row.meta_id(ObjectRef(ObjectKind.CREATIVE, plan.key))
+        )
+        assert row.adset_id and creative_id
+        return ad_call(
+            spec, account, adset_id=row.adset_id, creative_id=creative_id, ad_index=plan.index
+        )
 
     # ---------------------------------------------------------------- failure
     def _fail(self, campaign_id: int, exc: Exception, notify: ProgressSink) -> CampaignRecord:
@@ -596,8 +673,12 @@ class CampaignPipeline:
             reason = _describe(exc)
             # A video is worth keeping when its upload finished and the refusal was not about it;
             # a half-sent one (stopped because the other branch failed) is of no use to anyone.
-            finished = row.video_id and not row.upload_session
-            kept = row.video_id if finished and not _about_video(exc, step) else None
+            videos = [
+                v.meta_id
+                for v in row.objects_of(ObjectKind.VIDEO)
+                if v.meta_id and not v.upload_session
+            ]
+            kept = ", ".join(videos) if videos and not _about_video(exc, step) else None
             if kept:
                 reason = (
                     f"{reason.rstrip('.')}. The uploaded video {kept} was kept in the ad account "
@@ -723,19 +804,29 @@ class VideoMissingError(AdBeeError):
 
 
 def needs_video_file(row: CampaignRecord) -> bool:
-    """True while the creation still has bytes to send to Meta (no finished upload yet).
+    """True while the creation still has bytes to send to Meta (an upload not finished yet).
 
-    After the upload, Meta's copy (``video_id``) is all the remaining steps need.
+    After the upload, Meta's copy (the video's id) is all the remaining steps need.
     """
-    return row.status in (Status.CREATING, Status.FAILED) and (
-        not row.video_id or bool(row.upload_session)
-    )
+    if row.status not in (Status.CREATING, Status.FAILED):
+        return False
+    for plan in CampaignSpec.from_json(row.spec).ads():
+        video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
+        if video is None or not video.meta_id or video.upload_session:
+            return True
+    return False
 
 
-def video_title(spec: CampaignSpec, campaign_id: int) -> str:
+def video_title(spec: CampaignSpec, campaign_id: int, plan: AdPlan | None = None) -> str:
     """The video's title in Meta, already cut to Meta's limit (``meta.domain.video_title``): naming the
-    AdBee id lets a resumed run find its lost uploads, by the very text Meta stored."""
-    return make_video_title(spec.video_path.name, campaign_id)
+    AdBee id lets a resumed run find its lost uploads, by the very text Meta stored. In a campaign
+    of several videos the ad's number leads the file name, so no two uploads share a title."""
+    return make_video_title(upload_name(spec, plan or spec.ads()[0]), campaign_id)
+
+
+def _which_video(spec: CampaignSpec, plan: AdPlan) -> str:
+    """A progress line's prefix naming the video when there are several ("video 2 of 3: ")."""
+    return f"video {plan.index} of {len(spec.videos)}: " if len(spec.videos) > 1 else ""
 
 
 def _mb(size: int) -> str:

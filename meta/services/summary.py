@@ -12,7 +12,8 @@ from meta.domain.accounts import AccountRegistry
 from meta.domain.advantage import AdvantageState
 from meta.domain.approval import PREVIEW_FORMATS, SHAREABLE, RequestFacts
 from meta.domain.money import format_minor
-from meta.domain.records import CampaignRecord
+from meta.domain.records import MAIN, CampaignRecord, ObjectKind, ObjectRef
+from meta.domain.spec import CampaignSpec
 from meta.domain.times import format_local
 from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, PREVIEWS_KEY, REQUESTS_KEY
 
@@ -62,6 +63,8 @@ class CampaignSummary:
     daily_budget_minor: int = 0
     # What Meta shows unlike the approved settings (``status_sync.with_drift``); () = nothing.
     drift: tuple[str, ...] = ()
+    # Every ad of the campaign, in file order (one per video in creative_mode ads).
+    ads: tuple[AdLine, ...] = ()
 
     @property
     def ads_manager_url(self) -> str:
@@ -71,6 +74,42 @@ class CampaignSummary:
 
     def local(self, value: datetime) -> str:
         return format_local(value, self.timezone)
+
+
+@dataclass(frozen=True)
+class AdLine:
+    """One ad of a campaign as a card lists it: its video file, texts and Meta's ids so far."""
+
+    index: int
+    video_name: str
+    primary_text: str
+    headline: str
+    video_id: str | None
+    creative_id: str | None
+    ad_id: str | None
+
+
+def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
+    try:
+        plans = CampaignSpec.from_json(row.spec).ads()
+    except (KeyError, TypeError, ValueError):  # a spec too broken to read lists no ads
+        return ()
+    return tuple(
+        AdLine(
+            index=plan.index,
+            video_name=plan.video_path.name,
+            primary_text=plan.primary_text,
+            headline=plan.headline,
+            video_id=row.meta_id(ObjectRef(ObjectKind.VIDEO, plan.key)),
+            creative_id=(
+                row.creative_id
+                if plan.key == MAIN
+                else row.meta_id(ObjectRef(ObjectKind.CREATIVE, plan.key))
+            ),
+            ad_id=row.meta_id(ObjectRef(ObjectKind.AD, plan.key)),
+        )
+        for plan in plans
+    )
 
 
 def summarize(row: CampaignRecord, accounts: AccountRegistry) -> CampaignSummary:
@@ -121,6 +160,7 @@ def summarize(row: CampaignRecord, accounts: AccountRegistry) -> CampaignSummary
         ),
         daily_budget_minor=int(spec["daily_budget_minor"]),
         drift=tuple(str(line) for line in (sync.get(DRIFT_KEY) or {}).get("lines", ())),
+        ads=_ads(row),
     )
 
 

@@ -59,6 +59,7 @@ def make_summary(**overrides: Any) -> CampaignSummary:
         "changed_since_approval": (),
         "daily_budget_minor": 5000,
         "drift": (),
+        "ads": (),
     }
     unknown = set(overrides) - set(values)
     assert not unknown, f"CampaignSummary has no {unknown}"

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -74,6 +76,25 @@ def start_cli(env: dict[str, str], *argv: str, out: Path) -> subprocess.Popen[by
         )
     finally:
         handle.close()
+
+
+@contextlib.contextmanager
+def killed_at_the_end(process: subprocess.Popen[bytes], output: Path) -> Iterator[None]:
+    """Run the body (which waits for the process to reach a point), then SIGKILL the process.
+
+    The process must still be running when the body ends (else its output is the failure
+    message); it is killed on the way out in any case, so no test leaves one behind.
+    """
+    try:
+        yield
+        assert process.poll() is None, output.read_text()
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
 
 
 def run_cli(env: dict[str, str], *argv: str, timeout: float = 30) -> tuple[int, str]:

@@ -13,8 +13,6 @@ The create steps are killed *after* Meta applied the write but before AdBee lear
 from __future__ import annotations
 
 import json
-import os
-import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from tests.reliability.conftest import (
     KINDS,
     cli_env,
     db_row,
+    killed_at_the_end,
     live_counts,
     printed_ids,
     run_cli,
@@ -134,16 +133,8 @@ def test_kill_9_during_a_step_then_rerun_resumes_with_one_of_each(
     point.arm(graph)
 
     process = start_cli(env, "create", str(path), out=tmp_path / "first-run.txt")
-    try:
+    with killed_at_the_end(process, tmp_path / "first-run.txt"):
         wait_for(lambda: point.reached(graph, db) or process.poll() is not None, timeout=20)
-        assert process.poll() is None, (tmp_path / "first-run.txt").read_text()
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    assert process.returncode == -signal.SIGKILL
 
     row = db_row(db)
     assert row is not None and row["status"] == "creating", row

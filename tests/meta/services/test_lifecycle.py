@@ -6,6 +6,7 @@ Real services over SQLite and the Graph API emulator as Meta; time is a fake clo
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from tests.campaign_harness import (
 from tests.store_fixtures import set_columns
 
 DAY = soon_day()
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -98,6 +100,24 @@ def test_approved_campaign_goes_live_at_its_start_time_once(bot: Harness, graph,
     assert activate_due(bot.context, now=clock.advance(minutes=1)) == 0
     assert activation_posts(graph, bot, campaign_id) == [1, 1, 1]
     assert bot.notifier.kinds() == ["live"]
+
+
+def test_every_ad_of_a_several_video_campaign_goes_live(bot: Harness, graph, clock, tmp_path):
+    videos = []
+    for name in ("cut-a.mp4", "cut-b.mp4"):
+        shutil.copyfile(ROOT / "creatives" / "ainote2.mp4", tmp_path / name)
+        videos.append(str(tmp_path / name))
+    campaign_id = bot.create(start=local(DAY, "20:00"), videos=videos)
+    clock.set(local(DAY, "14:00"))
+    summary = bot.lifecycle.approve(campaign_id, APPROVER)
+    assert [ad.video_name for ad in summary.ads] == ["cut-a.mp4", "cut-b.mp4"]
+
+    assert activate_due(bot.context, now=clock.set(local(DAY, "20:00"))) == 1
+
+    ads = graph.objects("ad")
+    assert len(ads) == 2
+    assert [graph.get_object(str(ad["id"]))["status"] for ad in ads] == ["ACTIVE", "ACTIVE"]
+    assert [meta_status_posts(graph, str(ad["id"])) for ad in ads] == [1, 1]
 
 
 def test_start_already_past_at_approval_activates_at_once_and_is_not_late(bot: Harness, clock):
