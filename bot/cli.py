@@ -48,7 +48,9 @@ def main(
         if command == "validate":
             return _validate(Path(args.file), out)
         if command == "create":
-            return _create(Path(args.file), dry_run=args.dry_run, out=out)
+            if len(args.files) > 1:
+                return _create_many([Path(f) for f in args.files], dry_run=args.dry_run, out=out)
+            return _create(Path(args.files[0]), dry_run=args.dry_run, out=out)
         if command == "run":
             from bot.runner import run_bot
 
@@ -124,8 +126,15 @@ def _parser() -> argparse.ArgumentParser:
         "create the campaign in Meta, everything PAUSED",
         "python -m bot create configs/campaigns/ainote2-sg.yaml --dry-run   # print, send nothing",
         "python -m bot create configs/campaigns/ainote2-sg.yaml",
+        "python -m bot create configs/campaigns/*.yaml   # all checked first, then all created",
     )
-    create.add_argument("file", help="a campaign YAML file (see configs/campaigns/)")
+    create.add_argument(
+        "files",
+        nargs="+",
+        metavar="file",
+        help="campaign YAML files (see configs/campaigns/); with several, every file is checked "
+        "before anything is uploaded, and one bad file refuses the whole batch",
+    )
     create.add_argument(
         "--dry-run", action="store_true", help="print the Graph API requests, send none"
     )
@@ -263,6 +272,62 @@ def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
     services, spec = _check(path, out, with_meta=not dry_run, with_database=not dry_run)
     if spec is None:
         return 1
+    return _create_spec(services, spec, dry_run=dry_run, out=out)[0]
+
+
+def _create_many(paths: list[Path], *, dry_run: bool, out: TextIO) -> int:
+    """Several campaign files: every one checked first (the same checks as one file), and any
+    problem in any file refuses the batch before anything is uploaded; then each is created in
+    turn, one block of progress per campaign, and a table of the outcomes at the end."""
+    services = _services(with_meta=not dry_run, with_database=not dry_run)
+    specs: list[tuple[Path, CampaignSpec]] = []
+    refused: dict[Path, list[str]] = {}
+    seen: dict[tuple[str, str], Path] = {}
+    for path in paths:
+        try:
+            spec = services.campaigns.validate_file(path)
+        except ValidationError as exc:
+            refused[path] = [f"{p.field}: {p.message}" for p in exc.problems]
+            continue
+        first = seen.setdefault((spec.account_key, spec.name), path)
+        if first != path:  # the second would resume or refuse the first, not make another
+            refused[path] = [f"name: {spec.name!r} in {spec.account_key} is also in {first}"]
+            continue
+        specs.append((path, spec))
+    if refused:
+        for path, problems in refused.items():
+            print(f"{path}: {len(problems)} problem(s):", file=out)
+            for problem in problems:
+                print(f"  - {problem}", file=out)
+        print(
+            f"{len(refused)} of {len(paths)} files have problems; nothing was uploaded to or "
+            "created in Meta. Fix them and run the same command again.",
+            file=out,
+        )
+        return 1
+    outcomes: list[tuple[str, str, str]] = []
+    for number, (path, spec) in enumerate(specs, start=1):
+        print(f"\n[{number}/{len(specs)}] {spec.name} ({path})", file=out)
+        code, summary = _create_spec(services, spec, dry_run=dry_run, out=out)
+        if dry_run:
+            outcomes.append((spec.name, "dry run", "-"))
+        elif summary is not None and code == 0:
+            ident = f"AdBee #{summary.id}, campaign {summary.campaign_id}, {len(summary.ads)} ad(s)"
+            outcomes.append((spec.name, str(summary.status), ident))
+        else:  # its own lines above say why; creating it again from its file resumes it
+            outcomes.append((spec.name, "failed", "see its lines above"))
+    width = max(len(name) for name, _s, _i in outcomes)
+    print(f"\n{'campaign'.ljust(width)}  status        ids", file=out)
+    for name, state, ident in outcomes:
+        print(f"{name.ljust(width)}  {state.ljust(12)}  {ident}", file=out)
+    failed = sum(1 for _n, state, _i in outcomes if state not in ("created", "dry run"))
+    return 1 if failed else 0
+
+
+def _create_spec(
+    services: Services, spec: CampaignSpec, *, dry_run: bool, out: TextIO
+) -> tuple[int, CampaignSummary | None]:
+    """Create (or dry-run) one checked campaign, printing its progress and its ids."""
     if dry_run:
         settings = services.settings
         print(
@@ -279,7 +344,7 @@ def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
             for key, value in call.params.items():
                 shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
                 print(f"     {key}={shown}", file=out)
-        return 0
+        return 0, None
     printer = ProgressPrinter(out)
     try:
         summary = services.campaigns.create(
@@ -287,12 +352,12 @@ def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
         )
     except AlreadyCreatedError as exc:
         print(f"error: {exc}", file=out)
-        return 1
+        return 1, None
     except AdBeeError as exc:
         print(f"\nerror: {exc.message}", file=out)
-        return 1
+        return 1, None
     _print_created(summary, out)
-    return 0
+    return 0, summary
 
 
 def _report_words(words: Sequence[str]) -> tuple[str, str | None]:

@@ -1,0 +1,74 @@
+"""``python -m bot create a.yaml b.yaml c.yaml`` (issue 14, bulk from the CLI): every file is
+checked before anything is uploaded, one bad file refuses the batch naming file and field, and a
+good batch creates every campaign with a table of the outcomes, against the Graph emulator."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from sandbox.graph_emulator import GraphEmulator
+from tests.helpers import nothing_sent_but_budget_reads, write_campaign
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+def files(folder: Path, **bad: dict[str, object]) -> list[str]:
+    """Three campaign files (SG launches 1..3); ``bad`` overrides the fields of some by stem."""
+    return [
+        str(
+            write_campaign(
+                folder,
+                f"launch-{n}.yaml",
+                **{"name": f"AINOTE2 launch {n}", **bad.get(f"launch-{n}", {})},
+            )
+        )
+        for n in (1, 2, 3)
+    ]
+
+
+@pytest.mark.usefixtures("meta_env")
+def test_one_bad_file_refuses_the_whole_batch_before_anything_is_uploaded(
+    graph: GraphEmulator, tmp_path
+):
+    paths = files(tmp_path, **{"launch-2": {"daily_budget": 99999, "headline": "H" * 256}})
+    code, out = run("create", *paths)
+
+    assert code == 1, out
+    assert f"{paths[1]}: 2 problem(s):" in out
+    assert "  - daily_budget: " in out and "above this account's limit" in out
+    assert "  - headline: " in out and "at most 255" in out
+    assert paths[0] not in out and paths[2] not in out  # the good files have nothing to say
+    assert "1 of 3 files have problems; nothing was uploaded to or created in Meta" in out
+    assert nothing_sent_but_budget_reads(graph)
+
+    # Fixed, the same command creates all three, one block each and a table at the end.
+    paths = files(tmp_path)
+    code, out = run("create", *paths)
+    assert code == 0, out
+    assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
+    for n in (1, 2, 3):
+        assert f"[{n}/3] AINOTE2 launch {n} ({paths[n - 1]})" in out
+    lines = out.splitlines()
+    header = max(i for i, line in enumerate(lines) if line.startswith("campaign "))
+    assert lines[header].split() == ["campaign", "status", "ids"]
+    assert [line.split()[3] for line in lines[header + 1 :]] == ["created"] * 3
+    for campaign in graph.objects("campaign"):
+        assert f"campaign {campaign['id']}, 1 ad(s)" in out
+
+
+@pytest.mark.usefixtures("meta_env")
+def test_two_files_with_one_name_are_refused_before_meta(graph: GraphEmulator, tmp_path):
+    paths = files(tmp_path, **{"launch-3": {"name": "AINOTE2 launch 1"}})
+    code, out = run("create", *paths)
+    assert code == 1, out
+    assert f"{paths[2]}: 1 problem(s):" in out
+    assert f"'AINOTE2 launch 1' in iflytek-sg is also in {paths[0]}" in out
+    assert nothing_sent_but_budget_reads(graph)
