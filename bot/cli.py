@@ -293,6 +293,10 @@ def _create_many(paths: list[Path], *, dry_run: bool, out: TextIO) -> int:
         if first != path:  # the second would resume or refuse the first, not make another
             refused[path] = [f"name: {spec.name!r} in {spec.account_key} is also in {first}"]
             continue
+        taken = None if dry_run else services.campaigns.pipeline.name_taken(spec)
+        if taken is not None:
+            refused[path] = [f"name: {taken}"]
+            continue
         specs.append((path, spec))
     if refused:
         for path, problems in refused.items():

@@ -115,14 +115,11 @@ class CampaignPipeline:
         """Record a creation, or return the unfinished one for the same account and name."""
         account = self._account(spec)
         existing = self._store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
-        if existing is not None:
-            if existing.status in (Status.CREATING, Status.FAILED):
-                return self._with_video_of(existing, spec)
-            raise AlreadyCreatedError(
-                f"{spec.name!r} already exists in {account.key} (AdBee #{existing.id}, "
-                f"status {existing.status}, campaign {existing.meta_campaign_id}); "
-                "pick another name to create a new campaign"
-            )
+        taken = self.name_taken(spec)
+        if taken is not None:
+            raise AlreadyCreatedError(taken)
+        if existing is not None:  # unfinished: this request resumes it
+            return self._with_video_of(existing, spec)
         return self._store.add_campaign(
             account_key=account.key,
             ad_account_id=account.ad_account_id,
@@ -131,6 +128,19 @@ class CampaignPipeline:
             requested_by=requested_by,
             source=source,
             start_time=spec.start_time,
+        )
+
+    def name_taken(self, spec: CampaignSpec) -> str | None:
+        """Why ``spec`` cannot be created, when AdBee already made a campaign of this name in this
+        account (an unfinished one is not a refusal: creating it again resumes it)."""
+        account = self._account(spec)
+        existing = self._store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
+        if existing is None or existing.status in (Status.CREATING, Status.FAILED):
+            return None
+        return (
+            f"{spec.name!r} already exists in {account.key} (AdBee #{existing.id}, "
+            f"status {existing.status}, campaign {existing.meta_campaign_id}); "
+            "pick another name to create a new campaign"
         )
 
     def _with_video_of(self, existing: CampaignRecord, spec: CampaignSpec) -> CampaignRecord:

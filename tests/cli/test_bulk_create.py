@@ -72,3 +72,21 @@ def test_two_files_with_one_name_are_refused_before_meta(graph: GraphEmulator, t
     assert f"{paths[2]}: 1 problem(s):" in out
     assert f"'AINOTE2 launch 1' in iflytek-sg is also in {paths[0]}" in out
     assert nothing_sent_but_budget_reads(graph)
+
+
+@pytest.mark.usefixtures("meta_env")
+def test_a_batch_naming_a_campaign_adbee_already_made_is_refused_before_meta(
+    graph: GraphEmulator, tmp_path
+):
+    first = write_campaign(tmp_path, "first.yaml", name="AINOTE2 launch 1")
+    assert run("create", str(first))[0] == 0
+    before = len(graph.requests)
+
+    code, out = run("create", *files(tmp_path))
+
+    assert code == 1, out
+    assert f"{tmp_path / 'launch-1.yaml'}: 1 problem(s):" in out
+    assert "  - name: 'AINOTE2 launch 1' already exists in iflytek-sg (AdBee #1" in out
+    assert "1 of 3 files have problems" in out
+    assert all(r.method == "GET" for r in graph.requests[before:])
+    assert len(graph.objects("campaign")) == 1
