@@ -144,6 +144,8 @@ class CampaignSpec:
     primary_texts: tuple[str, ...] = ()
     headlines: tuple[str, ...] = ()
     creative_mode: str = "ads"
+    # (creative name, ad name) of each ad when there are several videos, from its own video.
+    ad_names: tuple[tuple[str, str], ...] = ()
 
     # Filled from the account's naming and creative policy when the request is checked, and kept
     # with the creation: what was approved is what is sent, whatever the accounts file says later.
@@ -198,6 +200,7 @@ class CampaignSpec:
         data["video_path"] = str(self.video_path)
         data["extra_videos"] = [str(path) for path in self.extra_videos]
         data["primary_texts"] = list(self.primary_texts)
+        data["ad_names"] = [list(pair) for pair in self.ad_names]
         data["headlines"] = list(self.headlines)
         data["countries"] = list(self.countries)
         data["warnings"] = list(self.warnings)
@@ -227,6 +230,7 @@ class CampaignSpec:
             primary_texts=tuple(data.get("primary_texts", ())),
             headlines=tuple(data.get("headlines", ())),
             creative_mode=data.get("creative_mode", "ads"),
+            ad_names=tuple((str(c), str(a)) for c, a in data.get("ad_names", ())),
         )
 
     def budget_text(self) -> str:
@@ -315,6 +319,14 @@ def build_spec(
     )
     try:
         names = fill_names(account.naming, values)
+        # Several videos: each ad's creative and ad are named from its own video ({video}).
+        ad_names = tuple(
+            (each.creative, each.ad)
+            for each in (
+                fill_names(account.naming, {**values, **_video_values(values, video)})
+                for video in videos
+            )
+        )
     except TemplateError as exc:
         raise ValidationError([FieldProblem("name", f"{exc} (naming of {account.key})")]) from None
     tags_template = tags_override or account.creative.url_tags
@@ -354,6 +366,7 @@ def build_spec(
         url_tags=url_tags,
         creative=account.creative,
         extra_videos=tuple(videos[1:]),
+        ad_names=ad_names if len(videos) > 1 else (),
         primary_texts=tuple(primary_texts),
         headlines=tuple(headlines),
         creative_mode=mode or "ads",
@@ -698,3 +711,8 @@ def _video(
             return None
         warnings.extend(getattr(info, "warnings", ()) or ())
     return path
+
+
+def _video_values(values: Mapping[str, Any], video: Path) -> dict[str, Any]:
+    """The template values that depend on the video, for one video of several."""
+    return {key: video.stem for key in ("video",) if key in values}

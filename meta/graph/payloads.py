@@ -45,6 +45,8 @@ def object_names(spec: CampaignSpec, ad_index: int = 1) -> dict[str, str]:
     names with " 2" after them). A one-video campaign keeps the names it always had."""
     names = spec.object_names.as_dict()
     if len(spec.videos) > 1:
+        if spec.ad_names:  # the account's templates, filled with this ad's own video
+            names["creative"], names["ad"] = spec.ad_names[ad_index - 1]
         names["creative"] = f"{names['creative']} {ad_index}"
         names["ad"] = f"{names['ad']} {ad_index}"
     return names

@@ -81,10 +81,11 @@ def test_three_videos_make_three_paused_ads_in_the_one_ad_set(
         shown.append(
             (ad["name"], creative["name"], data["message"], videos[data["video_id"]]["title"])
         )
+    # The account's naming templates, each ad named from its own video, numbered.
+    campaign = graph.objects("campaign")[0]["name"]
     assert [(a, c, m) for a, c, m, _t in shown] == [
-        ("AINOTE2 launch SG - ad 1", "AINOTE2 launch SG - creative 1", TEXTS[0]),
-        ("AINOTE2 launch SG - ad 2", "AINOTE2 launch SG - creative 2", TEXTS[1]),
-        ("AINOTE2 launch SG - ad 3", "AINOTE2 launch SG - creative 3", TEXTS[2]),
+        (f"{campaign} | cut-{x} {n}", f"{campaign} - creative {n}", TEXTS[n - 1])
+        for n, x in ((1, "a"), (2, "b"), (3, "c"))
     ]
     assert [t.split(" · ")[0] for *_x, t in shown] == [
         "1. cut-a.mp4",
@@ -111,7 +112,7 @@ def test_the_dry_run_shows_each_videos_upload_creative_and_ad(
         assert f"creative (video {index} of 3)" in out
         assert f"ad (video {index} of 3)" in out
         assert f"<bytes of cut-{'abc'[index - 1]}.mp4>" in out
-    assert "name=AINOTE2 launch SG - ad 3" in out
+    assert "| cut-c 3" in out  # ad 3 named from its own video
 
 
 @pytest.mark.parametrize(

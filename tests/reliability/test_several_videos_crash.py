@@ -82,7 +82,7 @@ def test_kill_9_after_the_second_creative_then_rerun_makes_three_ads_once(
     assert len(graph.objects("advideo")) == 3
     creatives = {c["id"]: c["name"] for c in graph.objects("adcreative")}
     assert sorted(creatives[ad["creative_id"]] for ad in graph.objects("ad")) == [
-        f"AINOTE2 launch SG - creative {n}" for n in (1, 2, 3)
+        f"{graph.objects('campaign')[0]['name']} - creative {n}" for n in (1, 2, 3)
     ]
     assert _pending(db) == []
     final = db_row(db)
