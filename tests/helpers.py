@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from sandbox.graph_emulator import GraphEmulator
+from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
 from tests.conftest import future
 
@@ -65,3 +65,20 @@ def nothing_sent_but_budget_reads(graph: GraphEmulator) -> bool:
     """True when the only calls Meta saw are reads of an account's minimum budgets: what a
     refused campaign may cost (the check reads Meta's own floor), never an upload or a create."""
     return all(r.method == "GET" and r.path.endswith("/minimum_budgets") for r in graph.requests)
+
+
+def refused_ad_set(**extra: object) -> Fault:
+    """Meta's permanent refusal of an ad set (a budget on an ad set of a campaign-budget campaign).
+
+    Shared by the services and end-to-end tests of "a refused ad set stops the upload"; ``extra``
+    adds Fault fields (e.g. ``delay_ms``).
+    """
+    return Fault(
+        method="POST",
+        path_contains="/adsets",
+        code=100,
+        subcode=1885621,
+        error_user_title="Ad Set Budget Not Allowed",
+        error_user_msg="This campaign uses campaign budget; remove the ad set budget.",
+        **extra,  # type: ignore[arg-type]
+    )

@@ -19,6 +19,7 @@ from meta.domain.states import Status
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.graph_emulator.wire import RecordedRequest
 from tests.campaign_harness import FakeClock, Harness, build_harness, local, soon_day
+from tests.helpers import refused_ad_set
 
 DAY = soon_day()
 CHUNK = 2048  # ainote2.mp4 is ~96 KB: about 48 windows
@@ -63,16 +64,7 @@ def test_a_refused_ad_set_stops_the_upload_within_one_chunk_and_undoes_everythin
     bot: Harness, graph: GraphEmulator
 ) -> None:
     _slow_upload(graph)
-    graph.inject(
-        Fault(
-            method="POST",
-            path_contains="/adsets",
-            code=100,
-            subcode=1885621,
-            error_user_title="Ad Set Budget Not Allowed",
-            error_user_msg="This campaign uses campaign budget; remove the ad set budget.",
-        )
-    )
+    graph.inject(refused_ad_set())
 
     error = _create(bot)
 
