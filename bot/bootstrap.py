@@ -16,7 +16,7 @@ The Slack and scheduler modules are imported inside the functions that build the
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -44,6 +44,7 @@ from meta.services.pacing import PacingWatch
 from meta.services.pipeline import CampaignPipeline
 from meta.services.reminders import ApprovalReminders
 from meta.services.reports import CampaignReports
+from meta.services.summary import CampaignSummary
 from meta.video.check import check_video
 from meta.video.processing import wait_until_ready
 from storage.db import create_database_file, create_schema, make_engine, make_session_factory
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from bot.slack.budget import BudgetedWebClient, SlackBudget
     from bot.slack.campaign_messages import SlackNotifier
     from bot.slack.creation_flow import CreationFlow
+    from bot.slack.home_tab import TodayReader
     from jobs.runtime import JobContext
     from meta.domain.access import AccessPolicy
     from meta.services.alerts import Notifier
@@ -167,7 +169,7 @@ def build_services(
     reports = None
     if graph is not None:
         reader = InsightsReader(graph, policy=graph.config.retry_policy())
-        reports = CampaignReports(campaigns=campaigns, reader=reader)
+        reports = CampaignReports(campaigns=campaigns, reader=reader, clock=clock)
     return Services(
         settings,
         engine,
@@ -277,6 +279,26 @@ def build_job_context(
             clock=clock,
         ),
     )
+
+
+def _home_today(reports: CampaignReports | None, clock: Clock) -> TodayReader | None:
+    """The Home tab's "today" figures: Meta's Insights, cached per campaign for a few minutes
+    (``TodayFigures``), so a round of publishing costs one read per live campaign, not one per
+    viewer. Without Meta there is nothing to read."""
+    from handlers.blocks.home import TodayNumbers
+    from meta.services.reports import TodayFigures
+
+    if reports is None:
+        return None
+    figures = TodayFigures(reports, clock=clock)
+
+    def read(live: Sequence[CampaignSummary]) -> dict[int, TodayNumbers]:
+        return {
+            key: TodayNumbers(spend_text=f.spend_text, roas_text=f.roas_text)
+            for key, f in figures.read(live).items()
+        }
+
+    return read
 
 
 def build_reminders(services: Services, clock: Clock) -> ApprovalReminders:
@@ -497,6 +519,7 @@ def build_bot(
         is_approver=policy.is_approver,
         approvers=policy.approver_user_ids,
         clock=clock,
+        today=_home_today(services.reports, clock),
     )
     messages = CampaignMessages(
         client, clock=clock, on_change=home.campaign_changed, progress=progress

@@ -79,6 +79,8 @@ class CampaignAction(StrEnum):
     SYNC = "campaign-sync"
     RESUME_CREATION = "campaign-resume-creation"
     REAPPLY = "campaign-reapply"
+    # Posts ``/campaign report <id>`` (default range) in the campaign's thread.
+    REPORT = "campaign-report"
     # A link button (Open in Ads Manager): Slack opens the URL and still sends the click,
     # which must be acknowledged.
     OPEN_ADS_MANAGER = "campaign-open-ads-manager"

@@ -21,5 +21,6 @@ def register(app: App) -> None:
     app.action(CampaignAction.SYNC.value)(buttons.on_sync)
     app.action(CampaignAction.RESUME_CREATION.value)(buttons.on_resume_creation)
     app.action(CampaignAction.OPEN_ADS_MANAGER.value)(buttons.on_link)
+    app.action(CampaignAction.REPORT.value)(buttons.on_report)
     app.action(CampaignCreateAction.TEMPLATE.value)(handle_template_select)
     app.action(action_pattern(CampaignCreateAction.ACCOUNT))(handle_account_select)

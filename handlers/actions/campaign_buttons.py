@@ -1,4 +1,4 @@
-"""Approve, Reject, Cancel, Pause, Resume, Activate, Resume creation and Sync buttons.
+"""Approve, Reject, Cancel, Pause, Resume, Activate, Resume creation, Sync and Report buttons.
 
 One listener per button, each calling its ``CampaignLifecycle`` verb by name, so "find usages"
 of ``approve`` leads from the button to the domain. Anyone who sees a message can click its
@@ -17,9 +17,11 @@ from slack_sdk import WebClient
 
 from handlers.forms import ActionValueError, parse_action_value
 from handlers.ports import CreationPort, MessagePort
+from handlers.reporting import post_report
 from meta.domain.access import Actor
 from meta.domain.errors import AdBeeError
 from meta.services.lifecycle import CampaignLifecycle
+from meta.services.reports import CampaignReports
 from meta.services.status_sync import StatusSync
 from meta.services.summary import CampaignSummary
 
@@ -81,6 +83,27 @@ def on_sync(
     _answer_click(ack, body, action, client, messages, sync)
 
 
+def on_report(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    reports: CampaignReports,
+) -> None:
+    """Report (on a pacing alert): what ``/campaign report <id>`` posts, in the campaign's
+    thread; an unknown campaign or Meta's refusal is told only to whoever clicked."""
+    ack()
+    user = body.get("user", {})
+    channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+    try:
+        campaign_id = parse_action_value(action.get("value")).campaign_id
+        report = reports.report(str(campaign_id))
+    except (AdBeeError, ActionValueError) as exc:
+        _tell(client, channel, user.get("id", ""), exc.message)
+        return
+    post_report(client, report, fallback_channel=channel or user.get("id", ""))
+
+
 def on_link(ack: Ack) -> None:
     """A link button: Slack opens the URL itself and still sends the click, which needs its ack."""
     ack()
@@ -103,9 +126,14 @@ def _answer_click(
         actor = Actor(user.get("id", ""), user.get("team_id") or body.get("team", {}).get("id"))
         summary = verb(campaign_id, actor)
     except (AdBeeError, ActionValueError) as exc:
-        if channel:
-            client.chat_postEphemeral(channel=channel, user=user.get("id", ""), text=exc.message)
-        elif user.get("id"):  # a click on the Home tab: no channel, so the app's DM says why
-            client.chat_postMessage(channel=user["id"], text=exc.message)
+        _tell(client, channel, user.get("id", ""), exc.message)
         return
     messages.refresh_campaign_message(summary)
+
+
+def _tell(client: WebClient, channel: str | None, user_id: str, text: str) -> None:
+    """A refusal, privately: an ephemeral where the click was, else the app's DM."""
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+    elif user_id:  # a click on the Home tab: no channel, so the app's DM says why
+        client.chat_postMessage(channel=user_id, text=text)

@@ -1,7 +1,8 @@
 """Messages of the watch after go-live: pacing and health alerts, and approval reminders.
 
 A pacing alert goes to the campaign's thread and to the alerts channel, with what can be done
-at once: Pause (live campaigns) and Open in Ads Manager (a link). A reminder goes to the campaign's thread only and mentions who may approve it.
+at once: Pause (live campaigns), Open in Ads Manager (a link) and Report (the
+``/campaign report`` table and chart in the campaign's thread). A reminder goes to the campaign's thread only and mentions who may approve it.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def _pacing_buttons(summary: CampaignSummary) -> list[dict[str, Any]]:
     link = button("Open in Ads Manager", action_id=CampaignAction.OPEN_ADS_MANAGER)
     link["url"] = summary.ads_manager_url
     elements.append(link)
+    elements.append(button("Report", action_id=CampaignAction.REPORT, value=parts.value(summary)))
     return elements
 
 

@@ -15,14 +15,14 @@ from handlers.blocks.listing import (
     build_campaign_status,
     build_help,
 )
-from handlers.blocks.report import build_report, chart_alt_text, chart_filename
 from handlers.command_text import CommandRequest, Subcommand, parse_command_text
 from handlers.ports import MessagePort
+from handlers.reporting import post_report
 from meta.domain.access import Actor
 from meta.domain.errors import AdBeeError
 from meta.services.campaigns import CampaignService
 from meta.services.lifecycle import CampaignLifecycle
-from meta.services.reports import CampaignReports, chart_png
+from meta.services.reports import CampaignReports
 from meta.services.status_sync import StatusSync
 
 
@@ -102,18 +102,8 @@ def _report(
         respond(text=f":no_entry: {exc.message}", response_type="ephemeral")
         return
     summary = report.summary
-    channel = summary.slack_channel or command["channel_id"]
-    thread_ts = summary.slack_ts if summary.slack_channel else None
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, **build_report(report))
-    client.files_upload_v2(
-        channel=channel,
-        thread_ts=thread_ts,
-        content=chart_png(report),
-        filename=chart_filename(report),
-        title=report.title,
-        alt_txt=chart_alt_text(report),
-    )
-    where = "in its thread" if thread_ts else "here"
+    in_thread = post_report(client, report, fallback_channel=command["channel_id"])
+    where = "in its thread" if in_thread else "here"
     respond(text=f"Report for {summary.name} posted {where}.", response_type="ephemeral")
 
 

@@ -7,19 +7,22 @@ calendar before Meta is asked (``meta.domain.report_range``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from meta.domain.errors import AdBeeError
-from meta.domain.insights import CampaignInsights
+from meta.domain.insights import CampaignInsights, DailyInsight, DateRange
 from meta.domain.report_range import parse_report_range
-from meta.domain.report_table import caption, table_lines
+from meta.domain.report_table import caption, money_with_code, roas, table_lines
 from meta.graph.insights import InsightsReader
 from meta.services.summary import CampaignSummary
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
@@ -85,6 +88,71 @@ class CampaignReports:
             summary.campaign_id, span, currency=summary.currency, timezone=summary.timezone
         )
         return CampaignReport(summary=summary, insights=insights, generated_at=self._clock())
+
+    def today_totals(self, summary: CampaignSummary) -> DailyInsight:
+        """Today (the account's day) as one row; raises what the Insights reader raises."""
+        today = self.today(summary)
+        insights = self._reader.campaign_daily(
+            summary.campaign_id,
+            DateRange(today, today),
+            currency=summary.currency,
+            timezone=summary.timezone,
+        )
+        return insights.totals
+
+
+@dataclass(frozen=True)
+class TodayFigure:
+    """Today's spend and ROAS of one campaign, formatted in the account's currency."""
+
+    spend_text: str
+    roas_text: str
+
+
+class TodayFigures:
+    """Today's spend and ROAS for the Home tab, read at most once per campaign per ``ttl``.
+
+    Every Home tab shows the same live campaigns, so a round of publishing (or several people
+    opening the tab within a few minutes) must not cost one Insights call per viewer; Meta's
+    own numbers lag by minutes anyway. A campaign Meta fails to answer for is left out (its
+    line says there are no figures yet) and asked again next time.
+    """
+
+    def __init__(
+        self,
+        reports: CampaignReports,
+        *,
+        ttl_seconds: float = 300.0,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._reports = reports
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._cache: dict[int, tuple[datetime, TodayFigure]] = {}
+        self._lock = threading.Lock()
+
+    def read(self, summaries: Sequence[CampaignSummary]) -> dict[int, TodayFigure]:
+        now = self._clock()
+        figures: dict[int, TodayFigure] = {}
+        for summary in summaries:
+            with self._lock:
+                cached = self._cache.get(summary.id)
+            if cached is not None and (now - cached[0]).total_seconds() < self._ttl:
+                figures[summary.id] = cached[1]
+                continue
+            try:
+                row = self._reports.today_totals(summary)
+            except Exception as exc:  # the tab shows "no figures from Meta yet" for this one
+                log.warning("could not read today's figures of #%s: %r", summary.id, exc)
+                continue
+            figure = TodayFigure(
+                spend_text=money_with_code(row.spend_minor, summary.currency),
+                roas_text=roas(row.roas),
+            )
+            with self._lock:
+                self._cache[summary.id] = (now, figure)
+            figures[summary.id] = figure
+        return figures
 
 
 def chart_png(report: CampaignReport) -> bytes:

@@ -7,7 +7,7 @@ it, and the emulator judges the published view as Slack does (``home``, ≤ 100 
 from __future__ import annotations
 
 from handlers.ids import CampaignAction
-from tests.e2e.conftest import APPROVER, REQUESTER
+from tests.e2e.conftest import APPROVER, CAMPAIGNS, REQUESTER
 from tests.e2e.test_campaign_story import create_campaign
 
 
@@ -52,3 +52,22 @@ def test_without_the_event_subscription_nothing_is_published(slack, bot) -> None
     slack.subscribed_events.discard("app_home_opened")
     assert slack.open_app_home(REQUESTER) is None
     assert slack.home_view(REQUESTER) is None
+
+
+def test_a_live_campaign_shows_todays_spend_and_roas_from_meta(slack, bot) -> None:
+    """The live group's line carries Meta's Insights for today, in the account's currency."""
+    create_campaign(slack)
+    row = bot.services.store.list_campaigns()[0]
+    slack.slash_command(
+        user=APPROVER, channel=CAMPAIGNS, command="/campaign", text=f"activate {row.id}"
+    )
+    slack.wait_until(lambda: bot.services.store.get(row.id).status == "active", timeout=15)
+
+    slack.open_app_home(APPROVER)
+    view = slack.wait_for_home(
+        APPROVER, predicate=lambda v: "Live (1)" in headers(v) and "Today: spent" in str(v)
+    )
+    line = next(b["text"]["text"] for b in view["blocks"] if b.get("block_id") == f"home-c{row.id}")
+    assert "Today: spent SGD " in line and " · ROAS " in line
+    assert "no figures from Meta yet" not in line
+    assert slack.problems == []

@@ -150,10 +150,26 @@ def test_no_delivery_alerts_once_after_the_configured_hours(
     assert [e["action_id"] for e in actions] == [
         CampaignAction.PAUSE,
         CampaignAction.OPEN_ADS_MANAGER,
+        CampaignAction.REPORT,
     ]
     assert row.meta_campaign_id in actions[1]["url"]
     # Slack opens the link itself and still sends the click: the bot acks it in time.
     slack.click_button(APPROVER, ALERTS, posted[0]["ts"], CampaignAction.OPEN_ADS_MANAGER)
+    assert slack.problems == []
+
+    # Report, clicked in the alerts channel, posts /campaign report's table and chart in the
+    # campaign's thread (not in the alerts channel).
+    slack.click_button(APPROVER, ALERTS, posted[0]["ts"], CampaignAction.REPORT)
+    thread = slack.wait_until(
+        lambda: (t := thread_replies(slack, card)) and any(m.get("files") for m in t) and t,
+        timeout=15,
+    )
+    table = next(m for m in thread if "Report for" in m.get("text", ""))
+    body = str(table["blocks"])
+    assert f"#{row.id}" in body and "```Day" in body and "Total" in body
+    assert "amounts in SGD" in body
+    assert next(m for m in thread if m.get("files"))["files"][0]["name"].endswith(".png")
+    assert not any("Report for" in m["text"] for m in slack.messages(ALERTS))
     assert slack.problems == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.blocks.monitoring import PACING, build_approval_reminder, build_pacing_alert
+from handlers.forms import parse_action_value
 from handlers.ids import CampaignAction
 from meta.domain.pacing import Condition
 from tests.handlers.factories import (
@@ -20,23 +21,29 @@ def buttons(payload: dict) -> list[dict]:
     return [e for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
 
-def test_every_condition_has_words_and_a_pause_and_a_link_button() -> None:
+def test_every_condition_has_words_and_pause_link_and_report_buttons() -> None:
     assert set(PACING) == {c.value for c in Condition}
     for condition in Condition:
         alert = build_pacing_alert(condition, LIVE, "spent SGD 0.00 by 18:00")
         assert [b["action_id"] for b in buttons(alert)] == [
             CampaignAction.PAUSE,
             CampaignAction.OPEN_ADS_MANAGER,
+            CampaignAction.REPORT,
         ]
-        link = buttons(alert)[1]
+        link, report = buttons(alert)[1:]
         assert link["url"] == LIVE.ads_manager_url
+        assert parse_action_value(report["value"]).campaign_id == LIVE.id
+        assert report["text"]["text"] == "Report" and "url" not in report
         assert "> spent SGD 0.00 by 18:00" in alert["blocks"][0]["text"]["text"]
         assert_slack_accepts("message", alert)
 
 
 def test_a_paused_campaign_is_not_offered_pause() -> None:
     alert = build_pacing_alert("account_blocked", make_summary(status="paused"), None)
-    assert [b["action_id"] for b in buttons(alert)] == [CampaignAction.OPEN_ADS_MANAGER]
+    assert [b["action_id"] for b in buttons(alert)] == [
+        CampaignAction.OPEN_ADS_MANAGER,
+        CampaignAction.REPORT,
+    ]
 
 
 def test_reminder_mentions_people_and_groups() -> None:
