@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,8 +24,9 @@ from meta.domain.accounts import AccountsFileError
 from meta.domain.errors import AdBeeError, ValidationError
 from meta.domain.report_range import looks_like_range
 from meta.domain.report_table import money_with_code, roas
+from meta.domain.sheet import SheetError, decode_sheet, read_sheet
 from meta.domain.spec import CampaignSpec
-from meta.domain.states import STEP_LABELS, ProgressEvent
+from meta.domain.states import STEP_LABELS, ProgressEvent, Step
 from meta.domain.times import format_local
 from meta.services.creative_review import review
 from meta.services.pipeline import AlreadyCreatedError
@@ -48,6 +51,12 @@ def main(
         if command == "validate":
             return _validate(Path(args.file), out)
         if command == "create":
+            if args.sheet:
+                if args.files:
+                    parser.error("give either campaign files or --sheet, not both")
+                return _create_sheet(Path(args.sheet), dry_run=args.dry_run, out=out)
+            if not args.files:
+                parser.error("give one or more campaign files, or --sheet launches.csv")
             if len(args.files) > 1:
                 return _create_many([Path(f) for f in args.files], dry_run=args.dry_run, out=out)
             return _create(Path(args.files[0]), dry_run=args.dry_run, out=out)
@@ -127,13 +136,21 @@ def _parser() -> argparse.ArgumentParser:
         "python -m bot create configs/campaigns/ainote2-sg.yaml --dry-run   # print, send nothing",
         "python -m bot create configs/campaigns/ainote2-sg.yaml",
         "python -m bot create configs/campaigns/*.yaml   # all checked first, then all created",
+        "python -m bot create --sheet configs/launches.example.csv   # one campaign per row",
     )
     create.add_argument(
         "files",
-        nargs="+",
+        nargs="*",
         metavar="file",
         help="campaign YAML files (see configs/campaigns/); with several, every file is checked "
         "before anything is uploaded, and one bad file refuses the whole batch",
+    )
+    create.add_argument(
+        "--sheet",
+        metavar="CSV",
+        help="a launch sheet instead of files: one campaign per row, the campaign-file fields as "
+        "columns, list items separated by |; video paths relative to the repo (the folder AdBee "
+        "runs in), as in campaign files; every row is checked before anything is uploaded",
     )
     create.add_argument(
         "--dry-run", action="store_true", help="print the Graph API requests, send none"
@@ -278,54 +295,120 @@ def _create(path: Path, *, dry_run: bool, out: TextIO) -> int:
 def _create_many(paths: list[Path], *, dry_run: bool, out: TextIO) -> int:
     """Several campaign files: every one checked first (the same checks as one file), and any
     problem in any file refuses the batch before anything is uploaded; then each is created in
-    turn, one block of progress per campaign, and a table of the outcomes at the end."""
+    turn, one progress line per campaign, and a table of the outcomes at the end."""
     services = _services(with_meta=not dry_run, with_database=not dry_run)
-    specs: list[tuple[Path, CampaignSpec]] = []
-    refused: dict[Path, list[str]] = {}
-    seen: dict[tuple[str, str], Path] = {}
-    for path in paths:
+    entries = [
+        _Entry(str(path), f"({path})", partial(services.campaigns.validate_file, path))
+        for path in paths
+    ]
+    return _create_batch(services, entries, "files", dry_run=dry_run, out=out)
+
+
+def _create_sheet(path: Path, *, dry_run: bool, out: TextIO) -> int:
+    """A launch sheet (``meta.domain.sheet``): one campaign per row, every row checked before
+    anything is uploaded and refused row by row with the field named; then the batch."""
+    try:
+        rows = read_sheet(decode_sheet(path.read_bytes()))
+    except OSError as exc:
+        print(f"error: cannot read {path}: {exc.strerror or exc}", file=out)
+        return 2
+    except SheetError as exc:
+        print(
+            f"{path}: the sheet cannot be read; nothing was uploaded to or created in Meta:",
+            file=out,
+        )
+        for problem in exc.problems:
+            print(f"  - row {problem.row}, {problem.field}: {problem.message}", file=out)
+        return 1
+    services = _services(with_meta=not dry_run, with_database=not dry_run)
+    entries = [
+        _Entry(
+            f"{path} row {row.number}",
+            f"(row {row.number})",
+            partial(services.campaigns.validate, row.fields),
+        )
+        for row in rows
+    ]
+    return _create_batch(services, entries, "rows", dry_run=dry_run, out=out)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One campaign of a batch: where it comes from (a file, a sheet's row) and how to check it."""
+
+    where: str
+    short: str  # what its progress line says after the name
+    check: Callable[[], CampaignSpec]
+
+
+def _create_batch(
+    services: Services, entries: list[_Entry], unit: str, *, dry_run: bool, out: TextIO
+) -> int:
+    """Check every entry, refuse the batch if any is wrong, else create each and print a table."""
+    specs: list[tuple[_Entry, CampaignSpec]] = []
+    refused: dict[str, list[str]] = {}
+    seen: dict[tuple[str, str], str] = {}
+    for entry in entries:
         try:
-            spec = services.campaigns.validate_file(path)
+            spec = entry.check()
         except ValidationError as exc:
-            refused[path] = [f"{p.field}: {p.message}" for p in exc.problems]
+            refused[entry.where] = [f"{p.field}: {p.message}" for p in exc.problems]
             continue
-        first = seen.setdefault((spec.account_key, spec.name), path)
-        if first != path:  # the second would resume or refuse the first, not make another
-            refused[path] = [f"name: {spec.name!r} in {spec.account_key} is also in {first}"]
+        first = seen.setdefault((spec.account_key, spec.name), entry.where)
+        if first != entry.where:  # the second would resume or refuse the first, not make another
+            refused[entry.where] = [f"name: {spec.name!r} in {spec.account_key} is also in {first}"]
             continue
         taken = None if dry_run else services.campaigns.pipeline.name_taken(spec)
         if taken is not None:
-            refused[path] = [f"name: {taken}"]
+            refused[entry.where] = [f"name: {taken}"]
             continue
-        specs.append((path, spec))
+        specs.append((entry, spec))
     if refused:
-        for path, problems in refused.items():
-            print(f"{path}: {len(problems)} problem(s):", file=out)
+        for where, problems in refused.items():
+            print(f"{where}: {len(problems)} problem(s):", file=out)
             for problem in problems:
                 print(f"  - {problem}", file=out)
         print(
-            f"{len(refused)} of {len(paths)} files have problems; nothing was uploaded to or "
+            f"{len(refused)} of {len(entries)} {unit} have problems; nothing was uploaded to or "
             "created in Meta. Fix them and run the same command again.",
             file=out,
         )
         return 1
     outcomes: list[tuple[str, str, str]] = []
-    for number, (path, spec) in enumerate(specs, start=1):
-        print(f"\n[{number}/{len(specs)}] {spec.name} ({path})", file=out)
-        code, summary = _create_spec(services, spec, dry_run=dry_run, out=out)
+    for number, (entry, spec) in enumerate(specs, start=1):
         if dry_run:
+            print(f"\n[{number}/{len(specs)}] {spec.name} {entry.short}", file=out)
+            _create_spec(services, spec, dry_run=True, out=out)
             outcomes.append((spec.name, "dry run", "-"))
-        elif summary is not None and code == 0:
+            continue
+        print(f"[{number}/{len(specs)}] {spec.name} {entry.short}:", end="", file=out, flush=True)
+        summary, error = _create_quietly(services, spec, out)
+        if summary is not None:
             ident = f"AdBee #{summary.id}, campaign {summary.campaign_id}, {len(summary.ads)} ad(s)"
+            print(f" -> {summary.status}, {ident}", file=out, flush=True)
             outcomes.append((spec.name, str(summary.status), ident))
-        else:  # its own lines above say why; creating it again from its file resumes it
-            outcomes.append((spec.name, "failed", "see its lines above"))
+        else:  # resumed by creating it again (its file, or the same sheet: the rest are refused as made)
+            print(f" -> FAILED\n    error: {error}", file=out, flush=True)
+            outcomes.append((spec.name, "failed", f"see {entry.short.strip('()')} above"))
     width = max(len(name) for name, _s, _i in outcomes)
     print(f"\n{'campaign'.ljust(width)}  status        ids", file=out)
     for name, state, ident in outcomes:
         print(f"{name.ljust(width)}  {state.ljust(12)}  {ident}", file=out)
     failed = sum(1 for _n, state, _i in outcomes if state not in ("created", "dry run"))
     return 1 if failed else 0
+
+
+def _create_quietly(
+    services: Services, spec: CampaignSpec, out: TextIO
+) -> tuple[CampaignSummary | None, str]:
+    """Create one campaign of a batch, its steps as words on its one progress line."""
+    try:
+        summary = services.campaigns.create(
+            spec, requested_by="cli", source="cli", on_progress=StepWords(out)
+        )
+    except AdBeeError as exc:
+        return None, exc.message
+    return summary, ""
 
 
 def _create_spec(
@@ -450,3 +533,29 @@ class ProgressPrinter:
             file=self._out,
             flush=True,
         )
+
+
+# A batch's progress line names each step once it is done, in a word.
+_STEP_WORDS = {
+    Step.UPLOAD: "uploaded",
+    Step.PROCESS: "processed",
+    Step.CAMPAIGN: "campaign",
+    Step.ADSET: "ad set",
+    Step.CREATIVE: "creative",
+    Step.AD: "ad",
+}
+
+
+class StepWords:
+    """One campaign of a batch on one line: a word per step as it is done (each step once, however
+    many videos), so twelve campaigns make twelve lines a user can scan."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._said: set[Step] = set()
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.state not in ("done", "skipped") or event.step in self._said:
+            return
+        self._said.add(event.step)
+        print(f" {_STEP_WORDS[event.step]}", end="", file=self._out, flush=True)
