@@ -26,6 +26,9 @@ business use case         80000-80014                     ``estimated_time_to_re
                                                           ``ads_insights``...); 80004 is the
                                                           ad account's ``ads_management`` score:
                                                           as above, without the tier block
+budget changes            613 / 1487632                   ``Retry-After``, else an hour: Meta lets
+                                                          a budget change 4 times an hour
+                                                          (meta-api.md §4), so no in-process wait
 insights                  4 / 1504022, 4 / 1504039        BUC ``ads_insights`` regain time;
                                                           ``x-fb-ads-insights-throttle`` carries
                                                           only percentages, no time
@@ -43,6 +46,8 @@ from typing import Any
 from meta.graph.headers import json_header, positive, retry_after_seconds
 
 MUTATION_RATE_SUBCODE = 5044001
+BUDGET_CHANGES_SUBCODE = 1487632
+BUDGET_CHANGE_WINDOW_SECONDS = 3600.0
 SCORE_SUBCODES = frozenset({2446079, 1487742})
 INSIGHTS_SUBCODES = frozenset({1504022, 1504039})
 # BUC error code -> the ``type`` of its entry in X-Business-Use-Case-Usage (rate-limiting page,
@@ -66,6 +71,7 @@ SCORE_BLOCK_SECONDS = {"development_access": 300.0, "standard_access": 60.0}
 
 class Throttle(StrEnum):
     MUTATION_RATE = "mutation_rate"  # per second: wait seconds
+    BUDGET_CHANGES = "budget_changes"  # 4 budget changes an hour per object: wait the hour
     SCORE = "score"  # the ad account's score window: wait minutes
     BUSINESS_USE_CASE = "business_use_case"
     INSIGHTS = "insights"
@@ -76,6 +82,8 @@ def classify(code: int | None, subcode: int | None) -> Throttle:
     """The throttle a (throttle) error code/subcode belongs to."""
     if code == 613 and subcode == MUTATION_RATE_SUBCODE:
         return Throttle.MUTATION_RATE
+    if code == 613 and subcode == BUDGET_CHANGES_SUBCODE:
+        return Throttle.BUDGET_CHANGES
     if code in (17, 613) and subcode in SCORE_SUBCODES:
         return Throttle.SCORE
     if code == 4 and subcode in INSIGHTS_SUBCODES:
@@ -134,6 +142,8 @@ def throttle_wait(
     kind = classify(code, subcode)
     if kind is Throttle.MUTATION_RATE:
         return asked
+    if kind is Throttle.BUDGET_CHANGES:
+        return asked or BUDGET_CHANGE_WINDOW_SECONDS
     use_case = BUC_TYPES.get(code or 0) if kind is Throttle.BUSINESS_USE_CASE else None
     if kind is Throttle.SCORE or use_case == "ads_management":
         # The ad account's score: its regain time, else when the score window is back to 0.
@@ -156,6 +166,7 @@ def describe(code: int | None, subcode: int | None) -> str:
     """A few words for a person: which of Meta's limits this is."""
     return {
         Throttle.MUTATION_RATE: "Meta's per-second limit on creates and edits",
+        Throttle.BUDGET_CHANGES: "Meta's limit of 4 budget changes an hour",
         Throttle.SCORE: "Meta's call limit for this ad account",
         Throttle.BUSINESS_USE_CASE: "Meta's hourly call limit for this ad account",
         Throttle.INSIGHTS: "Meta's Insights limit",

@@ -17,6 +17,7 @@ from .validation import (
     UPDATE_STATUSES,
     check_both_budgets,
     check_create_status,
+    check_end_in_future,
     check_enum,
     check_min_budget,
     check_time_window,
@@ -300,6 +301,7 @@ def adset_create(ctx: Ctx) -> dict[str, Any]:
     _check_targeting(targeting, creating=True)
     regional = _regional(ctx, account, countries, None)
     check_time_window(start, end, "end_time")
+    check_end_in_future(ctx, end, "end_time")
     _min_budget(ctx, account, daily, lifetime, start, end, campaign)
     data: dict[str, Any] = {
         "name": name,
@@ -366,6 +368,7 @@ def adset_update(ctx: Ctx, node: Node) -> dict[str, Any]:
     for key in ("start_time", "end_time"):
         if key in p:
             changes[key] = parse_time_param(ctx, key)
+    check_end_in_future(ctx, changes.get("end_time"), "end_time")
     check_time_window(
         changes.get("start_time", node.data.get("start_time")),
         changes.get("end_time", node.data.get("end_time")),

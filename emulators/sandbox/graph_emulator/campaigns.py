@@ -16,6 +16,7 @@ from .validation import (
     UPDATE_STATUSES,
     check_both_budgets,
     check_create_status,
+    check_end_in_future,
     check_enum,
     check_min_budget,
     check_time_window,
@@ -121,6 +122,7 @@ def campaign_create(ctx: Ctx) -> dict[str, Any]:
     start = parse_time_param(ctx, "start_time")
     stop = parse_time_param(ctx, "stop_time")
     check_time_window(start, stop, "stop_time")
+    check_end_in_future(ctx, stop, "stop_time")
     data: dict[str, Any] = {
         "name": name,
         "objective": objective,
@@ -176,6 +178,7 @@ def campaign_update(ctx: Ctx, node: Node) -> dict[str, Any]:
     for key in ("start_time", "stop_time"):
         if p.has(key):
             changes[key] = parse_time_param(ctx, key)
+    check_end_in_future(ctx, changes.get("stop_time"), "stop_time")
     check_time_window(
         changes.get("start_time", node.data.get("start_time")),
         changes.get("stop_time", node.data.get("stop_time")),

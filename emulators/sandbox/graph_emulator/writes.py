@@ -21,7 +21,12 @@ from .errors import must_be_one_of, param_error
 from .insights import log_status
 from .reads import render_node
 from .store import Node
-from .validation import META_PARAMS, check_editable
+from .validation import (
+    META_PARAMS,
+    check_budget_change_rate,
+    check_editable,
+    record_budget_change,
+)
 
 CREATE_RULES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "campaign": campaign_create,
@@ -106,8 +111,10 @@ def update(ctx: Ctx, node: Node) -> dict[str, Any]:
         changes = {k: ctx.params.text(k) for k in ("name", "title", "description") if k in keys}
     else:
         changes = UPDATE_RULES[node.kind](ctx, node)
+    check_budget_change_rate(ctx, node, changes)
     if _validate_only(ctx, node.kind):
         return {"success": True}
+    record_budget_change(ctx, node, changes)
     for key, value in changes.items():
         if value is None:
             node.data.pop(key, None)

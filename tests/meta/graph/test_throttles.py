@@ -61,6 +61,7 @@ def buc(**minutes_by_type: int) -> dict[str, str]:
     ("code", "subcode", "kind"),
     [
         (613, 5044001, Throttle.MUTATION_RATE),
+        (613, 1487632, Throttle.BUDGET_CHANGES),
         (17, 2446079, Throttle.SCORE),
         (613, 1487742, Throttle.SCORE),
         (80004, 2446079, Throttle.BUSINESS_USE_CASE),
@@ -81,6 +82,13 @@ def test_the_mutation_rate_limit_ignores_the_score_window() -> None:
     assert [policy.delay_for(error, n) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
     # The old rule (the longest figure in any header) waited 280 s here.
     assert max(policy.delay_for(error, n) or 0 for n in range(1, 10)) <= policy.max_mutation_wait
+
+
+def test_a_fifth_budget_change_in_the_hour_is_not_slept_through() -> None:
+    """Meta allows 4 budget changes an hour: the edit is told at once, with the hour to wait."""
+    error = error_from_response(400, SCORE_WINDOW, envelope(613, 1487632), account_id=ACCOUNT)
+    assert error.retry_after_seconds == 3600.0
+    assert RetryPolicy(jitter=0).delay_for(error, 1) is None
 
 
 def test_a_retry_after_on_the_mutation_limit_is_honoured() -> None:
