@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .asset_feed import check_asset_groups, is_dynamic
 from .context import Ctx
 from .errors import invalid, param_error
 from .store import Node
@@ -20,6 +21,30 @@ from .validation import (
 )
 
 MAX_ADS_PER_ADSET = 50
+
+
+def _check_dynamic(ctx: Ctx, adset: Node, creative_id: str, live: list[Node]) -> None:
+    """A dynamic creative (asset_feed_spec without customization rules) runs only in an
+    ``is_dynamic_creative`` ad set, as that ad set's one ad (asset-feed-spec guide, "Dynamic
+    Creative": "one ad per ad set only")."""
+    creative = ctx.store.get(creative_id)
+    feed = creative.data.get("asset_feed_spec") if creative else None
+    dynamic_set = bool(adset.data.get("is_dynamic_creative"))
+    if isinstance(feed, dict) and is_dynamic(feed) and not dynamic_set:
+        raise invalid(
+            None,
+            "Dynamic Creative Needs a Dynamic Ad Set",
+            "This creative's asset_feed_spec has several assets and no customization rules "
+            "(dynamic creative); its ad set must be created with is_dynamic_creative=true.",
+            "creative",
+        )
+    if dynamic_set and live:
+        raise invalid(
+            None,
+            "Dynamic Creative Ad Set Is Full",
+            "An ad set with is_dynamic_creative=true can have only one ad.",
+            "adset_id",
+        )
 
 
 def _creative_id(ctx: Ctx) -> str:
@@ -52,6 +77,15 @@ def ad_create(ctx: Ctx) -> dict[str, Any]:
             f"An ad set can have at most {MAX_ADS_PER_ADSET} non-archived ads.",
             "adset_id",
         )
+    _check_dynamic(ctx, adset, creative_id, live)
+    groups = None
+    if p.text("creative_asset_groups_spec") is not None:
+        groups = check_asset_groups(
+            ctx,
+            ctx.require_account(),
+            ctx.store.get(str(adset.data["campaign_id"])),
+            p.obj("creative_asset_groups_spec"),
+        )
     data: dict[str, Any] = {
         "name": name,
         "adset_id": adset.id,
@@ -61,6 +95,7 @@ def ad_create(ctx: Ctx) -> dict[str, Any]:
         "tracking_specs": p.array("tracking_specs"),
         "conversion_domain": p.text("conversion_domain"),
         "adlabels": p.array("adlabels"),
+        "creative_asset_groups_spec": groups,
     }
     return {k: v for k, v in data.items() if v is not None}
 

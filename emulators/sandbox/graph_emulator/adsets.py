@@ -323,6 +323,7 @@ def adset_create(ctx: Ctx) -> dict[str, Any]:
         "placement_soft_opt_out": p.boolean("placement_soft_opt_out"),
         "daily_min_spend_target": p.integer("daily_min_spend_target"),
         "daily_spend_cap": p.integer("daily_spend_cap"),
+        "is_dynamic_creative": p.boolean("is_dynamic_creative"),
         **regional,
     }
     return {k: v for k, v in data.items() if v is not None}
@@ -338,6 +339,18 @@ def adset_update(ctx: Ctx, node: Node) -> dict[str, Any]:
     campaign = ctx.store.get(str(node.data["campaign_id"]))
     if campaign is None:
         raise GraphError(message="An unknown error occurred", code=1)
+    if p.has("is_dynamic_creative") and bool(p.boolean("is_dynamic_creative")) != bool(
+        node.data.get("is_dynamic_creative")
+    ):
+        # Dynamic creative is chosen when the ad set is made (round2-facts.md, "several
+        # creatives": immutable after creation).
+        raise invalid(
+            None,
+            "Dynamic Creative Can't Be Changed",
+            "is_dynamic_creative can't be changed after the ad set is created; create a new ad "
+            "set instead.",
+            "is_dynamic_creative",
+        )
     changes: dict[str, Any] = {}
     if p.has("name"):
         changes["name"] = p.text("name")

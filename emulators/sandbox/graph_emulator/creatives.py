@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import schema
+from .asset_feed import check_asset_feed_spec, check_image_hash, check_video
 from .context import Ctx
 from .errors import invalid, must_be_one_of, param_error
-from .status import video_status
 from .store import Account, Node
 from .validation import META_PARAMS, check_http_url, check_keys
 
@@ -41,35 +41,6 @@ _LINK_CTAS = frozenset(
     }
 )
 _FEATURE_STATUSES = ("OPT_IN", "OPT_OUT")
-
-
-def _check_video(ctx: Ctx, account: Account, video_id: Any) -> Node:
-    video = ctx.store.get(str(video_id)) if video_id else None
-    if video is None or video.kind != "advideo" or video.account_id != account.id or video.deleted:
-        raise invalid(
-            None,
-            "Video Not Found",
-            f"The video {video_id} does not exist in this ad account. Upload it to "
-            f"/{account.id}/advideos first.",
-            "object_story_spec",
-        )
-    state = video_status(video, ctx.now, ctx.settings)["video_status"]
-    if state == "error":
-        raise invalid(
-            None,
-            "Video Processing Failed",
-            f"The video {video_id} failed processing and can't be used in an ad.",
-            "object_story_spec",
-        )
-    if state != "ready":
-        raise invalid(
-            None,
-            "Video Not Ready",
-            f"The video {video_id} is still processing. Wait until its status.video_status is "
-            "ready before creating the creative.",
-            "object_story_spec",
-        )
-    return video
 
 
 def _check_cta(cta: Any, param: str) -> str | None:
@@ -104,7 +75,7 @@ def _check_video_data(ctx: Ctx, account: Account, vd: Any) -> dict[str, Any]:
     check_keys(vd, schema.VIDEO_DATA_KEYS, param)
     if not vd.get("video_id"):
         raise param_error(f"The parameter {param}[video_id] is required")
-    _check_video(ctx, account, vd["video_id"])
+    check_video(ctx, account, vd["video_id"], "object_story_spec")
     has_url, has_hash = bool(vd.get("image_url")), bool(vd.get("image_hash"))
     if has_url == has_hash:
         raise invalid(
@@ -116,13 +87,8 @@ def _check_video_data(ctx: Ctx, account: Account, vd: Any) -> dict[str, Any]:
         )
     if has_url:
         check_http_url(vd["image_url"], f"{param}[image_url]")
-    elif (account.id, str(vd["image_hash"])) not in ctx.store.images:
-        raise invalid(
-            None,
-            "Image Not Found",
-            f"The image hash {vd['image_hash']} does not exist in this ad account.",
-            "object_story_spec",
-        )
+    else:
+        check_image_hash(ctx, account, vd["image_hash"], "object_story_spec")
     cta_type = _check_cta(vd.get("call_to_action"), f"{param}[call_to_action]")
     return {"cta_type": cta_type}
 
@@ -248,7 +214,23 @@ def creative_create(ctx: Ctx) -> dict[str, Any]:
         "contextual_multi_ads": _check_contextual_multi_ads(ctx),
         "format_transformation_spec": _check_format_transformations(ctx),
     }
-    if "video_data" in spec:
+    if p.text("asset_feed_spec") is not None:
+        # Several assets in one creative (placement asset customization, dynamic creative):
+        # object_story_spec names only the page and Instagram account (asset_feed module).
+        feed = p.obj("asset_feed_spec")
+        check_asset_feed_spec(ctx, account, feed, spec)
+        assert feed is not None
+        videos = feed.get("videos") or []
+        data.update(
+            asset_feed_spec=feed,
+            object_type="VIDEO" if videos else "SHARE",
+            video_id=str(videos[0]["video_id"]) if videos else None,
+            thumbnail_url=videos[0].get("thumbnail_url") if videos else None,
+            body=((feed.get("bodies") or [{}])[0]).get("text"),
+            title=((feed.get("titles") or [{}])[0]).get("text"),
+            call_to_action_type=(feed.get("call_to_action_types") or [None])[0],
+        )
+    elif "video_data" in spec:
         info = _check_video_data(ctx, account, spec["video_data"])
         vd = spec["video_data"]
         data.update(

@@ -219,7 +219,7 @@ _KIND_FIELDS: dict[str, dict[str, Callable[[Ctx, Node], Any]]] = {
         "budget_remaining": _campaign_budget_remaining,
         "attribution_spec": lambda ctx, n: n.data.get("attribution_spec") or _DEFAULT_ATTRIBUTION,
         "pacing_type": lambda ctx, n: ["standard"],
-        "is_dynamic_creative": lambda ctx, n: False,
+        "is_dynamic_creative": lambda ctx, n: bool(n.data.get("is_dynamic_creative")),
     },
     "ad": {
         "ad_review_feedback": lambda ctx, n: ad_review_feedback(n, ctx.now),

@@ -956,3 +956,265 @@ EXECUTION_OPTIONS: dict[str, frozenset[str]] = {
     "ad": frozenset({"include_recommendations", "synchronous_ad_review", "validate_only"}),
     "adcreative": frozenset({"validate_only"}),
 }
+
+
+# -- several assets in one ad (dynamic creative, placement asset customization, the flexible ad
+# format), from facebook-business 26.0.x adobjects/adassetfeedspec*.py and
+# adcreativeassetgroupsspec.py.
+
+# asset_feed_spec keys (AdAssetFeedSpec).
+ASSET_FEED_SPEC_KEYS: frozenset[str] = frozenset(
+    {
+        "ad_formats",
+        "additional_data",
+        "app_product_page_id",
+        "asset_customization_rules",
+        "audios",
+        "autotranslate",
+        "bodies",
+        "call_ads_configuration",
+        "call_to_action_types",
+        "call_to_actions",
+        "captions",
+        "carousels",
+        "ctwa_consent_data",
+        "descriptions",
+        "events",
+        "groups",
+        "images",
+        "link_urls",
+        "message_extensions",
+        "onsite_destinations",
+        "optimization_type",
+        "promotional_metadata",
+        "reasons_to_shop",
+        "shops_bundle",
+        "titles",
+        "translations",
+        "upcoming_events",
+        "videos",
+        "web_destination_spec",
+    }
+)
+
+
+# asset_feed_spec.call_to_action_types enum (AdAssetFeedSpec.CallToActionTypes).
+ASSET_FEED_CTA_TYPES: frozenset[str] = frozenset(
+    {
+        "ADD_TO_CART",
+        "APPLY_NOW",
+        "ASK_ABOUT_SERVICES",
+        "ASK_A_QUESTION",
+        "ASK_FOR_MORE_INFO",
+        "ASK_US",
+        "AUDIO_CALL",
+        "BOOK_A_CONSULTATION",
+        "BOOK_NOW",
+        "BOOK_TRAVEL",
+        "BROWSE_SHOP",
+        "BUY",
+        "BUY_ACTIVITY_TICKETS",
+        "BUY_NOW",
+        "BUY_TICKETS",
+        "BUY_VIA_MESSAGE",
+        "CALL",
+        "CALL_ME",
+        "CALL_NOW",
+        "CHAT_NOW",
+        "CHAT_WITH_US",
+        "CONFIRM",
+        "CONTACT",
+        "CONTACT_US",
+        "DONATE",
+        "DONATE_NOW",
+        "DOWNLOAD",
+        "EVENT_RSVP",
+        "FIND_A_GROUP",
+        "FIND_OUT_MORE",
+        "FIND_YOUR_GROUPS",
+        "FOLLOW_NEWS_STORYLINE",
+        "FOLLOW_PAGE",
+        "FOLLOW_USER",
+        "GET_A_QUOTE",
+        "GET_DETAILS",
+        "GET_DIRECTIONS",
+        "GET_IN_TOUCH",
+        "GET_OFFER",
+        "GET_OFFER_VIEW",
+        "GET_PROMOTIONS",
+        "GET_QUOTE",
+        "GET_SHOWTIMES",
+        "GET_STARTED",
+        "INQUIRE_NOW",
+        "INSTALL_APP",
+        "INSTALL_MOBILE_APP",
+        "JOIN_CHANNEL",
+        "JOIN_LIVE_VIDEO",
+        "LEARN_MORE",
+        "LIKE_PAGE",
+        "LISTEN_MUSIC",
+        "LISTEN_NOW",
+        "MAKE_AN_APPOINTMENT",
+        "MESSAGE_PAGE",
+        "MOBILE_DOWNLOAD",
+        "NO_BUTTON",
+        "OPEN_INSTANT_APP",
+        "OPEN_LINK",
+        "ORDER_NOW",
+        "PAY_TO_ACCESS",
+        "PLAY_GAME",
+        "PLAY_GAME_ON_FACEBOOK",
+        "PURCHASE_GIFT_CARDS",
+        "RAISE_MONEY",
+        "RECORD_NOW",
+        "REFER_FRIENDS",
+        "REQUEST_TIME",
+        "SAY_THANKS",
+        "SEE_MORE",
+        "SEE_SHOP",
+        "SELL_NOW",
+        "SEND_A_GIFT",
+        "SEND_GIFT_MONEY",
+        "SEND_UPDATES",
+        "SHARE",
+        "SHOP_NOW",
+        "SHOP_WITH_AI",
+        "SIGN_UP",
+        "SOTTO_SUBSCRIBE",
+        "START_A_CHAT",
+        "START_ORDER",
+        "STREAM_NOW",
+        "SUBSCRIBE",
+        "SWIPE_UP_PRODUCT",
+        "SWIPE_UP_SHOP",
+        "TRY_DEMO",
+        "TRY_ON_WITH_AI",
+        "UPDATE_APP",
+        "USE_APP",
+        "USE_MOBILE_APP",
+        "VIDEO_ANNOTATION",
+        "VIDEO_CALL",
+        "VIEW_CART",
+        "VIEW_CHANNEL",
+        "VIEW_IN_CART",
+        "VIEW_PRODUCT",
+        "VISIT_PAGES_FEED",
+        "VISIT_WEBSITE",
+        "WATCH_LIVE_VIDEO",
+        "WATCH_MORE",
+        "WATCH_NOW",
+        "WATCH_VIDEO",
+        "WHATSAPP_MESSAGE",
+        "WOODHENGE_SUPPORT",
+    }
+)
+
+
+# One asset_feed_spec.videos entry (AdAssetFeedSpecVideo).
+ASSET_FEED_VIDEO_KEYS: frozenset[str] = frozenset(
+    {
+        "adlabels",
+        "caption_ids",
+        "thumbnail_hash",
+        "thumbnail_url",
+        "url_tags",
+        "video_id",
+    }
+)
+
+
+# One asset_feed_spec.images entry (AdAssetFeedSpecImage).
+ASSET_FEED_IMAGE_KEYS: frozenset[str] = frozenset(
+    {
+        "adlabels",
+        "hash",
+        "image_crops",
+        "url",
+        "url_tags",
+    }
+)
+
+
+# One bodies/titles/descriptions entry (AdAssetFeedSpecBody, AdAssetFeedSpecTitle,
+# AdAssetFeedSpecDescription: the same keys).
+ASSET_FEED_TEXT_KEYS: frozenset[str] = frozenset(
+    {
+        "adlabels",
+        "text",
+        "url_tags",
+    }
+)
+
+
+# One link_urls entry (AdAssetFeedSpecLinkURL).
+ASSET_FEED_LINK_URL_KEYS: frozenset[str] = frozenset(
+    {
+        "adlabels",
+        "android_url",
+        "carousel_see_more_url",
+        "deeplink_url",
+        "display_url",
+        "ios_url",
+        "object_store_urls",
+        "url_tags",
+        "website_url",
+    }
+)
+
+
+# One asset_customization_rules entry (AdAssetFeedSpecAssetCustomizationRule).
+ASSET_CUSTOMIZATION_RULE_KEYS: frozenset[str] = frozenset(
+    {
+        "body_label",
+        "call_to_action_label",
+        "call_to_action_type_label",
+        "caption_label",
+        "carousel_label",
+        "customization_spec",
+        "description_label",
+        "image_label",
+        "is_default",
+        "link_url_label",
+        "priority",
+        "title_label",
+        "video_label",
+    }
+)
+
+
+# A rule's customization_spec (AdAssetCustomizationRuleCustomizationSpec).
+CUSTOMIZATION_SPEC_KEYS: frozenset[str] = frozenset(
+    {
+        "age_max",
+        "age_min",
+        "audience_network_positions",
+        "device_platforms",
+        "facebook_positions",
+        "geo_locations",
+        "instagram_positions",
+        "locales",
+        "messenger_positions",
+        "publisher_platforms",
+        "threads_positions",
+    }
+)
+
+
+# An adlabels entry or a rule's *_label (AdAssetFeedSpecAssetLabel).
+ASSET_LABEL_KEYS: frozenset[str] = frozenset(
+    {
+        "id",
+        "name",
+    }
+)
+
+
+# The ad's creative_asset_groups_spec (AdCreativeAssetGroupsSpec; its groups are untyped
+# list<Object> in the SDK, their keys come from Meta's flexible ad format guide).
+ASSET_GROUPS_SPEC_KEYS: frozenset[str] = frozenset(
+    {
+        "groups",
+        "origin",
+        "origins",
+    }
+)
