@@ -921,6 +921,58 @@ def test_batch_with_result_substitution(emu: GraphEmulator) -> None:
     assert error["code"] == 100
 
 
+def _batch(emu: GraphEmulator, items: list[dict[str, Any]], **extra: str) -> list[Any]:
+    return list(
+        requests.post(
+            f"{emu.url}/{VERSION}/",
+            data={"access_token": TOKEN, "batch": json.dumps(items), **extra},
+            timeout=10,
+        ).json()
+    )
+
+
+def _new_campaign(emu: GraphEmulator, name: str) -> str:
+    return str(post(emu, f"{ACT}/campaigns", **_form(campaign_params(name=name))).json()["id"])
+
+
+def _form(params: dict[str, Any]) -> dict[str, str]:
+    return {k: json.dumps(v) if isinstance(v, list | dict) else str(v) for k, v in params.items()}
+
+
+def test_each_batch_operation_counts_against_the_mutation_limit(emu: GraphEmulator) -> None:
+    """Batch Requests, Limitations: "Each call within the batch is counted separately" (§6)."""
+    ids = [_new_campaign(emu, f"c{i}") for i in range(4)]
+    emu.max_mutation_qps = 3
+    items = [{"method": "POST", "relative_url": i, "body": "name=renamed"} for i in ids]
+    reply = _batch(emu, items, include_headers="false")
+    codes = [json.loads(item["body"]).get("error", {}).get("error_subcode") for item in reply]
+    assert codes == [None, None, None, 5044001]
+    assert all("headers" not in item for item in reply)  # include_headers=false
+
+
+def test_depends_on_runs_an_operation_only_after_its_dependency_succeeded(
+    emu: GraphEmulator,
+) -> None:
+    campaign = _new_campaign(emu, "chain")
+    items = [
+        {"method": "POST", "relative_url": "4242", "body": "status=ACTIVE", "name": "ad"},
+        {"method": "POST", "relative_url": campaign, "body": "status=ACTIVE", "depends_on": "ad"},
+    ]
+    first, second = _batch(emu, items)
+    assert first["code"] == 400 and second["code"] == 400
+    assert "depends on operation" in json.loads(second["body"])["error"]["message"]
+    assert emu.get_object(campaign)["status"] == "PAUSED"  # type: ignore[index]
+
+
+def test_a_dropped_operation_answers_null_after_meta_applied_it(emu: GraphEmulator) -> None:
+    """Items hit by a dropped connection come back null (§6); a write inside was applied."""
+    campaign = _new_campaign(emu, "lost")
+    emu.inject(Fault(drop_connection=True, times=1, method="POST", path_contains=f"/{campaign}"))
+    reply = _batch(emu, [{"method": "POST", "relative_url": campaign, "body": "name=seen"}])
+    assert reply == [None]
+    assert emu.get_object(campaign)["name"] == "seen"  # type: ignore[index]
+
+
 def test_sdk_batch(emu: GraphEmulator, api: FacebookAdsApi, acct: AdAccount) -> None:
     results: list[Any] = []
     batch = api.new_batch()
