@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -45,6 +44,7 @@ from meta.services.pipeline import CampaignPipeline
 from meta.services.reminders import ApprovalReminders
 from meta.services.reports import CampaignReports
 from meta.services.summary import CampaignSummary
+from meta.services.work_pool import FairPool
 from meta.video.check import check_video
 from meta.video.processing import wait_until_ready
 from storage.db import create_database_file, create_schema, make_engine, make_session_factory
@@ -204,6 +204,7 @@ def _pipeline_factory(
             retry=meta.retry_policy(),
             sleep=stopping.sleep,  # retry waits inside an upload end when the process stops
             credentials=graph.credentials,  # follows a token renewed while running
+            usage=graph.usage,  # one reading per ad account, whichever host answered
         )
         return CampaignPipeline(
             store=store,
@@ -445,7 +446,7 @@ class Bot:
     notifier: SlackNotifier
     database_lost: DatabaseLost
     scheduling: Scheduling
-    executor: ThreadPoolExecutor
+    executor: FairPool
     creation: CreationFlow
     slack: SlackServices
     app: App
@@ -544,8 +545,13 @@ def build_bot(
         on_database_lost=database_lost,
     )
     acks = SubmissionAcks()  # the handler says when a submission's ack went out; refusals wait
-    executor = ThreadPoolExecutor(
-        max_workers=settings.worker_threads, thread_name_prefix="adbee-work"
+    usage = services.graph.usage if services.graph is not None else None
+    ceiling = settings.meta_usage_ceiling
+    executor = FairPool(
+        settings.worker_threads,
+        # work for an ad account at or over the ceiling waits; other accounts go on
+        admit=(lambda account: usage.hold_seconds(account, ceiling=ceiling)) if usage else None,
+        thread_name_prefix="adbee-work",
     )
     creation = CreationFlow(
         client=client,

@@ -16,7 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -58,7 +58,7 @@ class RunningBot:
     slack: SlackServices
     handler: SocketModeHandler
     scheduling: Scheduling
-    executor: ThreadPoolExecutor
+    executor: Executor
     client: WebClient
     creation: CreationFlow
     # Set when the bot must stop on its own (its SQLite file was deleted): run_bot then exits

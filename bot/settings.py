@@ -102,7 +102,11 @@ class Settings(BaseSettings):
     approver_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     admin_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     allow_self_approval: bool = False
-    worker_threads: int = Field(default=4, ge=1, le=64)
+    # Creation workers: I/O-bound (a creation waits for Slack and Meta, and not at all while
+    # Meta processes its video), shared in turn between requesters (meta.services.work_pool).
+    worker_threads: int = Field(default=32, ge=1, le=128)
+    # New creations in an ad account wait while Meta reports this much of its rate limit used.
+    meta_usage_ceiling: float = Field(default=50.0, gt=0, le=100)
     sync_interval_seconds: int = Field(default=900, ge=1)
     scan_interval_seconds: int = Field(default=30, ge=1)
     # How often queued alerts (and creation results Slack missed) are sent: the most a Slack

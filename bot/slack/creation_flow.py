@@ -52,6 +52,7 @@ from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
 from meta.services.pipeline import needs_video_file
 from meta.services.summary import CampaignSummary
 from meta.services.throttle_notice import StartDeadlineNotice
+from meta.services.work_pool import SHARED_LANE, FairPool
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
 from storage.transient import DatabaseUnavailableError
@@ -114,6 +115,8 @@ class CreationFlow:
         # Work this process has queued or is running, so a scan does not queue it twice.
         self._mine: dict[tuple[str, int], Future[None]] = {}
         self._mine_lock = threading.Lock()
+        # Requests recorded here and not started yet: (requester, ad account id).
+        self._recorded: dict[int, tuple[str, str | None]] = {}
         # Progress edits are many and expendable: coalesced (the latest state of a message wins)
         # and sent behind cards and alerts, never waited for by the pipeline (bot.slack.budget).
         self._progress = progress or ProgressEdits(client, SlackBudget())
@@ -146,17 +149,60 @@ class CreationFlow:
                 "AdBee could not record your request (its database did not answer: "
                 f"{type(exc).__name__}); nothing was started. Submit again in a moment."
             ) from exc
-        return row.id if row is not None else None
+        if row is None:
+            return None
+        with self._mine_lock:  # whose lane and which ad account, for ``start``
+            self._recorded[row.id] = (user_id, self._ad_account_of(form.account))
+        return row.id
 
-    def start(self, request_id: int) -> None:
+    def start(self, request_id: int, *, lane: str | None = None) -> None:
+        """Queue a recorded request in its requester's lane (``lane``: a bulk batch's own)."""
+        with self._mine_lock:
+            recorded = self._recorded.pop(request_id, None)
+        if recorded is None:  # recorded by another process or before a restart
+            request = self._requests.get(request_id)
+            if request is None:
+                return
+            recorded = (request.requested_by, self._ad_account_of(request.form.get("account")))
+        requester, account = recorded
         # Submitted here: the ack this process sends for it is the one a refusal waits for.
-        self._queue(("request", request_id), self._run_request, request_id, True)
+        self._queue(
+            ("request", request_id),
+            self._run_request,
+            request_id,
+            True,
+            lane=lane or requester,
+            account=account,
+        )
 
     def resume(
-        self, campaign_id: int, *, user_id: str, team_id: str | None, automatic: bool = False
+        self,
+        campaign_id: int,
+        *,
+        user_id: str,
+        team_id: str | None,
+        automatic: bool = False,
+        first: bool = False,
     ) -> None:
-        """Carry on a creation: a Resume click, or (``automatic``) one whose process died."""
-        self._queue(("campaign", campaign_id), self._resume_safely, campaign_id, user_id, automatic)
+        """Carry on a creation: a Resume click, or (``automatic``) one whose process died.
+
+        ``first``: ahead of its requester's other queued work (it is the closest to its card).
+        """
+        row = self._store.get(campaign_id)
+        self._queue(
+            ("campaign", campaign_id),
+            self._resume_safely,
+            campaign_id,
+            user_id,
+            automatic,
+            lane=user_id or (row.requested_by if row else None),
+            account=row.ad_account_id if row else None,
+            first=first,
+        )
+
+    def _ad_account_of(self, account_key: object) -> str | None:
+        account = self._campaigns.accounts.get(str(account_key)) if account_key else None
+        return account.ad_account_id if account else None
 
     # ------------------------------------------------------------------ restart and stop
     def pending_work(self) -> None:
@@ -168,7 +214,14 @@ class CreationFlow:
         for request in self._requests.list_requests(statuses=[RequestStatus.QUEUED]):
             if lease_is_free(request) and not self._is_mine("request", request.id):
                 log.info("carrying on create request #%s of %s", request.id, request.requested_by)
-                self._queue(("request", request.id), self._run_request, request.id, False)
+                self._queue(
+                    ("request", request.id),
+                    self._run_request,
+                    request.id,
+                    False,
+                    lane=request.requested_by,
+                    account=self._ad_account_of(request.form.get("account")),
+                )
         for row in self._store.list_campaigns(statuses=[Status.CREATING], limit=100):
             if lease_is_free(row) and not self._is_mine("campaign", row.id):
                 log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
@@ -188,12 +241,27 @@ class CreationFlow:
         self._progress.stop()
         return len(still)
 
-    def _queue(self, key: tuple[str, int], fn: Callable[..., None], *args: object) -> None:
+    def _queue(
+        self,
+        key: tuple[str, int],
+        fn: Callable[..., None],
+        *args: object,
+        lane: str | None = None,
+        account: str | None = None,
+        first: bool = False,
+    ) -> None:
+        """Run ``fn`` in the pool once per ``key``: in ``lane`` (the requester's, so a bulk
+        never makes a colleague wait behind it), paced by ``account``'s usage at Meta."""
         with self._mine_lock:
             if key in self._mine:
                 return
             try:
-                future = self._executor.submit(fn, *args)
+                if isinstance(self._executor, FairPool):
+                    future = self._executor.submit_to(
+                        lane or SHARED_LANE, fn, *args, account=account, first=first
+                    )
+                else:
+                    future = self._executor.submit(fn, *args)
             except RuntimeError:  # shutting down: the row stays for the next process
                 log.info("stopping: %s #%s is left for the next AdBee process", *key)
                 return
@@ -463,7 +531,11 @@ class CreationFlow:
         with contextlib.suppress(Exception):  # Slack may be away as well; the resume still runs
             self._thread_reply(channel, ts, f":hourglass: {esc(text.rstrip('.'))}.")
         self._queue(
-            ("database-wait", summary.id), self._resume_when_database_is_back, summary.id, user_id
+            ("database-wait", summary.id),
+            self._resume_when_database_is_back,
+            summary.id,
+            user_id,
+            lane=user_id,
         )
 
     def _resume_when_database_is_back(self, campaign_id: int, user_id: str) -> None:

@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from meta.graph.errors import error_from_response
 from meta.graph.http import settle
 from meta.graph.retry import RetryPolicy
+from meta.graph.usage import AccountUsage
 from meta.graph.versions import DEFAULT_API_VERSION
 from meta.telemetry import metrics
 
@@ -88,8 +89,11 @@ class GraphClient:
         retry: RetryPolicy | None = None,
         on_retry: Callable[[Exception, float], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        usage: AccountUsage | None = None,
     ) -> None:
         self._api = self._connect(config)
+        # Each ad account's rate-limit usage from Meta's answers: creations pace on it.
+        self.usage = usage or AccountUsage()
         self._retry = retry or config.retry_policy()
         self._on_retry = on_retry
         self._sleep = sleep
@@ -163,6 +167,7 @@ class GraphClient:
                     raw = raw.encode()
                 headers = exc.http_headers() or {}
                 metrics.record_usage_headers(headers)
+                self.usage.record(headers)
                 error = error_from_response(exc.http_status(), headers, raw)
                 metrics.META_CALLS.labels(method, str(error.code or "unknown")).inc()
                 # One line per refusal, retried or not, carrying Meta's fbtrace_id (the error is
@@ -181,6 +186,7 @@ class GraphClient:
             metrics.META_CALLS.labels(method, "ok").inc()
             headers = dict(response.headers() or {})
             metrics.record_usage_headers(headers)
+            self.usage.record(headers)
             body = response.json()
             return (body if isinstance(body, dict) else {"data": body}), headers
 

@@ -31,6 +31,7 @@ from meta.domain.video_title import cut_to_limit
 from meta.graph.errors import parse_graph_response
 from meta.graph.http import new_session
 from meta.graph.retry import RetryPolicy, is_throttle, redact_secrets
+from meta.graph.usage import AccountUsage
 from meta.telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ class VideoUploader:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         credentials: Callable[[], tuple[str, str | None]] | None = None,
+        usage: AccountUsage | None = None,
     ) -> None:
         """``credentials`` (token, appsecret_proof), when given, is asked at every request, so a
         token renewed while the bot runs (``GraphClient.use_token``) reaches uploads too."""
@@ -220,6 +222,7 @@ class VideoUploader:
         self._timeout = timeout
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._usage = usage or AccountUsage()  # shared with the Graph client by the root
 
     def __repr__(self) -> str:  # never show the token
         return f"VideoUploader({self._base!r})"
@@ -441,6 +444,7 @@ class VideoUploader:
             metrics.META_CALLS.labels("POST", "transport").inc()
             raise
         metrics.record_usage_headers(response.headers)
+        self._usage.record(response.headers)
         try:
             body = parse_graph_response(
                 response.status_code, response.headers, response.content, account_id=act
