@@ -1,4 +1,4 @@
-"""Tiny real media files for tests, generated with PyAV (no fixtures checked in).
+"""Tiny real media files for tests, generated with PyAV and Pillow (no fixtures checked in).
 
 Encoding a 1 s 360x640 clip takes a few tens of milliseconds, so tests make exactly the file they
 need (codec, container, size, rotation, audio) instead of sharing binary blobs.
@@ -150,3 +150,27 @@ def _write_silence(
         pts += frame_size
         out.mux(stream.encode(frame))
     out.mux(stream.encode(None))
+
+
+def make_test_image(
+    path: Path | None = None,
+    *,
+    width: int = 1080,
+    height: int = 1080,
+    format: str = "JPEG",
+    colour: tuple[int, int, int] = (230, 90, 20),
+) -> bytes:
+    """A real JPEG/PNG picture (Pillow) of the given size; written to ``path`` when given.
+
+    ``colour`` makes pictures of one size differ, so each has its own md5 (Meta's image hash).
+    """
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format)
+    data = buffer.getvalue()
+    if path is not None:
+        path.write_bytes(data)
+    return data

@@ -49,6 +49,7 @@ from sandbox_tests.test_graph_emulator import (  # the emulator fixtures and req
     sdk_error,
     video_file,
 )
+from tests.media import make_test_image
 
 __all__ = ["acct", "api", "cbo_campaign", "clock", "emu", "video_file"]  # pytest fixtures
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # SDK non-strict type warnings
@@ -199,9 +200,8 @@ def test_video_data_beside_asset_feed_videos_is_1443048(
 def test_eleven_media_are_too_many(emu: GraphEmulator, acct: AdAccount) -> None:
     hashes = []
     for n in range(11):
-        image = post(
-            emu, f"{ACT}/adimages", files={f"{n}.jpg": (f"{n}.jpg", b"\xff\xd8" + bytes([n]))}
-        )
+        picture = make_test_image(width=600, height=600, colour=(n, n, n))  # 11 hashes
+        image = post(emu, f"{ACT}/adimages", files={f"{n}.jpg": (f"{n}.jpg", picture)})
         hashes.append(image.json()["images"][f"{n}.jpg"]["hash"])
     params = {
         "name": "too many",

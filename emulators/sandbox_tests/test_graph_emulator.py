@@ -29,7 +29,7 @@ from facebook_business.api import FacebookAdsApi
 from facebook_business.exceptions import FacebookRequestError
 
 from sandbox.graph_emulator import Fault, GraphEmulator
-from tests.media import META_ACCEPTED_FORMATS, make_test_video
+from tests.media import META_ACCEPTED_FORMATS, make_test_image, make_test_video
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # SDK non-strict type warnings
 
@@ -659,7 +659,9 @@ def test_creative_identity_page_and_video_rules(
     assert sdk_error(acct.create_ad_creative, params=params).api_error_code() == 100
     params = creative_params("31337")
     assert sdk_error(acct.create_ad_creative, params=params).api_error_code() == 100
-    image = post(emu, f"{ACT}/adimages", files={"thumb.jpg": ("thumb.jpg", b"\xff\xd8jpeg")}).json()
+    image = post(
+        emu, f"{ACT}/adimages", files={"thumb.jpg": ("thumb.jpg", make_test_image())}
+    ).json()
     digest = image["images"]["thumb.jpg"]["hash"]
     ok = acct.create_ad_creative(
         params=creative_params(video_id, image_url=None, image_hash=digest)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from handlers.blocks.common import context, esc, header, message, section, truncate
 from handlers.ids import CampaignMessageBlock
-from meta.domain.states import STEP_LABELS, ProgressEvent, Step
+from meta.domain.states import STEP_LABELS, ProgressEvent, Step, steps_of
 from meta.services.summary import CampaignSummary
 
 State = Literal["waiting", "running", "retrying", "done", "skipped", "failed"]
@@ -55,11 +55,13 @@ def build_progress_message(
     steps: dict[Step, StepState],
     download: StepState | None = None,
 ) -> dict[str, Any]:
-    """The creation's progress: the download line (when given), then the six pipeline steps."""
+    """The creation's progress: the download line (when given), then the pipeline steps (the
+    image upload only once an image ad reported it)."""
     rows = [(DOWNLOAD_LABEL, download)] if download is not None else []
-    rows += [(STEP_LABELS[step], steps.get(step, StepState())) for step in Step]
+    shown = steps_of(with_images=Step.IMAGE in steps)
+    rows += [(STEP_LABELS[step], steps.get(step, StepState())) for step in shown]
     lines = [_line(label, state) for label, state in rows if state is not None]
-    done = sum(1 for step in Step if steps.get(step, StepState()).state in ("done", "skipped"))
+    done = sum(1 for step in shown if steps.get(step, StepState()).state in ("done", "skipped"))
     failed = any(state.state == "failed" for _, state in rows if state is not None)
     blocks = [
         header(f"Creating {summary.name}", block_id=CampaignMessageBlock.HEADER),
@@ -71,7 +73,7 @@ def build_progress_message(
             block_id=CampaignMessageBlock.DETAIL,
         ),
     ]
-    state = "stopped" if failed else f"{done} of {len(Step)} steps done"
+    state = "stopped" if failed else f"{done} of {len(shown)} steps done"
     return message(f"Creating {esc(summary.name)}: {state}", blocks)
 
 

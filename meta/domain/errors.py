@@ -66,6 +66,13 @@ class VideoRejectedError(ValidationError):
         super().__init__([FieldProblem("video", message)])
 
 
+class ImageRejectedError(ValidationError):
+    """The image file cannot be used for an image ad (not a JPEG/PNG, too big, too small...)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([FieldProblem("images", message)])
+
+
 @dataclass
 class MetaApiError(AdBeeError):
     """A Graph API error, with Meta's own words for the user when Meta gave them."""

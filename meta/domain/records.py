@@ -7,8 +7,9 @@ put a new creative beside the old one (issue 16) without a new column each time.
 
 An object is named locally by ``ObjectRef(kind, key)``: the key is chosen by the step that makes
 the object and is stable across runs, so a resumed step finds its own row (and its pending
-marker) instead of creating a second one. Today every campaign has one object of each kind,
-under the key ``MAIN``.
+marker) instead of creating a second one. The first object of each kind is keyed ``MAIN``; the
+ads after the first are keyed by their number (``meta.domain.spec.AdPlan.key``). An image's Meta
+id is its hash (the md5 of its bytes): Meta addresses ad images by hash, not by id.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class ObjectStatus(StrEnum):
 # The creation step whose call makes each kind of object (the upload makes the video).
 STEP_KIND: dict[Step, ObjectKind] = {
     Step.UPLOAD: ObjectKind.VIDEO,
+    Step.IMAGE: ObjectKind.IMAGE,
     Step.CREATIVE: ObjectKind.CREATIVE,
     Step.CAMPAIGN: ObjectKind.CAMPAIGN,
     Step.ADSET: ObjectKind.ADSET,

@@ -75,6 +75,7 @@ def check_transition(from_statuses: Iterable[str], to_status: str) -> None:
 class Step(StrEnum):
     UPLOAD = "upload_video"
     PROCESS = "wait_for_processing"
+    IMAGE = "upload_image"  # image ads only: shown once a campaign has one
     CREATIVE = "create_creative"
     CAMPAIGN = "create_campaign"
     ADSET = "create_adset"
@@ -84,6 +85,7 @@ class Step(StrEnum):
 STEP_LABELS = {
     Step.UPLOAD: "Uploading video",
     Step.PROCESS: "Meta is processing the video",
+    Step.IMAGE: "Uploading images",
     Step.CREATIVE: "Creating ad creative",
     Step.CAMPAIGN: "Creating campaign",
     Step.ADSET: "Creating ad set",
@@ -103,3 +105,8 @@ class ProgressEvent:
 
 
 ProgressSink = Callable[[ProgressEvent], None]
+
+
+def steps_of(with_images: bool) -> tuple[Step, ...]:
+    """The steps a creation goes through, in order: the image upload only when it has images."""
+    return tuple(step for step in Step if with_images or step is not Step.IMAGE)

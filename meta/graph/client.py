@@ -137,6 +137,18 @@ class GraphClient:
     def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict:
         return self._call("POST", path, params, idempotent=idempotent)
 
+    def post_file(
+        self, path: str, params: dict[str, Any], *, field: str, filename: str, content: bytes
+    ) -> dict:
+        """A multipart POST carrying ``content`` as the file part ``field`` (``filename``), as
+        the SDK's ``AdImage.remote_create`` sends an ad image to ``act_<id>/adimages``.
+
+        Retried like a read: every caller posts content-addressed files (Meta keys an ad image
+        by the md5 of its bytes), so sending the same bytes twice makes nothing twice.
+        """
+        files = {field: (filename, content, "application/octet-stream")}
+        return self._call("POST", path, params, idempotent=True, files=files)
+
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict:
         return self._call("GET", path, params or {}, idempotent=True)
 
@@ -149,17 +161,31 @@ class GraphClient:
     def delete(self, path: str, params: dict[str, Any] | None = None) -> dict:
         return self._call("DELETE", path, params or {}, idempotent=True)
 
-    def _call(self, method: str, path: str, params: dict[str, Any], *, idempotent: bool) -> dict:
-        return self._call_with_headers(method, path, params, idempotent=idempotent)[0]
+    def _call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        *,
+        idempotent: bool,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> dict:
+        return self._call_with_headers(method, path, params, idempotent=idempotent, files=files)[0]
 
     def _call_with_headers(
-        self, method: str, path: str, params: dict[str, Any], *, idempotent: bool
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        *,
+        idempotent: bool,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> tuple[dict, dict[str, str]]:
         parts = tuple(part for part in path.strip("/").split("/") if part)
 
         def once() -> tuple[dict, dict[str, str]]:
             try:
-                response = self._api.call(method, parts, params=dict(params))
+                response = self._api.call(method, parts, params=dict(params), files=files)
             except FacebookRequestError as exc:
                 body = exc.body()
                 raw = json.dumps(body).encode() if isinstance(body, dict | list) else (body or b"")

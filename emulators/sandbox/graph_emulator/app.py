@@ -137,9 +137,10 @@ class GraphApp:
         parts = [p for p in req.path.split("/") if p]
         body, ctype = THUMBNAIL_JPEG, "image/jpeg"
         if len(parts) == 3 and parts[1] == "images":
-            digest = parts[2].removesuffix(".jpg")
+            digest = parts[2].partition(".")[0]
             image = next((i for i in self.store.images.values() if i.hash == digest), None)
             body = image.content if image else b""
+            ctype = f"image/{image.format.lower()}" if image else ctype
         elif len(parts) == 3 and parts[1] == "videos":
             node = self.store.get(parts[2].removesuffix(".mp4"))
             body = (node.meta.get("content") or b"") if node else b""

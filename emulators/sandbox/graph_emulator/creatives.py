@@ -2,7 +2,8 @@
 
 Video creatives are the AdBee path, so ``video_data`` is checked strictly: the video must be
 this account's and ``ready``, exactly one thumbnail source, no ``link``/``description`` keys,
-a known CTA type with an http(s) link. Text lengths are recommendations at Meta, not errors.
+a known CTA type with an http(s) link. Image ads (``link_data``) as strictly: the SDK's keys, a
+link, and an ``image_hash`` uploaded to this account. Text lengths are recommendations at Meta, not errors.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from . import schema
 from .asset_feed import check_asset_feed_spec, check_image_hash, check_video
 from .context import Ctx
 from .errors import invalid, must_be_one_of, param_error
+from .images import image_url
 from .store import Account, Node
 from .validation import META_PARAMS, check_http_url, check_keys
 
@@ -91,6 +93,35 @@ def _check_video_data(ctx: Ctx, account: Account, vd: Any) -> dict[str, Any]:
         check_image_hash(ctx, account, vd["image_hash"], "object_story_spec")
     cta_type = _check_cta(vd.get("call_to_action"), f"{param}[call_to_action]")
     return {"cta_type": cta_type}
+
+
+def _check_link_data(ctx: Ctx, account: Account, ld: Any) -> dict[str, Any]:
+    """``link_data`` of an image ad: the SDK's ``AdCreativeLinkData`` keys, an http(s) ``link``,
+    and an ``image_hash`` this very account uploaded (hashes are per ad account). Meta answers a
+    hash it does not know in the account, or no image at all, with 100/1487212 "Missing Image"
+    "Please specify an image to run with this ad." (facebook-nodejs-business-sdk#134).
+    """
+    param = "object_story_spec[link_data]"
+    if not isinstance(ld, dict):
+        raise param_error(f"Param {param} must be a JSON object")
+    check_keys(ld, schema.LINK_DATA_KEYS, param)
+    if not ld.get("link"):
+        raise param_error(f"The parameter {param}[link] is required")
+    check_http_url(ld["link"], f"{param}[link]")
+    digest = ld.get("image_hash")
+    image = ctx.store.images.get((account.id, str(digest))) if digest else None
+    if digest and image is None:
+        raise invalid(
+            1487212,
+            "Missing Image",
+            "Please specify an image to run with this ad.",
+            "object_story_spec",
+        )
+    if ld.get("picture") is not None:
+        check_http_url(ld["picture"], f"{param}[picture]")
+    cta_type = _check_cta(ld.get("call_to_action"), f"{param}[call_to_action]")
+    url = image_url(ctx.base_url, image) if image is not None else ld.get("picture")
+    return {"cta_type": cta_type, "image_url": url}
 
 
 def _check_degrees_of_freedom(ctx: Ctx) -> dict[str, Any]:
@@ -245,10 +276,16 @@ def creative_create(ctx: Ctx) -> dict[str, Any]:
         )
     elif "link_data" in spec:
         ld = spec["link_data"]
-        if not isinstance(ld, dict) or not ld.get("link"):
-            raise param_error("The parameter object_story_spec[link_data][link] is required")
-        check_http_url(ld["link"], "object_story_spec[link_data][link]")
-        data.update(object_type="SHARE", body=ld.get("message"), image_hash=ld.get("image_hash"))
+        info = _check_link_data(ctx, account, ld)
+        data.update(
+            object_type="SHARE",
+            body=ld.get("message"),
+            title=ld.get("name"),
+            image_hash=ld.get("image_hash"),
+            image_url=info["image_url"],
+            thumbnail_url=info["image_url"],
+            call_to_action_type=info["cta_type"],
+        )
     else:
         raise invalid(
             None,

@@ -10,7 +10,7 @@ from typing import Any
 
 from .context import Ctx
 from .errors import nonexisting_field, unknown_path, unsupported_request
-from .images import adimages_list, adimages_post
+from .images import adimages_delete, adimages_list, adimages_post
 from .insights import insights_get, insights_post, run_insights, run_status, state
 from .previews import previews
 from .reads import list_edge, render_account, render_node, video_thumbnails
@@ -112,6 +112,8 @@ def _account_route(ctx: Ctx, account: Account, rest: list[str]) -> Any:
             return insights_post(ctx, account)
     if method == "DELETE" and edge == "advideos":
         return advideos_delete(ctx)
+    if method == "DELETE" and edge == "adimages":
+        return adimages_delete(ctx)
     raise unsupported_request(method, f"{account.id}/{edge}")
 
 

@@ -455,6 +455,51 @@ VIDEO_DATA_KEYS: frozenset[str] = frozenset(
 )
 
 
+# Keys accepted inside object_story_spec.link_data (SDK AdCreativeLinkData._field_types, 26.0.x).
+LINK_DATA_KEYS: frozenset[str] = frozenset(
+    {
+        "ad_context",
+        "additional_image_index",
+        "app_link_spec",
+        "attachment_style",
+        "automated_product_tags",
+        "boosted_product_set_id",
+        "branded_content_shared_to_sponsor_status",
+        "branded_content_sponsor_page_id",
+        "call_to_action",
+        "caption",
+        "child_attachments",
+        "collection_thumbnails",
+        "customization_rules_spec",
+        "description",
+        "event_id",
+        "force_single_link",
+        "format_option",
+        "image_crops",
+        "image_hash",
+        "image_layer_specs",
+        "image_overlay_spec",
+        "is_local_expansion",
+        "link",
+        "message",
+        "multi_share_end_card",
+        "multi_share_optimized",
+        "name",
+        "offer_id",
+        "page_welcome_message",
+        "picture",
+        "post_click_configuration",
+        "preferred_image_tags",
+        "preferred_video_tags",
+        "retailer_item_ids",
+        "show_multiple_images",
+        "smart_pse_enabled",
+        "static_fallback_spec",
+        "use_flexible_image_aspect_ratio",
+    }
+)
+
+
 # Keys accepted inside object_story_spec (no `instagram_actor_id`).
 OBJECT_STORY_SPEC_KEYS: frozenset[str] = frozenset(
     {

@@ -106,6 +106,9 @@ class AdImage:
     name: str
     content: bytes
     created: float
+    format: str = "JPEG"  # Pillow's name of what was uploaded
+    width: int = 0
+    height: int = 0
 
 
 class Store:

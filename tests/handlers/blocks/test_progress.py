@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.blocks.progress import DOWNLOAD_LABEL, StepState, build_progress_message
-from meta.domain.states import STEP_LABELS, ProgressEvent, Step
+from meta.domain.states import STEP_LABELS, ProgressEvent, Step, steps_of
 from tests.handlers.factories import (
     HOSTILE,
     assert_escaped,
@@ -22,7 +22,7 @@ def test_every_step_starts_waiting():
     message = build_progress_message(summary=make_summary(), steps={})
     lines = step_lines(message)
     assert len(lines) == 6
-    for line, step in zip(lines, Step, strict=True):
+    for line, step in zip(lines, steps_of(with_images=False), strict=True):
         assert line == f":white_circle: {STEP_LABELS[step]} — waiting"
     assert message["text"] == "Creating AINOTE2 launch SG: 0 of 6 steps done"
     assert_slack_accepts("message", message)
@@ -47,6 +47,18 @@ def test_download_upload_and_processing_show_their_progress():
     assert lines[4] == ":white_check_mark: Creating campaign — campaign 900000000000003"
     assert lines[5] == ":hourglass_flowing_sand: Creating ad set"
     assert message["text"].endswith("1 of 6 steps done")
+
+
+def test_the_image_upload_step_shows_once_an_image_ad_reports_it():
+    steps = {Step.IMAGE: StepState("running", 0, "image 3 of 3: hero.jpg")}
+    message = build_progress_message(summary=make_summary(), steps=steps)
+    lines = step_lines(message)
+    assert len(lines) == 7
+    assert (
+        lines[2]
+        == ":hourglass_flowing_sand: Uploading images — 0% `░░░░░░░░░░` — image 3 of 3: hero.jpg"
+    )
+    assert message["text"].endswith("0 of 7 steps done")
 
 
 def test_a_failed_step_shows_why():

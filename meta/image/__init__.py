@@ -1,0 +1,1 @@
+"""Image files by content: Meta's image ad specs, checked before anything is uploaded."""
