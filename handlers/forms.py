@@ -2,12 +2,14 @@
 
 Parsing never raises and never judges business rules: it only reads what each element returned,
 so the domain (``meta.domain.spec.build_spec``) validates form and CLI input with the same words.
-What only the form can know (no file, two files, a PDF) is checked here by ``CampaignForm.problems``.
+What only the form can know (no file, eleven files, a PDF) is checked here by
+``CampaignForm.problems``.
 Slack's ``response_action: errors`` wants ``{block_id: message}``; ``form_errors`` makes that.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,10 +17,17 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from handlers.blocks.modal_inputs import TEXT_BOXES, box_text
 from handlers.command_text import CommandRequest, Subcommand, parse_command_text, strip_invisible
 from handlers.ids import FALLBACK_BLOCK, FIELD_TO_BLOCK, CampaignCreateBlock
 from handlers.metadata import ActionMetadata, ActionValueError, parse_action_value
-from handlers.uploads import SlackFile, file_id_from_link, read_file, video_file_problem
+from handlers.uploads import (
+    MAX_FORM_FILES,
+    SlackFile,
+    file_id_from_link,
+    read_file,
+    video_file_problem,
+)
 from meta.domain.errors import ValidationError
 
 __all__ = [
@@ -60,27 +69,30 @@ class CampaignForm(BaseModel):
     video_link: str | None = None
 
     @property
-    def video_file_id(self) -> str | None:
-        """The Slack file to download: the attached one, else the one the pasted link names."""
-        if self.video_file is not None:
-            return self.video_file.id
-        return file_id_from_link(self.video_link) if self.video_link else None
+    def media_file_ids(self) -> tuple[str, ...]:
+        """The Slack files to download, in ad order: the attached ones, then the one the pasted
+        link names (a video over the form's 10 MB)."""
+        linked = file_id_from_link(self.video_link) if self.video_link else None
+        ids = tuple(f.id for f in self.files)
+        return (*ids, linked) if linked and linked not in ids else ids
 
     @property
     def video_file(self) -> SlackFile | None:
         """The uploaded video when exactly one file was attached."""
         return self.files[0] if len(self.files) == 1 else None
 
-    def to_request(self, video: str | Path | None = None) -> dict[str, object]:
-        """The raw request ``build_spec`` validates; ``video`` is the downloaded (or template) file."""
-        return {
+    def to_request(self, *videos: str | Path) -> dict[str, object]:
+        """The raw request ``build_spec`` validates; ``videos`` are the downloaded (or template)
+        files. Several files make ``videos``, several texts ``primary_texts``/``headlines``
+        (``split_primary_texts``, ``split_headlines``), as in a campaign file."""
+        request: dict[str, object] = {
             "account": self.account,
             "name": self.name,
             "daily_budget": self.daily_budget,
             "start_time": self.start_time,
             "end_time": self.end_time,
             "countries": list(self.countries),
-            "video": str(video) if video else None,
+            "video": str(videos[0]) if len(videos) == 1 else None,
             "primary_text": self.primary_text,
             "headline": self.headline,
             "description": self.description,
@@ -88,11 +100,25 @@ class CampaignForm(BaseModel):
             "call_to_action": self.call_to_action,
             "url_tags": self.url_tags,
         }
+        if len(videos) > 1:
+            del request["video"]
+            request["videos"] = [str(v) for v in videos]
+        for single, plural, texts in (
+            ("primary_text", "primary_texts", split_primary_texts(self.primary_text)),
+            ("headline", "headlines", split_headlines(self.headline)),
+        ):
+            if len(texts) > 1:
+                del request[single]
+                request[plural] = texts
+            elif texts:
+                request[single] = texts[0]
+        return request
 
     def problems(self, *, video_required: bool = True) -> dict[str, str]:
         """Errors visible from the form alone, keyed by block id (``video_required=False`` when a
-        template supplies the video)."""
-        if self.video_link and not self.files and not file_id_from_link(self.video_link):
+        template supplies the video). Every attached file is checked and each problem names
+        its file, so with ten attached the user sees which to replace."""
+        if self.video_link and not file_id_from_link(self.video_link):
             return {
                 str(_B.VIDEO_LINK): "This is not a link to a Slack file; use the file's "
                 "Copy link in Slack, or attach the video above."
@@ -101,13 +127,61 @@ class CampaignForm(BaseModel):
             if self.video_link or not video_required:
                 return {}
             return {
-                str(_B.VIDEO): "Attach the ad video (MP4 or MOV), or paste a link to one shared "
-                "in Slack below."
+                str(_B.VIDEO): "Attach the ad videos (MP4 or MOV, up to "
+                f"{MAX_FORM_FILES}), or paste a link to one shared in Slack below."
             }
-        if len(self.files) > 1:
-            return {str(_B.VIDEO): f"Upload one video; {len(self.files)} files are attached."}
-        message = video_file_problem(self.files[0])
-        return {str(_B.VIDEO): message} if message else {}
+        count = len(self.media_file_ids)
+        if count > MAX_FORM_FILES:
+            return {
+                str(_B.VIDEO): f"{count} files make {count} ads; attach at most "
+                f"{MAX_FORM_FILES} (one ad each), or use a campaign file for more."
+            }
+        messages = [m for m in (video_file_problem(f) for f in self.files) if m]
+        messages += _attached_twice(self.files)
+        return {str(_B.VIDEO): _short(" ".join(messages), ERROR_MESSAGE_LIMIT)} if messages else {}
+
+
+def _attached_twice(files: tuple[SlackFile, ...]) -> list[str]:
+    """The same file attached twice (same name and size, or the same Slack file): two identical
+    ads are a slip, not a test of creatives."""
+    seen: dict[tuple[str, int | None] | str, int] = {}
+    messages = []
+    for number, file in enumerate(files, start=1):
+        keys: list[tuple[str, int | None] | str] = [file.id] if file.id else []
+        if file.name and file.size:
+            keys.append((file.name, file.size))
+        first = next((seen[k] for k in keys if k in seen), None)
+        if first is not None:
+            name = _short(file.name or "A file", 80)
+            messages.append(
+                f"{name} is attached twice (files {first} and {number}); attach each video once."
+            )
+            continue
+        seen.update(dict.fromkeys(keys, number))
+    return messages
+
+
+def split_primary_texts(text: str | None) -> list[str]:
+    """Several primary texts in the one box, separated by a line of three dashes.
+
+    Not one per line: Meta's primary text is several lines itself (line breaks and paragraphs are
+    common in ad copy), so only an explicit separator line can tell two texts from one.
+    """
+    if not text:
+        return []
+    parts = (part.strip() for part in _TEXT_SEPARATOR.split(text))
+    return [part for part in parts if part]
+
+
+def split_headlines(text: str | None) -> list[str]:
+    """Several headlines, one per line: a headline is one line (the modal's input is the only
+    place a line break could come from)."""
+    if not text:
+        return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+_TEXT_SEPARATOR = re.compile(r"^[ \t]*-{3,}[ \t]*$", re.MULTILINE)
 
 
 def parse_campaign_form(
@@ -120,6 +194,7 @@ def parse_campaign_form(
     """
     values = state_values if isinstance(state_values, Mapping) else {}
     form = _read_form(values)
+    remembered = _one_box_texts(remembered)
     absent = {
         field: remembered[field]
         for field, block in FIELD_TO_BLOCK.items()
@@ -138,6 +213,14 @@ def parse_campaign_form(
 
 
 _REMEMBERED = frozenset(CampaignForm.model_fields) - {"files", "video_link"}
+
+
+def _one_box_texts(remembered: Mapping[str, object] | None) -> Mapping[str, object] | None:
+    """A prefill's lists of texts as the one box holds them (the modal draws them so too)."""
+    if not remembered:
+        return remembered
+    joined = {single: box_text(remembered, single) for single in TEXT_BOXES}
+    return {**remembered, **{k: v for k, v in joined.items() if v is not None}}
 
 
 def _read_form(values: Mapping[str, Any]) -> CampaignForm:

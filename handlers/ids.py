@@ -126,9 +126,13 @@ FIELD_TO_BLOCK: dict[str, CampaignCreateBlock] = {
     "end_time": CampaignCreateBlock.END_TIME,
     "countries": CampaignCreateBlock.COUNTRIES,
     "video": CampaignCreateBlock.VIDEO,
+    "videos": CampaignCreateBlock.VIDEO,  # several files attached
+    "images": CampaignCreateBlock.VIDEO,
     "file": CampaignCreateBlock.VIDEO,
     "primary_text": CampaignCreateBlock.PRIMARY_TEXT,
+    "primary_texts": CampaignCreateBlock.PRIMARY_TEXT,  # several, split by the form
     "headline": CampaignCreateBlock.HEADLINE,
+    "headlines": CampaignCreateBlock.HEADLINE,
     "description": CampaignCreateBlock.DESCRIPTION,
     "link": CampaignCreateBlock.LINK,
     "call_to_action": CampaignCreateBlock.CALL_TO_ACTION,

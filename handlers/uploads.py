@@ -1,7 +1,10 @@
-"""Uploaded files, as the create modal's ``file_input`` returns them, and whether one is a video.
+"""Uploaded files, as the create modal's ``file_input`` returns them, and whether each is an ad's
+video (or image).
 
-Slack's ``filetypes`` setting only filters the file picker, so the type is checked again here;
-the bytes themselves are checked after download by ``meta.video.check``.
+Slack's ``filetypes`` setting only filters the file picker ("provided for convenience only, and you
+should perform your own file type validation", Slack's file input element reference), so the type
+is checked again here, file by file and naming each; the bytes themselves are checked after
+download by ``meta.video.check``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,13 @@ from meta.video.kinds import VIDEO_EXTENSIONS
 # Every format on Meta's list of video file formats (MKV, WebM, AVI, GIF... not only MP4/MOV);
 # the content decides after download. Slack's ``filetype`` is the extension for these.
 VIDEO_FILETYPES = VIDEO_EXTENSIONS
+# Meta's image ad formats: JPG and PNG (Meta's ads guide, image ad specs); GIF is a video for Meta.
+IMAGE_FILETYPES = frozenset({"jpg", "jpeg", "png"})
+# Slack's file_input takes at most 10 files ("max_files: minimum of 1, maximum of 10"; Slack's
+# file input element reference, slack_sdk.models FileInputElement): one ad each.
+MAX_FORM_FILES = 10
 _FORMATS_HINT = "MP4, MOV, WebM, MKV, AVI, GIF…"
+IMAGES_NOT_YET = "image ads are not supported yet; attach videos only for now"
 
 
 class SlackFile(BaseModel):
@@ -53,13 +62,27 @@ def read_file(data: object) -> SlackFile:
         return SlackFile(name="The attachment")
 
 
-def video_file_problem(file: SlackFile) -> str | None:
-    """Why this upload cannot be the ad video, or None. Slack's ``filetypes`` only filter the UI."""
-    name = _short(file.name or "The file")
+def is_image(file: SlackFile) -> bool:
+    """A still image (JPG, PNG) by Slack's filetype or mimetype; an animated GIF is a video."""
     filetype, mimetype = file.filetype.lower(), file.mimetype.lower()
-    if not (
-        filetype in VIDEO_FILETYPES or mimetype.startswith("video/") or mimetype == "image/gif"
-    ):
+    return filetype in IMAGE_FILETYPES or mimetype in ("image/jpeg", "image/png")
+
+
+def is_video(file: SlackFile) -> bool:
+    filetype, mimetype = file.filetype.lower(), file.mimetype.lower()
+    return filetype in VIDEO_FILETYPES or mimetype.startswith("video/") or mimetype == "image/gif"
+
+
+def video_file_problem(file: SlackFile) -> str | None:
+    """Why this upload cannot be an ad's video, or None. Slack's ``filetypes`` only filter the UI.
+
+    Every message names the file: with several attached, the user must see which one is wrong.
+    """
+    name = _short(file.name or "The file")
+    if is_image(file) and not is_video(file):
+        return f"{name} is an image: {IMAGES_NOT_YET}."
+    if not is_video(file):
+        filetype, mimetype = file.filetype.lower(), file.mimetype.lower()
         kind = file.pretty_type or filetype.upper() or mimetype or "unknown type"
         kind = _short(kind, 40)
         return f"{name} is {_article(kind)} {kind}, not a video; upload a video ({_FORMATS_HINT})."

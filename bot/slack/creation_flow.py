@@ -49,7 +49,7 @@ from meta.graph.retry import throttle_listener
 from meta.services.alerts import CREATION_FINISHED, AlertOutbox, Notifier
 from meta.services.campaigns import CampaignService
 from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
-from meta.services.pipeline import needs_video_file
+from meta.services.pipeline import needs_video_file, videos_to_send
 from meta.services.summary import CampaignSummary
 from meta.services.throttle_notice import StartDeadlineNotice
 from meta.services.work_pool import SHARED_LANE, FairPool
@@ -362,8 +362,8 @@ class CreationFlow:
                     # one per request: a run after a crash finds the message an earlier one posted
                     key=f"creation-start:request-{request.id}",
                     channel=self._channel,
-                    text=f"Preparing {esc(name)} for <@{request.requested_by}>: downloading the "
-                    "video from Slack",
+                    text=f"Preparing {esc(name)} for <@{request.requested_by}>: downloading "
+                    f"{_files_text(len(form.media_file_ids))} from Slack",
                     unfurl_links=False,
                 )
             except SlackApiError as exc:
@@ -412,45 +412,63 @@ class CreationFlow:
 
     # ------------------------------------------------------------------ the video file
     def _fetch_missing_video(self, campaign_id: int) -> None:
-        """Download the video from Slack again when the kept copy is gone and Meta lacks it.
+        """Download a video from Slack again when the kept copy is gone and Meta lacks it.
 
         The copy can vanish with a lost disk or on a replica that does not share it. Once Meta
-        has the whole upload (``video_id``) nothing needs the file; before that, the Slack file
-        recorded with the request is fetched again. If Slack no longer has it either, the
-        pipeline says so and asks for the video (``VideoMissingError``).
+        has the whole upload (the video's id) nothing needs the file; before that, the Slack file
+        recorded with the request (the form's file N for ad N) is fetched again. If Slack no
+        longer has it either, the pipeline says so and asks for the video (``VideoMissingError``).
         """
         row = self._store.get(campaign_id)
         if row is None or not needs_video_file(row):
             return
-        if Path(str(row.spec.get("video_path", ""))).is_file():
+        spec = CampaignSpec.from_json(row.spec)
+        missing = [plan for plan in videos_to_send(row) if not plan.video_path.is_file()]
+        if not missing:
             return
         request = self._requests.for_campaign(campaign_id)
-        file_id = CampaignForm.model_validate(request.form).video_file_id if request else None
-        if file_id is None:
-            return
-        try:
-            downloaded = download_slack_file(
-                self._client,
-                file_id,
-                dest_dir=self._work_dir / f"campaign-{campaign_id}",
-                on_progress=lambda _done, _total: self._stopping.check(),
-            )
-        except ValidationError as exc:
-            log.warning("creation #%s: the video is gone from Slack too: %s", campaign_id, exc)
-            return
-        log.info("creation #%s: fetched the video from Slack again", campaign_id)
-        self._store.set_spec(campaign_id, {**row.spec, "video_path": str(downloaded.path)})
+        file_ids = CampaignForm.model_validate(request.form).media_file_ids if request else ()
+        videos = list(spec.videos)
+        for plan in missing:
+            if plan.index > len(file_ids):
+                continue  # a template's video: on this server or nowhere
+            try:
+                downloaded = download_slack_file(
+                    self._client,
+                    file_ids[plan.index - 1],
+                    dest_dir=self._work_dir / f"campaign-{campaign_id}" / str(plan.index),
+                    on_progress=lambda _done, _total: self._stopping.check(),
+                )
+            except ValidationError as exc:
+                log.warning(
+                    "creation #%s: video %s is gone from Slack too: %s",
+                    campaign_id,
+                    plan.index,
+                    exc,
+                )
+                continue
+            log.info("creation #%s: fetched video %s from Slack again", campaign_id, plan.index)
+            videos[plan.index - 1] = downloaded.path
+        self._store.set_spec(
+            campaign_id,
+            {
+                **row.spec,
+                "video_path": str(videos[0]),
+                "extra_videos": [str(path) for path in videos[1:]],
+            },
+        )
 
     def _release_video_if_done(self, campaign_id: int) -> None:
-        """Delete the downloaded video only once its creation can no longer need it.
+        """Delete the downloaded videos only once their creation can no longer need them.
 
         Decided from the row, not from how this run ended: after a crash, a stop or any error
-        the row is still CREATING or FAILED (resumable), and the file stays.
+        the row is still CREATING or FAILED (resumable), and the files stay.
         """
         with contextlib.suppress(Exception):
             row = self._store.get(campaign_id)
             if row is not None and row.status not in (Status.CREATING, Status.FAILED):
-                release_upload(Path(str(row.spec.get("video_path", ""))), self._work_dir)
+                for path in CampaignSpec.from_json(row.spec).videos:
+                    release_upload(path, self._work_dir)
 
     def _create(
         self,
@@ -563,17 +581,22 @@ class CreationFlow:
         ts: str,
         ack_key: str | None,
     ) -> CampaignSpec | None:
-        video: Path | str | None = self._template_video(form)
+        template_video = self._template_video(form)
+        videos: list[Path | str] = [template_video] if template_video else []
         try:
-            if form.video_file_id is not None:
-                video = download_slack_file(
-                    self._client,
-                    form.video_file_id,
-                    dest_dir=folder,
-                    # a stop ends the download; the request stays queued and starts over
-                    on_progress=lambda _done, _total: self._stopping.check(),
-                ).path
-            return self._campaigns.validate(form.to_request(video))
+            if form.media_file_ids:
+                videos = [
+                    download_slack_file(
+                        self._client,
+                        file_id,
+                        # one folder per file: two attachments may share a name
+                        dest_dir=folder / str(number),
+                        # a stop ends the download; the request stays queued and starts over
+                        on_progress=lambda _done, _total: self._stopping.check(),
+                    ).path
+                    for number, file_id in enumerate(form.media_file_ids, start=1)
+                ]
+            return self._campaigns.validate(form.to_request(*videos))
         except ValidationError as exc:
             problem = "; ".join(p.message for p in exc.problems)
             self._refuse_in_modal(form, view_id, problem, ack_key)
@@ -653,6 +676,10 @@ class CreationFlow:
         template = self._campaigns.template(form.template) if form.template else None
         video = template.values.get("video") if template else None
         return str(self._base_dir / str(video)) if video else None
+
+
+def _files_text(count: int) -> str:
+    return f"the {count} files" if count > 1 else "the video"
 
 
 class _Progress:

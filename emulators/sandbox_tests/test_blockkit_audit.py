@@ -128,6 +128,13 @@ INVALID_VIEWS: dict[str, dict[str, Any]] = {
     ),
     "number_input without is_decimal_allowed": modal(input_block({"type": "number_input", "action_id": "n"})),
     "file_input max_files 11": modal(input_block({"type": "file_input", "action_id": "f", "max_files": 11})),
+    "file_input max_files 0": modal(input_block({"type": "file_input", "action_id": "f", "max_files": 0})),
+    "file_input filetypes as one string": modal(
+        input_block({"type": "file_input", "action_id": "f", "filetypes": "mp4,mov"})
+    ),
+    "file_input filetypes with a non-string": modal(
+        input_block({"type": "file_input", "action_id": "f", "filetypes": ["mp4", 3]})
+    ),
     "11 checkboxes": modal(
         input_block({"type": "checkboxes", "action_id": "c", "options": [option(str(i)) for i in range(11)]})
     ),

@@ -24,7 +24,7 @@ from handlers.ids import CampaignCreate, CampaignCreateAction, CampaignCreateBlo
 from handlers.modal_memory import remember
 from meta.domain.accounts import AccountConfig
 from meta.domain.money import offset
-from meta.domain.spec import CTA_TYPES, MAX_URL_LENGTH, TEXT_LIMITS
+from meta.domain.spec import CTA_TYPES, MAX_TEXTS, MAX_URL_LENGTH, TEXT_LIMITS
 
 _B, _A = CampaignCreateBlock, CampaignCreateAction
 
@@ -114,17 +114,22 @@ def build_campaign_modal(
             _B.PRIMARY_TEXT,
             aid(_A.PRIMARY_TEXT),
             "Primary text",
-            values.get("primary_text"),
-            TEXT_LIMITS["primary_text"],
+            inp.box_text(values, "primary_text"),
+            inp.MAX_TEXT_INPUT,
             multiline=True,
-            hint="Meta shows about 125 characters before “See more”.",
+            hint="Meta shows about 125 characters before “See more”. Several texts (up to "
+            f"{MAX_TEXTS}): put a line of three dashes ({inp.TEXT_SEPARATOR}) between them; "
+            "with several videos, ad N shows text N.",
         ),
         inp.text_input(
             _B.HEADLINE,
             aid(_A.HEADLINE),
             "Headline",
-            values.get("headline"),
-            TEXT_LIMITS["headline"],
+            inp.box_text(values, "headline"),
+            (TEXT_LIMITS["headline"] + 1) * MAX_TEXTS,
+            multiline=True,
+            hint=f"Several (up to {MAX_TEXTS}): one per line; with several videos, ad N shows "
+            "headline N.",
         ),
         inp.text_input(
             _B.DESCRIPTION,

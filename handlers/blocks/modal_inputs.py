@@ -7,16 +7,28 @@ says what is wrong once the user submits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from handlers.blocks.common import plain, truncate
 from handlers.ids import CampaignCreateBlock
+from handlers.uploads import MAX_FORM_FILES
 from meta.domain.accounts import AccountConfig
 from meta.domain.times import TimeParseError, parse_local_time
 from meta.video.kinds import VIDEO_EXTENSIONS
 
 _B = CampaignCreateBlock
+# Between two primary texts in the one box (``handlers.forms.split_primary_texts``).
+TEXT_SEPARATOR = "---"
+# The box of each kind of text, the list a campaign file gives instead, and what joins the list in
+# the box: primary texts are several lines themselves, headlines are one line each.
+TEXT_BOXES = {
+    "primary_text": ("primary_texts", f"\n{TEXT_SEPARATOR}\n"),
+    "headline": ("headlines", "\n"),
+}
+# Slack's plain_text_input max_length maximum (slack_sdk.models PlainTextInputElement: 3000).
+MAX_TEXT_INPUT = 3000
 
 
 def input_block(block_id: str, label: str, element: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -50,6 +62,16 @@ def text_input(
     if isinstance(value, str | int | float) and str(value).strip():
         element["initial_value"] = str(value)[:max_length]
     return input_block(block_id, label, element, optional=optional, hint=hint)
+
+
+def box_text(values: Mapping[str, object], single: str) -> object:
+    """A prefill's text for one box: its list (a template's or a refused form's) joined as the
+    box shows several, else the single value."""
+    plural, separator = TEXT_BOXES[single]
+    texts = values.get(plural)
+    if isinstance(texts, list | tuple) and texts:
+        return separator.join(str(t) for t in texts)
+    return values.get(single)
 
 
 def budget_input(
@@ -100,18 +122,20 @@ def time_picker(
 
 
 def video_input(action_id: str, template_video: str) -> dict[str, Any]:
+    """Up to ``MAX_FORM_FILES`` videos, one ad each (Slack's most for one file input)."""
     element = {
         "type": "file_input",
         "action_id": action_id,
         "filetypes": sorted(VIDEO_EXTENSIONS),
-        "max_files": 1,
+        "max_files": MAX_FORM_FILES,
     }
     # Optional for Slack's client: the form check demands a file, a link or a template video.
+    limits = f"up to {MAX_FORM_FILES} files of 10 MB each (Slack's limit for forms), one ad each"
     if template_video:
         hint = f"Leave empty to use the template's video, {truncate(template_video, 200)}."
     else:
-        hint = "One video file (MP4, MOV, WebM, MKV, AVI, GIF…), up to 10 MB (Slack's limit for forms)."
-    return input_block(_B.VIDEO, "Video", element, optional=True, hint=hint)
+        hint = f"Video files (MP4, MOV, WebM, MKV, AVI, GIF…), {limits}."
+    return input_block(_B.VIDEO, "Videos", element, optional=True, hint=hint)
 
 
 def video_link_input(action_id: str) -> dict[str, Any]:

@@ -820,11 +820,17 @@ def needs_video_file(row: CampaignRecord) -> bool:
     """
     if row.status not in (Status.CREATING, Status.FAILED):
         return False
+    return bool(videos_to_send(row))
+
+
+def videos_to_send(row: CampaignRecord) -> list[AdPlan]:
+    """The ads whose video Meta does not have in full yet (not uploaded, or half-sent)."""
+    plans = []
     for plan in CampaignSpec.from_json(row.spec).ads():
         video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
         if video is None or not video.meta_id or video.upload_session:
-            return True
-    return False
+            plans.append(plan)
+    return plans
 
 
 def video_title(spec: CampaignSpec, campaign_id: int, plan: AdPlan | None = None) -> str:

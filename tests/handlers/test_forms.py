@@ -152,7 +152,10 @@ def test_malformed_state_reads_as_empty_and_never_raises(junk):
 )))  # fmt: skip
 def test_any_state_parses_without_raising(state):
     form = parse_campaign_form(state)
-    assert set(form.to_request()) == set(FIELDS)
+    request = form.to_request()
+    for single, plural in (("primary_text", "primary_texts"), ("headline", "headlines")):
+        assert (single in request) != (plural in request)
+    assert set(request) - {"primary_texts", "headlines"} <= set(FIELDS)
     form.problems()
 
 
@@ -172,7 +175,7 @@ def test_a_larger_video_can_be_named_by_its_slack_link():
     link = "https://acme.slack.com/files/U0ALICE/F0123ABCDEF/ainote2.mp4"
     form = parse_campaign_form({B.VIDEO_LINK: {"x": {"type": "plain_text_input", "value": link}}})
     assert form.problems() == {}
-    assert form.video_file_id == "F0123ABCDEF"
+    assert form.media_file_ids == ("F0123ABCDEF",)
 
 
 def test_a_link_that_names_no_slack_file_is_refused_on_its_own_block():
@@ -182,9 +185,89 @@ def test_a_link_that_names_no_slack_file_is_refused_on_its_own_block():
     assert "not a link to a Slack file" in form.problems()[B.VIDEO_LINK]
 
 
-def test_more_than_one_file_is_refused():
-    problems = form_with(slack_file("a.mp4"), slack_file("b.mp4")).problems()
-    assert problems == {B.VIDEO: "Upload one video; 2 files are attached."}
+def test_several_videos_make_a_request_with_videos_in_file_order(tmp_path):
+    form = form_with(slack_file("a.mp4", id="F0A"), slack_file("b.mp4", id="F0B"))
+    assert form.problems() == {}
+    assert form.media_file_ids == ("F0A", "F0B")
+    request = form.to_request(tmp_path / "a.mp4", tmp_path / "b.mp4")
+    assert "video" not in request
+    assert request["videos"] == [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4")]
+
+
+def test_attached_files_and_a_pasted_link_are_all_ads():
+    link = "https://acme.slack.com/files/U0ALICE/F0123ABCDEF/big.mp4"
+    state = full_state(
+        **{
+            B.VIDEO: typed("file_input", files=[slack_file("a.mp4", id="F0A")]),
+            B.VIDEO_LINK: typed("plain_text_input", value=link),
+        }
+    )
+    assert parse_campaign_form(state).media_file_ids == ("F0A", "F0123ABCDEF")
+
+
+def test_every_bad_file_of_several_is_named():
+    problems = form_with(
+        slack_file("a.mp4", id="F0A"), slack_file("brief.pdf", id="F0B"),
+        slack_file("hero.jpg", id="F0C", mimetype="image/jpeg"),
+    ).problems()  # fmt: skip
+    assert problems == {
+        B.VIDEO: "brief.pdf is a PDF, not a video; upload a video (MP4, MOV, WebM, MKV, AVI, "
+        "GIF…). hero.jpg is an image: image ads are not supported yet; attach videos only for now."
+    }
+
+
+def test_the_same_file_attached_twice_is_named():
+    twice = form_with(slack_file("a.mp4", id="F0A"), slack_file("a.mp4", id="F0B"))
+    assert twice.problems() == {
+        B.VIDEO: "a.mp4 is attached twice (files 1 and 2); attach each video once."
+    }
+    other_cut = form_with(slack_file("a.mp4", id="F0A"), slack_file("a.mp4", id="F0B", size=7))
+    assert other_cut.problems() == {}
+
+
+def test_more_than_ten_files_are_refused_before_any_download():
+    files = [slack_file(f"v{i}.mp4", id=f"F0V{i}") for i in range(10)]
+    link = "https://acme.slack.com/files/U0ALICE/F0123ABCDEF/big.mp4"
+    state = full_state(
+        **{
+            B.VIDEO: typed("file_input", files=files),
+            B.VIDEO_LINK: typed("plain_text_input", value=link),
+        }
+    )
+    assert parse_campaign_form(state).problems() == {
+        B.VIDEO: "11 files make 11 ads; attach at most 10 (one ad each), or use a campaign "
+        "file for more."
+    }
+
+
+@pytest.mark.parametrize(
+    ("primary", "headline", "texts", "headlines"),
+    [
+        ("One text\nof two lines", "One", None, None),
+        ("First\n---\nSecond\nline two\n  ---  \nThird", "A\nB\n\nC",
+         ["First", "Second\nline two", "Third"], ["A", "B", "C"]),
+        ("Only one\n---\n", "Only\n", None, None),
+    ],
+)  # fmt: skip
+def test_several_texts_in_one_box_become_lists(primary, headline, texts, headlines):
+    state = full_state(
+        **{
+            B.PRIMARY_TEXT: typed("plain_text_input", value=primary),
+            B.HEADLINE: typed("plain_text_input", value=headline),
+        }
+    )
+    request = parse_campaign_form(state).to_request()
+    assert request.get("primary_texts") == texts
+    assert request.get("headlines") == headlines
+    if texts is None:
+        assert request["primary_text"] == primary.removesuffix("\n---\n").strip()
+
+
+def test_a_domain_problem_with_one_of_several_texts_lands_on_its_box():
+    error = ValidationError(
+        [FieldProblem("headlines", "3 texts for 4 videos"), FieldProblem("videos", "v2: bad")]
+    )
+    assert form_errors(error) == {B.HEADLINE: "3 texts for 4 videos", B.VIDEO: "v2: bad"}
 
 
 def test_a_pdf_is_named_as_a_pdf():

@@ -153,7 +153,7 @@ CORPUS: list[Case] = [
         "probably damaged",
     ),
     Case("file", Upload("empty.mp4", b"", "mp4", "video/mp4"), "is empty"),
-    Case("file", [Upload("a.mp4", VIDEO, "mp4", "video/mp4")] * 2, "Upload one video; 2 files"),
+    Case("file", [Upload("a.mp4", VIDEO, "mp4", "video/mp4")] * 2, "a.mp4 is attached twice"),
     Case("file", [], "Attach the ad video"),
     Case("file", Upload("ad.mp4", b"PK\x03\x04" + b"x" * 500, "mp4", "video/mp4"), "ZIP"),
     Case(

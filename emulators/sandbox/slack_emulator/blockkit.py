@@ -255,6 +255,13 @@ class _Checker:
             mf = el.get("max_files", 10)
             if not isinstance(mf, int) or not 1 <= mf <= MAX_FILES_PER_INPUT:
                 self.add(f"must be between 1 and {MAX_FILES_PER_INPUT}", f"{ptr}/max_files")
+            # "filetypes: String[], an array of valid file extensions" (Slack's file input
+            # element reference; slack_sdk's FileInputElement types it List[str]).
+            types = el.get("filetypes")
+            if types is not None and (
+                not isinstance(types, list) or not all(isinstance(t, str) and t for t in types)
+            ):
+                self.add("must be an array of file extensions (strings)", f"{ptr}/filetypes")
         elif kind == "datetimepicker":
             initial = el.get("initial_date_time")
             if initial is not None and (isinstance(initial, bool) or not isinstance(initial, int)):

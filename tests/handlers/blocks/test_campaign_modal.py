@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from slack_sdk.models.blocks.block_elements import FileInputElement
 
 from handlers.blocks.campaign_modal import build_campaign_modal
 from handlers.ids import FIELD_TO_BLOCK, CampaignCreate, CampaignCreateAction, CampaignCreateBlock
@@ -120,19 +121,43 @@ def test_times_explain_the_timezone():
     assert "Asia/Singapore" in start["hint"]["text"]
 
 
-def test_video_is_one_file_in_any_format_meta_accepts():
+def test_videos_are_up_to_ten_files_in_any_format_meta_accepts():
     video = element(build_campaign_modal(accounts=[SG], templates=[]), CampaignCreateBlock.VIDEO)
     assert video["type"] == "file_input"
     assert video["action_id"] == CampaignCreateAction.VIDEO
-    assert video["max_files"] == 1
-    assert {"mp4", "mov", "webm", "mkv", "avi", "ts", "3gp", "gif"} <= set(video["filetypes"])
+    # Slack's most for one file input (slack_sdk's FileInputElement: "maximum of 10").
+    parsed = FileInputElement(**{k: v for k, v in video.items() if k != "type"})
+    assert parsed.max_files == 10
+    assert {"mp4", "mov", "webm", "mkv", "avi", "ts", "3gp", "gif"} <= set(parsed.filetypes or ())
+
+
+def test_several_texts_fit_in_their_boxes_and_the_hints_say_how():
+    view = build_campaign_modal(accounts=[SG], templates=[])
+    primary = blocks_by_id(view)[CampaignCreateBlock.PRIMARY_TEXT]
+    headline = blocks_by_id(view)[CampaignCreateBlock.HEADLINE]
+    assert "line of three dashes (---)" in primary["hint"]["text"]
+    assert "one per line" in headline["hint"]["text"]
+    assert headline["element"]["multiline"] is True
+    # Five headlines of Meta's 255 characters and their line breaks fit; 3000 is Slack's most.
+    assert headline["element"]["max_length"] == 5 * 256
+    assert primary["element"]["max_length"] == 3000
+
+
+def test_a_prefill_with_lists_of_texts_shows_them_in_their_boxes():
+    prefill = {"primary_texts": ["Meet AINOTE 2", "Notes that\nwrite themselves"],
+               "headlines": ["Here", "Now"]}  # fmt: skip
+    view = build_campaign_modal(accounts=[SG], templates=[], prefill=prefill)
+    primary = element(view, CampaignCreateBlock.PRIMARY_TEXT)["initial_value"]
+    assert primary == "Meet AINOTE 2\n---\nNotes that\nwrite themselves"
+    assert element(view, CampaignCreateBlock.HEADLINE)["initial_value"] == "Here\nNow"
+    assert_slack_accepts("modal", view)
 
 
 def test_texts_use_the_domain_limits_and_cta_lists_every_type():
     view = build_campaign_modal(accounts=[SG], templates=[])
     assert element(view, CampaignCreateBlock.NAME)["max_length"] == TEXT_LIMITS["name"]
     primary = element(view, CampaignCreateBlock.PRIMARY_TEXT)
-    assert primary["multiline"] is True and primary["max_length"] == 2200
+    assert primary["multiline"] is True
     cta = element(view, CampaignCreateBlock.CALL_TO_ACTION)
     assert [o["value"] for o in cta["options"]] == list(CTA_TYPES)
     assert cta["initial_option"]["value"] == "SHOP_NOW"
@@ -230,7 +255,8 @@ def test_maximal_prefill_is_cut_to_the_limits():
         accounts=accounts, templates=templates, prefill=prefill, private_metadata="m" * 3000
     )
     assert len(element(view, CampaignCreateBlock.NAME)["initial_value"]) == 400
-    assert len(element(view, CampaignCreateBlock.PRIMARY_TEXT)["initial_value"]) == 2200
+    # The box's own limit (several texts fit); the domain judges each text against Meta's 2200.
+    assert len(element(view, CampaignCreateBlock.PRIMARY_TEXT)["initial_value"]) == 3000
     countries = element(view, CampaignCreateBlock.COUNTRIES)
     assert [o["value"] for o in countries["initial_options"]] == [
         "SG",

@@ -1,0 +1,72 @@
+"""Alice attaches several creatives in one create form: each becomes its own ad, checked first.
+
+Through the real bot (Socket Mode) and both emulators: the files are attached in the modal's one
+file input (up to ten, Slack's most), each checked before anything is sent to Meta, and a
+campaign of one ad per file is created, paused, for Bob to approve.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handlers.ids import CampaignCreateBlock as B
+from tests.e2e.conftest import REQUESTER
+from tests.e2e.test_campaign_story import approval_message, good_values, open_form
+from tests.media import make_test_video
+
+
+def attach(slack, path: Path, *, filetype: str = "mp4", mimetype: str = "video/mp4") -> str:
+    return slack.upload_file(
+        user=REQUESTER,
+        filename=path.name,
+        content=path.read_bytes(),
+        filetype=filetype,
+        mimetype=mimetype,
+    )
+
+
+def three_videos(slack, folder: Path) -> list[str]:
+    """Three small, different clips (one second each), as Alice picks them in the form."""
+    return [
+        attach(slack, make_test_video(folder / f"ainote2-{cut}.mp4", seconds=seconds))
+        for cut, seconds in (("a", 1.0), ("b", 1.5), ("c", 2.0))
+    ]
+
+
+def test_three_videos_in_one_modal_make_three_ads(slack, graph, bot, tmp_path):
+    files = three_videos(slack, tmp_path)
+    values = {
+        **good_values(files[0]),
+        B.VIDEO: files,
+        B.HEADLINE: "AINOTE 2 is here\nNotes that write themselves\nE-ink, all day",
+    }
+    view = open_form(slack)
+    ack = slack.submit_view(user=REQUESTER, view_id=view["id"], values=values)
+    assert not (ack or {}).get("errors")
+
+    card = approval_message(slack)
+    assert len(graph.objects("campaign")) == 1 and len(graph.objects("adset")) == 1
+    ads = graph.objects("ad")
+    assert len(ads) == 3 and all(ad["status"] == "PAUSED" for ad in ads)
+    assert len(graph.objects("adcreative")) == 3
+    titles = {c["object_story_spec"]["video_data"]["title"] for c in graph.objects("adcreative")}
+    assert titles == {"AINOTE 2 is here", "Notes that write themselves", "E-ink, all day"}
+    text = str(card["blocks"])
+    for cut in ("ainote2-a.mp4", "ainote2-b.mp4", "ainote2-c.mp4"):
+        assert cut in text
+
+
+def test_an_image_among_the_videos_is_refused_on_the_field_naming_it(slack, graph, bot, tmp_path):
+    files = three_videos(slack, tmp_path)
+    image = tmp_path / "ainote2-hero.jpg"
+    image.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 200)
+    files.append(attach(slack, image, filetype="jpg", mimetype="image/jpeg"))
+    view = open_form(slack)
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={**good_values(files[0]), B.VIDEO: files},
+        enforce_ui=False,  # Slack's filetypes only filter its picker (Slack's docs say so)
+    )
+    assert "ainote2-hero.jpg is an image" in ack["errors"][B.VIDEO]
+    assert not [r for r in graph.requests if r.method == "POST"], "nothing is sent to Meta"
