@@ -93,6 +93,7 @@ class CampaignMessageBlock(StrEnum):
     SUMMARY = "campaign-message-summary"
     STATUS = "campaign-message-status"
     STEPS = "campaign-message-steps"
+    FILES = "campaign-message-files"  # one line per file of a campaign of several ads
     DETAIL = "campaign-message-detail"
     WARNINGS = "campaign-message-warnings"
     ADS = "campaign-message-ads"

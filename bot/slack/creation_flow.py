@@ -699,6 +699,7 @@ class _Progress:
         self._summary = summary
         self._interval = interval
         self._steps: dict[Step, StepState] = {}
+        self._ad_steps: dict[int, dict[Step, StepState]] = {}  # each ad's own, by its number
         self.download: StepState | None = None
         self._last = 0.0
         self._lock = threading.Lock()
@@ -706,6 +707,8 @@ class _Progress:
     def __call__(self, event: ProgressEvent) -> None:
         with self._lock:
             self._steps[event.step] = StepState.from_event(event)
+            if event.ad is not None:
+                self._ad_steps.setdefault(event.ad, {})[event.step] = StepState.from_event(event)
         important = event.state in ("done", "failed", "skipped", "started")
         self.flush(
             force=(important and event.step in (Step.AD, Step.CREATIVE)) or event.state == "failed"
@@ -718,6 +721,9 @@ class _Progress:
                 return
             self._last = now
             payload = build_progress_message(
-                summary=self._summary, steps=dict(self._steps), download=self.download
+                summary=self._summary,
+                steps=dict(self._steps),
+                download=self.download,
+                ad_steps={ad: dict(steps) for ad, steps in self._ad_steps.items()},
             )
         self._edits.edit(self._channel, self._ts, payload)

@@ -2,11 +2,14 @@
 
 The listener keeps one ``StepState`` per step (``StepState.from_event`` turns the pipeline's
 ``ProgressEvent``s into them) plus the Slack download stage, which happens before the pipeline
-starts and so is not a ``Step``.
+starts and so is not a ``Step``. A campaign of several ads also gets one line per file
+(``ad_steps``: each ad's own upload, processing, creative and ad): uploading n %, processing,
+ready, failed, so a user sees which of ten videos is still on its way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -54,9 +57,13 @@ def build_progress_message(
     summary: CampaignSummary,
     steps: dict[Step, StepState],
     download: StepState | None = None,
+    ad_steps: Mapping[int, Mapping[Step, StepState]] | None = None,
 ) -> dict[str, Any]:
     """The creation's progress: the download line (when given), then the pipeline steps (the
-    image upload only once an image ad reported it)."""
+    image upload only once an image ad reported it); with several ads, the campaign's own steps
+    and one line per file instead (``ad_steps``: ad number -> its steps' states)."""
+    if len(summary.ads) > 1:
+        return _several_ads(summary, steps, download, ad_steps or {})
     rows = [(DOWNLOAD_LABEL, download)] if download is not None else []
     shown = steps_of(with_images=Step.IMAGE in steps)
     rows += [(STEP_LABELS[step], steps.get(step, StepState())) for step in shown]
@@ -93,3 +100,77 @@ def _line(label: str, step: StepState) -> str:
 def _bar(percent: int, width: int = 10) -> str:
     filled = round(percent * width / 100)
     return "`" + "█" * filled + "░" * (width - filled) + "`"
+
+
+# The campaign's own steps in a progress of several ads; the per-ad ones are counted on the line
+# of their kind and shown per file.
+_CAMPAIGN_STEPS = (Step.CAMPAIGN, Step.ADSET)
+_COUNTED = {Step.CREATIVE: "Creating ad creatives", Step.AD: "Creating ads"}
+_FILE_DETAIL = 200  # ten file lines stay far below a section's 3000 characters
+
+
+def _several_ads(
+    summary: CampaignSummary,
+    steps: Mapping[Step, StepState],
+    download: StepState | None,
+    ad_steps: Mapping[int, Mapping[Step, StepState]],
+) -> dict[str, Any]:
+    count = len(summary.ads)
+    rows = [(DOWNLOAD_LABEL, download)] if download is not None else []
+    rows += [(STEP_LABELS[step], steps.get(step, StepState())) for step in _CAMPAIGN_STEPS]
+    lines = [_line(label, state) for label, state in rows if state is not None]
+    for step, label in _COUNTED.items():
+        done = sum(1 for ad in summary.ads if _finished(ad_steps.get(ad.index, {}).get(step)))
+        state = "done" if done == count else "running" if done else "waiting"
+        lines.append(f"{_EMOJI[state]} {label} — {done} of {count}")
+    files = [_file_line(ad.index, ad.video_name, ad_steps.get(ad.index, {})) for ad in summary.ads]
+    ready = sum(1 for ad in summary.ads if _file_state(ad_steps.get(ad.index, {}))[0] == "done")
+    ads_done = sum(1 for ad in summary.ads if _finished(ad_steps.get(ad.index, {}).get(Step.AD)))
+    failed = any(state.state == "failed" for _, state in rows if state is not None) or any(
+        s.state == "failed" for each in ad_steps.values() for s in each.values()
+    )
+    blocks = [
+        header(f"Creating {summary.name}", block_id=CampaignMessageBlock.HEADER),
+        section("\n".join(lines), block_id=CampaignMessageBlock.STEPS),
+        section(truncate("\n".join(files), 3000), block_id=CampaignMessageBlock.FILES),
+        context(
+            f"AdBee #{summary.id}",
+            f"{esc(summary.account_name)} · {esc(summary.budget_text)}/day",
+            "Everything is created paused; an approver decides when it goes live.",
+            block_id=CampaignMessageBlock.DETAIL,
+        ),
+    ]
+    state = (
+        "stopped"
+        if failed
+        else f"{ready} of {count} files ready, {ads_done} of {count} ads created"
+    )
+    return message(f"Creating {esc(summary.name)}: {state}", blocks)
+
+
+def _finished(state: StepState | None) -> bool:
+    return state is not None and state.state in ("done", "skipped")
+
+
+def _file_state(steps: Mapping[Step, StepState]) -> tuple[State, str]:
+    """(state, words) of one file: failed, ready, processing n %, uploading n %, or waiting."""
+    failed = next((s for s in steps.values() if s.state == "failed"), None)
+    if failed is not None:
+        return "failed", f"*failed*: {truncate(esc(failed.detail), _FILE_DETAIL) or 'no details'}"
+    if any(_finished(steps.get(step)) for step in (Step.PROCESS, Step.CREATIVE, Step.AD)):
+        return "done", "ready"
+    for step, doing in ((Step.PROCESS, "processing"), (Step.UPLOAD, "uploading")):
+        state = steps.get(step)
+        if state is None:
+            continue
+        if _finished(state):
+            return "running", "uploaded; Meta is processing it"
+        percent = max(0, min(100, state.percent or 0))
+        retrying = " (retrying)" if state.state == "retrying" else ""
+        return state.state, f"{doing} {percent}% {_bar(percent)}{retrying}"
+    return "waiting", "waiting"
+
+
+def _file_line(index: int, name: str, steps: Mapping[Step, StepState]) -> str:
+    state, words = _file_state(steps)
+    return f"{_EMOJI[state]} {index}. `{esc(truncate(name, 80))}` — {words}"

@@ -102,6 +102,9 @@ class ProgressEvent:
     state: str  # started | progress | done | retry | failed | skipped
     detail: str = ""
     percent: int | None = None
+    # Which ad (1-based, ``AdPlan.index``) a per-ad step's event is about: its video's upload and
+    # processing, its creative, the ad itself; None for the campaign's own steps.
+    ad: int | None = None
 
 
 ProgressSink = Callable[[ProgressEvent], None]

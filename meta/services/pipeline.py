@@ -219,8 +219,8 @@ class CampaignPipeline:
                 errors.sort(key=lambda e: isinstance(e, CreationInterrupted))
                 if errors:
                     raise errors[0]
-            with _failing_step(Step.AD):
-                for plan in spec.ads():
+            for plan in spec.ads():
+                with _failing_step(Step.AD, plan.index):
                     self._create(campaign_id, Step.AD, spec, account, notify, plan=plan)
         except CreationInterrupted:
             # Stopped at a checkpoint: still CREATING, every id committed; the lease is released
@@ -386,13 +386,17 @@ class CampaignPipeline:
         creative_ref = ObjectRef(ObjectKind.CREATIVE, plan.key)
         creative_id = row.meta_id(creative_ref)
         if creative_id and not row.is_pending(creative_ref):
-            notify(ProgressEvent(campaign_id, Step.CREATIVE, "skipped", f"creative {creative_id}"))
+            notify(
+                ProgressEvent(
+                    campaign_id, Step.CREATIVE, "skipped", f"creative {creative_id}", ad=plan.index
+                )
+            )
             return
         video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
         video_id = video.meta_id if video and video.meta_id and not video.upload_session else None
         if video_id is None:
             self._stopping.check()
-            with _failing_step(Step.UPLOAD):
+            with _failing_step(Step.UPLOAD, plan.index):
                 video_id = self._upload(
                     campaign_id,
                     spec,
@@ -404,13 +408,13 @@ class CampaignPipeline:
                 )
         if stop.is_set():
             return
-        with _failing_step(Step.PROCESS):
+        with _failing_step(Step.PROCESS, plan.index):
             thumbnail = (video.thumbnail_url if video else None) or self._wait_for_video(
                 campaign_id, plan, video_id, notify, stop
             )
         if stop.is_set():
             return
-        with _failing_step(Step.CREATIVE):
+        with _failing_step(Step.CREATIVE, plan.index):
             self._create(
                 campaign_id,
                 Step.CREATIVE,
@@ -467,7 +471,9 @@ class CampaignPipeline:
                 "and attach the video: AdBee continues from where it stopped."
             )
         total = path.stat().st_size
-        notify(ProgressEvent(campaign_id, Step.UPLOAD, "started", which + _mb(total), 0))
+        notify(
+            ProgressEvent(campaign_id, Step.UPLOAD, "started", which + _mb(total), 0, plan.index)
+        )
         last_percent = [-1]
 
         def progress(update: Any) -> None:
@@ -475,7 +481,9 @@ class CampaignPipeline:
             if percent != last_percent[0]:
                 last_percent[0] = percent
                 detail = f"{which}{_mb(update.bytes_sent)} of {_mb(update.total_bytes)}"
-                notify(ProgressEvent(campaign_id, Step.UPLOAD, "progress", detail, percent))
+                notify(
+                    ProgressEvent(campaign_id, Step.UPLOAD, "progress", detail, percent, plan.index)
+                )
 
         def persist(session: Any) -> None:
             data = _session_json(session)
@@ -504,7 +512,11 @@ class CampaignPipeline:
         if saved_video and saved_video != str(video_id):
             # Meta no longer knew the saved session and the uploader started over.
             self._lost.delete_video(account, str(saved_video))
-        notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", f"{which}video {video_id}", 100))
+        notify(
+            ProgressEvent(
+                campaign_id, Step.UPLOAD, "done", f"{which}video {video_id}", 100, plan.index
+            )
+        )
         return video_id
 
     def _wait_for_video(
@@ -519,10 +531,18 @@ class CampaignPipeline:
         row = self._store.get(campaign_id)
         assert row is not None
         which = _which_video(CampaignSpec.from_json(row.spec), plan)
-        notify(ProgressEvent(campaign_id, Step.PROCESS, "started", f"{which}video {video_id}", 0))
+        notify(
+            ProgressEvent(
+                campaign_id, Step.PROCESS, "started", f"{which}video {video_id}", 0, plan.index
+            )
+        )
 
         def on_progress(state: str, percent: int) -> None:
-            notify(ProgressEvent(campaign_id, Step.PROCESS, "progress", which + state, percent))
+            notify(
+                ProgressEvent(
+                    campaign_id, Step.PROCESS, "progress", which + state, percent, plan.index
+                )
+            )
 
         def get_status() -> dict:
             self._stopping.check()
@@ -540,7 +560,9 @@ class CampaignPipeline:
         )
         thumbnail = self._thumbnail(video_id)
         self._store.set_thumbnail(campaign_id, ObjectRef(ObjectKind.VIDEO, plan.key), thumbnail)
-        notify(ProgressEvent(campaign_id, Step.PROCESS, "done", f"{which}video ready", 100))
+        notify(
+            ProgressEvent(campaign_id, Step.PROCESS, "done", f"{which}video ready", 100, plan.index)
+        )
         return thumbnail
 
     def _thumbnail(self, video_id: str) -> str:
@@ -571,11 +593,14 @@ class CampaignPipeline:
         an interrupted run made: marked pending before the post, recorded before returning."""
         plan = plan or spec.ads()[0]
         ref = ObjectRef.for_step(step, plan.key if step in _PER_AD else MAIN)
+        ad = plan.index if step in _PER_AD else None  # whose line a progress display updates
         row = self._store.get(campaign_id)
         assert row is not None
         existing = row.meta_id(ref)
         if existing:
-            notify(ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}"))
+            notify(
+                ProgressEvent(campaign_id, step, "skipped", f"already created: {existing}", ad=ad)
+            )
             return str(existing)
         call = self._call_for(
             step, spec, account, row, video_id=video_id, thumbnail=thumbnail, plan=plan
@@ -589,14 +614,14 @@ class CampaignPipeline:
                 self._record(campaign_id, step, call, found, plan)
                 notify(
                     ProgressEvent(
-                        campaign_id, step, "done", f"found {found} from the interrupted run"
+                        campaign_id, step, "done", f"found {found} from the interrupted run", ad=ad
                     )
                 )
                 return found
         self._stopping.check()  # before the marker: a stopped run has posted nothing here
         self._store.set_step(campaign_id, step)
         self._store.mark_pending(campaign_id, ref, step=step)
-        notify(ProgressEvent(campaign_id, step, "started"))
+        notify(ProgressEvent(campaign_id, step, "started", ad=ad))
         try:
             object_id = str(self._graph.post(call.path, call.params)["id"])
         except MetaTransportError:
@@ -605,11 +630,13 @@ class CampaignPipeline:
                 step, spec, account, since=row.created_at, video_id=video_id, ad_index=ad_index
             )
             if found is None:
-                notify(ProgressEvent(campaign_id, step, "retry", "connection lost; retrying"))
+                notify(
+                    ProgressEvent(campaign_id, step, "retry", "connection lost; retrying", ad=ad)
+                )
                 found = str(self._graph.post(call.path, call.params)["id"])
             object_id = found
         self._record(campaign_id, step, call, object_id, plan)
-        notify(ProgressEvent(campaign_id, step, "done", f"{call.label} {object_id}"))
+        notify(ProgressEvent(campaign_id, step, "done", f"{call.label} {object_id}", ad=ad))
         return object_id
 
     def _record(
@@ -696,7 +723,7 @@ class CampaignPipeline:
                 )
             leftovers = self.rollback(campaign_id, reason=reason, keep_video=bool(kept))
             metrics.CREATIONS.labels("rolled_back", step.value).inc()
-            notify(ProgressEvent(campaign_id, step, "failed", reason))
+            notify(ProgressEvent(campaign_id, step, "failed", reason, ad=_failed_ad(exc)))
             deleted = (
                 f"Everything else created so far was deleted; video {kept} was kept."
                 if kept
@@ -709,7 +736,7 @@ class CampaignPipeline:
         reason = _describe(exc)
         self._store.set_status(campaign_id, Status.FAILED, error=reason)
         metrics.CREATIONS.labels("failed", step.value).inc()
-        notify(ProgressEvent(campaign_id, step, "failed", reason))
+        notify(ProgressEvent(campaign_id, step, "failed", reason, ad=_failed_ad(exc)))
         if isinstance(exc, VideoMissingError):  # its message says what to do instead
             raise PipelineError(
                 f"{STEP_LABELS[step]} stopped: {reason}", step=step, cause=exc, resumable=True
@@ -748,8 +775,9 @@ def _stops_the_other_on_failure(
 
 
 @contextmanager
-def _failing_step(step: Step) -> Iterator[None]:
-    """Label an exception with the step it escaped from (the innermost label wins).
+def _failing_step(step: Step, ad: int | None = None) -> Iterator[None]:
+    """Label an exception with the step (and the ad, for a per-ad step) it escaped from (the
+    innermost label wins), so the failure is shown on that ad's line.
 
     The step is also bound to the log context, so every line written during it names it.
     """
@@ -760,7 +788,14 @@ def _failing_step(step: Step) -> Iterator[None]:
         if getattr(exc, "failed_step", None) is None:
             with suppress(AttributeError):  # an exception type without __dict__
                 exc.failed_step = step  # type: ignore[attr-defined]
+                exc.failed_ad = ad  # type: ignore[attr-defined]
         raise
+
+
+def _failed_ad(exc: Exception) -> int | None:
+    """The ad whose step raised ``exc`` (``_failing_step``), None for a campaign-wide step."""
+    ad = getattr(exc, "failed_ad", None)
+    return ad if isinstance(ad, int) else None
 
 
 def _database_unavailable(exc: BaseException) -> DatabaseUnavailableError | None:

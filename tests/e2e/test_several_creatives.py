@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from handlers.ids import CampaignCreateBlock as B
-from tests.e2e.conftest import REQUESTER
+from handlers.ids import CampaignMessageBlock
+from tests.e2e.conftest import CAMPAIGNS, REQUESTER
 from tests.e2e.test_campaign_story import approval_message, good_values, open_form
 from tests.media import make_test_video
 
@@ -54,6 +55,18 @@ def test_three_videos_in_one_modal_make_three_ads(slack, graph, bot, tmp_path):
     text = str(card["blocks"])
     for cut in ("ainote2-a.mp4", "ainote2-b.mp4", "ainote2-c.mp4"):
         assert cut in text
+    # The progress showed one line per file on the way (edits are coalesced: some states of a
+    # file may be skipped, but each file had its line).
+    files = [
+        block["text"]["text"]
+        for version in slack.message_history(CAMPAIGNS, card["ts"])
+        for block in version.get("blocks", [])
+        if block.get("block_id") == CampaignMessageBlock.FILES
+    ]
+    assert files, "the progress message listed the files"
+    assert all(
+        f"{n}. `ainote2-{cut}.mp4` —" in files[-1] for n, cut in ((1, "a"), (2, "b"), (3, "c"))
+    )
 
 
 def test_an_image_among_the_videos_is_refused_on_the_field_naming_it(slack, graph, bot, tmp_path):

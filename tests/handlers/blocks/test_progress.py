@@ -85,3 +85,64 @@ def test_hostile_details_are_escaped_and_bounded():
     )
     assert_slack_accepts("message", message)
     assert_escaped(message)
+
+
+# ---------------------------------------------------------------- several files
+
+
+def several(count: int = 4):
+    from meta.services.summary import AdLine
+
+    return make_summary(
+        ads=tuple(
+            AdLine(n, f"ainote2-{n}.mp4", f"Text {n}", f"Headline {n}", None, None, None)
+            for n in range(1, count + 1)
+        )
+    )
+
+
+def file_lines(message):
+    section = next(b for b in message["blocks"] if b.get("block_id") == "campaign-message-files")
+    return section["text"]["text"].split("\n")
+
+
+def test_each_file_has_its_own_line_uploading_processing_ready_or_failed():
+    ad_steps = {
+        1: {Step.UPLOAD: StepState("done", 100), Step.PROCESS: StepState("done", 100),
+            Step.CREATIVE: StepState("done", detail="creative 7")},
+        2: {Step.UPLOAD: StepState("done", 100), Step.PROCESS: StepState("running", 40)},
+        3: {Step.UPLOAD: StepState("running", 45, "video 3 of 4: 1.0 MB of 2.2 MB")},
+        4: {Step.UPLOAD: StepState("failed", detail="Meta refused <it>")},
+    }  # fmt: skip
+    steps = {
+        Step.CAMPAIGN: StepState("done", detail="campaign 9"),
+        Step.ADSET: StepState("running"),
+    }
+    message = build_progress_message(summary=several(), steps=steps, ad_steps=ad_steps)
+    assert file_lines(message) == [
+        ":white_check_mark: 1. `ainote2-1.mp4` — ready",
+        ":hourglass_flowing_sand: 2. `ainote2-2.mp4` — processing 40% `████░░░░░░`",
+        ":hourglass_flowing_sand: 3. `ainote2-3.mp4` — uploading 45% `████░░░░░░`",
+        ":x: 4. `ainote2-4.mp4` — *failed*: Meta refused &lt;it&gt;",
+    ]
+    assert step_lines(message) == [
+        ":white_check_mark: Creating campaign — campaign 9",
+        ":hourglass_flowing_sand: Creating ad set",
+        ":hourglass_flowing_sand: Creating ad creatives — 1 of 4",
+        ":white_circle: Creating ads — 0 of 4",
+    ]
+    assert message["text"] == "Creating AINOTE2 launch SG: stopped"
+    assert_slack_accepts("message", message)
+
+
+def test_ten_files_waiting_then_all_ready_fit_one_message():
+    waiting = build_progress_message(summary=several(10), steps={})
+    assert file_lines(waiting)[9] == ":white_circle: 10. `ainote2-10.mp4` — waiting"
+    assert waiting["text"].endswith("0 of 10 files ready, 0 of 10 ads created")
+    done = {
+        n: {Step.CREATIVE: StepState("skipped"), Step.AD: StepState("done")} for n in range(1, 11)
+    }
+    message = build_progress_message(summary=several(10), steps={}, ad_steps=done)
+    assert message["text"].endswith("10 of 10 files ready, 10 of 10 ads created")
+    assert ":white_check_mark: Creating ads — 10 of 10" in step_lines(message)
+    assert_slack_accepts("message", message)
