@@ -48,6 +48,7 @@ from meta.services.work_pool import FairPool
 from meta.video.check import check_video
 from meta.video.processing import wait_until_ready
 from storage.db import create_database_file, create_schema, make_engine, make_session_factory
+from storage.edits import EditStore
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
 
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from jobs.runtime import JobContext
     from meta.domain.access import AccessPolicy
     from meta.services.alerts import Notifier
+    from meta.services.edits import EditService
     from meta.services.lifecycle import ScheduleHook
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +87,23 @@ class Services:
     requests: CreationRequestStore
     stopping: StopSignal  # set when the process is asked to stop (``RunningBot.stop``)
     reports: CampaignReports | None = None  # Meta's Insights per campaign; None without Meta
+    edit_store: EditStore | None = None  # the edits of campaigns (issue 16)
+
+    def edits(self, policy: AccessPolicy) -> EditService:
+        """Edits of campaigns, deciding with ``policy`` (the CLI's decides nothing: no approvers)."""
+        from meta.services.edits import EditService
+
+        if self.graph is None or self.edit_store is None:
+            raise RuntimeError("edits need the Meta connection: build_services(with_meta=True)")
+        return EditService(
+            store=self.store,
+            edits=self.edit_store,
+            graph=self.graph,
+            accounts=self.accounts,
+            policy=policy,
+            clock=self.campaigns.clock,
+            floors=self.campaigns.budget_floors,
+        )
 
 
 def build_services(
@@ -180,6 +199,7 @@ def build_services(
         requests=CreationRequestStore(sessions),
         stopping=stopping,
         reports=reports,
+        edit_store=EditStore(sessions, retry_seconds=settings.database_retry_seconds),
     )
 
 

@@ -186,3 +186,30 @@ class SchedulerHeartbeat(Base):
     interval_seconds: Mapped[int] = mapped_column(Integer)
     # "running", or why it is not: "stopped", "restarting the scheduler", "database file deleted"
     state: Mapped[str] = mapped_column(String(200), default="running")
+
+
+class CampaignEditRow(Base):
+    """One edit of a live campaign (issue 16), a state machine of its own.
+
+    ``plan`` is what changes (``meta.domain.edits.EditPlan``: before -> after, who must approve),
+    ``progress`` what is done in Meta so far (the steps, a new creative's id, the creatives that
+    existed before it was posted), committed before each next call to Meta, so a crash resumes
+    the edit where it stopped and a half-applied one is shown as such. The campaign row's lease
+    (``claimed_by``) serialises an edit with activation and with other edits.
+    """
+
+    __tablename__ = "campaign_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    plan: Mapped[dict] = mapped_column(JSON)
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)
+    requested_by: Mapped[str] = mapped_column(String(40))
+    approved_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="slack")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    slack_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    slack_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -259,6 +259,7 @@ class CampaignStore:
         from_statuses: Iterable[str],
         to_status: Status,
         held_by: str | None = None,
+        unleased_before: datetime | None = None,
         alert: NewAlert | None = None,
         activate_at: datetime | Keep | None = KEEP,
         activated_at: datetime | Keep | None = KEEP,
@@ -271,7 +272,9 @@ class CampaignStore:
 
         This compare-and-set is what makes activation exactly-once across replicas: only the
         process whose UPDATE matched the old status goes on to call Meta. ``held_by`` also
-        requires ``claimed_by`` to name that holder (a claim taken over is no longer ours).
+        requires ``claimed_by`` to name that holder (a claim taken over is no longer ours);
+        ``unleased_before`` requires nobody to hold the row, or its holder's heartbeat to have
+        stopped before then (an edit holds the row while it changes the campaign in Meta).
         ``alert`` is queued in the same transaction, once per dedupe key, so a crash can never
         leave the row moved and its alert unqueued. Every ``from -> to`` must be in the
         transition table (``IllegalTransitionError`` otherwise, before anything is written).
@@ -281,6 +284,10 @@ class CampaignStore:
         conditions = [CampaignRow.id == campaign_id, CampaignRow.status.in_(sources)]
         if held_by is not None:
             conditions.append(CampaignRow.claimed_by == held_by)
+        if unleased_before is not None:
+            conditions.append(
+                or_(CampaignRow.claimed_by.is_(None), CampaignRow.updated_at < unleased_before)
+            )
         fields = _kept(
             activate_at=activate_at,
             activated_at=activated_at,

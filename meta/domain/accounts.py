@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from meta.domain.creative import CreativePolicy, Naming
+from meta.domain.edit_rules import EditRules
 from meta.domain.money import SUPPORTED_CURRENCIES, to_minor
 from meta.domain.regulation import IDENTITY_FIELDS
 from meta.domain.times import TimeParseError, zone
@@ -166,6 +167,8 @@ class AccountConfig(BaseModel):
     # Advantage+ creative choices and object names (meta.domain.creative, docs/creative-controls.md).
     creative: CreativePolicy = Field(default_factory=CreativePolicy)
     naming: Naming = Field(default_factory=Naming)
+    # Which edits of a campaign apply without an approver (meta.domain.edit_rules, docs/editing.md).
+    edits: EditRules = Field(default_factory=EditRules)
 
     @model_validator(mode="after")
     def _threshold_below_cap(self) -> AccountConfig:

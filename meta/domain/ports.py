@@ -14,7 +14,15 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
-from meta.domain.records import AlertRecord, AuditRecord, CampaignRecord, MetaObject, ObjectRef
+from meta.domain.records import (
+    AlertRecord,
+    AuditRecord,
+    CampaignRecord,
+    EditRecord,
+    EditStatus,
+    MetaObject,
+    ObjectRef,
+)
 from meta.domain.states import Status, Step
 
 
@@ -115,6 +123,7 @@ class CampaignRepository(Protocol):
         from_statuses: Iterable[str],
         to_status: Status,
         held_by: str | None = None,
+        unleased_before: datetime | None = None,
         alert: NewAlert | None = None,
         activate_at: datetime | Keep | None = KEEP,
         activated_at: datetime | Keep | None = KEEP,
@@ -190,3 +199,37 @@ class CampaignRepository(Protocol):
 
     # de-duplication
     def remember_request(self, key: str) -> bool: ...
+
+
+class EditRepository(Protocol):
+    """Edits of campaigns (``campaign_edits``); ``storage.edits.EditStore`` implements it.
+
+    Every write commits before it returns, and every status change is checked against
+    ``meta.domain.records.EDIT_TRANSITIONS``; ``update`` is a compare-and-set on the status.
+    """
+
+    def add_edit(
+        self,
+        *,
+        campaign_id: int,
+        plan: dict[str, Any],
+        status: EditStatus,
+        requested_by: str,
+        source: str,
+    ) -> EditRecord: ...
+    def get_edit(self, edit_id: int) -> EditRecord | None: ...
+    def list_edits(
+        self, *, campaign_id: int | None = None, statuses: Iterable[EditStatus] | None = None
+    ) -> list[EditRecord]: ...
+    def update_edit(
+        self,
+        edit_id: int,
+        *,
+        from_statuses: Iterable[EditStatus],
+        status: EditStatus | Keep = KEEP,
+        progress: dict[str, Any] | Keep = KEEP,
+        error: str | Keep | None = KEEP,
+        approved_by: str | Keep | None = KEEP,
+        slack_channel: str | Keep | None = KEEP,
+        slack_ts: str | Keep | None = KEEP,
+    ) -> bool: ...

@@ -237,3 +237,51 @@ class CreationRequestRecord:
     error: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class EditStatus(StrEnum):
+    """Where one edit is (``campaign_edits.status``)."""
+
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPLYING = "applying"  # being applied, or stopped by a crash: resumed by the next run
+    APPLIED = "applied"
+    REFUSED = "refused"  # Meta refused it when validating: nothing was changed
+    INCOMPLETE = "incomplete"  # part applied, then Meta refused: finish or undo
+    REJECTED = "rejected"
+    UNDONE = "undone"
+
+
+# What may follow what; the store checks every status write against it.
+EDIT_TRANSITIONS: dict[EditStatus, frozenset[EditStatus]] = {
+    EditStatus.AWAITING_APPROVAL: frozenset({EditStatus.APPLYING, EditStatus.REJECTED}),
+    EditStatus.APPLYING: frozenset(
+        {EditStatus.APPLIED, EditStatus.REFUSED, EditStatus.INCOMPLETE, EditStatus.APPLYING}
+    ),
+    EditStatus.INCOMPLETE: frozenset({EditStatus.APPLYING, EditStatus.UNDONE}),
+    EditStatus.APPLIED: frozenset(),
+    EditStatus.REFUSED: frozenset(),
+    EditStatus.REJECTED: frozenset(),
+    EditStatus.UNDONE: frozenset(),
+}
+OPEN_EDIT_STATUSES = frozenset(
+    {EditStatus.AWAITING_APPROVAL, EditStatus.APPLYING, EditStatus.INCOMPLETE}
+)
+
+
+@dataclass(frozen=True)
+class EditRecord:
+    """One edit of a campaign (``campaign_edits``), as the edit service reads it."""
+
+    id: int
+    campaign_id: int
+    status: EditStatus
+    plan: dict[str, Any]
+    progress: dict[str, Any]
+    requested_by: str
+    approved_by: str | None
+    source: str
+    error: str | None
+    slack_channel: str | None
+    slack_ts: str | None
+    created_at: datetime
+    updated_at: datetime

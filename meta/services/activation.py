@@ -36,6 +36,7 @@ from meta.domain.ports import CampaignRepository, GraphApi, NewAlert
 from meta.domain.records import MAIN, CampaignRecord, ObjectKind
 from meta.domain.states import Status
 from meta.domain.times import format_local, to_meta
+from meta.services.creation_lease import stale_before
 from meta.services.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
 from meta.services.status_sync import merge_state, read_state
 from meta.telemetry import metrics
@@ -104,8 +105,10 @@ class Activator:
                 from_statuses=[Status.SCHEDULED],
                 to_status=Status.ACTIVATING,
                 claimed_by=self.holder,
+                # An edit holding the row finishes first; the scan activates it after.
+                unleased_before=stale_before(),
             ):
-                return False  # another replica (or a double-fired job) has it
+                return False  # another replica (or a double-fired job) has it, or an edit
             return self._switch_on(row, now)
 
     def abandoned(self, now: datetime | None = None) -> list[int]:

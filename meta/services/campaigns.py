@@ -58,6 +58,11 @@ class CampaignService:
         self.templates = list(templates or [])
         self.broken_templates = list(broken_templates or [])
 
+    @property
+    def budget_floors(self) -> FloorSource | None:
+        """Where the account's minimum daily budget comes from (edits check budgets the same)."""
+        return self._budget_floors
+
     # ------------------------------------------------------------------ validation
     def validate(self, raw: Mapping[str, Any]) -> CampaignSpec:
         spec = build_spec(

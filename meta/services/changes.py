@@ -65,6 +65,23 @@ def validate_changes(graph: GraphApi, changes: Sequence[Change]) -> None:
             ) from exc
 
 
+def validate_create(graph: GraphApi, path: str, params: Mapping[str, Any], label: str) -> None:
+    """Ask Meta to validate a create (``POST <path>`` with ``validate_only``): it makes nothing.
+
+    ``ChangeRefusedError`` with Meta's words on a refusal; retryable and auth errors propagate.
+    """
+    try:
+        graph.post(path, {**params, "execution_options": VALIDATE_ONLY}, idempotent=True)
+    except MetaApiError as exc:
+        if exc.is_retryable or exc.is_auth:
+            raise
+        raise ChangeRefusedError(
+            f"Meta refused {label}: {exc.user_text()}. {exc.fix_hint()} Nothing was changed.",
+            change=Change(path, params, label),
+            cause=exc,
+        ) from exc
+
+
 def apply_changes(graph: GraphApi, changes: Sequence[Change]) -> list[dict]:
     """Validate every change with Meta, then apply them in order; returns Meta's answers."""
     wanted = [c for c in changes if c.params]

@@ -24,17 +24,10 @@ import logging
 from typing import Any
 
 from meta.domain.drift import campaign_drifted, creative_drifted
-from meta.domain.errors import MetaApiError
 from meta.domain.ports import CampaignRepository, GraphApi
 from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef
 from meta.domain.states import Step
-from meta.services.changes import (
-    VALIDATE_ONLY,
-    Change,
-    ChangeRefusedError,
-    apply_changes,
-    validate_changes,
-)
+from meta.services.changes import Change, apply_changes, validate_changes, validate_create
 from meta.services.previews import DRIFT_KEY, REAPPLY_KEY, REQUESTS_KEY
 
 log = logging.getLogger(__name__)
@@ -87,22 +80,9 @@ class SettingsRestorer:
 
     def _validate_creative(self, row: CampaignRecord, request: dict[str, Any]) -> None:
         """Meta checks the creative's create without making it; its refusal stops the re-apply."""
-        try:
-            self._graph.post(
-                f"{row.ad_account_id}/adcreatives",
-                {**request, "execution_options": VALIDATE_ONLY},
-                idempotent=True,  # creates nothing
-            )
-        except MetaApiError as exc:
-            if exc.is_retryable or exc.is_auth:
-                raise
-            change = Change(f"{row.ad_account_id}/adcreatives", request, "the creative")
-            raise ChangeRefusedError(
-                f"Meta refused the approved creative: {exc.user_text()}. {exc.fix_hint()} "
-                "Nothing was changed.",
-                change=change,
-                cause=exc,
-            ) from exc
+        validate_create(
+            self._graph, f"{row.ad_account_id}/adcreatives", request, "the approved creative"
+        )
 
     def _new_creative(self, row: CampaignRecord, request: dict[str, Any]) -> str:
         marker = dict((row.last_sync or {}).get(REAPPLY_KEY) or {})

@@ -35,6 +35,7 @@ MODEL_TABLES = {
     "creation_requests",
     "scheduler_heartbeats",
     "meta_objects",
+    "campaign_edits",
 }
 NOT_MODELS = {"alembic_version", JOBS_TABLE}
 PG_URL = os.environ.get("ADBEE_TEST_POSTGRES_URL")
