@@ -129,7 +129,11 @@ def build_services(
     # Never creates the SQLite file by connecting: only the schema creation below does, on
     # purpose (a fresh install or init-db), so a deleted file is never silently replaced.
     if with_database:
-        engine = make_engine(settings.database_url, create_file=False)
+        engine = make_engine(
+            settings.database_url,
+            busy_timeout=settings.database_busy_timeout_seconds,
+            create_file=False,
+        )
     else:
         # ``validate`` reads no rows: an in-memory engine that is never connected, so checking a
         # file works with the database stopped, unreachable or not yet created.

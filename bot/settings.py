@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     # How long one database call retries a locked, full or restarting database before the
     # operation is reported as failed (and, for a creation, resumed once the database is back).
     database_retry_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # SQLite only: how long one writer waits for another's lock before "database is locked"
+    # (the retries above come on top). Long enough for a backup's or a migration's lock.
+    database_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=600)  # storage.db default
     # The heartbeat row's name; the host name unless several bots share one host.
     replica_name: str | None = None
 

@@ -7,12 +7,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from meta.domain.accounts import AccountRegistry, load_accounts
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import seed_graph
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests judge behaviour, not speed: on a loaded CI machine (or with pytest -n) a slow
+# example is no failure, so Hypothesis's timing checks are off for the whole suite.
+settings.register_profile("adbee", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("adbee")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 Each test runs the real bot (``python -m bot run``) against both emulators and breaks its
 database from outside: another process holds an exclusive SQLite lock longer than SQLite's busy
-timeout (30 s) at the moment a date job fires and a creation writes a step; a private
+timeout (``DATABASE_BUSY_TIMEOUT_SECONDS``, 4 s here, 30 s by default) at the moment a date job fires and a creation writes a step; a private
 PostgreSQL server is stopped and started in the middle of a creation. Afterwards the campaign
 due during the outage goes live and is announced, the creation ends ready for approval, the
 outage is alerted once, and ``python -m bot health`` tells a frozen scheduler from a live one.
@@ -46,7 +46,8 @@ from tests.reliability.db_bot_process import (
 
 pytestmark = pytest.mark.reliability
 
-LOCK_SECONDS = 35  # longer than SQLite's 30 s busy timeout: every waiting writer gives up once
+BUSY_TIMEOUT_SECONDS = 4  # the bot's SQLite busy timeout in this test (30 s by default)
+LOCK_SECONDS = 10  # longer than that busy timeout: every waiting writer gives up once
 HOLD_ADSET_MS = 8000  # Meta's answer to the ad set is held back this long (the lock comes first)
 
 
@@ -126,6 +127,7 @@ def test_a_database_lock_at_a_start_time_delays_the_activation_and_the_creation_
     db = Db(db_path)
     with new_graph() as graph, new_slack() as slack:
         env = bot_env(slack, graph, db_path)
+        env["DATABASE_BUSY_TIMEOUT_SECONDS"] = str(BUSY_TIMEOUT_SECONDS)
         with bot_process(env, slack, tmp_path / "bot.log") as bot:
             launch, later = (
                 _created_and_approved(slack, db, n) for n in ("Lock launch", "Later launch")
