@@ -27,7 +27,7 @@ from .faults import FaultInjector
 from .media import THUMBNAIL_JPEG
 from .params import Params
 from .ratelimit import RateLimiter
-from .routes import dispatch, is_mutation, resolve_account
+from .routes import dispatch, is_mutation, multi_id_read, resolve_account
 from .settings import Settings
 from .store import Store
 from .tokens import is_expired
@@ -199,7 +199,9 @@ class GraphApp:
                 method = override
             self._token(req, params)
             with self.store.lock:
-                acct = resolve_account(self.store, segments)
+                # A multi-ID read is one call, charged to the account of its first object.
+                scope = segments or [i.strip() for i in params.get("ids", "").split(",")][:1]
+                acct = resolve_account(self.store, scope)
                 mutation = is_mutation(method, segments, self.store)
             account = acct.numeric_id if acct else None
             fault = self.faults.pick(
@@ -225,7 +227,7 @@ class GraphApp:
                     raise fault_error
             if method not in ("GET", "POST", "DELETE"):
                 raise unsupported_request(method, "/".join(segments))
-            if not segments:
+            if not segments and not (method == "GET" and "ids" in params):
                 if method == "POST" and "batch" in params:
                     result: Any = execute_batch(self, req, params, version_str)
                 else:
@@ -250,7 +252,7 @@ class GraphApp:
                         files=req.files,
                         response_headers=extra_headers,
                     )
-                    result = dispatch(ctx, segments)
+                    result = dispatch(ctx, segments) if segments else multi_id_read(ctx)
             status, payload = 200, result
         except GraphError as exc:
             error = exc

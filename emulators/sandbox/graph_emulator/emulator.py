@@ -89,6 +89,7 @@ class GraphEmulator:
     fallback_min_daily_budget = _Setting[int]()
     require_purchase_event = _Setting[bool]()
     page_size = _Setting[int]()
+    max_page_size = _Setting[int]()
     max_batch = _Setting[int]()
     insights_seed = _Setting[int]()
     insights_async_seconds = _Setting[float]()

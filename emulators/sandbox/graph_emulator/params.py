@@ -116,7 +116,8 @@ class _NotJson:
 
 
 def split_fields(value: str) -> list[str]:
-    """Split ``a,b{c,d},e.limit(3)`` at depth-0 commas."""
+    """Split ``a,b{c,d},e.limit(3)`` at depth-0 commas; unbalanced brackets are Graph's syntax error."""
+    _check_brackets(value)
     out: list[str] = []
     depth = 0
     current = ""
@@ -136,15 +137,70 @@ def split_fields(value: str) -> list[str]:
     return out
 
 
+def _check_brackets(value: str) -> None:
+    """Graph parses ``fields`` as a grammar and names the first character it could not take:
+    ``(#100) Syntax error "Expected end of string instead of "}"." at character 7: ads{id}}``
+    (the wording of Graph's field-expansion parser as developers quote it)."""
+    stack: list[str] = []
+    pairs = {"}": "{", ")": "("}
+    for at, ch in enumerate(value):
+        if ch in "{(":
+            stack.append(ch)
+        elif ch in pairs:
+            if not stack or stack[-1] != pairs[ch]:
+                raise param_error(
+                    f'Syntax error "Expected end of string instead of "{ch}"." '
+                    f"at character {at}: {value}"
+                )
+            stack.pop()
+    if stack:
+        closing = "}" if stack[-1] == "{" else ")"
+        raise param_error(
+            f'Syntax error "Expected "{closing}" instead of end of string." '
+            f"at character {len(value)}: {value}"
+        )
+
+
+_MODIFIER_RE = re.compile(r"\.(\w+)\(([^()]*)\)")
+
+
 def parse_field(spec: str) -> tuple[str, list[str] | None]:
-    """``name.limit(2){a,b}`` -> ("name", ["a", "b"]); modifiers are ignored."""
+    """``name.limit(2){a,b}`` -> ("name", ["a", "b"]); see ``field_limit`` for the modifier."""
+    name, sub, _ = parse_field_spec(spec)
+    return name, sub
+
+
+def parse_field_spec(spec: str) -> tuple[str, list[str] | None, int | None]:
+    """``ads.limit(50){id,status}`` or ``ads{id,status}.limit(50)`` -> (name, sub-fields, limit).
+
+    Field expansion (Graph "Field Expansion" guide) knows ``.limit(n)`` on an edge; any other
+    modifier is refused here rather than silently ignored, so a client cannot lean on one the
+    emulator does not implement.
+    """
     sub: list[str] | None = None
     brace = spec.find("{")
-    if brace >= 0 and spec.endswith("}"):
-        sub = split_fields(spec[brace + 1 : -1])
-        spec = spec[:brace]
-    name = spec.split(".", 1)[0].strip()
-    return name, sub
+    rest = spec
+    if brace >= 0:
+        close = spec.rfind("}")
+        sub = split_fields(spec[brace + 1 : close])
+        rest = spec[:brace] + spec[close + 1 :]
+    name, _, modifiers = rest.partition(".")
+    limit: int | None = None
+    text = f".{modifiers}" if modifiers else ""
+    position = 0
+    for match in _MODIFIER_RE.finditer(text):
+        if match.start() != position:
+            break
+        position = match.end()
+        modifier, argument = match.group(1), match.group(2).strip()
+        if modifier != "limit":
+            raise param_error(f"Unsupported field modifier .{modifier}() on {name.strip()}")
+        if not _INT_RE.match(argument) or int(argument) < 0:
+            raise param_error(f"Param limit must be a non-negative integer (.limit({argument}))")
+        limit = int(argument)
+    if position != len(text):
+        raise param_error(f"Syntax error in field {spec!r}")
+    return name.strip(), sub, limit
 
 
 def parse_datetime(name: str, value: str) -> float:

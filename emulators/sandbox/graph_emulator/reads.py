@@ -19,7 +19,7 @@ from . import schema
 from .context import Ctx
 from .errors import nonexisting_field, param_error
 from .insights import account_spent_minor
-from .params import parse_field
+from .params import parse_field, parse_field_spec
 from .previews import shareable_link
 from .status import (
     ad_review_feedback,
@@ -145,7 +145,7 @@ def _video_field(ctx: Ctx, node: Node, name: str) -> Any:
     return node.data.get(name)
 
 
-def _field(ctx: Ctx, node: Node, name: str, sub: list[str] | None) -> Any:
+def _field(ctx: Ctx, node: Node, name: str, sub: list[str] | None, limit: int | None = None) -> Any:
     """Value of one readable field (None = omitted, as Graph omits nulls)."""
     account = _account_of(ctx, node)
     data = node.data
@@ -158,7 +158,22 @@ def _field(ctx: Ctx, node: Node, name: str, sub: list[str] | None) -> Any:
     if name in EDGES.get(node.kind, {}):
         kind, parent = EDGES[node.kind][name]
         children = [n for n in ctx.store.children(kind, parent, node.id) if not n.deleted]
-        return {"data": [render_node(ctx, n, sub or ["id"]) for n in children]}
+        # An expanded edge is a nested, paged request of its own (Graph "Field Expansion":
+        # ``.limit()`` sets its page size; the rest is behind its own ``paging.next``).
+        query = {"fields": ",".join(sub or ["id"])}
+        token = ctx.params.text("access_token")
+        if token:
+            query["access_token"] = token
+        return page_of(
+            ctx,
+            children,
+            sub or ["id"],
+            limit=limit,
+            after=None,
+            before=None,
+            path=f"/{ctx.version_str}/{node.id}/{name}",
+            query=query,
+        )
     if node.kind == "advideo":
         if name == "thumbnails":
             return {"data": _subselect(video_thumbnails(ctx, node), sub)}
@@ -236,10 +251,10 @@ def render_node(ctx: Ctx, node: Node, fields: list[str] | None) -> dict[str, Any
         allowed = allowed | {"thumbnails"}
     out: dict[str, Any] = {}
     for spec in specs:
-        name, sub = parse_field(spec)
+        name, sub, limit = parse_field_spec(spec)
         if name not in allowed:
             raise nonexisting_field(name, node.node_type)
-        value = _field(ctx, node, name, sub)
+        value = _field(ctx, node, name, sub, limit)
         if value is not None:
             out[name] = value
     out.setdefault("id", node.id)
@@ -303,6 +318,68 @@ def _decode_cursor(value: str) -> str:
     return text[4:]
 
 
+# Meta's filtering operators (Marketing API filter objects: ``{field, operator, value}``; the
+# SDK's AdRuleFilters.Operator and the Insights ``filtering`` parameter list the same names).
+FILTER_OPERATORS = frozenset(
+    {
+        "EQUAL",
+        "NOT_EQUAL",
+        "GREATER_THAN",
+        "GREATER_THAN_OR_EQUAL",
+        "LESS_THAN",
+        "LESS_THAN_OR_EQUAL",
+        "IN_RANGE",
+        "NOT_IN_RANGE",
+        "CONTAIN",
+        "NOT_CONTAIN",
+        "IN",
+        "NOT_IN",
+        "STARTS_WITH",
+        "ENDS_WITH",
+        "ANY",
+        "ALL",
+        "AFTER",
+        "BEFORE",
+        "ON_OR_AFTER",
+        "ON_OR_BEFORE",
+        "NONE",
+        "TOP",
+    }
+)
+_LIST_OPERATORS = frozenset({"IN", "NOT_IN", "ANY", "ALL", "NONE"})
+_RANGE_OPERATORS = frozenset({"IN_RANGE", "NOT_IN_RANGE"})
+
+
+def checked_filtering(raw: Any) -> list[dict[str, Any]]:
+    """The ``filtering`` param as Graph accepts it, or its code-100 refusal before any read:
+    a JSON array of objects each with ``field``, ``operator`` (one of Meta's) and ``value`` (a
+    list for the set operators, a pair for the ranges)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise param_error("param filtering must be an array.")
+    out = []
+    for rule in raw:
+        if not isinstance(rule, dict) or not {"field", "operator", "value"} <= set(rule):
+            raise param_error(
+                "Each filtering entry must be an object with field, operator and value: "
+                f"{json.dumps(rule)}"
+            )
+        operator = str(rule["operator"]).upper()
+        if operator not in FILTER_OPERATORS:
+            raise param_error(
+                f"filtering operator {rule['operator']} must be one of "
+                + ", ".join(sorted(FILTER_OPERATORS))
+            )
+        value = rule["value"]
+        if operator in _LIST_OPERATORS and not isinstance(value, list):
+            raise param_error(f"filtering operator {operator} takes a list value")
+        if operator in _RANGE_OPERATORS and not (isinstance(value, list) and len(value) == 2):
+            raise param_error(f"filtering operator {operator} takes a [low, high] value")
+        out.append({**rule, "operator": operator})
+    return out
+
+
 def _matches_filter(ctx: Ctx, node: Node, rule: dict[str, Any]) -> bool:
     field = str(rule.get("field", ""))
     operator = str(rule.get("operator", "EQUAL")).upper()
@@ -325,19 +402,77 @@ def _matches_filter(ctx: Ctx, node: Node, rule: dict[str, Any]) -> bool:
         "NOT_CONTAIN": lambda: str(expected).lower() not in text.lower(),
     }
     if operator not in checks:
-        raise param_error(f"Filtering operator {operator} is not supported")
+        raise param_error(f"Filtering operator {operator} is not supported by the emulator")
     return checks[operator]()
+
+
+def page_limit(ctx: Ctx, requested: int | None) -> int:
+    """``limit`` as Graph applies it: the edge's default without one, and never above the edge's
+    maximum. Graph's "Paginated Results": "Some edges may also have a maximum on the limit value
+    for performance reasons. In all cases, the API returns the correct pagination links." The
+    maximum is not published per edge; ``max_page_size`` stands for it, so a client that asks
+    for more than it gets and stops early misses objects here as it would at Meta."""
+    if not requested:
+        return ctx.settings.page_size
+    return min(requested, ctx.settings.max_page_size)
+
+
+def page_of(
+    ctx: Ctx,
+    nodes: list[Node],
+    fields: list[str] | None,
+    *,
+    limit: int | None,
+    after: str | None,
+    before: str | None,
+    path: str,
+    query: dict[str, str],
+) -> dict[str, Any]:
+    """One page of ``nodes`` with Graph's ``paging``: both cursors, ``next`` while more follow,
+    ``previous`` once the page is not the first (the links repeat the request's own query)."""
+    size = page_limit(ctx, limit)
+    ids = [n.id for n in nodes]
+
+    def position(cursor: str) -> int | None:
+        node_id = _decode_cursor(cursor)
+        return ids.index(node_id) if node_id in ids else None
+
+    if after:
+        at = position(after)
+        start = len(ids) if at is None else at + 1
+        end = start + size
+    elif before:
+        at = position(before)
+        end = 0 if at is None else at
+        start = max(0, end - size)
+    else:
+        start, end = 0, size
+    page = nodes[start:end]
+    out: dict[str, Any] = {"data": [render_node(ctx, n, fields) for n in page]}
+    if page:
+        base = {k: v for k, v in query.items() if k not in ("after", "before")}
+        base["limit"] = str(size)
+        paging: dict[str, Any] = {
+            "cursors": {"before": _cursor(page[0].id), "after": _cursor(page[-1].id)}
+        }
+        if end < len(nodes):
+            after_last = {**base, "after": _cursor(page[-1].id)}
+            paging["next"] = f"{ctx.base_url}{path}?{urlencode(after_last)}"
+        if start > 0:
+            before_first = {**base, "before": _cursor(page[0].id)}
+            paging["previous"] = f"{ctx.base_url}{path}?{urlencode(before_first)}"
+        out["paging"] = paging
+    return out
 
 
 def list_edge(ctx: Ctx, nodes: list[Node]) -> dict[str, Any]:
     """Filter, page and render an edge; deleted objects only when explicitly filtered."""
     p = ctx.params
     statuses = p.array("effective_status")
-    filtering = p.array("filtering") or []
+    filtering = checked_filtering(p.json("filtering"))
+    fields = p.fields()
     filters_status = statuses is not None or any(
-        isinstance(f, dict)
-        and f.get("field") in ("effective_status", "status", "configured_status")
-        for f in filtering
+        f["field"] in ("effective_status", "status", "configured_status") for f in filtering
     )
     selected = []
     for node in nodes:
@@ -346,29 +481,19 @@ def list_edge(ctx: Ctx, nodes: list[Node]) -> dict[str, Any]:
             continue
         if statuses is not None and status not in [str(s) for s in statuses]:
             continue
-        if not all(_matches_filter(ctx, node, f) for f in filtering if isinstance(f, dict)):
+        if not all(_matches_filter(ctx, node, f) for f in filtering):
             continue
         selected.append(node)
-    limit = p.integer("limit") or ctx.settings.page_size
-    start = 0
-    after = p.text("after")
-    if after:
-        after_id = _decode_cursor(after)
-        ids = [n.id for n in selected]
-        start = ids.index(after_id) + 1 if after_id in ids else len(ids)
-    page = selected[start : start + limit]
-    fields = p.fields()
-    out: dict[str, Any] = {"data": [render_node(ctx, n, fields) for n in page]}
-    if page:
-        paging: dict[str, Any] = {
-            "cursors": {"before": _cursor(page[0].id), "after": _cursor(page[-1].id)}
-        }
-        if start + limit < len(selected):
-            query = {k: v for k, v in p.raw.items() if k != "after"}
-            query["after"] = _cursor(page[-1].id)
-            query["limit"] = str(limit)
-            paging["next"] = f"{ctx.base_url}{ctx.path}?{urlencode(query)}"
-        out["paging"] = paging
+    out = page_of(
+        ctx,
+        selected,
+        fields,
+        limit=p.integer("limit"),
+        after=p.text("after"),
+        before=p.text("before"),
+        path=ctx.path,
+        query=dict(p.raw),
+    )
     if (p.text("summary") or "").lower() in ("true", "1", "total_count"):
         out["summary"] = {"total_count": len(selected)}
     return out

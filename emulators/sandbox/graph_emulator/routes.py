@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .context import Ctx
-from .errors import nonexisting_field, unknown_path, unsupported_request
+from .errors import nonexisting_field, param_error, unknown_path, unsupported_request
 from .images import adimages_delete, adimages_list, adimages_post
 from .insights import insights_get, insights_post, run_insights, run_status, state
 from .previews import previews
@@ -142,6 +142,35 @@ def _node_route(ctx: Ctx, node: Node, rest: list[str]) -> Any:
     if method == "GET":
         raise nonexisting_field(edge, node.node_type)
     raise unsupported_request(method, node.id)
+
+
+# A multi-ID read answers at most 50 ids (Graph v2.2 upgrade guide, as restfb#157 quotes it:
+# "max. 50 ids per request" for the ``?ids=`` syntax).
+MAX_IDS = 50
+# From v26.0 a root ``GET /?ids=`` answers an error ("Graph API 26.0: ids query parameter in
+# root deprecated", restfb#1692: "Root requests using GET /?ids=... return an error"); Meta's
+# v27.0 announcement (2026-11-04) bars multi-ID requests for new apps and new use cases on
+# every version. AdBee reads many campaigns through the ad account's edges instead.
+LAST_MULTI_ID_VERSION = 25
+
+
+def multi_id_read(ctx: Ctx) -> dict[str, Any]:
+    """``GET /vNN.0/?ids=a,b&fields=...``: each object under its id, as one request."""
+    if ctx.version > LAST_MULTI_ID_VERSION:
+        raise param_error(
+            f"The ids parameter on the root node is not supported in v{ctx.version}.0: "
+            "read the objects through an edge or one by one"
+        )
+    ids = [i.strip() for i in (ctx.params.text("ids") or "").split(",") if i.strip()]
+    if len(ids) > MAX_IDS:
+        raise param_error(f"Too many IDs. Maximum: {MAX_IDS}. Got: {len(ids)}")
+    out: dict[str, Any] = {}
+    for object_id in ids:
+        node = ctx.store.get(object_id)
+        if node is None:
+            raise unsupported_request("GET", object_id)
+        out[object_id] = render_node(ctx, node, ctx.params.fields())
+    return out
 
 
 def dispatch(ctx: Ctx, segments: list[str]) -> Any:

@@ -48,6 +48,8 @@ class Settings:
     # Brief: OFFSITE_CONVERSIONS ad sets must optimise for PURCHASE (AdBee only sells).
     require_purchase_event: bool = True
     page_size: int = 25
+    # The most an edge's ``limit`` gets (reads.page_limit: Meta caps per edge, number unpublished).
+    max_page_size: int = 100
     max_batch: int = 50
     # Insights (insights.py): noise seed; seconds an async report run takes; the per-account
     # insights budget per hour behind x-fb-ads-insights-throttle (Meta: 600 + 400 x active ads
