@@ -119,20 +119,30 @@ class Harness:
         name: str = "AINOTE2 launch SG",
         requested_by: Actor = REQUESTER,
         videos: list[str] | None = None,
+        account: str = "iflytek-sg",
+        countries: tuple[str, ...] = ("SG",),
+        end: datetime | None = None,
     ) -> int:
         """Create the campaign's PAUSED objects through the real pipeline; returns the row id.
 
-        ``videos`` (paths) makes one ad per video instead of the one ad of the example video."""
+        ``videos`` (paths) makes one ad per video instead of the one ad of the example video;
+        ``account`` is a key of ``configs/accounts.yaml`` (times are read as Singapore's, which
+        Kuala Lumpur shares); ``end`` an end time."""
         media: dict[str, object] = (
             {"videos": videos} if videos else {"video": "creatives/ainote2.mp4"}
         )
+        times: dict[str, object] = {
+            "start_time": start.astimezone(zone(SGT)).strftime("%Y-%m-%d %H:%M")
+        }
+        if end is not None:
+            times["end_time"] = end.astimezone(zone(SGT)).strftime("%Y-%m-%d %H:%M")
         spec = self.services.campaigns.validate(
             {
-                "account": "iflytek-sg",
+                "account": account,
                 "name": name,
                 "daily_budget": 50,
-                "start_time": start.astimezone(zone(SGT)).strftime("%Y-%m-%d %H:%M"),
-                "countries": ["SG"],
+                **times,
+                "countries": list(countries),
                 **media,
                 "primary_text": "Meet AINOTE 2, the notebook that writes your meeting notes.",
                 "headline": "AINOTE 2 is here",
