@@ -275,6 +275,8 @@ def build_job_context(
         clock=clock,
         on_schedule=on_schedule,
         worker_id=worker_id or default_worker_id(),
+        arm_ahead=timedelta(minutes=services.settings.arm_ahead_minutes),
+        retry=services.graph.config.retry_policy(),
     )
     insights = InsightsReader(services.graph, policy=services.graph.config.retry_policy())
 

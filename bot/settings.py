@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     meta_usage_ceiling: float = Field(default=50.0, gt=0, le=100)
     sync_interval_seconds: int = Field(default=900, ge=1)
     scan_interval_seconds: int = Field(default=30, ge=1)
+    # Approved campaigns are switched ACTIVE this long before their start (at approval when
+    # the start is nearer); the ad set's start_time holds delivery back until the start, so
+    # the start minute costs AdBee reads only (meta.services.activation). 0: at the start.
+    arm_ahead_minutes: float = Field(default=30, ge=0, le=24 * 60)
     # How often queued alerts (and creation results Slack missed) are sent: the most a Slack
     # outage delays them once Slack answers again.
     alert_flush_seconds: int = Field(default=15, ge=1)

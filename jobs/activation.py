@@ -72,8 +72,13 @@ def activate_due(
     work: list[tuple[Callable[..., bool], int]] = [
         (lifecycle.take_over, cid) for cid in lifecycle.abandoned_activations()
     ]
-    work += [(lifecycle.activate, cid) for cid in lifecycle.due(now)]
     activated = _run_pooled(work, now=now, workers=workers)
+    try:
+        # Due ones together: claimed in one transaction per chunk, switched through Graph
+        # batch requests (meta.services.activation), armed ahead of their start.
+        activated += lifecycle.run_due(now)
+    except Exception:  # the rows stay due; the next scan tries again
+        log.exception("activating the due campaigns failed")
     flush_alerts_job(context)
     return activated
 

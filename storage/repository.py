@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from meta.domain.ports import KEEP, Keep, NewAlert
+from meta.domain.ports import KEEP, Keep, NewAlert, NewAudit
 from meta.domain.records import (
     AlertRecord,
     AuditRecord,
@@ -267,6 +267,7 @@ class CampaignStore:
         claimed_by: str | Keep | None = KEEP,
         error: str | Keep | None = KEEP,
         last_sync: dict[str, Any] | Keep | None = KEEP,
+        audit: NewAudit | None = None,
     ) -> bool:
         """Atomically move a row between statuses; False when another actor got there first.
 
@@ -316,8 +317,61 @@ class CampaignStore:
                             campaign_id=alert.campaign_id,
                         )
                     )
+            if moved and audit is not None:  # one transaction: no second session for the audit
+                session.add(
+                    AuditEvent(
+                        actor=audit.actor,
+                        action=audit.action,
+                        outcome=audit.outcome,
+                        campaign_id=campaign_id,
+                        detail=audit.detail,
+                    )
+                )
             session.commit()
             return moved
+
+    @_retried
+    def claim_many(
+        self,
+        campaign_ids: Iterable[int],
+        *,
+        from_status: Status,
+        to_status: Status,
+        holder: str,
+        unleased_before: datetime | None = None,
+    ) -> list[int]:
+        """Claim every row still in ``from_status`` for ``holder`` in one transaction.
+
+        The same compare-and-set as ``transition`` for many rows at once (a burst's claims in
+        one round trip): returns the ids this holder got; another replica's are not among them.
+        """
+        ids = list(campaign_ids)
+        check_transition([from_status], to_status)
+        if not ids:
+            return []
+        with self._sessions() as session:
+            session.execute(
+                update(CampaignRow)
+                .where(
+                    CampaignRow.id.in_(ids),
+                    CampaignRow.status == from_status,
+                    # as ``transition``'s ``unleased_before``: nobody else holds the row
+                    or_(CampaignRow.claimed_by.is_(None), CampaignRow.updated_at < unleased_before)
+                    if unleased_before is not None
+                    else true(),
+                )
+                .values(status=to_status, claimed_by=holder, updated_at=utcnow())
+            )
+            won = session.scalars(
+                select(CampaignRow.id).where(
+                    CampaignRow.id.in_(ids),
+                    CampaignRow.status == to_status,
+                    CampaignRow.claimed_by == holder,
+                )
+            )
+            claimed = sorted(won)
+            session.commit()
+            return claimed
 
     # Meta objects ------------------------------------------------------------------------
     def _object(

@@ -975,6 +975,28 @@ def test_a_dropped_operation_answers_null_after_meta_applied_it(emu: GraphEmulat
     assert emu.get_object(campaign)["name"] == "seen"  # type: ignore[index]
 
 
+def test_an_active_ad_set_with_a_future_start_reads_active_and_delivers_nothing_before_it(
+    emu: GraphEmulator, clock: FakeClock
+) -> None:
+    """A scheduled ad set (docs/scheduling.md): ACTIVE everywhere, start_time in an hour.
+
+    The SDK's AdSet.EffectiveStatus has no SCHEDULED, so Meta reads ACTIVE; Ads Manager's
+    "Scheduled" is the start time in the future, and nothing is delivered before it.
+    """
+    campaign = _new_campaign(emu, "armed")
+    start = datetime.fromtimestamp(clock() + 3600, UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    adset = str(
+        post(emu, f"{ACT}/adsets", **_form(adset_params(campaign, start_time=start))).json()["id"]
+    )
+    for node in (adset, campaign):
+        assert post(emu, node, status="ACTIVE").json() == {"success": True}
+    fields = "effective_status,start_time"
+    assert get(emu, adset, fields=fields).json()["effective_status"] == "ACTIVE"
+    clock.advance(1800)
+    assert emu.get_object(adset)["effective_status"] == "ACTIVE"  # type: ignore[index]
+    assert get(emu, f"{campaign}/insights", fields="impressions").json()["data"] == []
+
+
 def test_sdk_batch(emu: GraphEmulator, api: FacebookAdsApi, acct: AdAccount) -> None:
     results: list[Any] = []
     batch = api.new_batch()

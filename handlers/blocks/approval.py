@@ -114,6 +114,12 @@ def _status_line(summary: CampaignSummary, now: datetime) -> tuple[str, str]:
         at = when(summary, summary.activate_at or summary.start_time, now)
         by = f" by {mention(summary.approved_by)}" if summary.approved_by else ""
         return f":calendar: *Approved*{by}. Activates {at}.", f"approved, activates {at}"
+    if status == "armed":
+        at = when(summary, summary.activate_at or summary.start_time, now)
+        return (
+            f":calendar: *Armed*: ACTIVE in Meta, which starts delivery {at}.",
+            f"armed, starts {at}",
+        )
     if status == "active":
         since = when(summary, summary.activated_at, now) if summary.activated_at else "now"
         return f":large_green_circle: *Live* since {since}.", "live"

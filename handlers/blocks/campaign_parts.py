@@ -35,7 +35,8 @@ def title(summary: CampaignSummary) -> str:
 
 def facts(summary: CampaignSummary, now: datetime) -> list[str]:
     """The fields of a campaign card, at most 10 (Slack's limit for section fields)."""
-    start = summary.activate_at if summary.status == "scheduled" and summary.activate_at else None
+    waiting = summary.status in ("scheduled", "armed")
+    start = summary.activate_at if waiting and summary.activate_at else None
     rows = [
         f"*Account*\n{esc(summary.account_name)} (`{esc(summary.account_key)}`)",
         f"*Daily budget*\n{esc(summary.budget_text)}",
@@ -132,6 +133,7 @@ def management_buttons(summary: CampaignSummary) -> list[Block]:
     )
     by_status: dict[str, list[dict[str, Any]]] = {
         "scheduled": [activate, cancel],
+        "armed": [activate, cancel],
         "cancelled": [activate],
         "activation_failed": [
             {**activate, "text": {**activate["text"], "text": "Retry activation"}}

@@ -34,6 +34,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "created": (":eyes:", "awaiting approval"),
     "scheduled": (":calendar:", "scheduled"),
     "activating": (":hourglass_flowing_sand:", "activating"),
+    "armed": (":calendar:", "armed: Meta starts it at its start time"),
     "active": (":large_green_circle:", "live"),
     "activation_failed": (":red_circle:", "activation failed"),
     "paused": (":double_vertical_bar:", "paused"),

@@ -51,7 +51,7 @@ _WAITING = _Group("waiting", "Waiting for approval", "Nothing waits for approval
 _WAITING_FOR_YOU = _Group(
     "waiting", "Waiting for your approval", "Nothing waits for your approval.", ("created",)
 )
-_SCHEDULED = _Group("scheduled", "Scheduled", "Nothing is scheduled.", ("scheduled",))
+_SCHEDULED = _Group("scheduled", "Scheduled", "Nothing is scheduled.", ("scheduled", "armed"))
 _LIVE = _Group("live", "Live", "Nothing is live.", ("active", "paused"))
 
 
@@ -103,7 +103,7 @@ def _campaign(
     if summary.status == "created":
         lines.append(f"{facts} · starts {esc(summary.start_text)}")
         lines.append(f"Requested by {mention(summary.requested_by)}")
-    elif summary.status == "scheduled":
+    elif summary.status in ("scheduled", "armed"):
         at = summary.activate_at or summary.start_time
         lines.append(f"{facts} · activates {esc(summary.local(at))}")
     else:

@@ -70,6 +70,16 @@ class NewAlert:
     campaign_id: int | None = None
 
 
+@dataclass(frozen=True)
+class NewAudit:
+    """An audit event to write in the same transaction as a status change."""
+
+    actor: str
+    action: str
+    outcome: str
+    detail: str | None = None
+
+
 class CampaignRepository(Protocol):
     """What the services need from storage: records out, typed writes in.
 
@@ -131,7 +141,17 @@ class CampaignRepository(Protocol):
         claimed_by: str | Keep | None = KEEP,
         error: str | Keep | None = KEEP,
         last_sync: dict[str, Any] | Keep | None = KEEP,
+        audit: NewAudit | None = None,
     ) -> bool: ...
+    def claim_many(
+        self,
+        campaign_ids: Iterable[int],
+        *,
+        from_status: Status,
+        to_status: Status,
+        holder: str,
+        unleased_before: datetime | None = None,
+    ) -> list[int]: ...
 
     # leases
     def touch(self, campaign_id: int) -> None: ...

@@ -18,6 +18,9 @@ class Status(StrEnum):
     CREATED = "created"  # all objects exist, PAUSED, waiting for approval
     SCHEDULED = "scheduled"
     ACTIVATING = "activating"
+    # ACTIVE in Meta ahead of its start (ARM_AHEAD_MINUTES): the ad set's start_time holds
+    # delivery back until then, when AdBee checks that delivery began.
+    ARMED = "armed"
     ACTIVE = "active"
     ACTIVATION_FAILED = "activation_failed"
     PAUSED = "paused"
@@ -39,7 +42,20 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     ),
     Status.CANCELLED: frozenset({Status.SCHEDULED, Status.REJECTED, Status.CREATED}),
     Status.ACTIVATING: frozenset(
-        {Status.ACTIVE, Status.SCHEDULED, Status.ACTIVATION_FAILED}  # live / postponed / failed
+        # live / armed ahead of its start / postponed / failed
+        {Status.ACTIVE, Status.ARMED, Status.SCHEDULED, Status.ACTIVATION_FAILED}
+    ),
+    # Delivering at its start / paused in Meta again (cancel, reschedule, beyond the approval)
+    # / "activate now" / Meta shows it not active at the start / rejected.
+    Status.ARMED: frozenset(
+        {
+            Status.ACTIVE,
+            Status.CANCELLED,
+            Status.SCHEDULED,
+            Status.CREATED,
+            Status.ACTIVATION_FAILED,
+            Status.REJECTED,
+        }
     ),
     Status.ACTIVATION_FAILED: frozenset({Status.SCHEDULED, Status.CREATED}),
     Status.ACTIVE: frozenset({Status.PAUSED}),

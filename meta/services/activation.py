@@ -21,24 +21,39 @@ alert saying what failed, Meta's message and the fix.
 
 Lateness is measured from ``activate_at``: the start time, or the approval time when the start
 had already passed at approval (that is "at once", not late).
+
+Armed ahead (issue 18): a campaign is switched ACTIVE ``ARM_AHEAD_MINUTES`` before its start (at
+approval when the start is nearer), with its ad set's ``start_time`` set to the start: Meta holds
+delivery back until then by itself ("Once the ad has been submitted, it will go through ad
+review, but won't begin delivering until your start date", Meta Business Help Centre, "About ads
+in review"; docs/scheduling.md). The row waits ARMED; at the start AdBee reads Meta's state and
+announces it live (or failed, when Meta shows it not active). So the start minute costs reads
+only, and the writes of a burst are spread ahead of it. Many campaigns due together are claimed
+in one transaction and switched through Graph batch requests (``meta.graph.batch``): one
+campaign's refusal fails that campaign only. A cancel or reschedule of an armed campaign pauses
+it in Meta again (``disarm``), a step persisted first on the row (``DISARM_KEY``), so a crash in
+between is finished by the scan.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from meta.domain.accounts import AccountRegistry
 from meta.domain.errors import AdBeeError, MetaApiError, MetaTransportError
-from meta.domain.ports import CampaignRepository, GraphApi, NewAlert
+from meta.domain.ports import KEEP, CampaignRepository, GraphApi, NewAlert, NewAudit
 from meta.domain.records import MAIN, CampaignRecord, ObjectKind
 from meta.domain.states import Status
 from meta.domain.times import format_local, to_meta
+from meta.graph.batch import NotSentError, Operation, Result, run_batch
+from meta.graph.retry import RetryPolicy
 from meta.services.creation_lease import stale_before
 from meta.services.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
-from meta.services.status_sync import merge_state, read_state
+from meta.services.status_sync import STATE_PARAMS, merge_state, state_from_body
 from meta.telemetry import metrics
 
 log = logging.getLogger(__name__)
@@ -60,6 +75,13 @@ _OBJECTS = (
     ("campaign", "meta_campaign_id", "campaign"),
 )
 _DECISIONS = frozenset({"approve", "reschedule", "activate"})
+DEFAULT_ARM_AHEAD = timedelta(minutes=30)  # ARM_AHEAD_MINUTES
+# Campaigns claimed and switched together: 50 campaigns are ~150 writes, three batch requests.
+BURST_CHUNK = 50
+# ``last_sync`` key of a pause in Meta still owed after a cancel or reschedule of an armed
+# campaign (underscore keys survive ``merge_state``).
+DISARM_KEY = "_disarm"
+POSTPONED = "Activation postponed"  # how a postponement's error begins
 
 ScheduleHook = Callable[[int, datetime | None], None]
 
@@ -74,6 +96,8 @@ class Activator:
         clock: Callable[[], datetime],
         worker_id: str,
         on_schedule: ScheduleHook,
+        arm_ahead: timedelta = DEFAULT_ARM_AHEAD,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self._store = store
         self._graph = graph
@@ -81,6 +105,8 @@ class Activator:
         self._clock = clock
         self._worker_id = worker_id
         self._on_schedule = on_schedule
+        self.arm_ahead = arm_ahead
+        self._retry = retry
         # What ``claimed_by`` names: this Activator, in this process (``worker_id`` is who the
         # audit trail says acted, and may be any label).
         self.holder = new_holder_id()
@@ -91,25 +117,75 @@ class Activator:
             name="adbee-claims",
         )
 
+    def fire_time(self, activate_at: datetime, row: CampaignRecord | None = None) -> datetime:
+        """When AdBee acts on a SCHEDULED campaign due at ``activate_at``: arming it ahead.
+
+        A postponed activation (Meta asked to wait) is tried again at its ``activate_at``, the
+        end of the wait, not ahead of it: calling during a throttle extends the block.
+        """
+        if row is not None and _postponed(row):
+            return activate_at
+        return activate_at - self.arm_ahead
+
     def activate(self, campaign_id: int, *, now: datetime | None = None) -> bool:
-        """Activate one due campaign if this process wins the claim; True when it went live."""
+        """Arm (or activate) one due campaign, or check an armed one at its start.
+
+        True when this process moved it on (armed, or live)."""
         now = utc(now or self._clock())
         row = self._store.get(campaign_id)
-        if row is None or row.status != Status.SCHEDULED or row.activate_at is None:
+        if row is None or row.activate_at is None:
             return False
-        if row.activate_at > now:
+        if row.status == Status.ARMED:
+            return row.activate_at <= now and self.verify([row], now) == 1
+        if row.status != Status.SCHEDULED or self.fire_time(row.activate_at, row) > now:
             return False
-        with self._heartbeat.hold(row.id):
-            if not self._store.transition(
-                row.id,
-                from_statuses=[Status.SCHEDULED],
+        return self.activate_many([row.id], now=now) == 1
+
+    def run_due(self, now: datetime | None = None) -> int:
+        """Everything due now: arm what starts within ``arm_ahead``, check what started.
+
+        In chunks of ``BURST_CHUNK`` campaigns, each claimed in one transaction and switched
+        through batch requests; how many campaigns moved on."""
+        now = utc(now or self._clock())
+        done = 0
+        armed = self._store.list_due(now=now, status=Status.ARMED)
+        for start in range(0, len(armed), BURST_CHUNK):
+            done += self.verify(armed[start : start + BURST_CHUNK], now)
+        due = self.due(now)
+        for start in range(0, len(due), BURST_CHUNK):
+            done += self.activate_many(due[start : start + BURST_CHUNK], now=now)
+        self.disarm_pending()
+        return done
+
+    def due(self, now: datetime) -> list[int]:
+        """Ids of SCHEDULED campaigns whose arming (or activation) time has come."""
+        return [
+            row.id
+            for row in self._store.list_due(now=now + self.arm_ahead)
+            if row.activate_at is not None and self.fire_time(row.activate_at, row) <= now
+        ]
+
+    def activate_many(self, campaign_ids: Sequence[int], *, now: datetime) -> int:
+        """Claim the given SCHEDULED rows (one transaction) and switch on those this process won."""
+        ids = list(campaign_ids)
+        with self._holding(ids):
+            won = self._store.claim_many(
+                ids,
+                from_status=Status.SCHEDULED,
                 to_status=Status.ACTIVATING,
-                claimed_by=self.holder,
-                # An edit holding the row finishes first; the scan activates it after.
+                holder=self.holder,
+                # An edit holding a row finishes first; the scan activates it after.
                 unleased_before=stale_before(),
-            ):
-                return False  # another replica (or a double-fired job) has it, or an edit
-            return self._switch_on(row, now)
+            )
+            rows = [r for r in (self._store.get(cid) for cid in won) if r is not None]
+            return sum(self._switch_on_many(rows, now))
+
+    @contextlib.contextmanager
+    def _holding(self, ids: Sequence[int]) -> Iterator[None]:
+        with contextlib.ExitStack() as stack:
+            for cid in ids:
+                stack.enter_context(self._heartbeat.hold(cid))
+            yield
 
     def abandoned(self, now: datetime | None = None) -> list[int]:
         """Ids of ACTIVATING rows whose holder is dead: what ``take_over`` would finish.
@@ -155,75 +231,260 @@ class Activator:
                 campaign_id=row.id,
                 detail=f"claim held by {row.claimed_by or 'nobody'}",
             )
-            return self._switch_on(row, utc(now or self._clock()))
+            return self._switch_on_many([row], utc(now or self._clock()))[0]
 
-    def _switch_on(self, row: CampaignRecord, now: datetime) -> bool:
-        """With the claim held: switch on what Meta does not show ACTIVE yet (ad, ad set, campaign)."""
-        step, touched = "reading the campaign from Meta", False
+    def _switch_on_many(self, rows: list[CampaignRecord], now: datetime) -> list[bool]:
+        """With the claims held: switch on what Meta does not show ACTIVE yet, in batches.
+
+        Per campaign: one read, a chain of writes (ad(s), ad set, campaign: the campaign last,
+        each after the one before succeeded) and a read back; one campaign's failure is
+        recorded on its row and stops only that campaign.
+        """
+        outcome = dict.fromkeys((row.id for row in rows), False)
+        if not rows:
+            return []
         try:
             graph = self._require_graph()
-            before = read_state(graph, row)
-            early = now < row.start_time
-            for level, column, label in _OBJECTS:
-                object_id = getattr(row, column)
-                if not object_id:
-                    continue
-                params: dict[str, Any] = {}
-                if before["configured"].get(level) != "ACTIVE":
-                    params["status"] = "ACTIVE"
-                if level == "adset" and early:
-                    # Activated before its planned start ("Activate now", an earlier
-                    # reschedule): the ad set's own start_time would still hold delivery back.
-                    params["start_time"] = to_meta(now, self._tz(row))
-                if params:
-                    self._require_claim(row)
-                    step, touched = f"setting the {label} ACTIVE", touched or level == "campaign"
-                    graph.post(str(object_id), params, idempotent=True)
-                if level == "ad":
-                    # A campaign of several videos has one ad per video; the status read names
-                    # the first, so the others are switched on each time (idempotent writes).
-                    for other in _other_ads(row):
-                        self._require_claim(row)
-                        step = f"setting ad {other} ACTIVE"
-                        graph.post(other, {"status": "ACTIVE"}, idempotent=True)
-            step = "reading the campaign back from Meta"
-            after = read_state(graph, row)
-            shown = after["configured"].get("campaign")
+        except AdBeeError as exc:
+            for row in rows:
+                self._failed(row, exc, now, step="reading the campaign from Meta", touched=False)
+            return [False] * len(rows)
+        before = self._read_states(graph, rows)
+        plans: list[tuple[CampaignRecord, list[tuple[Operation, str, bool]]]] = []
+        for row, state in zip(rows, before, strict=True):
+            if isinstance(state, Exception):
+                self._failed(row, state, now, step="reading the campaign from Meta", touched=False)
+                continue
+            plans.append((row, self._writes(row, state, now)))
+        held = self._still_held([row for row, _ in plans])
+        plans = [(row, ops) for row, ops in plans if row.id in held]
+        operations = [op for _row, ops in plans for op, _label, _touch in ops]
+        results = iter(run_batch(graph, operations, policy=self._retry) if operations else [])
+        written: list[CampaignRecord] = []
+        for row, ops in plans:
+            answers = [next(results) for _ in ops]
+            failure = next(
+                (
+                    (label, a)
+                    for (_op, label, _t), a in zip(ops, answers, strict=True)
+                    if not isinstance(a, dict)
+                ),
+                None,
+            )
+            if failure is None:
+                written.append(row)
+                continue
+            label, error = failure
+            touched = any(
+                t and not isinstance(a, NotSentError)
+                for (_op, _l, t), a in zip(ops, answers, strict=True)
+            )
+            self._failed(row, _as_exception(error), now, step=label, touched=touched)
+        after = self._read_states(graph, written)
+        for row, state in zip(written, after, strict=True):
+            if isinstance(state, Exception):
+                self._failed(
+                    row, state, now, step="reading the campaign back from Meta", touched=True
+                )
+                continue
+            shown = state["configured"].get("campaign")
             if shown != "ACTIVE":
-                raise AdBeeError(f"Meta shows the campaign as {shown or 'unknown'}, not ACTIVE")
-        except _ClaimLostError:
-            log.warning("activation of #%s was taken over by another worker; stopping", row.id)
-            return False
-        except Exception as exc:  # one campaign's failure is recorded on its row, never lost
-            self._failed(row, exc, now, step=step, touched=touched)
-            return False
-        return self._went_live(row, after, now)
+                error = AdBeeError(f"Meta shows the campaign as {shown or 'unknown'}, not ACTIVE")
+                self._failed(row, error, now, step="reading the campaign back", touched=True)
+                continue
+            assert row.activate_at is not None
+            if now < row.activate_at:
+                outcome[row.id] = self._armed(row, state, now)
+            else:
+                outcome[row.id] = self._went_live(row, state, now)
+        return [outcome[row.id] for row in rows]
 
-    def _require_claim(self, row: CampaignRecord) -> None:
-        """Before each write: still ours? Taken over after a long database outage, it is not."""
-        if not self._store.touch_held([row.id], holder=self.holder):
-            raise _ClaimLostError
+    def _writes(
+        self, row: CampaignRecord, before: dict[str, Any], now: datetime
+    ) -> list[tuple[Operation, str, bool]]:
+        """The chain of switches a campaign still needs: (operation, step label, delivers?)."""
+        chain: list[tuple[Operation, str, bool]] = []
+        assert row.activate_at is not None
+        previous: str | None = None
+        for level, column, label in _OBJECTS:
+            object_id = getattr(row, column)
+            if not object_id:
+                continue
+            params: dict[str, Any] = {}
+            if before["configured"].get(level) != "ACTIVE":
+                params["status"] = "ACTIVE"
+            if level == "adset" and now < row.activate_at:
+                # Armed ahead: the ad set's own start time holds delivery back until the start
+                # (moved there if the start was rescheduled since creation).
+                params["start_time"] = to_meta(row.activate_at, self._tz(row))
+                params["status"] = "ACTIVE"
+            elif level == "adset" and now < row.start_time:
+                # Activated before its planned start ("Activate now", an earlier
+                # reschedule): the ad set's own start_time would still hold delivery back.
+                params["start_time"] = to_meta(now, self._tz(row))
+            targets = [(str(object_id), params, f"setting the {label} ACTIVE")]
+            if level == "ad":
+                # A campaign of several videos has one ad per video; the status read names
+                # the first, so the others are switched on each time (idempotent writes).
+                targets += [
+                    (other, {"status": "ACTIVE"}, f"setting ad {other} ACTIVE")
+                    for other in _other_ads(row)
+                ]
+            for target, change, step in targets:
+                if not change:
+                    continue
+                name = f"c{row.id}-{len(chain)}"
+                op = Operation.post(target, change, name=name, depends_on=previous)
+                chain.append((op, step, level == "campaign"))
+                previous = name
+        return chain
+
+    def _read_states(self, graph: GraphApi, rows: list[CampaignRecord]) -> list[Any]:
+        """Meta's state of each campaign (``read_state``'s shape), or the error reading it."""
+        if not rows:
+            return []
+        reads = [Operation.get(str(row.meta_campaign_id), STATE_PARAMS) for row in rows]
+        answers = run_batch(graph, reads, policy=self._retry)
+        return [
+            state_from_body(answer, row) if isinstance(answer, dict) else answer
+            for row, answer in zip(rows, answers, strict=True)
+        ]
+
+    def _still_held(self, rows: list[CampaignRecord]) -> set[int]:
+        """Before the writes: the claims still ours (one heartbeat for the whole chunk)."""
+        ids = [row.id for row in rows]
+        if not ids or self._store.touch_held(ids, holder=self.holder) == len(ids):
+            return set(ids)
+        held = {cid for cid in ids if self._store.touch_held([cid], holder=self.holder)}
+        for cid in set(ids) - held:
+            log.warning("activation of #%s was taken over by another worker; stopping", cid)
+        return held
+
+    # ------------------------------------------------------------------ armed campaigns
+    def verify(self, rows: list[CampaignRecord], now: datetime) -> int:
+        """At their start: read the armed campaigns from Meta and announce each one live.
+
+        Meta started delivery at the ad set's start_time by itself; this confirms it (Meta shows
+        campaign, ad set and ad ACTIVE) and tells the channel. A campaign Meta shows not active
+        (paused in Ads Manager meanwhile) is reported as failed. A read that fails is tried
+        again by the next scan."""
+        try:
+            graph = self._require_graph()
+        except AdBeeError:
+            return 0
+        done = 0
+        for row, state in zip(rows, self._read_states(graph, rows), strict=True):
+            if isinstance(state, Exception):
+                log.warning("could not check armed campaign #%s at its start: %s", row.id, state)
+                continue
+            off = [
+                label
+                for level, _column, label in _OBJECTS
+                if state["configured"].get(level) != "ACTIVE"
+            ]
+            if not off:
+                done += self._went_live(row, state, now, armed=True)
+                continue
+            detail = (
+                f"At its start Meta shows the {', '.join(off)} not active "
+                f"({_state_text(state)}), so it is not delivering. {_fix(None, row.id)}"
+            )
+            if self._store.transition(
+                row.id,
+                from_statuses=[Status.ARMED],
+                to_status=Status.ACTIVATION_FAILED,
+                error=detail,
+                last_sync=merge_state(row.last_sync, state),
+                alert=NewAlert(
+                    kind="activation_failed",
+                    dedupe_key=f"{row.id}:activation_failed:{now.isoformat()}",
+                    payload={"detail": detail},
+                    campaign_id=row.id,
+                ),
+                audit=NewAudit(self._worker_id, "activated", "failed", detail),
+            ):
+                done += 1
+        return done
+
+    def disarm(self, campaign_id: int) -> str | None:
+        """Pause in Meta a campaign that was armed and is no longer to start (cancelled,
+        rescheduled): the pause ``DISARM_KEY`` says is owed. None when done, else Meta's words.
+        """
+        row = self._store.get(campaign_id)
+        if row is None or not (row.last_sync or {}).get(DISARM_KEY):
+            return None
+        if row.status in (Status.ACTIVATING, Status.ARMED, Status.ACTIVE):
+            return None  # armed again since: that run's writes are the truth now
+        try:
+            self._require_graph().post(
+                str(row.meta_campaign_id), {"status": "PAUSED"}, idempotent=True
+            )
+        except AdBeeError as exc:
+            log.warning("could not pause armed campaign #%s in Meta: %s", row.id, exc)
+            return _error_text(exc)
+        sync = {k: v for k, v in (row.last_sync or {}).items() if k != DISARM_KEY}
+        self._store.set_last_sync(row.id, sync)
+        self._store.audit(
+            actor=self._worker_id, action="disarmed", outcome="ok", campaign_id=row.id
+        )
+        return None
+
+    def disarm_pending(self) -> None:
+        """Finish every pause a cancel or reschedule of an armed campaign still owes Meta."""
+        owed = self._store.list_campaigns(
+            statuses=[Status.CANCELLED, Status.SCHEDULED, Status.CREATED], limit=None
+        )
+        for row in owed:
+            if (row.last_sync or {}).get(DISARM_KEY):
+                self.disarm(row.id)
 
     # ------------------------------------------------------------------ outcomes
-    def _went_live(self, row: CampaignRecord, after: dict[str, Any], now: datetime) -> bool:
+    def _armed(self, row: CampaignRecord, after: dict[str, Any], now: datetime) -> bool:
+        """ACTIVE in Meta ahead of its start: wait ARMED; the date job checks it at the start."""
+        assert row.activate_at is not None
+        if not self._store.transition(
+            row.id,
+            from_statuses=[Status.ACTIVATING],
+            to_status=Status.ARMED,
+            held_by=self.holder,
+            claimed_by=None,
+            error=None,
+            last_sync={
+                k: v for k, v in merge_state(row.last_sync, after).items() if k != DISARM_KEY
+            },
+            audit=NewAudit(self._worker_id, "armed", "ok", f"starts {row.activate_at.isoformat()}"),
+        ):
+            return False
+        self._schedule(row.id, row.activate_at)
+        return True
+
+    def _went_live(
+        self, row: CampaignRecord, after: dict[str, Any], now: datetime, *, armed: bool = False
+    ) -> bool:
         due = row.activate_at or now
         late = now - due
         detail = _state_text(after)
         kind = "live"
-        if late > LATE_AFTER:
+        if armed and late > LATE_AFTER:
+            # Meta started it at its start time by itself; only AdBee's check came late.
+            detail += (
+                f" Meta started delivery at {format_local(due, self._tz(row))}; AdBee checked "
+                f"{duration_text(late)} later."
+            )
+        elif late > LATE_AFTER:
             kind = "live_late"
             detail = (
                 f"late by {duration_text(late)} (it was due {format_local(due, self._tz(row))}; "
                 f"AdBee was not running or could not reach Meta then). {detail}"
             )
-        postponed = self._postponements(row.id)
+        postponed = self._postponements(row.id) if row.error else 0  # a postponement noted it
         if postponed:
             detail += f" Meta's errors postponed it {postponed} time{'s' if postponed > 1 else ''}."
         if not self._store.transition(
             row.id,
-            from_statuses=[Status.ACTIVATING],
+            from_statuses=[Status.ARMED] if armed else [Status.ACTIVATING],
             to_status=Status.ACTIVE,
-            held_by=self.holder,
+            held_by=None if armed else self.holder,
             alert=NewAlert(
                 kind=kind,
                 dedupe_key=f"{row.id}:live",
@@ -233,13 +494,13 @@ class Activator:
             claimed_by=None,
             activated_at=now,
             error=None,
-            last_sync=merge_state(row.last_sync, after),
+            last_sync={
+                k: v for k, v in merge_state(row.last_sync, after).items() if k != DISARM_KEY
+            },
+            audit=NewAudit(self._worker_id, "activated", "ok"),
         ):
             return False  # the claim was taken over meanwhile; that run reports
         metrics.ACTIVATION_LAG.observe(max(late.total_seconds(), 0.0))  # once, by the winner
-        self._store.audit(
-            actor=self._worker_id, action="activated", outcome="ok", campaign_id=row.id
-        )
         return True
 
     def _failed(
@@ -249,14 +510,16 @@ class Activator:
         if _retryable(exc) and self._postponements(row.id) < MAX_POSTPONEMENTS:
             wait = getattr(exc, "retry_after_seconds", None) or DEFAULT_RETRY_SECONDS
             when = now + timedelta(seconds=wait)
+            # Arming ahead of the start tries again then; the start itself does not move.
+            early = row.activate_at is not None and when < row.activate_at
             if self._store.transition(
                 row.id,
                 from_statuses=[Status.ACTIVATING],
                 to_status=Status.SCHEDULED,
                 held_by=self.holder,
                 claimed_by=None,
-                activate_at=when,
-                error=f"Activation postponed while {step}: {message}",
+                activate_at=KEEP if early else when,
+                error=f"{POSTPONED} while {step}: {message}",
             ):
                 self._store.audit(
                     actor=self._worker_id,
@@ -266,7 +529,7 @@ class Activator:
                     detail=f"{step}: {message}; next try {when.isoformat()}",
                 )
                 log.warning("activation of #%s postponed %.0fs: %s", row.id, wait, message)
-                self._schedule(row.id, when)
+                self._schedule(row.id, row.activate_at if early else when)
             return
         if not isinstance(exc, AdBeeError):
             log.error("activation of #%s failed unexpectedly", row.id, exc_info=exc)
@@ -278,27 +541,20 @@ class Activator:
             except AdBeeError:
                 log.warning("could not re-pause campaign %s", row.meta_campaign_id)
         detail = f"Activation stopped while {step}: {message}. {_fix(exc, row.id)}"
-        if not self._store.transition(
+        self._store.transition(
             row.id,
             from_statuses=[Status.ACTIVATING],
             to_status=Status.ACTIVATION_FAILED,
             held_by=self.holder,
             claimed_by=None,
             error=detail,
-        ):
-            return
-        self._store.enqueue_alert(
-            kind="activation_failed",
-            dedupe_key=f"{row.id}:activation_failed:{now.isoformat()}",
-            payload={"detail": detail},
-            campaign_id=row.id,
-        )
-        self._store.audit(
-            actor=self._worker_id,
-            action="activated",
-            outcome="failed",
-            campaign_id=row.id,
-            detail=detail,
+            alert=NewAlert(
+                kind="activation_failed",
+                dedupe_key=f"{row.id}:activation_failed:{now.isoformat()}",
+                payload={"detail": detail},
+                campaign_id=row.id,
+            ),
+            audit=NewAudit(self._worker_id, "activated", "failed", detail),
         )
 
     # ------------------------------------------------------------------ helpers
@@ -326,10 +582,6 @@ class Activator:
     def _tz(self, row: CampaignRecord) -> str:
         account = self._accounts.get(row.account_key)
         return account.timezone if account else "UTC"
-
-
-class _ClaimLostError(Exception):
-    """Another worker took this activation over; it reports, this run stops quietly."""
 
 
 def utc(value: datetime) -> datetime:
@@ -372,6 +624,14 @@ def _state_text(state: dict[str, Any]) -> str:
     return text + "."
 
 
+def _postponed(row: CampaignRecord) -> bool:
+    return bool(row.error and row.error.startswith(POSTPONED))
+
+
+def _as_exception(result: Result) -> Exception:
+    return result if isinstance(result, Exception) else AdBeeError(f"Meta answered {result}")
+
+
 def _retryable(exc: Exception) -> bool:
     if isinstance(exc, MetaApiError):
         return exc.is_retryable  # 341/368 included: Meta says "wait and retry"
@@ -386,7 +646,7 @@ def _error_text(exc: Exception) -> str:
     return f"unexpected error ({type(exc).__name__}); see the bot's log"
 
 
-def _fix(exc: Exception, campaign_id: int) -> str:
+def _fix(exc: Exception | None, campaign_id: int) -> str:
     again = f"then run `/campaign activate {campaign_id}` or reschedule it"
     if isinstance(exc, MetaApiError):
         if exc.is_auth:

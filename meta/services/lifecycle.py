@@ -21,7 +21,16 @@ from meta.domain.ports import CampaignRepository, GraphApi
 from meta.domain.records import CampaignRecord
 from meta.domain.states import Status
 from meta.domain.times import TimeParseError, format_local, parse_local_time
-from meta.services.activation import CLAIM_TIMING, LATE_AFTER, Activator, ScheduleHook, utc
+from meta.graph.retry import RetryPolicy
+from meta.services.activation import (
+    CLAIM_TIMING,
+    DEFAULT_ARM_AHEAD,
+    DISARM_KEY,
+    LATE_AFTER,
+    Activator,
+    ScheduleHook,
+    utc,
+)
 from meta.services.changes import Change, ChangeRefusedError, apply_changes
 from meta.services.pipeline import CampaignPipeline
 from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, REAPPLY_KEY, REQUESTS_KEY
@@ -94,6 +103,8 @@ class CampaignLifecycle:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         on_schedule: ScheduleHook | None = None,
         worker_id: str = "adbee",
+        arm_ahead: timedelta = DEFAULT_ARM_AHEAD,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
         self._graph = graph
@@ -110,6 +121,8 @@ class CampaignLifecycle:
             clock=lambda: self.clock(),
             worker_id=worker_id,
             on_schedule=self._schedule,
+            arm_ahead=arm_ahead,
+            retry=retry,
         )
 
     # ------------------------------------------------------------------ decisions
@@ -148,7 +161,7 @@ class CampaignLifecycle:
             campaign_id=row.id,
             detail=f"fingerprint {record['fingerprint']}",
         )
-        self._schedule(row.id, activate_at)
+        self._schedule(row.id, self._activator.fire_time(activate_at))  # armed ahead
         return self.summary(row.id)
 
     def reject(self, campaign_id: int, actor: Actor) -> CampaignSummary:
@@ -156,7 +169,7 @@ class CampaignLifecycle:
         self._require_approver(row, actor, "reject")
         if not self.store.transition(
             row.id,
-            from_statuses=[Status.CREATED, Status.SCHEDULED, Status.CANCELLED],
+            from_statuses=[Status.CREATED, Status.SCHEDULED, Status.ARMED, Status.CANCELLED],
             to_status=Status.REJECTED,
         ):
             raise InvalidTransitionError(self._state_text(row.id, "rejected"))
@@ -173,16 +186,40 @@ class CampaignLifecycle:
         return self.summary(row.id)
 
     def cancel(self, campaign_id: int, actor: Actor) -> CampaignSummary:
-        """Unschedule: the campaign stays PAUSED in Meta and can be rescheduled or activated."""
+        """Unschedule: the campaign stays (or, armed, is again) PAUSED in Meta and can be
+        rescheduled or activated."""
         row = self._row(campaign_id)
         self._require_approver(row, actor, "cancel")
+        armed = row.status == Status.ARMED
         if not self.store.transition(
-            row.id, from_statuses=[Status.SCHEDULED], to_status=Status.CANCELLED, activate_at=None
+            row.id,
+            from_statuses=[row.status if armed else Status.SCHEDULED],
+            to_status=Status.CANCELLED,
+            activate_at=None,
+            **self._disarming(row),
         ):
             raise InvalidTransitionError(self._state_text(row.id, "cancelled"))
         self._schedule(row.id, None)
         self.store.audit(actor=actor.user_id, action="cancel", outcome="ok", campaign_id=row.id)
+        self._disarm(row)
         return self.summary(row.id)
+
+    def _disarming(self, row: CampaignRecord) -> dict[str, Any]:
+        """For an armed campaign leaving ARMED: the pause it owes Meta, persisted with the move."""
+        if row.status != Status.ARMED:
+            return {}
+        return {"last_sync": {**(row.last_sync or {}), DISARM_KEY: "pending"}}
+
+    def _disarm(self, row: CampaignRecord) -> None:
+        """Pause in Meta what was armed (the scan finishes it if Meta cannot be reached now)."""
+        if row.status != Status.ARMED:
+            return
+        problem = self._activator.disarm(row.id)
+        if problem:
+            raise InvalidTransitionError(
+                f"{row.name!r} no longer starts, but Meta has not paused it yet ({problem}); "
+                "AdBee keeps trying every 30 seconds."
+            )
 
     def reschedule(self, campaign_id: int, actor: Actor, when: str) -> CampaignSummary:
         row = self._row(campaign_id)
@@ -204,6 +241,8 @@ class CampaignLifecycle:
         # Scheduled again, or (moved beyond what the approval covers) back to awaiting approval.
         fields: dict[str, Any] = {"activate_at": activate_at}
         to, outcome, detail = Status.SCHEDULED, "ok", when
+        if row.status == Status.ARMED:  # paused in Meta again; armed anew for the new start
+            sync[DISARM_KEY] = "pending"
         if approved and account and _beyond_tolerance(approved, activate_at, account):
             sync[APPROVAL_KEY] = _asked_again(row, approved, activate_at)
             to, fields = Status.CREATED, {"activate_at": None, "approved_by": None}
@@ -213,20 +252,28 @@ class CampaignLifecycle:
             sync[APPROVAL_KEY] = approval_record(row, activate_at, approved.get("by"))
         if not self.store.transition(
             row.id,
-            from_statuses=[Status.SCHEDULED, Status.CANCELLED, Status.ACTIVATION_FAILED],
+            from_statuses=[
+                Status.SCHEDULED,
+                Status.ARMED,
+                Status.CANCELLED,
+                Status.ACTIVATION_FAILED,
+            ],
             to_status=to,
             error=None,
             last_sync=sync,
             **fields,
         ):
             raise InvalidTransitionError(self._state_text(row.id, "rescheduled"))
-        self._schedule(row.id, activate_at if to == Status.SCHEDULED else None)
         self.store.audit(
             actor=actor.user_id,
             action="reschedule",
             outcome=outcome,
             campaign_id=row.id,
             detail=detail,
+        )
+        self._disarm(row)
+        self._schedule(
+            row.id, self._activator.fire_time(activate_at) if to == Status.SCHEDULED else None
         )
         return self.summary(row.id)
 
@@ -267,6 +314,7 @@ class CampaignLifecycle:
             from_statuses=[
                 Status.CREATED,
                 Status.SCHEDULED,
+                Status.ARMED,  # armed for later: its ad set starts now instead
                 Status.CANCELLED,
                 Status.ACTIVATION_FAILED,
             ],
@@ -329,16 +377,29 @@ class CampaignLifecycle:
 
     # ------------------------------------------------------------------ activation (jobs)
     def due(self, now: datetime | None = None) -> list[int]:
-        """Ids of SCHEDULED campaigns whose activation time has come."""
-        return [row.id for row in self.store.list_due(now=utc(now or self.clock()))]
+        """Ids of SCHEDULED campaigns due for arming (``ARM_AHEAD_MINUTES`` before their
+        activation time, or later)."""
+        return self._activator.due(utc(now or self.clock()))
 
     def scheduled(self) -> list[tuple[int, datetime]]:
-        """(id, activate_at) of every SCHEDULED campaign: what the job store must hold."""
+        """(id, when its date job fires) of every SCHEDULED or ARMED campaign: what the job
+        store must hold (arming ahead, and the check at the start)."""
         return [
-            (row.id, row.activate_at)
-            for row in self.store.list_campaigns(statuses=[Status.SCHEDULED], limit=100_000)
+            (
+                row.id,
+                row.activate_at
+                if row.status == Status.ARMED
+                else self._activator.fire_time(row.activate_at, row),
+            )
+            for row in self.store.list_campaigns(
+                statuses=[Status.SCHEDULED, Status.ARMED], limit=100_000
+            )
             if row.activate_at is not None
         ]
+
+    def run_due(self, now: datetime | None = None) -> int:
+        """Arm, activate and check everything due, in batches (``Activator.run_due``)."""
+        return self._activator.run_due(now)
 
     def activate(self, campaign_id: int, *, now: datetime | None = None) -> bool:
         """Activate one due campaign if this process wins the claim; True when it went live."""

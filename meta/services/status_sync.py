@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SYNCED_STATUSES = (
     Status.CREATED,
     Status.SCHEDULED,
+    Status.ARMED,
     Status.ACTIVE,
     Status.PAUSED,
     Status.CANCELLED,
@@ -57,6 +58,8 @@ _STATE_FIELDS = (
     f"ads.limit({MAX_ADS}){{name,{_NODE_FIELDS},ad_review_feedback,"
     f"creative{{{','.join(CREATIVE_FIELDS)}}}}}"
 )
+# What ``read_state`` asks Meta for, so a batch read (``meta.graph.batch``) asks the same.
+STATE_PARAMS = {"fields": _STATE_FIELDS}
 # Campaigns per request of the account read: the ``id IN`` filter and the page size. Meta caps
 # an edge's ``limit`` at a maximum it does not publish ("Paginated Results"), so the reader
 # follows ``paging`` until there is no ``next`` whatever it gets per page.

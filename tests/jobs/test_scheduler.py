@@ -115,7 +115,8 @@ def test_date_job_activates_holds_only_the_id_and_restart_reconciles(
         job = second.scheduler.scheduler.get_job(activation_job_id(later))
         row = restarted.services.store.get(later)
         assert job is not None and row is not None and row.activate_at is not None
-        assert job.next_run_time == row.activate_at.replace(tzinfo=UTC)
+        # Armed ARM_AHEAD_MINUTES (30) before its start.
+        assert job.next_run_time == row.activate_at.replace(tzinfo=UTC) - timedelta(minutes=30)
     finally:
         second.stop(wait=True)
         restarted.close()

@@ -33,6 +33,7 @@ from tests.campaign_harness import (
 from tests.store_fixtures import set_columns
 
 DAY = soon_day()
+ARM_AHEAD = timedelta(minutes=30)  # ARM_AHEAD_MINUTES' default
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -76,12 +77,25 @@ def test_approved_campaign_goes_live_at_its_start_time_once(bot: Harness, graph,
 
     assert summary.activate_at == datetime(DAY.year, DAY.month, DAY.day, 12, 0, tzinfo=UTC)
     assert summary.status == Status.SCHEDULED and summary.approved_by == APPROVER.user_id
-    assert bot.schedule_calls == [(campaign_id, summary.activate_at)]
+    # Armed ARM_AHEAD_MINUTES (30) ahead: the date job fires at 19:30.
+    assert bot.schedule_calls == [(campaign_id, local(DAY, "19:30"))]
 
-    assert activate_due(bot.context, now=clock.set(local(DAY, "19:59"))) == 0
+    assert activate_due(bot.context, now=clock.set(local(DAY, "19:29"))) == 0
     assert meta_statuses(graph, bot, campaign_id) == ["PAUSED"] * 3
     assert bot.notifier.sent == []
 
+    # 19:30: ACTIVE in Meta, its ad set's start_time (20:00) holding delivery back.
+    assert activate_due(bot.context, now=clock.set(local(DAY, "19:30"))) == 1
+    assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3
+    armed = bot.services.store.get(campaign_id)
+    assert armed is not None and armed.status == Status.ARMED
+    adset = graph.get_object(str(armed.adset_id))
+    assert adset is not None and float(adset["start_time"]) == local(DAY, "20:00").timestamp()
+    assert bot.schedule_calls[-1] == (campaign_id, local(DAY, "20:00"))  # the check at the start
+    assert bot.notifier.sent == []
+    assert activate_due(bot.context, now=clock.set(local(DAY, "19:59"))) == 0
+
+    # 20:00: Meta started delivery itself; AdBee reads it back and tells the channel.
     assert activate_due(bot.context, now=clock.set(local(DAY, "20:00"))) == 1
     assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3
     row = bot.services.store.get(campaign_id)
@@ -128,7 +142,7 @@ def test_start_already_past_at_approval_activates_at_once_and_is_not_late(bot: H
 
     # Lateness is measured from activate_at, which is the approval time here: "at once".
     assert summary.activate_at == approved_at
-    assert bot.schedule_calls == [(campaign_id, approved_at)]
+    assert bot.schedule_calls == [(campaign_id, approved_at - ARM_AHEAD)]  # fires at once
     assert activate_due(bot.context, now=clock.advance(seconds=30)) == 1
     assert bot.notifier.kinds() == ["live"]
     assert "late" not in (bot.notifier.sent[0].detail or "")
@@ -146,7 +160,7 @@ def test_bot_down_at_start_time_activates_on_restart_and_says_how_late(
     clock.set(local(DAY, "20:45"))
     second = build_harness(db_url, graph, clock, worker_id="process-2")  # a new process
     try:
-        assert second.lifecycle.scheduled() == [(campaign_id, local(DAY, "20:00"))]
+        assert second.lifecycle.scheduled() == [(campaign_id, local(DAY, "19:30"))]
         assert activate_due(second.context) == 1  # the start-up scan
         assert activate_due(second.context) == 0
         [alert] = second.notifier.sent
@@ -174,9 +188,10 @@ def test_cancelled_campaign_is_not_activated_and_reschedule_activates_later(
     summary = bot.lifecycle.reschedule(campaign_id, APPROVER, f"{DAY.isoformat()} 22:00")
     assert summary.status == Status.SCHEDULED
     assert summary.activate_at == local(DAY, "22:00")
-    assert bot.schedule_calls[-1] == (campaign_id, local(DAY, "22:00"))
-    assert activate_due(bot.context, now=clock.set(local(DAY, "21:59"))) == 0
-    assert activate_due(bot.context, now=clock.set(local(DAY, "22:00"))) == 1
+    assert bot.schedule_calls[-1] == (campaign_id, local(DAY, "21:30"))
+    assert activate_due(bot.context, now=clock.set(local(DAY, "21:29"))) == 0
+    assert activate_due(bot.context, now=clock.set(local(DAY, "21:30"))) == 1  # armed
+    assert activate_due(bot.context, now=clock.set(local(DAY, "22:00"))) == 1  # live
     assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3
     assert bot.notifier.kinds() == ["live"]
 
@@ -184,6 +199,58 @@ def test_cancelled_campaign_is_not_activated_and_reschedule_activates_later(
     assert (APPROVER.user_id, "approve", "ok") in actions
     assert (APPROVER.user_id, "cancel", "ok") in actions
     assert (APPROVER.user_id, "reschedule", "ok") in actions
+
+
+def delivered(graph: GraphEmulator, bot: Harness, campaign_id: int) -> int:
+    """Impressions Meta reports for the campaign so far (the emulator's delivery model)."""
+    row = bot.services.store.get(campaign_id)
+    assert row is not None
+    body = bot.graph.get(f"{row.meta_campaign_id}/insights", {"fields": "impressions"})
+    return sum(int(day.get("impressions", 0)) for day in body.get("data", []))
+
+
+def test_an_armed_campaign_cancelled_before_its_start_is_paused_and_never_delivers(
+    bot: Harness, graph: GraphEmulator, clock: FakeClock
+):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    clock.set(local(DAY, "19:45"))
+    bot.lifecycle.approve(campaign_id, APPROVER)  # within 30 minutes of the start: armed now
+    assert activate_due(bot.context, now=clock.now) == 1
+    armed = bot.services.store.get(campaign_id)
+    assert armed is not None and armed.status == Status.ARMED
+    assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3
+    assert graph.get_object(str(armed.adset_id))["effective_status"] == "ACTIVE"  # type: ignore[index]
+
+    summary = bot.lifecycle.cancel(campaign_id, APPROVER)
+
+    assert summary.status == Status.CANCELLED
+    assert meta_statuses(graph, bot, campaign_id)[0] == "PAUSED"  # the campaign, paused again
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and "_disarm" not in (row.last_sync or {})
+    assert activate_due(bot.context, now=clock.set(local(DAY, "20:30"))) == 0
+    assert delivered(graph, bot, campaign_id) == 0
+    assert bot.notifier.sent == []
+
+
+def test_an_armed_campaign_rescheduled_starts_at_the_new_time_in_meta(
+    bot: Harness, graph: GraphEmulator, clock: FakeClock
+):
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    clock.set(local(DAY, "19:40"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+    assert activate_due(bot.context, now=clock.now) == 1  # armed for 20:00
+
+    bot.lifecycle.reschedule(campaign_id, APPROVER, f"{DAY.isoformat()} 20:10")
+
+    assert activate_due(bot.context, now=clock.advance(seconds=1)) == 1  # armed again, for 20:10
+    row = bot.services.store.get(campaign_id)
+    assert row is not None and row.status == Status.ARMED
+    adset = graph.get_object(str(row.adset_id))
+    assert adset is not None and float(adset["start_time"]) == local(DAY, "20:10").timestamp()
+    clock.set(local(DAY, "20:05"))
+    assert delivered(graph, bot, campaign_id) == 0  # the old start passed: nothing delivered
+    assert activate_due(bot.context, now=clock.set(local(DAY, "20:10"))) == 1
+    assert bot.notifier.kinds() == ["live"]
 
 
 def test_reschedule_into_the_past_is_refused(bot: Harness, clock):
