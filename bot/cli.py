@@ -77,6 +77,10 @@ def main(
         if command == "report":
             ref, range_text = _report_words(args.campaign)
             return _report(ref, range_text, Path(args.out) if args.out else None, out)
+        if command == "edit":
+            from bot.cli_edit import edit_command
+
+            return edit_command(args.campaign, args.set or [], out)
         if command == "init-db":
             from bot.database_init import init_db
 
@@ -197,6 +201,23 @@ def _parser() -> argparse.ArgumentParser:
         "7d (default), 30d, YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD",
     )
     report.add_argument("--out", metavar="PNG", help="write the chart (PNG) to this file")
+    edit = command(
+        "edit",
+        "change a campaign in Meta (budget, end, countries, texts, link, call to action, URL "
+        "tags) with the diff from what Meta holds; what needs an approver is left for Slack",
+        "python -m bot edit 12 --set daily_budget=40            # lower: applied at once",
+        'python -m bot edit 12 --set end_time="2026-12-20 23:59" --set primary_text="New text"',
+        "python -m bot edit AINOTE2 launch SG --set daily_budget=80   # a raise: ask in Slack",
+        "python -m bot edit 12      # only finish an edit a crash interrupted",
+    )
+    edit.add_argument("campaign", nargs="+", help="AdBee campaign number, Meta id or name")
+    edit.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a field and its new value: daily_budget, end_time (none: no end), countries "
+        "(SG,MY), primary_text, headline, description, link, call_to_action, url_tags",
+    )
     command(
         "init-db",
         "create AdBee's tables (an empty database on purpose); the bot refuses to start on an "

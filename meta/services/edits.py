@@ -218,16 +218,23 @@ class EditService:
 
     # ------------------------------------------------------------------ submitting
     def submit(
-        self, campaign_id: int, wanted: Mapping[str, Any], actor: Actor, *, source: str
+        self,
+        campaign_id: int,
+        wanted: Mapping[str, Any],
+        actor: Actor,
+        *,
+        source: str,
+        ask_approval: bool = True,
     ) -> Submitted:
-        """Record the edit; apply at once what needs no approval, queue the rest for approval."""
+        """Record the edit; apply at once what needs no approval, queue the rest for approval
+        (``ask_approval=False``, the CLI: the rest is left for Slack, neither stored nor sent)."""
         row = self.campaign(campaign_id)
         _state, proposal = self.propose(row, wanted)
         if proposal.empty:
             raise EditError(f"Nothing to change: Meta already shows these values for {row.name!r}.")
         applied = awaiting = None
         account = self.account_of(row)
-        if proposal.later is not None:
+        if proposal.later is not None and ask_approval:
             awaiting = self.edits.add_edit(
                 campaign_id=row.id,
                 plan=proposal.later.to_json(),

@@ -1,0 +1,118 @@
+"""kill -9 between "new creative" and "ad switched", then run the edit again: it finishes once.
+
+``python -m bot edit`` runs as a real subprocess against the Graph API emulator in this process
+and a SQLite file. The emulator holds the process on the ad's switch to the new creative (Meta
+validates it first: that answer is held); the test kills the process from outside with SIGKILL,
+clears the fault and runs ``python -m bot edit <id>`` again. The interrupted edit must finish
+from its last committed step: no second creative, one switch of the ad, the old creative kept.
+A second variant kills it after Meta made the creative but before AdBee learned its id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.graph_emulator import Fault, GraphEmulator
+from tests.reliability.conftest import (
+    cli_env,
+    db_row,
+    killed_at_the_end,
+    run_cli,
+    start_cli,
+    wait_for,
+    write_campaign,
+)
+
+pytestmark = pytest.mark.reliability
+
+HOLD_MS = 20_000  # far longer than the test waits: the process is killed while held
+NEW_TEXT = "Meet AINOTE 2: the notebook that writes your meeting notes for you."
+
+
+def edit_row(db: Path) -> dict[str, Any] | None:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        conn.row_factory = sqlite3.Row
+        row = conn.execute("select * from campaign_edits order by id desc limit 1").fetchone()
+        return dict(row) if row else None
+
+
+def posts(graph: GraphEmulator, path_end: str, *, validating: bool) -> list[Any]:
+    return [
+        r
+        for r in graph.requests
+        if r.method == "POST"
+        and r.path.rstrip("/").endswith(path_end)
+        and r.status == 200
+        and ("validate_only" in str(r.params.get("execution_options"))) == validating
+    ]
+
+
+@pytest.mark.parametrize("where", ["before_the_switch", "creative_answer_lost"])
+def test_kill_9_mid_edit_then_run_again_finishes_it_once(
+    where: str, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "adbee.db"
+    env = cli_env(graph, db)
+    code, out = run_cli(env, "create", str(write_campaign(tmp_path)), timeout=60)
+    assert code == 0, out
+    campaign = db_row(db)
+    assert campaign is not None
+    old_creative, ad = str(campaign["creative_id"]), str(campaign["ad_id"])
+    if where == "before_the_switch":  # the creative is made and committed; the ad not switched
+        graph.inject(Fault(delay_after_ms=HOLD_MS, path_contains=f"/{ad}", method="POST"))
+
+        def reached() -> bool:
+            return bool(posts(graph, f"/{ad}", validating=True))
+    else:  # Meta makes the creative, the answer never reaches AdBee
+        graph.inject(
+            Fault(
+                delay_after_ms=HOLD_MS,
+                path_contains="/adcreatives",
+                method="POST",
+                validate_only=False,
+            )
+        )
+
+        def reached() -> bool:
+            return len(graph.objects("adcreative")) == 2
+
+    process = start_cli(
+        env,
+        "edit",
+        str(campaign["id"]),
+        "--set",
+        f"primary_text={NEW_TEXT}",
+        out=tmp_path / "first-run.txt",
+    )
+    with killed_at_the_end(process, tmp_path / "first-run.txt"):
+        wait_for(lambda: reached() or process.poll() is not None, timeout=30)
+
+    stopped = edit_row(db)
+    assert stopped is not None and stopped["status"] == "applying", stopped
+    assert graph.get_object(ad)["creative_id"] == old_creative  # type: ignore[index]
+    graph.clear_faults()
+
+    code, out = run_cli(env, "edit", str(campaign["id"]), timeout=60)
+
+    assert code == 0, out
+    assert re.search(r"Finishing edit \d+, interrupted earlier", out), out
+    finished = edit_row(db)
+    assert finished is not None and finished["status"] == "applied", finished
+    new_creative = json.loads(finished["progress"])["creative_id"]
+    creatives = graph.objects("adcreative", include_deleted=True)
+    assert sorted(c["id"] for c in creatives) == sorted([old_creative, new_creative]), out
+    assert graph.get_object(ad)["creative_id"] == new_creative  # type: ignore[index]
+    assert len(posts(graph, f"/{ad}", validating=False)) == 1  # switched once
+    message = graph.get_object(new_creative)["object_story_spec"]["video_data"]["message"]  # type: ignore[index]
+    assert message == NEW_TEXT
+    assert graph.get_object(old_creative)["status"] == "ACTIVE"  # type: ignore[index]
+    again_code, again = run_cli(
+        env, "edit", str(campaign["id"]), "--set", f"primary_text={NEW_TEXT}"
+    )
+    assert again_code == 0 and "Nothing to change" in again, again
