@@ -94,6 +94,29 @@ class MetaObjectRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class SharedVideoRow(Base):
+    """One video file (by content) of one ad account, uploaded once for every campaign using it.
+
+    ``(ad_account_id, sha256)`` is unique: the first campaign to insert the row owns the upload
+    (``owner_campaign_id``), every other campaign wanting the same bytes in that account waits for
+    ``meta_id`` and then uses that video (its own ``meta_objects`` video row holds the same Meta id).
+    The unique row is the claim, so two processes never upload the same video twice at once.
+    """
+
+    __tablename__ = "shared_videos"
+    __table_args__ = (
+        UniqueConstraint("ad_account_id", "sha256", name="uq_shared_videos_account_sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ad_account_id: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    owner_campaign_id: Mapped[int] = mapped_column(Integer)
+    meta_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
 class AuditEvent(Base):
     """Who did what to which campaign, including refused attempts."""
 

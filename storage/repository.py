@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select, true, update
+from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,10 +27,19 @@ from meta.domain.records import (
     ObjectKind,
     ObjectRef,
     ObjectStatus,
+    SharedVideo,
 )
 from meta.domain.states import Status, Step, check_transition
 from storage import leasing
-from storage.models import Alert, AuditEvent, CampaignRow, MetaObjectRow, ProcessedRequest, utcnow
+from storage.models import (
+    Alert,
+    AuditEvent,
+    CampaignRow,
+    MetaObjectRow,
+    ProcessedRequest,
+    SharedVideoRow,
+    utcnow,
+)
 from storage.transient import DEFAULT_BUDGET_SECONDS, retrying
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,6 +83,26 @@ def meta_object(row: MetaObjectRow) -> MetaObject:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def _shared_video(row: SharedVideoRow) -> SharedVideo:
+    return SharedVideo(
+        ad_account_id=row.ad_account_id,
+        sha256=row.sha256,
+        owner_campaign_id=row.owner_campaign_id,
+        meta_id=row.meta_id,
+        updated_at=row.updated_at,
+    )
+
+
+def _shared_row(session: Session, ad_account_id: str, sha256: str) -> SharedVideoRow | None:
+    """The claim on these bytes in this account, locked until the transaction ends (PostgreSQL;
+    SQLite serialises writers anyway)."""
+    return session.scalars(
+        select(SharedVideoRow)
+        .where(SharedVideoRow.ad_account_id == ad_account_id, SharedVideoRow.sha256 == sha256)
+        .with_for_update()
+    ).first()
 
 
 def campaign_record(row: CampaignRow, objects: Sequence[MetaObjectRow] = ()) -> CampaignRecord:
@@ -536,6 +565,156 @@ class CampaignStore:
                 update(MetaObjectRow)
                 .where(MetaObjectRow.campaign_id == campaign_id, MetaObjectRow.pending.is_(True))
                 .values(pending=False, updated_at=utcnow())
+            )
+            session.commit()
+
+    # videos shared by content ---------------------------------------------------------------
+    @_retried
+    def claim_shared_video(
+        self, *, ad_account_id: str, sha256: str, campaign_id: int
+    ) -> SharedVideo:
+        """The claim on these bytes in this account: a new one owned by ``campaign_id``, or the
+        one that exists (whoever owns it). The unique row decides between simultaneous callers."""
+        with self._sessions() as session:
+            where = (SharedVideoRow.ad_account_id == ad_account_id, SharedVideoRow.sha256 == sha256)
+            row = session.scalars(select(SharedVideoRow).where(*where)).first()
+            if row is None:
+                row = SharedVideoRow(
+                    ad_account_id=ad_account_id, sha256=sha256, owner_campaign_id=campaign_id
+                )
+                session.add(row)
+                try:
+                    session.commit()
+                except IntegrityError:  # another campaign claimed it in between: theirs
+                    session.rollback()
+                    row = session.scalars(select(SharedVideoRow).where(*where)).one()
+            return _shared_video(row)
+
+    @_retried
+    def take_over_shared_video(
+        self, *, ad_account_id: str, sha256: str, expected_owner: int, campaign_id: int
+    ) -> bool:
+        """Compare-and-set the owner of an unfinished upload (its owner gave up or died)."""
+        with self._sessions() as session:
+            result: Any = session.execute(
+                update(SharedVideoRow)
+                .where(
+                    SharedVideoRow.ad_account_id == ad_account_id,
+                    SharedVideoRow.sha256 == sha256,
+                    SharedVideoRow.owner_campaign_id == expected_owner,
+                    SharedVideoRow.meta_id.is_(None),
+                )
+                .values(owner_campaign_id=campaign_id, updated_at=utcnow())
+            )
+            session.commit()
+            return bool(result.rowcount == 1)
+
+    @_retried
+    def shared_video_uploaded(
+        self, *, ad_account_id: str, sha256: str, campaign_id: int, meta_id: str
+    ) -> None:
+        """The owner's upload finished: every campaign waiting for these bytes may use it now.
+        Idempotent; a claim that is gone (dropped by a rollback) is made again, owned and done."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(SharedVideoRow)
+                .where(
+                    SharedVideoRow.ad_account_id == ad_account_id, SharedVideoRow.sha256 == sha256
+                )
+                .with_for_update()
+            ).first()
+            if row is None:
+                session.add(
+                    SharedVideoRow(
+                        ad_account_id=ad_account_id,
+                        sha256=sha256,
+                        owner_campaign_id=campaign_id,
+                        meta_id=meta_id,
+                    )
+                )
+            elif row.owner_campaign_id == campaign_id and row.meta_id is None:
+                row.meta_id = meta_id
+            try:
+                session.commit()
+            except IntegrityError:  # claimed by another in between: theirs stands
+                session.rollback()
+
+    @_retried
+    def join_shared_video(
+        self,
+        campaign_id: int,
+        ref: ObjectRef,
+        *,
+        ad_account_id: str,
+        sha256: str,
+        step: Step,
+        name: str | None,
+    ) -> str | None:
+        """Record the account's uploaded copy of these bytes as this campaign's video ``ref``, in
+        the same transaction that reads it, so a rollback deleting it cannot slip in between;
+        None while nobody has finished uploading them."""
+        with self._sessions() as session:
+            shared = session.scalars(
+                select(SharedVideoRow)
+                .where(
+                    SharedVideoRow.ad_account_id == ad_account_id, SharedVideoRow.sha256 == sha256
+                )
+                .with_for_update()
+            ).first()
+            if shared is None or shared.meta_id is None:
+                return None
+            row = self._object(session, campaign_id, ref, create=True)
+            assert row is not None
+            row.meta_id, row.status, row.step, row.pending = (
+                shared.meta_id,
+                ObjectStatus.CREATED,
+                step,
+                False,
+            )
+            row.upload_session = None
+            row.name = name or row.name
+            row.details = {**(row.details or {}), "sha256": sha256, "shared": True}
+            session.commit()
+            return shared.meta_id
+
+    @_retried
+    def release_video(self, campaign_id: int, ref: ObjectRef, *, meta_id: str) -> bool:
+        """A rollback lets go of its video: True when no other campaign uses it (the caller then
+        deletes it in Meta, and the claim on its bytes goes, so the next campaign uploads anew);
+        False when another campaign's ads use it, and this campaign's row is only ``released``."""
+        with self._sessions() as session:
+            session.scalars(
+                select(SharedVideoRow).where(SharedVideoRow.meta_id == meta_id).with_for_update()
+            ).all()
+            others = session.scalar(
+                select(func.count())
+                .select_from(MetaObjectRow)
+                .where(
+                    MetaObjectRow.meta_id == meta_id,
+                    MetaObjectRow.kind == ObjectKind.VIDEO,
+                    MetaObjectRow.campaign_id != campaign_id,
+                    MetaObjectRow.status.in_((ObjectStatus.PLANNED, ObjectStatus.CREATED)),
+                )
+            )
+            if others:
+                row = self._object(session, campaign_id, ref, create=False)
+                if row is not None:
+                    row.status, row.pending, row.upload_session = ObjectStatus.RELEASED, False, None
+                session.commit()
+                return False
+            session.execute(delete(SharedVideoRow).where(SharedVideoRow.meta_id == meta_id))
+            session.commit()
+            return True
+
+    @_retried
+    def drop_shared_claims(self, campaign_id: int) -> None:
+        """Unfinished uploads this campaign owned are nobody's now (it was rolled back)."""
+        with self._sessions() as session:
+            session.execute(
+                delete(SharedVideoRow).where(
+                    SharedVideoRow.owner_campaign_id == campaign_id,
+                    SharedVideoRow.meta_id.is_(None),
+                )
             )
             session.commit()
 

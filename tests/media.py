@@ -174,3 +174,17 @@ def make_test_image(
     if path is not None:
         path.write_bytes(data)
     return data
+
+
+def distinct_copy(source: Path, target: Path) -> Path:
+    """A copy of an MP4 with bytes of its own: a ``free`` box (ISO BMFF's padding, ignored by
+    players and by ``check_video``) naming the copy, appended at the end.
+
+    AdBee uploads the same bytes once per ad account (``meta.video.digest``), so tests that mean
+    "three different cuts" need three different files, not three copies of one.
+    """
+    tag = target.name.encode()
+    target.write_bytes(
+        Path(source).read_bytes() + (8 + len(tag)).to_bytes(4, "big") + b"free" + tag
+    )
+    return target

@@ -22,6 +22,7 @@ from meta.domain.records import (
     EditStatus,
     MetaObject,
     ObjectRef,
+    SharedVideo,
 )
 from meta.domain.states import Status, Step
 
@@ -193,6 +194,29 @@ class CampaignRepository(Protocol):
     ) -> MetaObject: ...
     def mark_deleted(self, campaign_id: int, ref: ObjectRef) -> None: ...
     def clear_pending(self, campaign_id: int) -> None: ...
+
+    # videos shared by content within an ad account (one upload, many campaigns)
+    def claim_shared_video(
+        self, *, ad_account_id: str, sha256: str, campaign_id: int
+    ) -> SharedVideo: ...
+    def take_over_shared_video(
+        self, *, ad_account_id: str, sha256: str, expected_owner: int, campaign_id: int
+    ) -> bool: ...
+    def shared_video_uploaded(
+        self, *, ad_account_id: str, sha256: str, campaign_id: int, meta_id: str
+    ) -> None: ...
+    def join_shared_video(
+        self,
+        campaign_id: int,
+        ref: ObjectRef,
+        *,
+        ad_account_id: str,
+        sha256: str,
+        step: Step,
+        name: str | None,
+    ) -> str | None: ...
+    def release_video(self, campaign_id: int, ref: ObjectRef, *, meta_id: str) -> bool: ...
+    def drop_shared_claims(self, campaign_id: int) -> None: ...
 
     # audit trail
     def audit(

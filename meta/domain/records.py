@@ -40,6 +40,9 @@ class ObjectStatus(StrEnum):
     CREATED = "created"  # Meta returned (or a lookup found) its id
     DELETED = "deleted"  # deleted in Meta by a rollback; kept as a record
     REPLACED = "replaced"  # superseded by a newer object of the same kind, kept in Meta
+    # Let go by a rollback but kept in Meta: another campaign of the account uses the same video
+    # (``SharedVideo``), so deleting it would break that campaign's ads.
+    RELEASED = "released"
 
 
 # The creation step whose call makes each kind of object (the upload makes the video).
@@ -63,6 +66,18 @@ class ObjectRef:
     @classmethod
     def for_step(cls, step: Step, key: str = MAIN) -> ObjectRef:
         return cls(STEP_KIND[step], key)
+
+
+@dataclass(frozen=True)
+class SharedVideo:
+    """A video file (by the sha256 of its bytes) of one ad account, uploaded once for all the
+    campaigns that use it: ``owner_campaign_id`` uploads it, ``meta_id`` is set once it has."""
+
+    ad_account_id: str
+    sha256: str
+    owner_campaign_id: int
+    meta_id: str | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

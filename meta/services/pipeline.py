@@ -63,6 +63,7 @@ from meta.services.previews import (
     REQUESTS_KEY,
     read_previews,
 )
+from meta.services.shared_videos import SharedVideos, digest_of
 from meta.services.status_sync import SETTINGS_DRIFT, with_drift
 from meta.telemetry import log_context, metrics
 from storage.transient import DatabaseUnavailableError
@@ -109,6 +110,7 @@ class CampaignPipeline:
         self._video_timeout = video_timeout
         self._video_poll_interval = video_poll_interval
         self._stopping = stopping or StopSignal()
+        self._shared = SharedVideos(store, stopping=self._stopping)
 
     # ---------------------------------------------------------------- entry points
     def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRecord:
@@ -345,6 +347,8 @@ class CampaignPipeline:
                     campaign_id, video.ref, meta_id=video.meta_id, session=None
                 )
                 continue
+            if not self._store.release_video(campaign_id, video.ref, meta_id=video.meta_id):
+                continue  # another campaign of the account shows it: it stays in Meta
             try:
                 self._graph.delete(f"{row.ad_account_id}/advideos", {"video_id": video.meta_id})
                 self._store.mark_deleted(campaign_id, video.ref)
@@ -354,6 +358,7 @@ class CampaignPipeline:
         if leftovers:  # the channel card must not claim everything was deleted
             reason += f" Could not delete {', '.join(leftovers)}; remove them in Ads Manager."
         self._store.clear_pending(campaign_id)
+        self._store.drop_shared_claims(campaign_id)  # a wait on its unfinished upload ends
         self._store.set_status(campaign_id, status, error=reason)
         return leftovers
 
@@ -392,8 +397,33 @@ class CampaignPipeline:
                 )
             )
             return
-        video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
+        ref = ObjectRef(ObjectKind.VIDEO, plan.key)
+        video = row.object(ref)
         video_id = video.meta_id if video and video.meta_id and not video.upload_session else None
+        # The same bytes in this ad account are uploaded once (meta.services.shared_videos).
+        digest = digest_of(plan.video_path)
+        if video_id is None and digest is not None:
+            self._stopping.check()
+            with _failing_step(Step.UPLOAD):
+                video_id = self._shared.obtain(
+                    campaign_id,
+                    account.ad_account_id,
+                    ref,
+                    digest=digest,
+                    title=video_title(spec, campaign_id, plan),
+                    which=_which_video(spec, plan),
+                    notify=notify,
+                    stop=stop,
+                )
+            if video_id is not None:
+                if video and video.meta_id and video.meta_id != video_id:
+                    # This campaign's own half-sent upload, from before another took it over.
+                    self._lost.delete_video(account, video.meta_id)
+                joined = self._store.get(campaign_id)
+                assert joined is not None
+                video = joined.object(ref)
+                detail = f"{_which_video(spec, plan)}video {video_id} (uploaded once, shared)"
+                notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", detail, 100))
         if video_id is None:
             self._stopping.check()
             with _failing_step(Step.UPLOAD, plan.index):
@@ -406,6 +436,8 @@ class CampaignPipeline:
                     notify,
                     stop,
                 )
+        if digest is not None:  # idempotent: also after a crash between the upload and this
+            self._shared.uploaded(campaign_id, account.ad_account_id, digest, video_id)
         if stop.is_set():
             return
         with _failing_step(Step.PROCESS, plan.index):

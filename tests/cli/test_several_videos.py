@@ -4,7 +4,6 @@ creative_mode ads), against the Graph API emulator as Meta, through ``python -m 
 from __future__ import annotations
 
 import io
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from bot.cli import main
 from sandbox.graph_emulator import Fault, GraphEmulator
 from tests.helpers import nothing_sent_but_budget_reads, write_campaign
+from tests.media import distinct_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 TEXTS = ["Meet AINOTE 2", "Notes that write themselves", "E-ink, all day"]
@@ -27,7 +27,7 @@ def run(*argv: str) -> tuple[int, str]:
 def three_videos(folder: Path) -> list[str]:
     paths = []
     for name in ("cut-a.mp4", "cut-b.mp4", "cut-c.mp4"):
-        shutil.copyfile(ROOT / "creatives" / "ainote2.mp4", folder / name)
+        distinct_copy(ROOT / "creatives" / "ainote2.mp4", folder / name)
         paths.append(str(folder / name))
     return paths
 

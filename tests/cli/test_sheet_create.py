@@ -84,6 +84,8 @@ def test_a_twelve_row_sheet_with_one_bad_row_is_refused_whole_then_created_when_
 
     assert code == 0, out
     assert len(graph.objects("campaign")) == 12 and len(graph.objects("ad")) == 12
+    # Twelve campaigns of one account naming one video: uploaded (and processed) once.
+    assert len(graph.objects("advideo", include_deleted=True)) == 1
     lines = out.splitlines()
     for n in range(1, 13):
         line = next(line for line in lines if line.startswith(f"[{n}/12] AINOTE2 launch {n} "))

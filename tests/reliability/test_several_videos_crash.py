@@ -9,13 +9,13 @@ own name ("... - creative 2") and finish the rest.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from sandbox.graph_emulator import Fault, GraphEmulator
+from tests.media import distinct_copy
 from tests.reliability.conftest import (
     ROOT,
     cli_env,
@@ -52,7 +52,7 @@ def test_kill_9_after_the_second_creative_then_rerun_makes_three_ads_once(
 ) -> None:
     videos = []
     for name in ("cut-a.mp4", "cut-b.mp4", "cut-c.mp4"):
-        shutil.copyfile(ROOT / "creatives" / "ainote2.mp4", tmp_path / name)
+        distinct_copy(ROOT / "creatives" / "ainote2.mp4", tmp_path / name)
         videos.append(str(tmp_path / name))
     path = write_campaign(tmp_path, video=None, videos=videos)
     db = tmp_path / "adbee.db"

@@ -36,6 +36,7 @@ MODEL_TABLES = {
     "scheduler_heartbeats",
     "meta_objects",
     "campaign_edits",
+    "shared_videos",
 }
 NOT_MODELS = {"alembic_version", JOBS_TABLE}
 PG_URL = os.environ.get("ADBEE_TEST_POSTGRES_URL")

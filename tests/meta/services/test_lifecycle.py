@@ -6,7 +6,6 @@ Real services over SQLite and the Graph API emulator as Meta; time is a fake clo
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from tests.campaign_harness import (
     meta_status_posts,
     soon_day,
 )
+from tests.media import distinct_copy
 from tests.store_fixtures import set_columns
 
 DAY = soon_day()
@@ -119,7 +119,7 @@ def test_approved_campaign_goes_live_at_its_start_time_once(bot: Harness, graph,
 def test_every_ad_of_a_several_video_campaign_goes_live(bot: Harness, graph, clock, tmp_path):
     videos = []
     for name in ("cut-a.mp4", "cut-b.mp4"):
-        shutil.copyfile(ROOT / "creatives" / "ainote2.mp4", tmp_path / name)
+        distinct_copy(ROOT / "creatives" / "ainote2.mp4", tmp_path / name)
         videos.append(str(tmp_path / name))
     campaign_id = bot.create(start=local(DAY, "20:00"), videos=videos)
     clock.set(local(DAY, "14:00"))
