@@ -366,7 +366,8 @@ def _create_batch(
     services: Services, entries: list[_Entry], unit: str, *, dry_run: bool, out: TextIO
 ) -> int:
     """Check every entry, refuse the batch if any is wrong, else create each and print a table."""
-    specs: list[tuple[_Entry, CampaignSpec]] = []
+    # (entry, its campaign, the campaign an earlier run of this batch already made from it)
+    specs: list[tuple[_Entry, CampaignSpec, CampaignSummary | None]] = []
     refused: dict[str, list[str]] = {}
     seen: dict[tuple[str, str], str] = {}
     for entry in entries:
@@ -379,11 +380,12 @@ def _create_batch(
         if first != entry.where:  # the second would resume or refuse the first, not make another
             refused[entry.where] = [f"name: {spec.name!r} in {spec.account_key} is also in {first}"]
             continue
-        taken = None if dry_run else services.campaigns.pipeline.name_taken(spec)
+        made = None if dry_run else services.campaigns.made_before(spec)
+        taken = None if dry_run or made else services.campaigns.pipeline.name_taken(spec)
         if taken is not None:
             refused[entry.where] = [f"name: {taken}"]
             continue
-        specs.append((entry, spec))
+        specs.append((entry, spec, made))
     if refused:
         for where, problems in refused.items():
             print(f"{where}: {len(problems)} problem(s):", file=out)
@@ -396,14 +398,16 @@ def _create_batch(
         )
         return 1
     outcomes: list[tuple[str, str, str]] = []
-    for number, (entry, spec) in enumerate(specs, start=1):
+    for number, (entry, spec, made) in enumerate(specs, start=1):
         if dry_run:
             print(f"\n[{number}/{len(specs)}] {spec.name} {entry.short}", file=out)
             _create_spec(services, spec, dry_run=True, out=out)
             outcomes.append((spec.name, "dry run", "-"))
             continue
         print(f"[{number}/{len(specs)}] {spec.name} {entry.short}:", end="", file=out, flush=True)
-        summary, error = _create_quietly(services, spec, out)
+        if made is not None:  # a re-run after a crash: this one was finished then
+            print(" already created", end="", file=out)
+        summary, error = (made, "") if made else _create_quietly(services, spec, out)
         if summary is not None:
             ident = f"AdBee #{summary.id}, campaign {summary.campaign_id}, {len(summary.ads)} ad(s)"
             print(f" -> {summary.status}, {ident}", file=out, flush=True)
@@ -415,8 +419,7 @@ def _create_batch(
     print(f"\n{'campaign'.ljust(width)}  status        ids", file=out)
     for name, state, ident in outcomes:
         print(f"{name.ljust(width)}  {state.ljust(12)}  {ident}", file=out)
-    failed = sum(1 for _n, state, _i in outcomes if state not in ("created", "dry run"))
-    return 1 if failed else 0
+    return 1 if any(state == "failed" for _n, state, _i in outcomes) else 0
 
 
 def _create_quietly(

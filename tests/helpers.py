@@ -3,6 +3,7 @@ and the environment of a user whose .env points AdBee at the emulators."""
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -34,6 +35,43 @@ def campaign_body(**overrides: object) -> dict[str, object]:
 def write_campaign(folder: Path, filename: str = "campaign.yaml", **overrides: object) -> Path:
     path = folder / filename
     path.write_text(yaml.safe_dump(campaign_body(**overrides), allow_unicode=True))
+    return path
+
+
+SHEET_COLUMNS = [
+    "account",
+    "name",
+    "daily_budget",
+    "start_time",
+    "end_time",
+    "countries",
+    "videos",
+    "primary_texts",
+    "headline",
+    "link",
+    "call_to_action",
+]
+
+
+def write_sheet(folder: Path, rows: int = 12, **bad: dict[str, str]) -> Path:
+    """A launch sheet of ``rows`` campaigns (AINOTE2 launch 1..N) as a spreadsheet exports it
+    (CSV UTF-8 with Excel's byte-order mark); ``bad`` overrides cells by row number (``row9``)."""
+    body = campaign_body()
+    path = folder / "launches.csv"
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(SHEET_COLUMNS)
+        for n in range(1, rows + 1):
+            cells = {
+                **{k: str(body.get(k, "")) for k in SHEET_COLUMNS},
+                "name": f"AINOTE2 launch {n}",
+                "end_time": "",
+                "countries": "SG",
+                "videos": "creatives/ainote2.mp4",
+                "primary_texts": "Meet AINOTE 2, the notebook that writes your meeting notes.",
+                **bad.get(f"row{n + 1}", {}),
+            }
+            writer.writerow([cells[k] for k in SHEET_COLUMNS])
     return path
 
 

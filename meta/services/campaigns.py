@@ -16,7 +16,7 @@ from meta.domain.errors import FieldProblem, ValidationError
 from meta.domain.minimum_budgets import FloorSource
 from meta.domain.ports import CampaignRepository
 from meta.domain.spec import CampaignSpec, build_spec
-from meta.domain.states import ProgressSink
+from meta.domain.states import ProgressSink, Status
 from meta.domain.templates import BrokenTemplate, Template
 from meta.domain.yaml_files import YamlFileError, load_yaml_file
 from meta.graph.payloads import GraphCall, dry_run_calls
@@ -25,6 +25,11 @@ from meta.services.pipeline import CampaignPipeline
 from meta.services.summary import CampaignSummary, summarize
 
 Clock = Callable[[], datetime]
+
+
+def _request(spec: dict[str, Any]) -> dict[str, Any]:
+    """A stored spec as a request: what the user asked for, not the warnings it earned."""
+    return {key: value for key, value in spec.items() if key != "warnings"}
 
 
 def utcnow() -> datetime:
@@ -156,6 +161,21 @@ class CampaignService:
     ) -> CampaignSummary:
         summary = self.start_creation(spec, requested_by=requested_by, source=source)
         return self.run_creation(summary.id, on_progress)
+
+    def made_before(self, spec: CampaignSpec) -> CampaignSummary | None:
+        """The campaign an earlier run already finished from this very request (same account,
+        name and every field), so re-running a bulk launch after a crash skips it instead of
+        refusing the batch; None when there is none (or it was made from other values: that
+        is a name clash, ``CampaignPipeline.name_taken`` says so)."""
+        account = self.accounts.get(spec.account_key)
+        if account is None:
+            return None
+        row = self.store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
+        if row is None or row.status in (Status.CREATING, Status.FAILED):
+            return None
+        if _request(row.spec) != _request(spec.to_json()):
+            return None
+        return summarize(row, self.accounts)
 
     # ------------------------------------------------------------------ reads
     def get(self, campaign_id: int) -> CampaignSummary | None:

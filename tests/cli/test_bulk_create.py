@@ -78,7 +78,8 @@ def test_two_files_with_one_name_are_refused_before_meta(graph: GraphEmulator, t
 def test_a_batch_naming_a_campaign_adbee_already_made_is_refused_before_meta(
     graph: GraphEmulator, tmp_path
 ):
-    first = write_campaign(tmp_path, "first.yaml", name="AINOTE2 launch 1")
+    # Made earlier from other values: the batch's launch 1 would be another campaign of that name.
+    first = write_campaign(tmp_path, "first.yaml", name="AINOTE2 launch 1", daily_budget=60)
     assert run("create", str(first))[0] == 0
     before = len(graph.requests)
 

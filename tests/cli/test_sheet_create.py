@@ -5,30 +5,14 @@ each and a table at the end, against the Graph emulator."""
 
 from __future__ import annotations
 
-import csv
 import io
-from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from sandbox.graph_emulator import GraphEmulator
-from tests.helpers import campaign_body, nothing_sent_but_budget_reads
-
-COLUMNS = [
-    "account",
-    "name",
-    "daily_budget",
-    "start_time",
-    "end_time",
-    "countries",
-    "videos",
-    "primary_texts",
-    "headline",
-    "link",
-    "call_to_action",
-]
-
+from tests.helpers import nothing_sent_but_budget_reads
+from tests.helpers import write_sheet as sheet
 
 STEP_WORDS = ["uploaded", "processed", "campaign", "ad", "set", "creative", "ad"]
 
@@ -37,27 +21,6 @@ def run(*argv: str) -> tuple[int, str]:
     out = io.StringIO()
     code = main(list(argv), out=out)
     return code, out.getvalue()
-
-
-def sheet(folder: Path, rows: int = 12, **bad: dict[str, str]) -> Path:
-    """A launch sheet as a spreadsheet exports it; ``bad`` overrides cells by row number."""
-    body = campaign_body()
-    path = folder / "launches.csv"
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:  # Excel's "CSV UTF-8"
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for n in range(1, rows + 1):
-            cells = {
-                **{k: str(body.get(k, "")) for k in COLUMNS},
-                "name": f"AINOTE2 launch {n}",
-                "end_time": "",
-                "countries": "SG",
-                "videos": "creatives/ainote2.mp4",
-                "primary_texts": "Meet AINOTE 2, the notebook that writes your meeting notes.",
-                **bad.get(f"row{n + 1}", {}),
-            }
-            writer.writerow([cells[k] for k in COLUMNS])
-    return path
 
 
 @pytest.mark.usefixtures("meta_env")
