@@ -22,6 +22,7 @@ BENCHMARKS = (
     "activation_burst",
     "stop_time",
     "bot_submissions",
+    "status_sync",
 )
 
 

@@ -190,6 +190,20 @@ def bench_settings(graph_url: str, database: Path, **extra: Any):  # type: ignor
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+def video_uploader(settings: Any):  # type: ignore[no-untyped-def]
+    """The product's chunked uploader under ``settings`` (a bench's set-up uploads its video)."""
+    from meta.graph.upload import VideoUploader
+
+    meta = settings.meta_config()
+    return VideoUploader(
+        video_url=meta.video_url,
+        api_version=meta.api_version,
+        access_token=meta.access_token,
+        appsecret_proof=meta.appsecret_proof,
+        retry=meta.retry_policy(),
+    )
+
+
 def bot_env(
     *, graph_url: str, database: Path, slack: Any, channel: str, approvers: str, **extra: str
 ) -> dict[str, str]:
@@ -244,6 +258,7 @@ class GraphServer:
         video_processing_seconds: float = 2.0,
         ad_review_seconds: float = 1.0,
         log_name: str = "graph",
+        accounts_file: Path | None = None,
     ) -> None:
         self.latency_ms = latency_ms
         self._args = [
@@ -253,6 +268,7 @@ class GraphServer:
             str(video_processing_seconds),
             "--ad-review-seconds",
             str(ad_review_seconds),
+            *(["--accounts", str(accounts_file)] if accounts_file else []),
         ]
         self._log_name = log_name
         self._lock = threading.Lock()

@@ -2,7 +2,7 @@
 
 Benchmarks run the emulator outside the process they measure, so its CPU (JSON, the store lock)
 does not compete with AdBee for the GIL and its memory (it keeps uploaded videos in RAM) does not
-count towards AdBee's. It is seeded from ``configs/accounts.yaml`` like the tests do, prints one
+count towards AdBee's. It is seeded from ``configs/accounts.yaml`` like the tests do (or ``--accounts FILE``), prints one
 JSON line ``{"url": ...}`` when listening, then obeys one command per stdin line, answering each
 with one JSON line:
 
@@ -77,10 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--video-processing-seconds", type=float, default=2.0)
     parser.add_argument("--ad-review-seconds", type=float, default=1.0)
+    parser.add_argument("--accounts", type=Path, default=ROOT / "configs" / "accounts.yaml")
     args = parser.parse_args(argv)
     ThreadingHTTPServer.request_queue_size = LISTEN_BACKLOG
     emu = GraphEmulator()
-    seed_graph(emu, load_accounts(ROOT / "configs" / "accounts.yaml"))
+    seed_graph(emu, load_accounts(args.accounts))
     emu.latency_ms = args.latency_ms
     emu.video_processing_seconds = args.video_processing_seconds
     emu.ad_review_seconds = args.ad_review_seconds

@@ -168,3 +168,18 @@ def test_cancelled_deleted_and_ended_campaigns_get_a_last_read_and_leave_the_syn
     row = bot.services.store.get(cancelled)
     assert row is not None and row.status == Status.SCHEDULED
     assert LEFT_SYNC_KEY not in (row.last_sync or {})
+
+
+def test_an_account_read_follows_meta_s_pages_to_the_end(
+    bot: Harness, graph: GraphEmulator
+) -> None:
+    ids = [bot.create(start=local(DAY, "20:00"), name=f"SG {n}") for n in range(3)]
+    graph.max_page_size = 2  # Meta gives fewer than asked: the rest is behind paging.next
+    graph.clear_requests()
+
+    bot.sync.sync_all()
+
+    assert len(sync_reads(graph)) == 2
+    for campaign_id in ids:
+        row = bot.services.store.get(campaign_id)
+        assert row is not None and (row.last_sync or {}).get("campaign") == "PAUSED"

@@ -164,5 +164,14 @@ class Store:
         return sorted(found, key=lambda n: int(n.id), reverse=True)
 
     def children(self, kind: str, parent_field: str, parent_id: str) -> list[Node]:
-        """Nodes of ``kind`` whose ``parent_field`` equals ``parent_id``."""
-        return [n for n in self.of_kind(kind) if n.data.get(parent_field) == parent_id]
+        """Nodes of ``kind`` whose ``parent_field`` equals ``parent_id``, newest first.
+
+        Sorts only the children: an account edge expanding the ads of 100 campaigns asks this
+        200 times, and sorting every ad of the store each time made the emulator, not Graph's
+        latency, the limit of a paged read over thousands of objects."""
+        found = [
+            n
+            for n in self.nodes.values()
+            if n.kind == kind and n.data.get(parent_field) == parent_id
+        ]
+        return sorted(found, key=lambda n: int(n.id), reverse=True)
