@@ -290,12 +290,18 @@ def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
     if spec.end_time:
         print(f"  ends:      {format_local(spec.end_time, tz)}", file=out)
     print(f"  countries: {', '.join(spec.countries)}", file=out)
+    plans = spec.ads()
     if len(spec.videos) == 1:
         print(f"  video:     {spec.video_path.name}", file=out)
+    elif spec.creative_mode == "flexible":
+        texts = f"{len(spec.primary_texts)} primary texts, {len(spec.headlines)} headlines"
+        print(f"  ads:       1 flexible ad of {len(spec.videos)} videos, {texts}", file=out)
+        print(f"    1. {plans[0].media_name}", file=out)
     else:
-        print(f"  ads:       {len(spec.videos)}, one per video (creative_mode ads)", file=out)
-        for plan in spec.ads():
-            print(f"    {plan.index}. {plan.video_path.name}: {plan.headline}", file=out)
+        what = "video or placement pair" if spec.placement_pairs else "video"
+        print(f"  ads:       {len(plans)}, one per {what} (creative_mode ads)", file=out)
+        for plan in plans:
+            print(f"    {plan.index}. {plan.media_name}: {plan.headline}", file=out)
     shown = review(spec)
     for kind, label in (("campaign", "campaign"), ("adset", "ad set"), ("ad", "ad")):
         print(f"  {label + ' name:':<15}{shown.names[kind]}", file=out)
@@ -517,7 +523,12 @@ def _print_created(summary: CampaignSummary, out: TextIO) -> None:
     print(f"  ad set    {summary.adset_id}", file=out)
     print(f"  creative  {summary.creative_id}", file=out)
     print(f"  ad        {summary.ad_id}", file=out)
-    print(f"  video     {summary.video_id}", file=out)
+    first = summary.ads[0] if summary.ads else None
+    if len(summary.ads) == 1 and first is not None and len(first.video_ids) > 1:
+        # One ad of several videos: a placement pair or a flexible ad.
+        print(f"  videos    {', '.join(first.video_ids)} ({first.video_name})", file=out)
+    else:
+        print(f"  video     {summary.video_id}", file=out)
     if len(summary.ads) > 1:
         for ad in summary.ads:
             print(

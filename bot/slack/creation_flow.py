@@ -423,7 +423,7 @@ class CreationFlow:
         if row is None or not needs_video_file(row):
             return
         spec = CampaignSpec.from_json(row.spec)
-        missing = [plan for plan in videos_to_send(row) if not plan.video_path.is_file()]
+        missing = [plan for plan in videos_to_send(row) if not plan.path.is_file()]
         if not missing:
             return
         request = self._requests.for_campaign(campaign_id)

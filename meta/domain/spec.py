@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,6 +71,20 @@ MAX_TEXTS = 5
 # Meta allows at most 50 non-archived ads per ad set (Marketing API, Ad reference, "Limits").
 MAX_ADS_PER_ADSET = 50
 CREATIVE_MODES = ("ads", "flexible")
+# creative_mode flexible groups every video in one ad with Meta's flexible ad format
+# (``creative_asset_groups_spec`` on the ad; "Get started with the flexible ad format": at least
+# one image or video per group, no more than 5 texts per text_type, one call-to-action type;
+# OUTCOME_SALES and OUTCOME_APP_PROMOTION only). Meta's guide names no media limit per group;
+# vendors quote Meta's "up to 10 assets" per ad (round2-facts.md, several creatives), so AdBee
+# refuses more than 10 before anything is uploaded.
+MAX_FLEXIBLE_MEDIA = 10
+# Placement pairs: ``<stem>_9x16.*`` (Stories and Reels) beside ``<stem>_4x5.*`` or
+# ``<stem>_1x1.*`` (Feed) make one ad with placement asset customization. The ratio a name
+# states must be the one measured from the file, within the video check's 1 % tolerance.
+PLACEMENT_RATIOS = {"9x16": Fraction(9, 16), "4x5": Fraction(4, 5), "1x1": Fraction(1, 1)}
+VERTICAL_RATIO = "9x16"
+_RATIO_SUFFIX = re.compile(r"^(?P<stem>.+)_(?P<ratio>9x16|4x5|1x1)$", re.IGNORECASE)
+_RATIO_TOLERANCE = Fraction(1, 100)
 MIN_LEAD_TIME = timedelta(minutes=1)
 MIN_SCHEDULE = timedelta(hours=24)
 FIELDS = (
@@ -92,18 +108,62 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+class AdFormat(StrEnum):
+    """What one ad shows, which decides its creative and ad requests (``meta.graph.payloads``)."""
+
+    VIDEO = "video"  # one video: object_story_spec.video_data
+    PLACEMENTS = "placements"  # a 9:16 cut for Stories/Reels, another for Feed: asset_feed_spec
+    FLEXIBLE = "flexible"  # every video, grouped on the ad: creative_asset_groups_spec
+
+
+class Placement(StrEnum):
+    """Where a video of a placement pair shows; also its ``adlabels`` name in the creative."""
+
+    VERTICAL = "vertical"  # Stories and Reels
+    FEED = "feed"
+
+
+@dataclass(frozen=True)
+class VideoPlan:
+    """One video upload of a campaign: ``index`` counts from 1 in file order and keys its
+    ``video`` row (``main`` for the first, ``"N"`` after), whichever ad shows it."""
+
+    index: int
+    path: Path
+    placement: Placement | None = None
+
+    @property
+    def key(self) -> str:
+        return MAIN if self.index == 1 else str(self.index)
+
+
 @dataclass(frozen=True)
 class AdPlan:
-    """One ad of a campaign in creative_mode ``ads``: its video and the texts it shows.
+    """One ad of a campaign: the videos it shows and the texts it shows.
 
-    ``index`` counts from 1 in the order the campaign file lists the videos; it is the ad's local
-    key (``video:<index>``, ``creative:<index>``, ``ad:<index>``) and part of its name in Meta.
+    ``index`` counts the ads from 1 in file order; it is the ad's local key (``creative:<index>``,
+    ``ad:<index>``) and part of its name in Meta. ``videos`` are the uploads it shows, the one its
+    creative is made from first (``video_path``): one video, a placement pair (vertical, feed),
+    or every video of a flexible ad.
     """
 
     index: int
     video_path: Path
     primary_text: str
     headline: str
+    videos: tuple[VideoPlan, ...] = ()
+    format: AdFormat = AdFormat.VIDEO
+
+    def __post_init__(self) -> None:
+        if not self.videos:  # an ad of one video, numbered like its ad
+            object.__setattr__(self, "videos", (VideoPlan(self.index, self.video_path),))
+
+    @property
+    def media_name(self) -> str:
+        """The files this ad shows, as a card or the CLI lists them."""
+        if self.format is AdFormat.FLEXIBLE and len(self.videos) > 1:
+            return f"{len(self.videos)} videos ({', '.join(v.path.name for v in self.videos)})"
+        return " + ".join(video.path.name for video in self.videos)
 
     @property
     def key(self) -> str:
@@ -144,8 +204,10 @@ class CampaignSpec:
     primary_texts: tuple[str, ...] = ()
     headlines: tuple[str, ...] = ()
     creative_mode: str = "ads"
-    # (creative name, ad name) of each ad when there are several videos, from its own video.
+    # (creative name, ad name) of each ad when there are several ads, from its own video.
     ad_names: tuple[tuple[str, str], ...] = ()
+    # Placement pairs among ``videos`` (creative_mode ads): (vertical, feed) 1-based indexes.
+    placement_pairs: tuple[tuple[int, int], ...] = ()
 
     # Filled from the account's naming and creative policy when the request is checked, and kept
     # with the creation: what was approved is what is sent, whatever the accounts file says later.
@@ -174,9 +236,51 @@ class CampaignSpec:
     def videos(self) -> tuple[Path, ...]:
         return (self.video_path, *self.extra_videos)
 
+    def uploads(self) -> tuple[VideoPlan, ...]:
+        """Every video to upload, in file order, with its place in a placement pair if any."""
+        placed: dict[int, Placement] = {}
+        for vertical, feed in self.placement_pairs:
+            placed[vertical], placed[feed] = Placement.VERTICAL, Placement.FEED
+        return tuple(
+            VideoPlan(i, path, placed.get(i)) for i, path in enumerate(self.videos, start=1)
+        )
+
     def ads(self) -> tuple[AdPlan, ...]:
-        """The ads creative_mode ``ads`` makes, in file order: ad N shows text N when there are as
-        many texts as videos, else the one text (``build_spec`` refuses any other count)."""
+        """The ads this campaign makes, in file order.
+
+        creative_mode ``ads``: one ad per video, or per placement pair (at the place of its first
+        file); ad N shows text N when there are as many texts as ads, else the one text
+        (``build_spec`` refuses any other count). creative_mode ``flexible``: one ad showing every
+        video, with every text for Meta to combine.
+        """
+        uploads = self.uploads()
+        if self.creative_mode == "flexible":
+            first = uploads[0]
+            return (
+                AdPlan(
+                    index=1,
+                    video_path=first.path,
+                    primary_text=self.primary_texts[0],
+                    headline=self.headlines[0],
+                    videos=uploads,
+                    format=AdFormat.FLEXIBLE,
+                ),
+            )
+        partner = {v: f for v, f in self.placement_pairs} | {f: v for v, f in self.placement_pairs}
+        groups: list[tuple[VideoPlan, ...]] = []
+        done: set[int] = set()
+        for video in uploads:
+            if video.index in done:
+                continue
+            if video.index in partner:
+                pair = sorted(
+                    (video, uploads[partner[video.index] - 1]),
+                    key=lambda v: v.placement is not Placement.VERTICAL,
+                )
+                groups.append(tuple(pair))
+            else:
+                groups.append((video,))
+            done.update(v.index for v in groups[-1])
 
         def pick(texts: tuple[str, ...], index: int) -> str:
             return texts[index] if len(texts) > 1 else texts[0]
@@ -184,11 +288,13 @@ class CampaignSpec:
         return tuple(
             AdPlan(
                 index=i + 1,
-                video_path=video,
+                video_path=group[0].path,
                 primary_text=pick(self.primary_texts, i),
                 headline=pick(self.headlines, i),
+                videos=group,
+                format=AdFormat.PLACEMENTS if len(group) > 1 else AdFormat.VIDEO,
             )
-            for i, video in enumerate(self.videos)
+            for i, group in enumerate(groups)
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -201,6 +307,7 @@ class CampaignSpec:
         data["extra_videos"] = [str(path) for path in self.extra_videos]
         data["primary_texts"] = list(self.primary_texts)
         data["ad_names"] = [list(pair) for pair in self.ad_names]
+        data["placement_pairs"] = [list(pair) for pair in self.placement_pairs]
         data["headlines"] = list(self.headlines)
         data["countries"] = list(self.countries)
         data["warnings"] = list(self.warnings)
@@ -231,6 +338,7 @@ class CampaignSpec:
             headlines=tuple(data.get("headlines", ())),
             creative_mode=data.get("creative_mode", "ads"),
             ad_names=tuple((str(c), str(a)) for c, a in data.get("ad_names", ())),
+            placement_pairs=tuple((int(v), int(f)) for v, f in data.get("placement_pairs", ())),
         )
 
     def budget_text(self) -> str:
@@ -288,19 +396,30 @@ def build_spec(
         raw.get("daily_budget"), account, bad, budget_floor or offline_floors(_NOT_ASKED)
     )
     start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
-    videos = _videos(raw, base_dir, check_video, bad, warnings)
+    measured: dict[Path, object] = {}
+    videos = _videos(raw, base_dir, check_video, bad, warnings, measured)
     if raw.get("images") not in (None, [], ""):
         bad(
             "images",
             "image ads are not supported yet; this AdBee makes video ads only (use videos)",
         )
-    if mode is not None and videos:
+    pairs = _placement_pairs(videos, measured, bad, pair=mode == "ads")
+    if mode == "flexible" and len(videos) > MAX_FLEXIBLE_MEDIA:
+        bad(
+            "videos",
+            f"{len(videos)} videos in one flexible ad; AdBee sends at most {MAX_FLEXIBLE_MEDIA} "
+            "(Meta's limit of assets per ad)",
+        )
+    if mode == "ads" and videos:
+        ads = len(videos) - len(pairs)
         for field, texts in (("primary_texts", primary_texts), ("headlines", headlines)):
-            if texts and len(texts) not in (1, len(videos)):
+            if texts and len(texts) not in (1, ads):
+                what = "ad (one per video or placement pair)" if pairs else "video"
                 bad(
                     field,
-                    f"{len(texts)} texts for {len(videos)} videos; with creative_mode ads give "
-                    f"one (every ad shows it) or one per video (ad N shows text N)",
+                    f"{len(texts)} texts for {ads} {'ads' if pairs else 'videos'}; with "
+                    f"creative_mode ads give one (every ad shows it) or one per {what}: ad N "
+                    "shows text N",
                 )
 
     tags_override = _url_tags_override(raw.get("url_tags"), bad)
@@ -317,14 +436,34 @@ def build_spec(
         currency=account.currency,
         video_stem=videos[0].stem,
     )
+    # The ads, before their names: one per video or placement pair, or one flexible ad.
+    plans = CampaignSpec(
+        account_key=account.key,
+        name="",
+        daily_budget_minor=0,
+        currency=account.currency,
+        start_time=start,
+        end_time=None,
+        countries=(),
+        video_path=videos[0],
+        primary_text=primary_texts[0],
+        headline=headlines[0],
+        description=None,
+        link="",
+        call_to_action="",
+        extra_videos=tuple(videos[1:]),
+        creative_mode=mode or "ads",
+        placement_pairs=pairs,
+    ).ads()
     try:
         names = fill_names(account.naming, values)
-        # Several videos: each ad's creative and ad are named from its own video ({video}).
+        # Several ads: each ad's creative and ad are named from its own video ({video}; a
+        # placement pair by the stem its two files share).
         ad_names = tuple(
             (each.creative, each.ad)
             for each in (
-                fill_names(account.naming, {**values, **_video_values(values, video)})
-                for video in videos
+                fill_names(account.naming, {**values, **_video_values(values, plan.video_path)})
+                for plan in plans
             )
         )
     except TemplateError as exc:
@@ -366,10 +505,11 @@ def build_spec(
         url_tags=url_tags,
         creative=account.creative,
         extra_videos=tuple(videos[1:]),
-        ad_names=ad_names if len(videos) > 1 else (),
+        ad_names=ad_names if len(plans) > 1 else (),
         primary_texts=tuple(primary_texts),
         headlines=tuple(headlines),
         creative_mode=mode or "ads",
+        placement_pairs=pairs,
     )
 
 
@@ -467,13 +607,6 @@ def _creative_mode(value: object, bad: Bad) -> str | None:
     if value in (None, ""):
         return "ads"
     mode = str(value).strip().lower()
-    if mode == "flexible":
-        bad(
-            "creative_mode",
-            "flexible (one ad with Meta's flexible ad format) is not supported yet; use "
-            "creative_mode: ads (one ad per video)",
-        )
-        return None
     if mode not in CREATIVE_MODES:
         bad(
             "creative_mode",
@@ -643,10 +776,12 @@ def _videos(
     check_video: VideoChecker | None,
     bad: Bad,
     warnings: list[str],
+    measured: dict[Path, object],
 ) -> list[Path]:
-    """``video`` or ``videos`` (never both): every file found and checked, none twice."""
+    """``video`` or ``videos`` (never both): every file found and checked, none twice; what the
+    check measured of each file goes in ``measured``."""
     if raw.get("videos") is None:
-        video = _video(raw.get("video"), "video", base_dir, check_video, bad, warnings)
+        video = _video(raw.get("video"), "video", base_dir, check_video, bad, warnings, measured)
         return [video] if video is not None else []
     if raw.get("video") is not None:
         bad("videos", "give either video or videos, not both")
@@ -667,7 +802,7 @@ def _videos(
     paths: list[Path] = []
     for number, item in enumerate(value, start=1):
         label = f"video {number}: " if len(value) > 1 else ""
-        path = _video(item, "videos", base_dir, check_video, bad, warnings, label=label)
+        path = _video(item, "videos", base_dir, check_video, bad, warnings, measured, label=label)
         if path is None:
             continue
         if path in paths:
@@ -684,6 +819,7 @@ def _video(
     check_video: VideoChecker | None,
     bad: Bad,
     warnings: list[str],
+    measured: dict[Path, object],
     *,
     label: str = "",
 ) -> Path | None:
@@ -710,9 +846,74 @@ def _video(
                 bad(field, f"{label}{problem.message}")
             return None
         warnings.extend(getattr(info, "warnings", ()) or ())
+        measured[path] = info
     return path
 
 
 def _video_values(values: Mapping[str, Any], video: Path) -> dict[str, Any]:
-    """The template values that depend on the video, for one video of several."""
-    return {key: video.stem for key in ("video",) if key in values}
+    """The template values that depend on the video, for one ad of several (a placement pair's
+    ``{video}`` is the stem its files share: ``launch`` for launch_9x16.mp4 and launch_4x5.mp4)."""
+    named = _RATIO_SUFFIX.match(video.stem)
+    stem = named["stem"] if named else video.stem
+    return {key: stem for key in ("video",) if key in values}
+
+
+def _placement_pairs(
+    videos: list[Path], measured: Mapping[Path, object], bad: Bad, *, pair: bool
+) -> tuple[tuple[int, int], ...]:
+    """The placement pairs among ``videos``: (vertical, feed) 1-based indexes.
+
+    Every file named ``<stem>_9x16``/``_4x5``/``_1x1`` must measure that ratio (the video check's
+    displayed width and height). With ``pair`` (creative_mode ads), each ``_9x16`` needs exactly
+    one Feed cut of the same stem (``_4x5`` or ``_1x1``) and each Feed cut its ``_9x16``;
+    a flexible ad shows every video and leaves placements to Meta, so nothing is paired there.
+    """
+    named: dict[str, dict[str, int]] = {}
+    for index, path in enumerate(videos, start=1):
+        match = _RATIO_SUFFIX.match(path.stem)
+        if match is None:
+            continue
+        ratio = match["ratio"].lower()
+        info = measured.get(path)
+        width, height = getattr(info, "width", 0), getattr(info, "height", 0)
+        if width and height:
+            actual = Fraction(width, height)
+            wanted = PLACEMENT_RATIOS[ratio]
+            if abs(actual - wanted) > wanted * _RATIO_TOLERANCE:
+                bad(
+                    "videos",
+                    f"{path.name} is named {ratio.replace('x', ':')} but measures "
+                    f"{width}x{height}; rename it or export a {ratio.replace('x', ':')} cut",
+                )
+                continue
+        stem = match["stem"].lower()
+        if ratio in named.setdefault(stem, {}):
+            bad("videos", f"{path.name}: two {ratio.replace('x', ':')} cuts of {match['stem']}")
+            continue
+        named[stem][ratio] = index
+    if not pair:
+        return ()
+    pairs: list[tuple[int, int]] = []
+    for stem, cuts in named.items():
+        feeds = sorted(r for r in cuts if r != VERTICAL_RATIO)
+        shown = videos[next(iter(cuts.values())) - 1].name
+        if VERTICAL_RATIO not in cuts:
+            bad(
+                "videos",
+                f"{shown} has no {stem}_9x16 beside it: a placement pair is a 9:16 cut for "
+                "Stories and Reels and a 4:5 or 1:1 cut for Feed",
+            )
+        elif not feeds:
+            bad(
+                "videos",
+                f"{shown} has no {stem}_4x5 or {stem}_1x1 beside it: a placement pair needs "
+                "a Feed cut too",
+            )
+        elif len(feeds) > 1:
+            bad(
+                "videos",
+                f"{stem} has both a 4:5 and a 1:1 cut; a placement pair takes one Feed cut",
+            )
+        else:
+            pairs.append((cuts[VERTICAL_RATIO], cuts[feeds[0]]))
+    return tuple(sorted(pairs, key=min))

@@ -13,7 +13,7 @@ from typing import Any
 from meta.domain.accounts import AccountConfig
 from meta.domain.creative import feature_choices
 from meta.domain.regulation import adset_declarations
-from meta.domain.spec import AdPlan, CampaignSpec
+from meta.domain.spec import AdFormat, AdPlan, CampaignSpec, Placement, VideoPlan
 from meta.domain.times import to_meta
 from meta.domain.video_title import DRY_RUN_ID, video_title
 from meta.graph.client import creative_feature_names
@@ -41,10 +41,11 @@ FORMAT_TRANSFORMATIONS = ("carousel", "da_collection", "sa_collection", "video_s
 
 def object_names(spec: CampaignSpec, ad_index: int = 1) -> dict[str, str]:
     """Names of the objects of one ad; the pipeline also uses them to find a create whose answer
-    was lost, so each ad of a several-video campaign has its own (the account's creative and ad
-    names with " 2" after them). A one-video campaign keeps the names it always had."""
+    was lost, so each ad of a several-ad campaign has its own (the account's creative and ad
+    names with " 2" after them). A one-ad campaign (one video, one placement pair or one flexible
+    ad) keeps the names it always had."""
     names = spec.object_names.as_dict()
-    if len(spec.videos) > 1:
+    if len(spec.ads()) > 1:
         if spec.ad_names:  # the account's templates, filled with this ad's own video
             names["creative"], names["ad"] = spec.ad_names[ad_index - 1]
         names["creative"] = f"{names['creative']} {ad_index}"
@@ -84,12 +85,38 @@ def creative_controls(spec: CampaignSpec) -> dict[str, Any]:
     return params
 
 
-def upload_name(spec: CampaignSpec, plan: AdPlan) -> str:
-    """The file name an upload's title starts with: in a campaign of several videos the ad's
+def upload_name(spec: CampaignSpec, video: VideoPlan) -> str:
+    """The file name an upload's title starts with: in a campaign of several videos the video's
     number leads it, so no two uploads of one creation share a title (a resumed run deletes
     its lost uploads by title)."""
-    name = plan.video_path.name
-    return f"{plan.index}. {name}" if len(spec.videos) > 1 else name
+    name = video.path.name
+    return f"{video.index}. {name}" if len(spec.videos) > 1 else name
+
+
+@dataclass(frozen=True)
+class UploadedVideo:
+    """A video Meta has processed: its id and the frame a creative shows before it plays."""
+
+    video_id: str
+    thumbnail_url: str
+    placement: Placement | None = None
+
+
+# Placement asset customization ("Placement Asset Customization", Marketing API): the vertical
+# cut in Stories and Reels, the Feed cut everywhere else. Positions are the guide's names for
+# customization_spec (facebook_positions, instagram_positions). The Feed rule is the default
+# (is_default) so a placement no rule names (Advantage+ placements reach them all) shows the Feed
+# cut, as Ads Manager's "different media per placement" does.
+VERTICAL_PLACEMENTS = {
+    "publisher_platforms": ["facebook", "instagram"],
+    "facebook_positions": ["story", "facebook_reels"],
+    "instagram_positions": ["story", "reels"],
+}
+FEED_PLACEMENTS = {
+    "publisher_platforms": ["facebook", "instagram"],
+    "facebook_positions": ["feed", "video_feeds", "marketplace", "search"],
+    "instagram_positions": ["stream", "explore", "explore_home", "profile_feed"],
+}
 
 
 def campaign_call(spec: CampaignSpec, account: AccountConfig) -> GraphCall:
@@ -138,9 +165,17 @@ def creative_call(
     video_id: str,
     thumbnail_url: str,
     ad: AdPlan | None = None,
+    videos: Sequence[UploadedVideo] = (),
 ) -> GraphCall:
-    """The creative of one ad (``ad``; the first when omitted): its video and its texts."""
+    """The creative of one ad (``ad``; the first when omitted): its video and its texts.
+
+    ``video_id``/``thumbnail_url`` are the ad's first video. A placement pair's creative is an
+    ``asset_feed_spec`` of its two ``videos`` instead (``placement_creative_call``); a flexible
+    ad's creative is its first video's, the ad carries the rest (``ad_call``).
+    """
     plan = ad or spec.ads()[0]
+    if plan.format is AdFormat.PLACEMENTS:
+        return placement_creative_call(spec, account, plan, videos)
     video_data: dict[str, Any] = {
         "video_id": video_id,
         "image_url": thumbnail_url,
@@ -150,9 +185,7 @@ def creative_call(
     }
     if spec.description:
         video_data["link_description"] = spec.description
-    story: dict[str, Any] = {"page_id": account.page_id, "video_data": video_data}
-    if account.instagram_user_id:
-        story["instagram_user_id"] = account.instagram_user_id
+    story = {**_story(account), "video_data": video_data}
     return GraphCall(
         "POST",
         f"{account.ad_account_id}/adcreatives",
@@ -165,6 +198,95 @@ def creative_call(
     )
 
 
+def _story(account: AccountConfig) -> dict[str, Any]:
+    story: dict[str, Any] = {"page_id": account.page_id}
+    if account.instagram_user_id:
+        story["instagram_user_id"] = account.instagram_user_id
+    return story
+
+
+def placement_creative_call(
+    spec: CampaignSpec, account: AccountConfig, plan: AdPlan, videos: Sequence[UploadedVideo]
+) -> GraphCall:
+    """One creative showing a placement pair: the vertical cut in Stories and Reels, the Feed cut
+    elsewhere, with the ad's texts (placement asset customization).
+
+    The SDK's ``AdAssetFeedSpec`` and its ``AdAssetFeedSpecVideo`` (``video_id``,
+    ``thumbnail_url``, ``adlabels``) and ``AdAssetFeedSpecAssetCustomizationRule``
+    (``customization_spec``, ``video_label``, ``priority``, ``is_default``) name the fields; Meta's
+    "Placement Asset Customization" guide says the object story names only the page (the videos
+    go in the feed: ``video_data`` beside ``asset_feed_spec.videos`` answers 1443048), that
+    ``SINGLE_VIDEO`` rules need ``video_label`` and that a feed needs at least two rules.
+    """
+    labelled = [
+        {
+            "video_id": video.video_id,
+            "thumbnail_url": video.thumbnail_url,
+            "adlabels": [{"name": str(video.placement)}],
+        }
+        for video in videos
+    ]
+    feed: dict[str, Any] = {
+        "ad_formats": ["SINGLE_VIDEO"],
+        "optimization_type": "PLACEMENT",
+        "videos": labelled,
+        "bodies": [{"text": plan.primary_text}],
+        "titles": [{"text": plan.headline}],
+        "link_urls": [{"website_url": spec.link}],
+        "call_to_action_types": [spec.call_to_action],
+        "asset_customization_rules": [
+            {
+                "customization_spec": VERTICAL_PLACEMENTS,
+                "video_label": {"name": str(Placement.VERTICAL)},
+                "priority": 1,
+            },
+            {
+                "customization_spec": FEED_PLACEMENTS,
+                "video_label": {"name": str(Placement.FEED)},
+                "priority": 2,
+                "is_default": True,
+            },
+        ],
+    }
+    if spec.description:  # one description: it "cannot be customized per placement" (the guide)
+        feed["descriptions"] = [{"text": spec.description}]
+    return GraphCall(
+        "POST",
+        f"{account.ad_account_id}/adcreatives",
+        {
+            "name": object_names(spec, plan.index)["creative"],
+            "object_story_spec": _story(account),
+            "asset_feed_spec": feed,
+            **creative_controls(spec),
+        },
+        "creative",
+    )
+
+
+def asset_groups(spec: CampaignSpec, video_ids: Sequence[str]) -> dict[str, Any]:
+    """A flexible ad's ``creative_asset_groups_spec``: one group of every video and every text,
+    one call to action ("Get started with the flexible ad format": ``groups`` of ``videos``
+    ``{video_id}``, ``texts`` ``{text, text_type}``, ``call_to_action``; at most 5 texts per
+    text_type, which ``build_spec`` holds the campaign file to).
+
+    Why not ``asset_feed_spec`` (the SDK's ``AdAssetFeedSpec``: ``videos``, ``bodies``,
+    ``titles``)? Without customization rules that is dynamic creative, which Meta runs only in an
+    ad set created with ``is_dynamic_creative`` (fixed at creation) and as its one ad; the flexible
+    ad format is what Meta documents for several assets in a Sales ad, and it leaves AdBee's
+    Advantage+ ad set as it is. ``asset_feed_spec`` serves placement pairs, where its rules pin
+    each cut to its placements (``placement_creative_call``)."""
+    texts = [{"text": text, "text_type": "primary_text"} for text in spec.primary_texts]
+    texts += [{"text": text, "text_type": "headline"} for text in spec.headlines]
+    if spec.description:
+        texts.append({"text": spec.description, "text_type": "description"})
+    group = {
+        "videos": [{"video_id": video_id} for video_id in video_ids],
+        "texts": texts,
+        "call_to_action": {"type": spec.call_to_action, "value": {"link": spec.link}},
+    }
+    return {"groups": [group]}
+
+
 def ad_call(
     spec: CampaignSpec,
     account: AccountConfig,
@@ -172,18 +294,20 @@ def ad_call(
     adset_id: str,
     creative_id: str,
     ad_index: int = 1,
+    flexible_videos: Sequence[str] = (),
 ) -> GraphCall:
-    return GraphCall(
-        "POST",
-        f"{account.ad_account_id}/ads",
-        {
-            "name": object_names(spec, ad_index)["ad"],
-            "adset_id": adset_id,
-            "creative": {"creative_id": creative_id},
-            "status": "PAUSED",
-        },
-        "ad",
-    )
+    """One ad. A flexible ad (``flexible_videos``: every video id of the campaign) carries its
+    ``creative_asset_groups_spec`` on the ad itself, where Meta's flexible ad format guide puts
+    it (``POST /act_<id>/ads``), beside the creative made from its first video."""
+    params: dict[str, Any] = {
+        "name": object_names(spec, ad_index)["ad"],
+        "adset_id": adset_id,
+        "creative": {"creative_id": creative_id},
+        "status": "PAUSED",
+    }
+    if flexible_videos:
+        params["creative_asset_groups_spec"] = asset_groups(spec, flexible_videos)
+    return GraphCall("POST", f"{account.ad_account_id}/ads", params, "ad")
 
 
 def video_upload_calls(
@@ -192,16 +316,16 @@ def video_upload_calls(
     size: int,
     campaign_id: int | str = DRY_RUN_ID,
     *,
-    ad: AdPlan | None = None,
+    video: VideoPlan | None = None,
 ) -> list[GraphCall]:
     """The chunked upload as the uploader sends it (``meta.graph.upload``'s own param builders;
     transfer repeats per server-chosen window). Only ids Meta or the database assign are
     placeholders; the title is the very one the real run sends, but for the AdBee id."""
-    plan = ad or spec.ads()[0]
+    upload = video or spec.uploads()[0]
     edge = f"{account.ad_account_id}/advideos"
-    title = video_title(upload_name(spec, plan), campaign_id)
+    title = video_title(upload_name(spec, upload), campaign_id)
     transfer: dict[str, Any] = dict(transfer_params("<from start>", "<window start>"))
-    transfer["video_file_chunk"] = f"<bytes of {plan.video_path.name}>"
+    transfer["video_file_chunk"] = f"<bytes of {upload.path.name}>"
     return [
         GraphCall("POST", edge, dict(start_params(size, title)), "video upload start"),
         GraphCall("POST", edge, transfer, "video upload transfer (repeated per chunk)"),
@@ -219,14 +343,20 @@ def dry_run_calls(
     """Every request of a creation, in order, with placeholders for ids Meta would return.
 
     ``video_size`` is the size of each video, in the order of ``spec.videos`` (one int for one).
-    A campaign of several videos uploads each and makes a creative and an ad per video.
+    Each video is uploaded; each ad gets its creative after its videos, then the campaign, the
+    ad set and every ad (a flexible ad with every video in its asset groups).
     """
     sizes = [video_size] if isinstance(video_size, int) else list(video_size)
-    plans = spec.ads()
-    several = len(plans) > 1
+    uploads, plans = spec.uploads(), spec.ads()
+    size_of = dict(zip((v.index for v in uploads), sizes, strict=True))
+    # "(video 2 of 3)" while every ad shows one video; "(ad 2 of 3)" once ads group videos.
+    unit, count = ("video", len(uploads)) if len(plans) == len(uploads) else ("ad", len(plans))
 
-    def tag(text: str, index: int) -> str:
-        return f"{text} (video {index} of {len(plans)})" if several else text
+    def tag(text: str, index: int, what: str = unit, total: int = count) -> str:
+        return f"{text} ({what} {index} of {total})" if total > 1 else text
+
+    def video_id(video: VideoPlan) -> str:
+        return f"<video_id {video.index}>" if len(uploads) > 1 else "<video_id>"
 
     calls = [
         GraphCall(
@@ -237,19 +367,36 @@ def dry_run_calls(
             "cached for a day)",
         )
     ]
-    for plan, size in zip(plans, sizes, strict=True):
-        video_id = f"<video_id {plan.index}>" if several else "<video_id>"
-        for call in video_upload_calls(spec, account, size, ad=plan):
-            calls.append(replace(call, label=tag(call.label, plan.index)))
+    for plan in plans:
+        for video in plan.videos:
+            for call in video_upload_calls(spec, account, size_of[video.index], video=video):
+                calls.append(
+                    replace(call, label=tag(call.label, video.index, "video", len(uploads)))
+                )
+        uploaded = [
+            UploadedVideo(video_id(v), "<preferred thumbnail uri>", v.placement)
+            for v in plan.videos
+        ]
         creative = creative_call(
-            spec, account, video_id=video_id, thumbnail_url="<preferred thumbnail uri>", ad=plan
+            spec,
+            account,
+            video_id=uploaded[0].video_id,
+            thumbnail_url=uploaded[0].thumbnail_url,
+            ad=plan,
+            videos=uploaded,
         )
         calls.append(replace(creative, label=tag(creative.label, plan.index)))
     calls += [campaign_call(spec, account), adset_call(spec, account, "<campaign_id>")]
     for plan in plans:
-        creative_id = f"<creative_id {plan.index}>" if several else "<creative_id>"
+        creative_id = f"<creative_id {plan.index}>" if len(plans) > 1 else "<creative_id>"
+        flexible = [video_id(v) for v in plan.videos] if plan.format is AdFormat.FLEXIBLE else []
         ad = ad_call(
-            spec, account, adset_id="<adset_id>", creative_id=creative_id, ad_index=plan.index
+            spec,
+            account,
+            adset_id="<adset_id>",
+            creative_id=creative_id,
+            ad_index=plan.index,
+            flexible_videos=flexible,
         )
         calls.append(replace(ad, label=tag(ad.label, plan.index)))
     return calls

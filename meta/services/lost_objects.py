@@ -54,11 +54,16 @@ class LostObjects:
 
         Only objects created since this creation began count, so a same-named campaign someone
         made in Ads Manager last month is never adopted by mistake. Ad creatives have no
-        ``created_time`` in Graph; a creative counts when it shows this creation's own video.
+        ``created_time`` in Graph; a creative counts when it shows this creation's own video
+        (first in its ``asset_feed_spec`` for a placement pair).
         """
         name = object_names(spec, ad_index)[_NAME_KEY[step]]
         path = f"{account.ad_account_id}/{_EDGE[step]}"
-        fields = "id,name,object_story_spec" if step is Step.CREATIVE else "id,name,created_time"
+        fields = (
+            "id,name,object_story_spec,asset_feed_spec"
+            if step is Step.CREATIVE
+            else "id,name,created_time"
+        )
         params: dict[str, Any] = {"fields": fields, "limit": 100}
         cutoff = since - timedelta(minutes=10)  # aware UTC, as storage returns it
         for _page in range(_MAX_PAGES):
@@ -67,9 +72,7 @@ class LostObjects:
                 if item.get("name") != name:
                     continue
                 if step is Step.CREATIVE:
-                    spec_data = item.get("object_story_spec") or {}
-                    shown = (spec_data.get("video_data") or {}).get("video_id")
-                    if video_id is None or str(shown) != str(video_id):
+                    if video_id is None or _first_video(item) != str(video_id):
                         continue
                 elif not _created_after(item.get("created_time"), cutoff):
                     continue
@@ -109,6 +112,16 @@ class LostObjects:
             self._graph.delete(f"{account.ad_account_id}/advideos", {"video_id": video_id})
         except AdBeeError as exc:
             log.warning("could not remove leftover video %s: %s", video_id, exc)
+
+
+def _first_video(creative: dict[str, Any]) -> str | None:
+    """The video a creative is made from: ``video_data``'s, else its asset feed's first."""
+    story = creative.get("object_story_spec") or {}
+    shown = (story.get("video_data") or {}).get("video_id")
+    if shown is None:
+        feed = (creative.get("asset_feed_spec") or {}).get("videos") or [{}]
+        shown = feed[0].get("video_id")
+    return str(shown) if shown is not None else None
 
 
 def _created_after(value: object, cutoff: datetime) -> bool:

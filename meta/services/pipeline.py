@@ -5,9 +5,11 @@ Two branches run side by side because neither needs the other until the very end
     videos:   (upload -> wait until processed -> creative) per video ─┐
     campaign: campaign -> ad set ─────────────────────────────────────┴─> one ad per video
 
-A campaign with several videos (creative_mode ``ads``, ``CampaignSpec.ads``) makes one video,
-creative and ad row per video, keyed by ``AdPlan.key``: each is its own persisted step, so a
-resume finds every ad's progress where it stopped.
+A campaign with several videos makes one video row per upload (keyed by ``VideoPlan.key``) and
+one creative and ad row per ad (``AdPlan.key``; ``CampaignSpec.ads``): one ad per video or
+placement pair in creative_mode ``ads``, one flexible ad showing every video in creative_mode
+``flexible``. Each is its own persisted step, so a resume finds every ad's progress where it
+stopped.
 
 Every id Meta returns is committed (as one of the campaign's Meta objects,
 ``meta.domain.records.MetaObject``) before the next call, and a create goes out only after its
@@ -22,7 +24,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -41,12 +43,13 @@ from meta.domain.errors import (
 )
 from meta.domain.ports import CampaignRepository, GraphApi, Uploader, WaitUntilReady
 from meta.domain.records import MAIN, CampaignRecord, ObjectKind, ObjectRef
-from meta.domain.spec import AdPlan, CampaignSpec
+from meta.domain.spec import AdFormat, AdPlan, CampaignSpec, VideoPlan
 from meta.domain.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
 from meta.domain.video_title import video_title as make_video_title
 from meta.graph.payloads import (
     GraphCall,
+    UploadedVideo,
     ad_call,
     adset_call,
     campaign_call,
@@ -296,15 +299,16 @@ class CampaignPipeline:
             *((f"creative {p.index}", Step.CREATIVE, p) for p in plans),
             *((f"ad {p.index}", Step.AD, p) for p in plans),
         ):
-            video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
+            videos = _uploaded(row, plan)
             call = self._call_for(
                 step,
                 spec,
                 account,
                 row,
-                video_id=video.meta_id if video else None,
-                thumbnail=video.thumbnail_url if video else None,
+                video_id=videos[0].video_id if videos else None,
+                thumbnail=videos[0].thumbnail_url if videos else None,
                 plan=plan,
+                videos=videos,
             )
             requests[level.removesuffix(" 1")] = dict(call.params)
         return requests
@@ -374,9 +378,9 @@ class CampaignPipeline:
         for plan in spec.ads():
             if stop.is_set():
                 return
-            self._one_video(campaign_id, spec, plan, account, notify, stop)
+            self._one_ad_media(campaign_id, spec, plan, account, notify, stop)
 
-    def _one_video(
+    def _one_ad_media(
         self,
         campaign_id: int,
         spec: CampaignSpec,
@@ -385,7 +389,8 @@ class CampaignPipeline:
         notify: ProgressSink,
         stop: threading.Event,
     ) -> None:
-        """Upload, processing and creative of one ad's video, each skipped once done."""
+        """Upload and processing of each video one ad shows, then its creative; each skipped
+        once done."""
         row = self._store.get(campaign_id)
         assert row is not None
         creative_ref = ObjectRef(ObjectKind.CREATIVE, plan.key)
@@ -397,21 +402,52 @@ class CampaignPipeline:
                 )
             )
             return
-        ref = ObjectRef(ObjectKind.VIDEO, plan.key)
+        uploaded = []
+        for video in plan.videos:
+            done = self._one_video(campaign_id, spec, video, account, notify, stop)
+            if done is None:  # stopped: the other branch failed
+                return
+            uploaded.append(done)
+        with _failing_step(Step.CREATIVE, plan.index):
+            self._create(
+                campaign_id,
+                Step.CREATIVE,
+                spec,
+                account,
+                notify,
+                video_id=uploaded[0].video_id,
+                thumbnail=uploaded[0].thumbnail_url,
+                plan=plan,
+                videos=uploaded,
+            )
+
+    def _one_video(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        upload: VideoPlan,
+        account: AccountConfig,
+        notify: ProgressSink,
+        stop: threading.Event,
+    ) -> UploadedVideo | None:
+        """One video uploaded and processed (each skipped once done); None when stopped."""
+        row = self._store.get(campaign_id)
+        assert row is not None
+        ref = ObjectRef(ObjectKind.VIDEO, upload.key)
         video = row.object(ref)
         video_id = video.meta_id if video and video.meta_id and not video.upload_session else None
         # The same bytes in this ad account are uploaded once (meta.services.shared_videos).
-        digest = digest_of(plan.video_path)
+        digest = digest_of(upload.path)
         if video_id is None and digest is not None:
             self._stopping.check()
-            with _failing_step(Step.UPLOAD):
+            with _failing_step(Step.UPLOAD, upload.index):
                 video_id = self._shared.obtain(
                     campaign_id,
                     account.ad_account_id,
                     ref,
                     digest=digest,
-                    title=video_title(spec, campaign_id, plan),
-                    which=_which_video(spec, plan),
+                    title=video_title(spec, campaign_id, upload),
+                    which=_which_video(spec, upload),
                     notify=notify,
                     stop=stop,
                 )
@@ -422,15 +458,15 @@ class CampaignPipeline:
                 joined = self._store.get(campaign_id)
                 assert joined is not None
                 video = joined.object(ref)
-                detail = f"{_which_video(spec, plan)}video {video_id} (uploaded once, shared)"
+                detail = f"{_which_video(spec, upload)}video {video_id} (uploaded once, shared)"
                 notify(ProgressEvent(campaign_id, Step.UPLOAD, "done", detail, 100))
         if video_id is None:
             self._stopping.check()
-            with _failing_step(Step.UPLOAD, plan.index):
+            with _failing_step(Step.UPLOAD, upload.index):
                 video_id = self._upload(
                     campaign_id,
                     spec,
-                    plan,
+                    upload,
                     account,
                     video.upload_session if video else None,
                     notify,
@@ -439,24 +475,14 @@ class CampaignPipeline:
         if digest is not None:  # idempotent: also after a crash between the upload and this
             self._shared.uploaded(campaign_id, account.ad_account_id, digest, video_id)
         if stop.is_set():
-            return
-        with _failing_step(Step.PROCESS, plan.index):
+            return None
+        with _failing_step(Step.PROCESS, upload.index):
             thumbnail = (video.thumbnail_url if video else None) or self._wait_for_video(
-                campaign_id, plan, video_id, notify, stop
+                campaign_id, upload, video_id, notify, stop
             )
         if stop.is_set():
-            return
-        with _failing_step(Step.CREATIVE, plan.index):
-            self._create(
-                campaign_id,
-                Step.CREATIVE,
-                spec,
-                account,
-                notify,
-                video_id=video_id,
-                thumbnail=thumbnail,
-                plan=plan,
-            )
+            return None
+        return UploadedVideo(str(video_id), thumbnail, upload.placement)
 
     def _campaign_branch(
         self,
@@ -477,17 +503,17 @@ class CampaignPipeline:
         self,
         campaign_id: int,
         spec: CampaignSpec,
-        plan: AdPlan,
+        upload: VideoPlan,
         account: AccountConfig,
         saved_session: dict | None,
         notify: ProgressSink,
         stop: threading.Event,
     ) -> str:
         self._store.set_step(campaign_id, Step.UPLOAD)
-        title = video_title(spec, campaign_id, plan)
-        ref = ObjectRef(ObjectKind.VIDEO, plan.key)
-        path = plan.video_path
-        which = _which_video(spec, plan)
+        title = video_title(spec, campaign_id, upload)
+        ref = ObjectRef(ObjectKind.VIDEO, upload.key)
+        path = upload.path
+        which = _which_video(spec, upload)
         row = self._store.get(campaign_id)
         assert row is not None
         saved_video = (saved_session or {}).get("video_id")
@@ -504,7 +530,7 @@ class CampaignPipeline:
             )
         total = path.stat().st_size
         notify(
-            ProgressEvent(campaign_id, Step.UPLOAD, "started", which + _mb(total), 0, plan.index)
+            ProgressEvent(campaign_id, Step.UPLOAD, "started", which + _mb(total), 0, upload.index)
         )
         last_percent = [-1]
 
@@ -514,7 +540,9 @@ class CampaignPipeline:
                 last_percent[0] = percent
                 detail = f"{which}{_mb(update.bytes_sent)} of {_mb(update.total_bytes)}"
                 notify(
-                    ProgressEvent(campaign_id, Step.UPLOAD, "progress", detail, percent, plan.index)
+                    ProgressEvent(
+                        campaign_id, Step.UPLOAD, "progress", detail, percent, upload.index
+                    )
                 )
 
         def persist(session: Any) -> None:
@@ -546,7 +574,7 @@ class CampaignPipeline:
             self._lost.delete_video(account, str(saved_video))
         notify(
             ProgressEvent(
-                campaign_id, Step.UPLOAD, "done", f"{which}video {video_id}", 100, plan.index
+                campaign_id, Step.UPLOAD, "done", f"{which}video {video_id}", 100, upload.index
             )
         )
         return video_id
@@ -554,7 +582,7 @@ class CampaignPipeline:
     def _wait_for_video(
         self,
         campaign_id: int,
-        plan: AdPlan,
+        upload: VideoPlan,
         video_id: str,
         notify: ProgressSink,
         stop: threading.Event,
@@ -562,17 +590,17 @@ class CampaignPipeline:
         self._store.set_step(campaign_id, Step.PROCESS)
         row = self._store.get(campaign_id)
         assert row is not None
-        which = _which_video(CampaignSpec.from_json(row.spec), plan)
+        which = _which_video(CampaignSpec.from_json(row.spec), upload)
         notify(
             ProgressEvent(
-                campaign_id, Step.PROCESS, "started", f"{which}video {video_id}", 0, plan.index
+                campaign_id, Step.PROCESS, "started", f"{which}video {video_id}", 0, upload.index
             )
         )
 
         def on_progress(state: str, percent: int) -> None:
             notify(
                 ProgressEvent(
-                    campaign_id, Step.PROCESS, "progress", which + state, percent, plan.index
+                    campaign_id, Step.PROCESS, "progress", which + state, percent, upload.index
                 )
             )
 
@@ -591,9 +619,11 @@ class CampaignPipeline:
             sleep=self._stopping.sleep,  # a stop ends the wait between two polls at once
         )
         thumbnail = self._thumbnail(video_id)
-        self._store.set_thumbnail(campaign_id, ObjectRef(ObjectKind.VIDEO, plan.key), thumbnail)
+        self._store.set_thumbnail(campaign_id, ObjectRef(ObjectKind.VIDEO, upload.key), thumbnail)
         notify(
-            ProgressEvent(campaign_id, Step.PROCESS, "done", f"{which}video ready", 100, plan.index)
+            ProgressEvent(
+                campaign_id, Step.PROCESS, "done", f"{which}video ready", 100, upload.index
+            )
         )
         return thumbnail
 
@@ -620,6 +650,7 @@ class CampaignPipeline:
         video_id: str | None = None,
         thumbnail: str | None = None,
         plan: AdPlan | None = None,
+        videos: Sequence[UploadedVideo] = (),
     ) -> str:
         """Post one create step (of the ad ``plan`` for a creative or an ad), or adopt the object
         an interrupted run made: marked pending before the post, recorded before returning."""
@@ -635,7 +666,14 @@ class CampaignPipeline:
             )
             return str(existing)
         call = self._call_for(
-            step, spec, account, row, video_id=video_id, thumbnail=thumbnail, plan=plan
+            step,
+            spec,
+            account,
+            row,
+            video_id=video_id,
+            thumbnail=thumbnail,
+            plan=plan,
+            videos=videos,
         )
         ad_index = plan.index if step in _PER_AD else 1
         if row.is_pending(ref):
@@ -678,6 +716,9 @@ class CampaignPipeline:
         name = call.params.get("name")
         key = plan.key if step in _PER_AD else MAIN
         uses = _USES.get(step)
+        # A creative uses the video it is made from (a pair's vertical cut, a flexible ad's
+        # first video); an ad uses its own creative.
+        used_key = plan.videos[0].key if uses is ObjectKind.VIDEO else key
         self._store.record_meta_object(
             campaign_id,
             ObjectRef.for_step(step, key),
@@ -685,7 +726,7 @@ class CampaignPipeline:
             step=step,
             name=str(name) if name else None,
             parent=_PARENT.get(step),
-            uses=ObjectRef(uses, key) if uses else None,
+            uses=ObjectRef(uses, used_key) if uses else None,
         )
 
     def _call_for(
@@ -698,6 +739,7 @@ class CampaignPipeline:
         video_id: str | None,
         thumbnail: str | None,
         plan: AdPlan,
+        videos: Sequence[UploadedVideo] = (),
     ) -> GraphCall:
         if step is Step.CAMPAIGN:
             return campaign_call(spec, account)
@@ -706,7 +748,9 @@ class CampaignPipeline:
             return adset_call(spec, account, row.meta_campaign_id)
         if step is Step.CREATIVE:
             assert video_id and thumbnail
-            return creative_call(spec, account, video_id=video_id, thumbnail_url=thumbnail, ad=plan)
+            return creative_call(
+                spec, account, video_id=video_id, thumbnail_url=thumbnail, ad=plan, videos=videos
+            )
         # The first ad's creative through ``creative_id``: the one it uses now (a re-apply swaps).
         creative_id = (
             row.creative_id
@@ -714,8 +758,19 @@ class CampaignPipeline:
             else row.meta_id(ObjectRef(ObjectKind.CREATIVE, plan.key))
         )
         assert row.adset_id and creative_id
+        # A flexible ad shows every video of the campaign; all are uploaded before any ad.
+        flexible = (
+            [str(row.meta_id(ObjectRef(ObjectKind.VIDEO, v.key))) for v in plan.videos]
+            if plan.format is AdFormat.FLEXIBLE
+            else []
+        )
         return ad_call(
-            spec, account, adset_id=row.adset_id, creative_id=creative_id, ad_index=plan.index
+            spec,
+            account,
+            adset_id=row.adset_id,
+            creative_id=creative_id,
+            ad_index=plan.index,
+            flexible_videos=flexible,
         )
 
     # ---------------------------------------------------------------- failure
@@ -890,26 +945,38 @@ def needs_video_file(row: CampaignRecord) -> bool:
     return bool(videos_to_send(row))
 
 
-def videos_to_send(row: CampaignRecord) -> list[AdPlan]:
-    """The ads whose video Meta does not have in full yet (not uploaded, or half-sent)."""
-    plans = []
-    for plan in CampaignSpec.from_json(row.spec).ads():
-        video = row.object(ObjectRef(ObjectKind.VIDEO, plan.key))
+def videos_to_send(row: CampaignRecord) -> list[VideoPlan]:
+    """The videos Meta does not have in full yet (not uploaded, or half-sent); ``index`` is the
+    video's place in the file (the form's file N)."""
+    uploads = []
+    for upload in CampaignSpec.from_json(row.spec).uploads():
+        video = row.object(ObjectRef(ObjectKind.VIDEO, upload.key))
         if video is None or not video.meta_id or video.upload_session:
-            plans.append(plan)
-    return plans
+            uploads.append(upload)
+    return uploads
 
 
-def video_title(spec: CampaignSpec, campaign_id: int, plan: AdPlan | None = None) -> str:
+def video_title(spec: CampaignSpec, campaign_id: int, upload: VideoPlan | None = None) -> str:
     """The video's title in Meta, already cut to Meta's limit (``meta.domain.video_title``): naming the
     AdBee id lets a resumed run find its lost uploads, by the very text Meta stored. In a campaign
-    of several videos the ad's number leads the file name, so no two uploads share a title."""
-    return make_video_title(upload_name(spec, plan or spec.ads()[0]), campaign_id)
+    of several videos the video's number leads the file name, so no two uploads share a title."""
+    return make_video_title(upload_name(spec, upload or spec.uploads()[0]), campaign_id)
 
 
-def _which_video(spec: CampaignSpec, plan: AdPlan) -> str:
+def _which_video(spec: CampaignSpec, upload: VideoPlan) -> str:
     """A progress line's prefix naming the video when there are several ("video 2 of 3: ")."""
-    return f"video {plan.index} of {len(spec.videos)}: " if len(spec.videos) > 1 else ""
+    return f"video {upload.index} of {len(spec.videos)}: " if len(spec.videos) > 1 else ""
+
+
+def _uploaded(row: CampaignRecord, plan: AdPlan) -> list[UploadedVideo]:
+    """The processed videos of one ad as recorded (empty until each has its id and thumbnail)."""
+    videos = []
+    for upload in plan.videos:
+        video = row.object(ObjectRef(ObjectKind.VIDEO, upload.key))
+        if video is None or not video.meta_id or not video.thumbnail_url:
+            return []
+        videos.append(UploadedVideo(video.meta_id, video.thumbnail_url, upload.placement))
+    return videos
 
 
 def _mb(size: int) -> str:

@@ -87,6 +87,8 @@ class AdLine:
     video_id: str | None
     creative_id: str | None
     ad_id: str | None
+    # Every video the ad shows (a placement pair's two cuts, a flexible ad's all), as uploaded.
+    video_ids: tuple[str, ...] = ()
 
 
 def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
@@ -97,16 +99,21 @@ def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
     return tuple(
         AdLine(
             index=plan.index,
-            video_name=plan.video_path.name,
+            video_name=plan.media_name,
             primary_text=plan.primary_text,
             headline=plan.headline,
-            video_id=row.meta_id(ObjectRef(ObjectKind.VIDEO, plan.key)),
+            video_id=row.meta_id(ObjectRef(ObjectKind.VIDEO, plan.videos[0].key)),
             creative_id=(
                 row.creative_id
                 if plan.key == MAIN
                 else row.meta_id(ObjectRef(ObjectKind.CREATIVE, plan.key))
             ),
             ad_id=row.meta_id(ObjectRef(ObjectKind.AD, plan.key)),
+            video_ids=tuple(
+                str(found)
+                for found in (row.meta_id(ObjectRef(ObjectKind.VIDEO, v.key)) for v in plan.videos)
+                if found
+            ),
         )
         for plan in plans
     )

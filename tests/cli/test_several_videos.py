@@ -119,7 +119,6 @@ def test_the_dry_run_shows_each_videos_upload_creative_and_ad(
     ("overrides", "field", "words"),
     [
         ({"primary_texts": TEXTS[:2]}, "primary_texts", "2 texts for 3 videos"),
-        ({"creative_mode": "flexible"}, "creative_mode", "not supported yet"),
         ({"video": "creatives/ainote2.mp4"}, "videos", "either video or videos"),
     ],
 )

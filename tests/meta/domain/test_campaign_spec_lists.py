@@ -122,7 +122,6 @@ def test_a_spec_stored_before_lists_reads_as_one_ad(accounts, base):
         ({"primary_texts": ["a", "b"]}, "primary_texts", "2 texts for 3 videos"),
         ({"headlines": ["a", ""]}, "headlines", "text 2 is empty"),
         ({"headlines": ["a", "b", "x" * 256]}, "headlines", "text 3 is 256 characters"),
-        ({"creative_mode": "flexible"}, "creative_mode", "flexible ad format) is not supported"),
         ({"creative_mode": "carousel"}, "creative_mode", "one of: ads, flexible"),
         ({"images": ["hero.jpg"]}, "images", "image ads are not supported yet"),
     ],
