@@ -139,3 +139,28 @@ def test_a_lost_answer_to_the_pairs_creative_is_adopted_not_doubled(
     assert (code, lost.fired) == (0, 1), out
     assert len(graph.objects("adcreative")) == 1
     assert graph.objects("ad")[0]["creative_id"] == graph.objects("adcreative")[0]["id"]
+
+
+def test_a_refused_flexible_ad_rolls_back_and_keeps_every_video(
+    graph: GraphEmulator, meta_env, tmp_path, cuts
+):
+    graph.inject(
+        Fault(
+            code=100,
+            times=1,
+            path_contains="/ads",
+            method="POST",
+            error_user_title="Ad Not Created",
+            error_user_msg="This ad can't be created right now.",
+        )
+    )
+    path = campaign(tmp_path, cuts, ["teaser.mp4", "demo.mp4"], creative_mode="flexible")
+    code, out = run("create", str(path))
+
+    assert code == 1, out
+    assert "This ad can't be created right now." in out
+    assert [len(graph.objects(k)) for k in ("campaign", "adset", "adcreative", "ad")] == [0] * 4
+    assert len(graph.objects("advideo")) == 2  # Meta's refusal was not about them
+    with sqlite3.connect(meta_env) as conn:
+        statuses = dict(conn.execute("SELECT kind || ':' || key, status FROM meta_objects"))
+    assert statuses["creative:main"] == "deleted" and statuses["video:2"] == "created"
