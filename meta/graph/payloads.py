@@ -280,7 +280,8 @@ def asset_groups(spec: CampaignSpec, video_ids: Sequence[str]) -> dict[str, Any]
     if spec.description:
         texts.append({"text": spec.description, "text_type": "description"})
     group = {
-        "videos": [{"video_id": video_id} for video_id in video_ids],
+        # Files of the same bytes are one Meta video (meta.services.shared_videos): listed once.
+        "videos": [{"video_id": video_id} for video_id in dict.fromkeys(video_ids)],
         "texts": texts,
         "call_to_action": {"type": spec.call_to_action, "value": {"link": spec.link}},
     }

@@ -22,13 +22,14 @@ HEADLINES = ["AINOTE 2 is here", "E-ink, all day", "Write anywhere"]
 def cuts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A vertical and a Feed cut of one launch film, and two other films (1 s, 5 fps, small)."""
     folder = tmp_path_factory.mktemp("cuts")
-    for name, (width, height) in {
-        "launch_9x16": (360, 640),
-        "launch_4x5": (360, 450),
-        "teaser": (360, 640),
-        "demo": (360, 360),
+    for name, (width, height, seconds) in {
+        "launch_9x16": (360, 640, 1.0),
+        "launch_4x5": (360, 450, 1.0),
+        "teaser": (360, 640, 1.2),
+        "demo": (360, 360, 1.0),
     }.items():
-        make_test_video(folder / f"{name}.mp4", seconds=1.0, fps=5, width=width, height=height)
+        make_test_video(folder / f"{name}.mp4", seconds=seconds, fps=5, width=width, height=height)
+    (folder / "teaser-copy.mp4").write_bytes((folder / "teaser.mp4").read_bytes())
     return folder
 
 
@@ -90,7 +91,7 @@ def test_flexible_mode_makes_one_ad_with_every_video_and_text(
     path = campaign(
         tmp_path,
         cuts,
-        ["teaser.mp4", "demo.mp4", "launch_9x16.mp4"],
+        ["teaser.mp4", "demo.mp4", "launch_9x16.mp4", "teaser-copy.mp4"],
         creative_mode="flexible",
         primary_texts=TEXTS,
         headlines=HEADLINES,
@@ -98,6 +99,7 @@ def test_flexible_mode_makes_one_ad_with_every_video_and_text(
     code, out = run("create", str(path))
 
     assert code == 0, out
+    # The copy is the teaser's bytes: one Meta video, shown once in the group.
     assert [len(graph.objects(k)) for k in ("advideo", "adcreative", "ad")] == [3, 1, 1]
     (ad,) = graph.objects("ad")
     (group,) = ad["creative_asset_groups_spec"]["groups"]
@@ -113,7 +115,7 @@ def test_flexible_mode_makes_one_ad_with_every_video_and_text(
     # One ad keeps the account's names as they are (no " 1" after them).
     campaign_name = graph.objects("campaign")[0]["name"]
     assert ad["name"] == f"{campaign_name} | teaser"
-    assert "(3 videos (teaser.mp4, demo.mp4, launch_9x16.mp4))" in out
+    assert "(4 videos (teaser.mp4, demo.mp4, launch_9x16.mp4, teaser-copy.mp4))" in out
 
 
 def test_a_lost_answer_to_the_flexible_ad_is_adopted_not_doubled(

@@ -31,9 +31,9 @@ pytestmark = pytest.mark.reliability
 def test_kill_9_while_the_flexible_ads_answer_is_held_then_rerun_makes_one_ad(
     graph: GraphEmulator, tmp_path: Path
 ) -> None:
-    videos = [
-        str(make_test_video(tmp_path / f"{name}.mp4", seconds=1.0, fps=5))
-        for name in ("teaser", "demo", "film")
+    videos = [  # three films of different bytes (the same bytes would be one Meta video)
+        str(make_test_video(tmp_path / f"{name}.mp4", seconds=seconds, fps=5))
+        for name, seconds in (("teaser", 1.0), ("demo", 1.2), ("film", 1.4))
     ]
     path = write_campaign(
         tmp_path,
