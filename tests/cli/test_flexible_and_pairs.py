@@ -166,3 +166,21 @@ def test_a_refused_flexible_ad_rolls_back_and_keeps_every_video(
     with sqlite3.connect(meta_env) as conn:
         statuses = dict(conn.execute("SELECT kind || ':' || key, status FROM meta_objects"))
     assert statuses["creative:main"] == "deleted" and statuses["video:2"] == "created"
+
+
+def test_the_dry_run_shows_the_pairs_creative_and_the_flexible_ads_group(
+    graph: GraphEmulator, meta_env, tmp_path, cuts
+):
+    pair = campaign(tmp_path, cuts, ["launch_9x16.mp4", "launch_4x5.mp4", "teaser.mp4"])
+    code, out = run("create", str(pair), "--dry-run")
+    assert code == 0, out
+    assert "creative (ad 1 of 2)" in out and "ad (ad 2 of 2)" in out
+    assert "asset_feed_spec=" in out and '"video_label": {"name": "feed"}' in out
+    assert "<bytes of launch_4x5.mp4>" in out
+    flexible = campaign(
+        tmp_path, cuts, ["teaser.mp4", "demo.mp4"], creative_mode="flexible", primary_texts=TEXTS
+    )
+    code, out = run("create", str(flexible), "--dry-run")
+    assert code == 0, out
+    assert "creative_asset_groups_spec=" in out and '{"video_id": "<video_id 2>"}' in out
+    assert nothing_sent_but_budget_reads(graph)
