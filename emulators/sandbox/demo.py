@@ -9,6 +9,7 @@ showed. Exit 0 means the campaign ended ACTIVE in the (emulated) Meta.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -254,11 +255,20 @@ def _text_has(message: dict[str, Any] | None, words: str) -> dict[str, Any] | No
 
 
 def _synced_since(graph: GraphEmulator, campaign_id: str, index: int) -> bool:
-    """The status sync read the campaign (its ads expanded) after request number ``index``."""
+    """The status sync read the campaign (its ads expanded) after request number ``index``:
+    alone, or in its ad account's paged ``campaigns`` read filtered on AdBee's ids."""
     return any(
-        r.method == "GET" and r.path.endswith(campaign_id) and "ads{" in r.params.get("fields", "")
+        r.method == "GET"
+        and _ADS_EXPANDED.search(r.params.get("fields", ""))
+        and (
+            r.path.endswith(campaign_id)
+            or (r.path.endswith("/campaigns") and campaign_id in r.params.get("filtering", ""))
+        )
         for r in graph.requests[index:]
     )
+
+
+_ADS_EXPANDED = re.compile(r"\bads(\.limit\(\d+\))?\{")
 
 
 def _alert(slack: SlackEmulator, words: str) -> dict[str, Any] | None:
