@@ -598,7 +598,15 @@ def build_bot(
     )
     sync = scheduling.context.sync
     assert sync is not None  # build_job_context always builds one
+    from bot.slack.edit_flow import EditFlow
+
+    edit_flow = EditFlow(
+        client=client,
+        edits=services.edits(policy),
+        channel=settings.campaigns_channel or "",
+    )
     slack = SlackServices(
+        edits=edit_flow,
         campaigns=services.campaigns,
         lifecycle=scheduling.lifecycle,
         status_sync=sync,

@@ -149,6 +149,10 @@ def start_bot(
     bot.scheduling.scheduler.add_interval(
         "resume-creations", bot.creation.pending_work, PENDING_WORK_SECONDS
     )
+    if bot.slack.edits is not None:  # edits a crash interrupted, carried on (issue 16)
+        bot.scheduling.scheduler.add_interval(
+            "resume-edits", bot.slack.edits.resume_stopped, PENDING_WORK_SECONDS
+        )
     # The watch after go-live: reminders as often as the scan, pacing as often as the sync.
     bot.scheduling.scheduler.add_interval(
         "approval-reminders", reminders_job, settings.scan_interval_seconds

@@ -38,6 +38,8 @@ class Subcommand(StrEnum):
     ACTIVATE = "activate"
     SYNC = "sync"
     REPORT = "report"
+    EDIT = "edit"
+    HISTORY = "history"
 
 
 _ALIASES = {
@@ -93,10 +95,10 @@ def parse_command_text(text: object) -> CommandRequest:
         return _help("`list` takes one account key, e.g. `/campaign list sg-main`.")
     if sub is Subcommand.REPORT:
         return _report(args)
-    if sub is Subcommand.STATUS:
+    if sub in (Subcommand.STATUS, Subcommand.EDIT, Subcommand.HISTORY):
         ref = " ".join(args)[: TEXT_LIMITS["name"]]
         if not ref:
-            return _help("`status` needs a campaign number or name, e.g. `/campaign status 12`.")
+            return _help(f"`{sub}` needs a campaign number or name, e.g. `/campaign {sub} 12`.")
         match = _CAMPAIGN_ID.match(ref)
         campaign_id = _campaign_id(match.group(1)) if match else None
         return CommandRequest(subcommand=sub, campaign_ref=ref, campaign_id=campaign_id)

@@ -84,6 +84,39 @@ class CampaignAction(StrEnum):
     # A link button (Open in Ads Manager): Slack opens the URL and still sends the click,
     # which must be acknowledged.
     OPEN_ADS_MANAGER = "campaign-open-ads-manager"
+    EDIT = "campaign-edit"
+
+
+class CampaignEdit(StrEnum):
+    """The edit modal (``/campaign edit``, the Edit button)."""
+
+    CALLBACK = "campaign-edit-modal"
+
+
+class CampaignEditBlock(StrEnum):
+    """Block id of each input of the edit modal (``response_action: errors`` is keyed by these);
+    each input's action id is its block id with ``-input``; names are ``EditField`` names."""
+
+    DAILY_BUDGET = "campaign-edit-daily-budget"
+    END_TIME = "campaign-edit-end-time"
+    COUNTRIES = "campaign-edit-countries"
+    PRIMARY_TEXT = "campaign-edit-primary-text"
+    HEADLINE = "campaign-edit-headline"
+    DESCRIPTION = "campaign-edit-description"
+    LINK = "campaign-edit-link"
+    CALL_TO_ACTION = "campaign-edit-call-to-action"
+    URL_TAGS = "campaign-edit-url-tags"
+    INTRO = "campaign-edit-intro"  # context line, not an input
+    ACTIONS = "campaign-edit-actions"  # an edit card's buttons
+
+
+class EditAction(StrEnum):
+    """Buttons on an edit's card; each carries ``EditMetadata`` (the edit's id) as value."""
+
+    APPROVE = "campaign-edit-approve"
+    REJECT = "campaign-edit-reject"
+    FINISH = "campaign-edit-finish"
+    UNDO = "campaign-edit-undo"
 
 
 class CampaignMessageBlock(StrEnum):

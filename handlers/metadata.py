@@ -31,6 +31,27 @@ class ActionMetadata(BaseModel):
         return self.model_dump_json()
 
 
+class EditMetadata(BaseModel):
+    """The JSON in an edit card's button ``value``: ``{"edit_id": 3}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    edit_id: int = Field(gt=0, le=_MAX_ID)
+
+    def to_value(self) -> str:
+        return self.model_dump_json()
+
+
+def parse_edit_value(value: object) -> EditMetadata:
+    """An edit card's button value, parsed as strictly as a campaign button's."""
+    if not isinstance(value, str) or not value or len(value) > MAX_BUTTON_VALUE:
+        raise ActionValueError(_REFUSAL)
+    try:
+        return EditMetadata.model_validate_json(value)
+    except pydantic.ValidationError:
+        raise ActionValueError(_REFUSAL) from None
+
+
 def parse_action_value(value: object) -> ActionMetadata:
     """Parse a button value; anything but exactly what ``to_value`` writes raises ``ActionValueError``."""
     if not isinstance(value, str) or not value or len(value) > MAX_BUTTON_VALUE:

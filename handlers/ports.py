@@ -43,3 +43,31 @@ class HomePort(Protocol):
     def publish_home(self, user_id: str) -> None:
         """Publish ``user_id``'s Home tab from the campaigns as they are now."""
         ...
+
+
+class EditPort(Protocol):
+    """Edits of campaigns from Slack (``bot.slack.edit_flow.EditFlow``)."""
+
+    def editor(self, ref: str) -> dict:
+        """The edit modal for the campaign ``ref`` (id or name), pre-filled from Meta.
+        Raises ``AdBeeError`` (unknown, not editable, Meta unreachable) with a message."""
+        ...
+
+    def check(self, campaign_id: int, values: dict | None) -> tuple[dict[str, str], dict]:
+        """(errors by block id, the "sent" view with the diff) for a submitted modal."""
+        ...
+
+    def start(
+        self, campaign_id: int, values: dict | None, *, user_id: str, team_id: str | None
+    ) -> None:
+        """Apply what needs no approval and post an approval card for the rest, in the background."""
+        ...
+
+    def decide(self, edit_id: int, verb: str, *, user_id: str, team_id: str | None) -> None:
+        """Approve, reject, finish or undo an edit (``EditAction`` values), then update its card.
+        Raises ``AdBeeError`` with a message for the clicker on a refusal."""
+        ...
+
+    def history(self, ref: str) -> dict:
+        """``/campaign history``'s ephemeral answer."""
+        ...

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 import handlers
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.creation_flow import CreationFlow
+from bot.slack.edit_flow import EditFlow
 from bot.slack.home_tab import HomeTabs
 from meta.domain.errors import AdBeeError
 from meta.services.campaigns import CampaignService
@@ -41,6 +42,7 @@ class SlackServices:
     store: CampaignStore
     home: HomeTabs
     reports: CampaignReports | None = None
+    edits: EditFlow | None = None
 
 
 def build_app(*, client: WebClient, services: SlackServices) -> App:
@@ -62,6 +64,7 @@ def build_app(*, client: WebClient, services: SlackServices) -> App:
         context["messages"] = services.messages
         context["home"] = services.home
         context["reports"] = services.reports
+        context["edits"] = services.edits
         next()
 
     @app.middleware

@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.actions import campaign_buttons as buttons
+from handlers.actions import edit_buttons
 from handlers.actions.modal_selects import handle_account_select, handle_template_select
-from handlers.ids import CampaignAction, CampaignCreateAction, action_pattern
+from handlers.ids import CampaignAction, CampaignCreateAction, EditAction, action_pattern
 from meta.services.lifecycle import CampaignLifecycle
 
 
@@ -22,5 +23,8 @@ def register(app: App) -> None:
     app.action(CampaignAction.RESUME_CREATION.value)(buttons.on_resume_creation)
     app.action(CampaignAction.OPEN_ADS_MANAGER.value)(buttons.on_link)
     app.action(CampaignAction.REPORT.value)(buttons.on_report)
+    app.action(CampaignAction.EDIT.value)(edit_buttons.on_edit)
+    for decision in EditAction:
+        app.action(decision.value)(edit_buttons.on_edit_decision)
     app.action(CampaignCreateAction.TEMPLATE.value)(handle_template_select)
     app.action(action_pattern(CampaignCreateAction.ACCOUNT))(handle_account_select)

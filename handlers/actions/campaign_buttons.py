@@ -131,6 +131,16 @@ def _answer_click(
     messages.refresh_campaign_message(summary)
 
 
+def clicked_channel(body: dict[str, Any]) -> str | None:
+    """The channel a click came from (None on the Home tab)."""
+    return (body.get("channel") or {}).get("id") or body.get("container", {}).get("channel_id")
+
+
+def tell(client: WebClient, channel: str | None, user_id: str, text: str) -> None:
+    """A refusal, privately (``_tell``), for the other button listeners."""
+    _tell(client, channel, user_id, text)
+
+
 def _tell(client: WebClient, channel: str | None, user_id: str, text: str) -> None:
     """A refusal, privately: an ephemeral where the click was, else the app's DM."""
     if channel:

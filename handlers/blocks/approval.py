@@ -79,7 +79,7 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
         *parts.ads_context(summary),
         *parts.warnings_context(summary),
         parts.ids_context(summary),
-        actions([approve, reject], block_id=_M.ACTIONS),
+        actions([approve, reject, parts.edit_button(summary)], block_id=_M.ACTIONS),
     ]
     text = (
         f"Approval needed: {esc(summary.name)} ({esc(summary.budget_text)}/day, "
@@ -101,7 +101,7 @@ def build_decided_message(summary: CampaignSummary, now: datetime) -> dict[str, 
         *parts.ads_context(summary),
         *parts.warnings_context(summary),
         parts.ids_context(summary),
-        *parts.management_buttons(summary),
+        *parts.card_buttons(summary),
     ]
     return message(f"{esc(summary.name)}: {fallback}", blocks)
 

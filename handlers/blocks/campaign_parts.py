@@ -90,6 +90,26 @@ def value(summary: CampaignSummary) -> str:
     return ActionMetadata(campaign_id=summary.id).to_value()
 
 
+EDITABLE = frozenset(
+    {"created", "scheduled", "armed", "cancelled", "activation_failed", "active", "paused"}
+)
+
+
+def edit_button(summary: CampaignSummary) -> dict[str, Any]:
+    """Edit: the modal pre-filled from what Meta holds (``/campaign edit``)."""
+    return button("Edit", action_id=CampaignAction.EDIT, value=value(summary))
+
+
+def card_buttons(summary: CampaignSummary) -> list[Block]:
+    """A campaign card's buttons: what ``management_buttons`` offers, and Edit where it applies."""
+    blocks = management_buttons(summary)
+    if summary.status not in EDITABLE:
+        return blocks
+    if not blocks:
+        return [actions([edit_button(summary)], block_id=CampaignMessageBlock.ACTIONS)]
+    return [{**blocks[0], "elements": [*blocks[0]["elements"], edit_button(summary)]}]
+
+
 def management_buttons(summary: CampaignSummary) -> list[Block]:
     """What an approver (or, to resume a creation, its requester) can do next, by status."""
     dialog = dialog_name(summary.name, _NAME_IN_DIALOG)

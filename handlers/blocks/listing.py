@@ -33,6 +33,11 @@ _COMMANDS = (
         "report <id or name> [today|yesterday|7d|30d|YYYY-MM-DD..YYYY-MM-DD]",
         "spend, results and a chart in the campaign's thread (default 7d)",
     ),
+    (
+        "edit <id or name>",
+        "change budget, end, countries or texts (the diff, then apply or approve)",
+    ),
+    ("history <id or name>", "every change: who, when, before → after, who approved"),
     ("accounts", "the ad accounts AdBee can use"),
     ("cancel <id>", "cancel a scheduled activation (the campaign stays paused)"),
     ("reschedule <id> <time>", "move the activation, e.g. `reschedule 12 2026-12-03 20:00`"),

@@ -16,7 +16,7 @@ from handlers.blocks.listing import (
     build_help,
 )
 from handlers.command_text import CommandRequest, Subcommand, parse_command_text
-from handlers.ports import MessagePort
+from handlers.ports import EditPort, MessagePort
 from handlers.reporting import post_report
 from meta.domain.access import Actor
 from meta.domain.errors import AdBeeError
@@ -36,9 +36,25 @@ def handle_campaign_command(
     status_sync: StatusSync,
     messages: MessagePort,
     reports: CampaignReports,
+    edits: EditPort,
 ) -> None:
     request = parse_command_text(command.get("text", ""))
     sub = request.subcommand
+    if sub is Subcommand.EDIT:
+        ack()
+        try:
+            view = edits.editor(request.campaign_ref or "")
+        except AdBeeError as exc:
+            respond(text=f":no_entry: {exc.message}", response_type="ephemeral")
+            return
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+        return
+    if sub is Subcommand.HISTORY:
+        try:
+            ack(**edits.history(request.campaign_ref or ""))
+        except AdBeeError as exc:
+            ack(text=f":no_entry: {exc.message}")
+        return
     if sub is Subcommand.CREATE:
         ack()
         client.views_open(

@@ -83,6 +83,7 @@ log = logging.getLogger(__name__)
 # Campaign statuses an edit may change: it exists in Meta and is not mid-activation.
 EDITABLE = frozenset(
     {
+        Status.ARMED,  # ACTIVE in Meta before its start, delivery held by the start time
         Status.CREATED,
         Status.SCHEDULED,
         Status.CANCELLED,
@@ -191,7 +192,8 @@ class EditService:
         campaign_budget = _int(campaign.get("daily_budget"))
         countries = ((adset.get("targeting") or {}).get("geo_locations") or {}).get("countries")
         return MetaState(
-            live=row.status in LIVE_STATUSES or campaign.get("status") == "ACTIVE",
+            live=row.status in LIVE_STATUSES
+            or (campaign.get("status") == "ACTIVE" and row.status != Status.ARMED),
             daily_budget=campaign_budget or _int(adset.get("daily_budget")),
             budget_object="campaign" if campaign_budget else "adset",
             start_time=_meta_time(adset.get("start_time")),

@@ -63,7 +63,9 @@ def test_approval_card_summarises_the_campaign():
 
 
 def test_approve_and_reject_buttons_carry_the_campaign_id_and_confirm():
-    approve, reject = buttons(build_approval_message(summary=make_summary(id=77), now=NOW))
+    approve, reject, edit = buttons(build_approval_message(summary=make_summary(id=77), now=NOW))
+    assert edit["action_id"] == CampaignAction.EDIT  # an edit before approval: the same modal
+    assert parse_action_value(edit["value"]).campaign_id == 77
     assert (approve["action_id"], approve["style"]) == (CampaignAction.APPROVE, "primary")
     assert (reject["action_id"], reject["style"]) == (CampaignAction.REJECT, "danger")
     for button in (approve, reject):
@@ -100,6 +102,7 @@ def test_scheduled_card_says_when_it_activates():
     assert [b["action_id"] for b in buttons(message)] == [
         CampaignAction.ACTIVATE,
         CampaignAction.CANCEL,
+        CampaignAction.EDIT,
     ]
     assert message["text"] == (
         "AINOTE2 launch SG: approved, activates Thu 3 Dec 2026, 20:00 SGT (in 2 days)"
@@ -110,15 +113,22 @@ def test_live_card_offers_pause_and_sync():
     summary = make_summary(status="active", activated_at=NOW - timedelta(hours=3))
     message = build_decided_message(summary, NOW)
     assert "*Live* since Tue 1 Dec 2026, 17:00 SGT (3 hours ago)" in text_of(message)
-    assert [b["action_id"] for b in buttons(message)] == [CampaignAction.PAUSE, CampaignAction.SYNC]
+    assert [b["action_id"] for b in buttons(message)] == [
+        CampaignAction.PAUSE,
+        CampaignAction.SYNC,
+        CampaignAction.EDIT,
+    ]
+
+
+EDIT = CampaignAction.EDIT
 
 
 @pytest.mark.parametrize(
     ("status", "actions", "words"),
     [
-        ("paused", [CampaignAction.RESUME, CampaignAction.SYNC], "*Paused*"),
-        ("cancelled", [CampaignAction.ACTIVATE], "/campaign reschedule 12 <time>"),
-        ("activation_failed", [CampaignAction.ACTIVATE], "*Activation failed*"),
+        ("paused", [CampaignAction.RESUME, CampaignAction.SYNC, EDIT], "*Paused*"),
+        ("cancelled", [CampaignAction.ACTIVATE, EDIT], "/campaign reschedule 12 <time>"),
+        ("activation_failed", [CampaignAction.ACTIVATE, EDIT], "*Activation failed*"),
         ("rejected", [], "deleted from Meta"),
         ("failed", [CampaignAction.RESUME_CREATION], "*Creation stopped*"),
         ("rolled_back", [], "it had created was deleted"),

@@ -43,10 +43,15 @@ def test_an_approver_sees_what_waits_for_them_first():
     )
     assert view["type"] == "home"
     assert headers(view) == ["Waiting for your approval (1)", "Scheduled (1)", "Live (2)"]
-    assert buttons(view, 1) == [CampaignAction.APPROVE, CampaignAction.REJECT]
-    assert buttons(view, 2) == [CampaignAction.ACTIVATE, CampaignAction.CANCEL]
-    assert buttons(view, 3) == [CampaignAction.PAUSE, CampaignAction.SYNC]
-    assert buttons(view, 4) == [CampaignAction.RESUME, CampaignAction.SYNC]
+    assert buttons(view, 1) == [
+        CampaignAction.APPROVE,
+        CampaignAction.REJECT,
+        CampaignAction.EDIT,
+    ]
+    edit = CampaignAction.EDIT  # every campaign card has Edit
+    assert buttons(view, 2) == [CampaignAction.ACTIVATE, CampaignAction.CANCEL, edit]
+    assert buttons(view, 3) == [CampaignAction.PAUSE, CampaignAction.SYNC, edit]
+    assert buttons(view, 4) == [CampaignAction.RESUME, CampaignAction.SYNC, edit]
     assert_slack_accepts("home", view)
 
 

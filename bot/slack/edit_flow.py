@@ -1,0 +1,191 @@
+"""Edits from Slack: the modal from what Meta holds, the diff on submit, cards in the thread.
+
+The slow part (Meta's validation and the writes) runs in a small pool after the modal's ack; each
+outcome is an edit card in the campaign's thread (``handlers.blocks.edits``), updated in place
+when someone decides on it. An edit a crash interrupted is carried on by ``resume_stopped``
+with the creations' pending work (``resume-edits``, every few seconds), and its card updated.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+from slack_sdk import WebClient
+
+from handlers.blocks.edits import (
+    EditCard,
+    build_edit_card,
+    build_edit_modal,
+    build_edit_sent_modal,
+    build_history,
+)
+from handlers.edit_form import field_errors, parse_edit_form
+from handlers.ids import EditAction
+from meta.domain.access import Actor
+from meta.domain.errors import AdBeeError, ValidationError
+from meta.domain.records import EditRecord
+from meta.services.edits import EditService, budget_note
+
+log = logging.getLogger(__name__)
+
+
+class EditFlow:
+    def __init__(
+        self,
+        *,
+        client: WebClient,
+        edits: EditService,
+        channel: str,
+        executor: Executor | None = None,
+    ) -> None:
+        self._client = client
+        self._edits = edits
+        self._channel = channel
+        self._executor = executor or ThreadPoolExecutor(2, thread_name_prefix="adbee-edit")
+
+    # ------------------------------------------------------------------ the modal
+    def editor(self, ref: str) -> dict[str, Any]:
+        row = self._edits.campaign(ref)
+        account = self._edits.account_of(row)
+        state = self._edits.read_state(row)
+        return build_edit_modal(
+            campaign_id=row.id,
+            name=row.name,
+            state=state,
+            currency=account.currency,
+            tz=account.timezone,
+        )
+
+    def check(
+        self, campaign_id: int, values: dict[str, Any] | None
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        row = self._edits.campaign(campaign_id)
+        account = self._edits.account_of(row)
+        wanted = parse_edit_form(values, account.timezone)
+        try:
+            _state, proposal = self._edits.propose(row, wanted)
+        except ValidationError as exc:
+            return field_errors([(p.field, p.message) for p in exc.problems]), {}
+        if proposal.empty:
+            return field_errors([("daily_budget", "Nothing changed: Meta shows these values.")]), {}
+        cur, tz = account.currency, account.timezone
+        view = build_edit_sent_modal(
+            name=row.name,
+            now=proposal.now.lines(cur, tz) if proposal.now else [],
+            later=proposal.later.lines(cur, tz) if proposal.later else [],
+            approvers=budget_note(account, proposal.later) if proposal.later else None,
+        )
+        return {}, view
+
+    def start(
+        self, campaign_id: int, values: dict[str, Any] | None, *, user_id: str, team_id: str | None
+    ) -> None:
+        self._executor.submit(self._submit, campaign_id, values, Actor(user_id, team_id))
+
+    def _submit(self, campaign_id: int, values: dict[str, Any] | None, actor: Actor) -> None:
+        row = self._edits.campaign(campaign_id)
+        account = self._edits.account_of(row)
+        try:
+            done = self._edits.submit(
+                campaign_id, parse_edit_form(values, account.timezone), actor, source="slack"
+            )
+        except AdBeeError as exc:
+            self._post_text(campaign_id, f":no_entry: The edit was not made: {exc.message}")
+            return
+        except Exception:
+            log.exception("edit of #%s failed", campaign_id)
+            self._post_text(
+                campaign_id,
+                ":no_entry: The edit stopped on an error; it is kept and carried on shortly.",
+            )
+            return
+        for edit in (done.applied, done.awaiting):
+            if edit is not None:
+                self.show(edit)
+
+    # ------------------------------------------------------------------ decisions
+    def decide(self, edit_id: int, verb: str, *, user_id: str, team_id: str | None) -> None:
+        actor = Actor(user_id, team_id)
+        match EditAction(verb):
+            case EditAction.APPROVE:
+                edit = self._edits.approve(edit_id, actor)
+            case EditAction.REJECT:
+                edit = self._edits.reject(edit_id, actor)
+            case EditAction.FINISH:
+                edit = self._edits.apply(edit_id, actor=user_id)
+            case EditAction.UNDO:
+                edit = self._edits.undo(edit_id, actor)
+        self.show(edit)
+
+    def history(self, ref: str) -> dict[str, Any]:
+        row = self._edits.campaign(ref)
+        return build_history(row.name, row.id, self._edits.history(row.id))
+
+    # ------------------------------------------------------------------ cards
+    def show(self, edit: EditRecord) -> None:
+        """Post the edit's card in the campaign's thread, or update it where it is."""
+        row = self._edits.campaign(edit.campaign_id)
+        account = self._edits.account_of(row)
+        plan = EditService.plan(edit)
+        card = build_edit_card(
+            EditCard(
+                edit_id=edit.id,
+                campaign_id=row.id,
+                campaign_name=row.name,
+                status=edit.status,
+                lines=tuple(self._edits.lines(edit)),
+                requested_by=edit.requested_by,
+                approved_by=edit.approved_by,
+                approvers=budget_note(account, plan),
+                error=edit.error,
+                done=tuple(d for d in edit.progress.get("done") or [] if d != "validated"),
+                creative_id=edit.progress.get("creative_id"),
+            )
+        )
+        try:
+            if edit.slack_channel and edit.slack_ts:
+                self._client.chat_update(channel=edit.slack_channel, ts=edit.slack_ts, **card)
+                return
+            channel = row.slack_channel or self._channel
+            if not channel:
+                return
+            posted = self._client.chat_postMessage(
+                channel=channel, thread_ts=self._thread_of(row.slack_channel, row.slack_ts), **card
+            )
+            self._edits.edits.update_edit(
+                edit.id,
+                from_statuses=[edit.status],
+                slack_channel=str(posted["channel"]),
+                slack_ts=str(posted["ts"]),
+            )
+        except Exception as exc:  # the edit is in the database either way; history shows it
+            log.warning("could not show edit %s in Slack: %r", edit.id, exc)
+
+    def _post_text(self, campaign_id: int, text: str) -> None:
+        row = self._edits.campaign(campaign_id)
+        channel = row.slack_channel or self._channel
+        if not channel:
+            return
+        try:
+            self._client.chat_postMessage(
+                channel=channel,
+                text=text,
+                thread_ts=self._thread_of(row.slack_channel, row.slack_ts),
+            )
+        except Exception as exc:
+            log.warning("could not post to #%s's thread: %r", campaign_id, exc)
+
+    @staticmethod
+    def _thread_of(channel: str | None, ts: str | None) -> str | None:
+        """The campaign's message starts its thread; without one the card goes to the channel."""
+        return ts if channel and ts else None
+
+    # ------------------------------------------------------------------ crashed edits
+    def resume_stopped(self) -> int:
+        """Carry on edits a crash interrupted; their cards follow. Returns how many finished."""
+        finished = self._edits.resume_stopped()
+        for edit in finished:
+            self.show(edit)
+        return len(finished)
