@@ -26,7 +26,7 @@ from handlers.ids import EditAction
 from meta.domain.access import Actor
 from meta.domain.errors import AdBeeError, ValidationError
 from meta.domain.records import EditRecord
-from meta.services.edits import EditService, budget_note
+from meta.services.edits import EditError, EditService, budget_note
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +91,15 @@ class EditFlow:
             done = self._edits.submit(
                 campaign_id, parse_edit_form(values, account.timezone), actor, source="slack"
             )
-        except AdBeeError as exc:
+        except EditError as exc:
             self._post_text(campaign_id, f":no_entry: The edit was not made: {exc.message}")
+            return
+        except AdBeeError as exc:  # Meta unreachable or throttling: the edit is kept
+            self._post_text(
+                campaign_id,
+                f":hourglass_flowing_sand: The edit is not finished yet ({exc.message}); it is "
+                "kept, and AdBee carries it on shortly.",
+            )
             return
         except Exception:
             log.exception("edit of #%s failed", campaign_id)
