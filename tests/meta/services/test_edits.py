@@ -17,7 +17,7 @@ from meta.domain.errors import ValidationError
 from meta.domain.records import EditStatus, ObjectKind, ObjectStatus
 from meta.domain.states import Status
 from meta.services.edits import EditBusyError, EditError, EditService
-from sandbox.graph_emulator import GraphEmulator
+from sandbox.graph_emulator import Fault, GraphEmulator
 from tests.campaign_harness import (
     APPROVER,
     POLICY,
@@ -200,3 +200,57 @@ def test_two_edits_of_one_campaign_do_not_run_at_once(
     with pytest.raises(EditBusyError, match="being activated or edited right now"):
         edits.approve(done.awaiting.id, APPROVER)
     assert edits.get(done.awaiting.id).status is EditStatus.APPLYING  # kept, runs later
+
+
+def test_a_refusal_after_the_new_creative_is_reported_and_can_be_finished(
+    edits: EditService, bot: Harness, graph: GraphEmulator, campaign: int
+) -> None:
+    before = bot.services.store.get(campaign)
+    assert before is not None
+    # Meta takes the new creative, then refuses to point the ad at it (a real write only).
+    graph.inject(
+        Fault(code=100, path_contains=f"/{before.ad_id}", method="POST", validate_only=True)
+    )
+    done = edits.submit(campaign, {"headline": "AINOTE 2 is in"}, REQUESTER, source="test")
+    edit = done.applied
+    assert edit is not None and edit.status is EditStatus.INCOMPLETE
+    assert "Already applied: creative" in str(edit.error)
+    assert meta(graph, before.ad_id)["creative_id"] == before.creative_id
+    graph.clear_faults()
+    finished = edits.apply(edit.id, actor=APPROVER.user_id)  # Finish
+    assert finished.status is EditStatus.APPLIED
+    assert meta(graph, before.ad_id)["creative_id"] == finished.progress["creative_id"]
+    assert len(graph.objects("adcreative")) == 2  # the one made before the refusal, reused
+
+
+def test_undo_sets_back_what_was_applied_and_deletes_the_unused_creative(
+    edits: EditService, bot: Harness, graph: GraphEmulator, campaign: int
+) -> None:
+    before = bot.services.store.get(campaign)
+    assert before is not None
+    graph.inject(
+        Fault(code=100, path_contains=f"/{before.ad_id}", method="POST", validate_only=True)
+    )
+    done = edits.submit(
+        campaign, {"daily_budget": "40", "headline": "AINOTE 2 is in"}, REQUESTER, source="test"
+    )
+    edit = done.applied
+    assert edit is not None and edit.status is EditStatus.INCOMPLETE
+    assert meta(graph, before.meta_campaign_id)["daily_budget"] == 4000
+    graph.clear_faults()
+    undone = edits.undo(edit.id, APPROVER)
+    assert undone.status is EditStatus.UNDONE
+    assert meta(graph, before.meta_campaign_id)["daily_budget"] == 5000
+    assert meta(graph, edit.progress["creative_id"])["status"] == "DELETED"
+    assert meta(graph, before.ad_id)["creative_id"] == before.creative_id
+
+
+def test_an_activation_waits_while_an_edit_holds_the_campaign(
+    edits: EditService, bot: Harness, campaign: int, clock: FakeClock
+) -> None:
+    bot.lifecycle.approve(campaign, APPROVER)
+    assert bot.services.store.take_lease(campaign, expected_owner=None, new_owner="elsewhere:1:x")
+    clock.set(local(DAY, "20:01"))
+    assert bot.lifecycle.activate(campaign) is False  # the edit finishes first
+    assert bot.services.store.get(campaign).status in (Status.SCHEDULED, Status.ARMED)
+    assert bot.services.store.take_lease(campaign, expected_owner="elsewhere:1:x", new_owner=None)
