@@ -35,6 +35,7 @@ from meta.domain.templates import load_templates
 from meta.graph.client import GraphClient, MetaConfig
 from meta.graph.insights import InsightsReader
 from meta.graph.upload import VideoUploader
+from meta.image.check import check_image
 from meta.services.campaigns import CampaignService, Clock, utcnow
 from meta.services.creative_review import check_accounts
 from meta.services.dashboard import Dashboard
@@ -185,6 +186,7 @@ def build_services(
         accounts=accounts,
         base_dir=root,
         check_video=check_video,
+        check_image=check_image,
         pipeline_factory=factory,
         clock=clock,
         budget_floors=floors,

@@ -28,6 +28,7 @@ from meta.domain.sheet import SheetError, decode_sheet, read_sheet
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import STEP_LABELS, ProgressEvent, Step
 from meta.domain.times import format_local
+from meta.image.check import check_image, describe_image, looks_like_image_file
 from meta.services.creative_review import review
 from meta.services.pipeline import AlreadyCreatedError
 from meta.services.summary import CampaignSummary
@@ -129,11 +130,12 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = command(
         "validate",
-        "check a campaign file or a video file; exit 1 with errors if bad (no token, no database)",
+        "check a campaign file, a video or an image; exit 1 with errors if bad (no token, no database)",
         "python -m bot validate configs/campaigns/ainote2-sg.yaml",
         "python -m bot validate creatives/ainote2.mp4",
+        "python -m bot validate creatives/ainote2-hero.jpg",
     )
-    validate.add_argument("file", help="a campaign YAML file, or a video file")
+    validate.add_argument("file", help="a campaign YAML file, a video file or an image file")
     create = command(
         "create",
         "create the campaign in Meta, everything PAUSED",
@@ -256,6 +258,8 @@ def _check(
 
 
 def _validate(path: Path, out: TextIO) -> int:
+    if looks_like_image_file(path):
+        return _validate_image(path, out)
     if looks_like_video_file(path):
         return _validate_video(path, out)
     services, spec = _check(path, out, with_database=False)
@@ -272,15 +276,35 @@ def _validate_video(path: Path, out: TextIO) -> int:
     try:
         info = check_video(path)
     except ValidationError as exc:
-        print(f"{path}: {len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
-        for problem in exc.problems:
-            print(f"  - {problem.field}: {problem.message}", file=out)
-        return 1
-    print(f"{path.name}: {describe_video(info)}", file=out)
-    for warning in info.warnings:
-        print(f"  warning:   {warning}", file=out)
-    print("OK: the video meets Meta's specs; ready to upload.", file=out)
+        return _refused(path, exc, out)
+    _passed(path, describe_video(info), info.warnings, "video", out)
     return 0
+
+
+def _validate_image(path: Path, out: TextIO) -> int:
+    """The image check a creation runs (by content: Meta's image ad specs), on its own."""
+    try:
+        image = check_image(path)
+    except ValidationError as exc:
+        return _refused(path, exc, out)
+    _passed(path, describe_image(image), image.warnings, "image", out)
+    return 0
+
+
+def _refused(path: Path, exc: ValidationError, out: TextIO) -> int:
+    print(f"{path}: {len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
+    for problem in exc.problems:
+        print(f"  - {problem.field}: {problem.message}", file=out)
+    return 1
+
+
+def _passed(
+    path: Path, description: str, warnings: tuple[str, ...], what: str, out: TextIO
+) -> None:
+    print(f"{path.name}: {description}", file=out)
+    for warning in warnings:
+        print(f"  warning:   {warning}", file=out)
+    print(f"OK: the {what} meets Meta's specs; ready to upload.", file=out)
 
 
 def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
@@ -291,17 +315,19 @@ def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
         print(f"  ends:      {format_local(spec.end_time, tz)}", file=out)
     print(f"  countries: {', '.join(spec.countries)}", file=out)
     plans = spec.ads()
-    if len(spec.videos) == 1:
+    if len(spec.videos) == 1 and not spec.images:
         print(f"  video:     {spec.video_path.name}", file=out)
     elif spec.creative_mode == "flexible":
         texts = f"{len(spec.primary_texts)} primary texts, {len(spec.headlines)} headlines"
         print(f"  ads:       1 flexible ad of {len(spec.videos)} videos, {texts}", file=out)
         print(f"    1. {plans[0].media_name}", file=out)
     else:
-        what = "video or placement pair" if spec.placement_pairs else "video"
+        kinds = ["video", *(["placement pair"] if spec.placement_pairs else [])]
+        what = " or ".join([", ".join(kinds), "image"] if spec.images else [", ".join(kinds)])
         print(f"  ads:       {len(plans)}, one per {what} (creative_mode ads)", file=out)
         for plan in plans:
-            print(f"    {plan.index}. {plan.media_name}: {plan.headline}", file=out)
+            kind = " (image)" if plan.image_path else ""
+            print(f"    {plan.index}. {plan.media_name}{kind}: {plan.headline}", file=out)
     shown = review(spec)
     for kind, label in (("campaign", "campaign"), ("adset", "ad set"), ("ad", "ad")):
         print(f"  {label + ' name:':<15}{shown.names[kind]}", file=out)
@@ -531,8 +557,9 @@ def _print_created(summary: CampaignSummary, out: TextIO) -> None:
         print(f"  video     {summary.video_id}", file=out)
     if len(summary.ads) > 1:
         for ad in summary.ads:
+            media = f"image {ad.image_hash}" if ad.image_hash else f"video {ad.video_id}"
             print(
-                f"  ad {ad.index}      {ad.ad_id} (creative {ad.creative_id}, video {ad.video_id}, "
+                f"  ad {ad.index}      {ad.ad_id} (creative {ad.creative_id}, {media}, "
                 f"{ad.video_name})",
                 file=out,
             )

@@ -157,9 +157,16 @@ def _file_state(steps: Mapping[Step, StepState]) -> tuple[State, str]:
     failed = next((s for s in steps.values() if s.state == "failed"), None)
     if failed is not None:
         return "failed", f"*failed*: {truncate(esc(failed.detail), _FILE_DETAIL) or 'no details'}"
-    if any(_finished(steps.get(step)) for step in (Step.PROCESS, Step.CREATIVE, Step.AD)):
+    # An image is ready once uploaded: Meta does not process images.
+    ready = (Step.PROCESS, Step.IMAGE, Step.CREATIVE, Step.AD)
+    if any(_finished(steps.get(step)) for step in ready):
         return "done", "ready"
-    for step, doing in ((Step.PROCESS, "processing"), (Step.UPLOAD, "uploading")):
+    doing_steps = (
+        (Step.PROCESS, "processing"),
+        (Step.UPLOAD, "uploading"),
+        (Step.IMAGE, "uploading"),
+    )
+    for step, doing in doing_steps:
         state = steps.get(step)
         if state is None:
             continue

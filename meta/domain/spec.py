@@ -114,6 +114,7 @@ class AdFormat(StrEnum):
     VIDEO = "video"  # one video: object_story_spec.video_data
     PLACEMENTS = "placements"  # a 9:16 cut for Stories/Reels, another for Feed: asset_feed_spec
     FLEXIBLE = "flexible"  # every video, grouped on the ad: creative_asset_groups_spec
+    IMAGE = "image"  # one image: object_story_spec.link_data with its image_hash
 
 
 class Placement(StrEnum):
@@ -153,14 +154,24 @@ class AdPlan:
     headline: str
     videos: tuple[VideoPlan, ...] = ()
     format: AdFormat = AdFormat.VIDEO
+    # An image ad (``AdFormat.IMAGE``) shows this image and no video (``videos`` stays empty);
+    # its ``video_path`` is the same file, the one its creative is made from.
+    image_path: Path | None = None
 
     def __post_init__(self) -> None:
-        if not self.videos:  # an ad of one video, numbered like its ad
+        if not self.videos and self.image_path is None:  # one video, numbered like its ad
             object.__setattr__(self, "videos", (VideoPlan(self.index, self.video_path),))
+
+    @property
+    def asset(self) -> Path:
+        """The file this ad's creative is made from first (its video, or its image)."""
+        return self.image_path or self.video_path
 
     @property
     def media_name(self) -> str:
         """The files this ad shows, as a card or the CLI lists them."""
+        if self.image_path is not None:
+            return self.image_path.name
         if self.format is AdFormat.FLEXIBLE and len(self.videos) > 1:
             return f"{len(self.videos)} videos ({', '.join(v.path.name for v in self.videos)})"
         return " + ".join(video.path.name for video in self.videos)
@@ -208,6 +219,8 @@ class CampaignSpec:
     ad_names: tuple[tuple[str, str], ...] = ()
     # Placement pairs among ``videos`` (creative_mode ads): (vertical, feed) 1-based indexes.
     placement_pairs: tuple[tuple[int, int], ...] = ()
+    # Image ads (creative_mode ads: one more ad each, after the videos' ads).
+    images: tuple[Path, ...] = ()
 
     # Filled from the account's naming and creative policy when the request is checked, and kept
     # with the creation: what was approved is what is sent, whatever the accounts file says later.
@@ -285,7 +298,7 @@ class CampaignSpec:
         def pick(texts: tuple[str, ...], index: int) -> str:
             return texts[index] if len(texts) > 1 else texts[0]
 
-        return tuple(
+        video_ads = tuple(
             AdPlan(
                 index=i + 1,
                 video_path=group[0].path,
@@ -296,6 +309,19 @@ class CampaignSpec:
             )
             for i, group in enumerate(groups)
         )
+        # Then one image ad per image, numbered after the videos' ads (keys continuing).
+        image_ads = tuple(
+            AdPlan(
+                index=i + 1,
+                video_path=image,
+                primary_text=pick(self.primary_texts, i),
+                headline=pick(self.headlines, i),
+                format=AdFormat.IMAGE,
+                image_path=image,
+            )
+            for i, image in enumerate(self.images, start=len(video_ads))
+        )
+        return video_ads + image_ads
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -308,6 +334,7 @@ class CampaignSpec:
         data["primary_texts"] = list(self.primary_texts)
         data["ad_names"] = [list(pair) for pair in self.ad_names]
         data["placement_pairs"] = [list(pair) for pair in self.placement_pairs]
+        data["images"] = [str(path) for path in self.images]
         data["headlines"] = list(self.headlines)
         data["countries"] = list(self.countries)
         data["warnings"] = list(self.warnings)
@@ -339,6 +366,7 @@ class CampaignSpec:
             creative_mode=data.get("creative_mode", "ads"),
             ad_names=tuple((str(c), str(a)) for c, a in data.get("ad_names", ())),
             placement_pairs=tuple((int(v), int(f)) for v, f in data.get("placement_pairs", ())),
+            images=tuple(Path(p) for p in data.get("images", ())),
         )
 
     def budget_text(self) -> str:
@@ -346,6 +374,8 @@ class CampaignSpec:
 
 
 VideoChecker = Callable[[Path], object]
+# Takes the image's path; raises ``ValidationError`` (meta.image.check.check_image).
+ImageChecker = Callable[[Path], object]
 
 
 def build_spec(
@@ -356,6 +386,7 @@ def build_spec(
     base_dir: Path,
     check_video: VideoChecker | None = None,
     budget_floor: FloorSource | None = None,
+    check_image: ImageChecker | None = None,
 ) -> CampaignSpec:
     """Validate a request; raise ``ValidationError`` listing every bad field at once.
 
@@ -398,10 +429,12 @@ def build_spec(
     start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
     measured: dict[Path, object] = {}
     videos = _videos(raw, base_dir, check_video, bad, warnings, measured)
-    if raw.get("images") not in (None, [], ""):
+    images = _images(raw.get("images"), base_dir, check_image, bad, warnings)
+    if images and mode == "flexible":
         bad(
             "images",
-            "image ads are not supported yet; this AdBee makes video ads only (use videos)",
+            "images in a flexible ad are not supported yet; use creative_mode: ads (one image "
+            "ad per image beside the videos' ads)",
         )
     pairs = _placement_pairs(videos, measured, bad, pair=mode == "ads")
     if mode == "flexible" and len(videos) > MAX_FLEXIBLE_MEDIA:
@@ -410,16 +443,26 @@ def build_spec(
             f"{len(videos)} videos in one flexible ad; AdBee sends at most {MAX_FLEXIBLE_MEDIA} "
             "(Meta's limit of assets per ad)",
         )
-    if mode == "ads" and videos:
-        ads = len(videos) - len(pairs)
+    if mode == "ads" and videos and images is not None:
+        ads = len(videos) - len(pairs) + len(images)
+        if images and ads > MAX_ADS_PER_ADSET:
+            bad(
+                "images",
+                f"{len(videos)} videos and {len(images)} images make {ads} ads; Meta allows "
+                f"at most {MAX_ADS_PER_ADSET} ads per ad set",
+            )
         for field, texts in (("primary_texts", primary_texts), ("headlines", headlines)):
             if texts and len(texts) not in (1, ads):
-                what = "ad (one per video or placement pair)" if pairs else "video"
+                if images:
+                    what, counted = "ad", f"ads ({len(videos)} videos, {len(images)} images)"
+                elif pairs:
+                    what, counted = "ad (one per video or placement pair)", "ads"
+                else:
+                    what, counted = "video", "videos"
                 bad(
                     field,
-                    f"{len(texts)} texts for {ads} {'ads' if pairs else 'videos'}; with "
-                    f"creative_mode ads give one (every ad shows it) or one per {what}: ad N "
-                    "shows text N",
+                    f"{len(texts)} texts for {ads} {counted}; with creative_mode ads give one "
+                    f"(every ad shows it) or one per {what}: ad N shows text N",
                 )
 
     tags_override = _url_tags_override(raw.get("url_tags"), bad)
@@ -454,6 +497,7 @@ def build_spec(
         extra_videos=tuple(videos[1:]),
         creative_mode=mode or "ads",
         placement_pairs=pairs,
+        images=tuple(images or ()),
     ).ads()
     try:
         names = fill_names(account.naming, values)
@@ -510,6 +554,7 @@ def build_spec(
         headlines=tuple(headlines),
         creative_mode=mode or "ads",
         placement_pairs=pairs,
+        images=tuple(images or ()),
     )
 
 
@@ -826,6 +871,63 @@ def _video(
     if not value or not isinstance(value, str | Path):
         bad(field, f"{label}required: the path of the video file, e.g. creatives/launch.mp4")
         return None
+    path = _file(value, field, base_dir, bad, label)
+    if path is None:
+        return None
+    if check_video is not None:
+        try:
+            info = check_video(path)
+        except ValidationError as exc:
+            for problem in exc.problems:
+                bad(field, f"{label}{problem.message}")
+            return None
+        warnings.extend(getattr(info, "warnings", ()) or ())
+        measured[path] = info
+    return path
+
+
+def _images(
+    value: object,
+    base_dir: Path,
+    check_image: ImageChecker | None,
+    bad: Bad,
+    warnings: list[str],
+) -> list[Path] | None:
+    """``images``: a list of image files, every one found, checked by content and listed once
+    (None when one of them is refused). Each makes one image ad after the videos' ads."""
+    if value in (None, "", []):
+        return []
+    if isinstance(value, str | Path):
+        value = [value]
+    if not isinstance(value, list):
+        bad("images", "a list of image files, e.g. [creatives/hero.jpg, creatives/story.png]")
+        return None
+    paths: list[Path] = []
+    for number, item in enumerate(value, start=1):
+        label = f"image {number}: " if len(value) > 1 else ""
+        if not item or not isinstance(item, str | Path):
+            bad("images", f"{label}required: the path of an image file, e.g. creatives/hero.jpg")
+            continue
+        path = _file(item, "images", base_dir, bad, label)
+        if path is None:
+            continue
+        if path in paths:
+            bad("images", f"{label}{path.name} is listed twice (image {paths.index(path) + 1})")
+            continue
+        if check_image is not None:
+            try:
+                info = check_image(path)
+            except ValidationError as exc:
+                for problem in exc.problems:
+                    bad("images", f"{label}{problem.message}")
+                continue
+            warnings.extend(getattr(info, "warnings", ()) or ())
+        paths.append(path)
+    return paths if len(paths) == len(value) else None
+
+
+def _file(value: str | Path, field: str, base_dir: Path, bad: Bad, label: str) -> Path | None:
+    """A file named in the campaign (relative to ``base_dir``), or None after saying why not."""
     shown = str(value)[:200]
     try:
         path = Path(value)
@@ -838,15 +940,6 @@ def _video(
     if not found:
         bad(field, f"{label}file not found: {shown}")
         return None
-    if check_video is not None:
-        try:
-            info = check_video(path)
-        except ValidationError as exc:
-            for problem in exc.problems:
-                bad(field, f"{label}{problem.message}")
-            return None
-        warnings.extend(getattr(info, "warnings", ()) or ())
-        measured[path] = info
     return path
 
 

@@ -17,6 +17,7 @@ from meta.domain.spec import AdFormat, AdPlan, CampaignSpec, Placement, VideoPla
 from meta.domain.times import to_meta
 from meta.domain.video_title import DRY_RUN_ID, video_title
 from meta.graph.client import creative_feature_names
+from meta.graph.images import upload_filename
 from meta.graph.upload import finish_params, start_params, transfer_params
 
 # Advantage+ needs a campaign budget with a supported bid strategy; omitting bid_strategy makes
@@ -166,6 +167,7 @@ def creative_call(
     thumbnail_url: str,
     ad: AdPlan | None = None,
     videos: Sequence[UploadedVideo] = (),
+    image_hash: str | None = None,
 ) -> GraphCall:
     """The creative of one ad (``ad``; the first when omitted): its video and its texts.
 
@@ -176,6 +178,9 @@ def creative_call(
     plan = ad or spec.ads()[0]
     if plan.format is AdFormat.PLACEMENTS:
         return placement_creative_call(spec, account, plan, videos)
+    if plan.format is AdFormat.IMAGE:
+        assert image_hash, "an image ad's creative shows its uploaded image"
+        return image_creative_call(spec, account, image_hash=image_hash, ad=plan)
     video_data: dict[str, Any] = {
         "video_id": video_id,
         "image_url": thumbnail_url,
@@ -195,6 +200,45 @@ def creative_call(
             **creative_controls(spec),
         },
         "creative",
+    )
+
+
+def image_creative_call(
+    spec: CampaignSpec, account: AccountConfig, *, image_hash: str, ad: AdPlan
+) -> GraphCall:
+    """The creative of one image ad: ``object_story_spec.link_data`` with the uploaded image's
+    hash (SDK ``AdCreativeLinkData``: ``image_hash``, ``link``, ``message``, ``name`` (the
+    headline), ``description``, ``call_to_action``); the same creative controls as a video's."""
+    link_data: dict[str, Any] = {
+        "image_hash": image_hash,
+        "link": spec.link,
+        "message": ad.primary_text,
+        "name": ad.headline,
+        "call_to_action": {"type": spec.call_to_action, "value": {"link": spec.link}},
+    }
+    if spec.description:
+        link_data["description"] = spec.description
+    return GraphCall(
+        "POST",
+        f"{account.ad_account_id}/adcreatives",
+        {
+            "name": object_names(spec, ad.index)["creative"],
+            "object_story_spec": {**_story(account), "link_data": link_data},
+            **creative_controls(spec),
+        },
+        "creative",
+    )
+
+
+def image_upload_call(account: AccountConfig, ad: AdPlan) -> GraphCall:
+    """The image's upload as ``meta.services.images`` sends it: one multipart file part named
+    after the file (Meta keys its answer ``images.<name>.hash`` by it)."""
+    name = upload_filename(ad.asset)
+    return GraphCall(
+        "POST",
+        f"{account.ad_account_id}/adimages",
+        {name: f"<bytes of {ad.asset.name} (multipart file part)>"},
+        "image upload (answer: images.<name>.hash, the md5 of the bytes)",
     )
 
 
@@ -339,11 +383,16 @@ def video_upload_calls(
 
 
 def dry_run_calls(
-    spec: CampaignSpec, account: AccountConfig, video_size: int | Sequence[int]
+    spec: CampaignSpec,
+    account: AccountConfig,
+    video_size: int | Sequence[int],
+    image_hashes: Sequence[str] = (),
 ) -> list[GraphCall]:
     """Every request of a creation, in order, with placeholders for ids Meta would return.
 
-    ``video_size`` is the size of each video, in the order of ``spec.videos`` (one int for one).
+    ``video_size`` is the size of each video, in the order of ``spec.videos`` (one int for one);
+    ``image_hashes`` the md5 of each of ``spec.images``: the very hash Meta will answer (an ad
+    image's hash is the md5 of its bytes), so an image ad's creative is shown as it will be sent.
     Each video is uploaded; each ad gets its creative after its videos, then the campaign, the
     ad set and every ad (a flexible ad with every video in its asset groups).
     """
@@ -368,7 +417,15 @@ def dry_run_calls(
             "cached for a day)",
         )
     ]
+    hashes = dict(zip(spec.images, image_hashes, strict=False))
     for plan in plans:
+        if plan.image_path is not None:
+            upload = image_upload_call(account, plan)
+            calls.append(replace(upload, label=tag(upload.label, plan.index)))
+            digest = hashes.get(plan.image_path, f"<image_hash {plan.index}>")
+            creative = image_creative_call(spec, account, image_hash=digest, ad=plan)
+            calls.append(replace(creative, label=tag(creative.label, plan.index)))
+            continue
         for video in plan.videos:
             for call in video_upload_calls(spec, account, size_of[video.index], video=video):
                 calls.append(

@@ -6,6 +6,7 @@ surface enforces the same rules; it knows nothing of Slack.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +50,7 @@ class CampaignService:
         templates: list[Template] | None = None,
         broken_templates: list[BrokenTemplate] | None = None,
         budget_floors: FloorSource | None = None,
+        check_image: Callable[[Path], object] | None = None,
     ) -> None:
         self.store = store
         # Meta's own minimum budget per account when connected (meta.domain.minimum_budgets), else
@@ -57,6 +59,7 @@ class CampaignService:
         self.accounts = accounts
         self._base_dir = base_dir
         self._check_video = check_video
+        self._check_image = check_image
         self._pipeline_factory = pipeline_factory
         self._pipeline: CampaignPipeline | None = None
         self.clock = clock
@@ -77,6 +80,7 @@ class CampaignService:
             base_dir=self._base_dir,
             check_video=self._check_video,
             budget_floor=self._budget_floors,
+            check_image=self._check_image,
         )
         check_spec_policy(spec)  # feature names this API version knows, before anything is sent
         return spec
@@ -119,7 +123,13 @@ class CampaignService:
     def dry_run(self, spec: CampaignSpec) -> list[GraphCall]:
         account = self.accounts.get(spec.account_key)
         assert account is not None
-        return dry_run_calls(spec, account, [path.stat().st_size for path in spec.videos])
+        return dry_run_calls(
+            spec,
+            account,
+            [path.stat().st_size for path in spec.videos],
+            # The very hashes Meta will answer: an ad image's hash is the md5 of its bytes.
+            [hashlib.md5(path.read_bytes()).hexdigest() for path in spec.images],
+        )
 
     # ------------------------------------------------------------------ creation
     @property

@@ -15,7 +15,7 @@ creative that shows an uploaded image (the flexible ad format) can call it the s
 from __future__ import annotations
 
 import hashlib
-import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,41 +24,11 @@ from meta.domain.ports import CampaignRepository, GraphApi
 from meta.domain.records import ObjectRef
 from meta.domain.states import ProgressEvent, ProgressSink, Step
 from meta.domain.stopping import StopSignal
-
-IMAGE_FIELDS = "hash,name,url,permalink_url,width,height"
-_MAX_NAME = 100  # AdImage.name: "The maximum length of this string is 100 characters"
+from meta.graph.images import adimages_path, find_images, upload_filename
 
 
 class ImageMissingError(AdBeeError):
     """The image file a creation still has to upload is gone; the user must attach it again."""
-
-
-def upload_filename(path: Path) -> str:
-    """The multipart file name Meta keys its answer by (and stores as the image's ``name``):
-    printable ASCII without quotes, at most Meta's 100 characters, the extension kept."""
-    cleaned = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\/' else "_" for c in path.name
-    )
-    cleaned = cleaned or "image.jpg"
-    if len(cleaned) > _MAX_NAME:
-        stem, dot, suffix = cleaned.rpartition(".")
-        keep = _MAX_NAME - len(suffix) - 1 if dot else _MAX_NAME
-        cleaned = f"{stem[:keep]}.{suffix}" if dot else cleaned[:_MAX_NAME]
-    return cleaned
-
-
-def adimages_path(ad_account_id: str) -> str:
-    act = ad_account_id if ad_account_id.startswith("act_") else f"act_{ad_account_id}"
-    return f"{act}/adimages"
-
-
-def find_images(graph: GraphApi, ad_account_id: str, hashes: list[str]) -> dict[str, dict]:
-    """The account's images among ``hashes``, by hash (``GET act_<id>/adimages?hashes=[...]``,
-    SDK ``AdAccount.get_ad_images`` param_types ``hashes: list<string>``)."""
-    body = graph.get(
-        adimages_path(ad_account_id), {"hashes": json.dumps(hashes), "fields": IMAGE_FIELDS}
-    )
-    return {str(item["hash"]): item for item in body.get("data", []) if item.get("hash")}
 
 
 class ImageSteps:
@@ -80,6 +50,7 @@ class ImageSteps:
         *,
         notify: ProgressSink | None = None,
         label: str = "",
+        ad: int | None = None,
     ) -> str:
         """The hash of the image ``ref`` of this campaign, uploading ``path`` unless it is done.
 
@@ -88,7 +59,11 @@ class ImageSteps:
         answer lost to a crash or a dropped connection is adopted, never uploaded twice.
         Raises ``ImageMissingError`` when the upload is still to do and the file is gone.
         """
-        tell = notify or (lambda _event: None)
+        sink = notify or (lambda _event: None)
+
+        def tell(event: ProgressEvent) -> None:
+            sink(replace(event, ad=ad))  # which ad's image (``ProgressEvent.ad``)
+
         row = self._store.get(campaign_id)
         assert row is not None
         existing = row.object(ref)

@@ -49,13 +49,15 @@ class LostObjects:
         since: datetime,
         video_id: str | None = None,
         ad_index: int = 1,
+        image_hash: str | None = None,
     ) -> str | None:
         """After a create whose answer never came, look for the object by its exact name.
 
         Only objects created since this creation began count, so a same-named campaign someone
         made in Ads Manager last month is never adopted by mistake. Ad creatives have no
         ``created_time`` in Graph; a creative counts when it shows this creation's own video
-        (first in its ``asset_feed_spec`` for a placement pair).
+        (first in its ``asset_feed_spec`` for a placement pair), or an image ad's its image
+        (``link_data.image_hash``).
         """
         name = object_names(spec, ad_index)[_NAME_KEY[step]]
         path = f"{account.ad_account_id}/{_EDGE[step]}"
@@ -71,7 +73,11 @@ class LostObjects:
             for item in body.get("data", []):
                 if item.get("name") != name:
                     continue
-                if step is Step.CREATIVE:
+                if step is Step.CREATIVE and image_hash is not None:
+                    link_data = (item.get("object_story_spec") or {}).get("link_data") or {}
+                    if str(link_data.get("image_hash")) != image_hash:
+                        continue
+                elif step is Step.CREATIVE:
                     if video_id is None or _first_video(item) != str(video_id):
                         continue
                 elif not _created_after(item.get("created_time"), cutoff):

@@ -47,6 +47,7 @@ from meta.domain.spec import AdFormat, AdPlan, CampaignSpec, VideoPlan
 from meta.domain.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
 from meta.domain.video_title import video_title as make_video_title
+from meta.graph.images import find_images
 from meta.graph.payloads import (
     GraphCall,
     UploadedVideo,
@@ -54,10 +55,12 @@ from meta.graph.payloads import (
     adset_call,
     campaign_call,
     creative_call,
+    image_creative_call,
     upload_name,
 )
 from meta.graph.upload import UploadSession
 from meta.services.creation_lease import CreationLease
+from meta.services.images import ImageMissingError, ImageSteps
 from meta.services.lost_objects import LostObjects
 from meta.services.previews import (
     BASELINE_ADVANTAGE_KEY,
@@ -114,6 +117,7 @@ class CampaignPipeline:
         self._video_poll_interval = video_poll_interval
         self._stopping = stopping or StopSignal()
         self._shared = SharedVideos(store, stopping=self._stopping)
+        self._images = ImageSteps(store, graph, self._stopping)
 
     # ---------------------------------------------------------------- entry points
     def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRecord:
@@ -309,6 +313,7 @@ class CampaignPipeline:
                 thumbnail=videos[0].thumbnail_url if videos else None,
                 plan=plan,
                 videos=videos,
+                image_hash=row.meta_id(ObjectRef(ObjectKind.IMAGE, plan.key)),
             )
             requests[level.removesuffix(" 1")] = dict(call.params)
         return requests
@@ -343,6 +348,13 @@ class CampaignPipeline:
                         continue
                     log.warning("could not delete %s %s: %s", kind, obj.meta_id, exc)
                     leftovers.append(obj.meta_id)
+        # Images go whatever the refusal: one quick request uploads one again (same bytes, same
+        # hash), unlike a video's minutes of upload and processing.
+        for image in row.objects_of(ObjectKind.IMAGE):
+            if image.meta_id:
+                leftovers += self._delete_image(
+                    campaign_id, row.ad_account_id, image.ref, image.meta_id
+                )
         for video in row.objects_of(ObjectKind.VIDEO):
             if not video.meta_id:
                 continue
@@ -380,6 +392,55 @@ class CampaignPipeline:
                 return
             self._one_ad_media(campaign_id, spec, plan, account, notify, stop)
 
+    def _delete_image(
+        self, campaign_id: int, ad_account_id: str, ref: ObjectRef, digest: str
+    ) -> list[str]:
+        """Delete an image this creation uploaded, unless another creative shows it.
+
+        Meta addresses images by content, so another campaign of the account that uploaded the
+        same picture shares this very image; its creatives (``AdImage.creatives``) keep it.
+        Returns the hash when it could not be deleted.
+        """
+        try:
+            found = find_images(self._graph, ad_account_id, [digest]).get(digest)
+            if found is not None and found.get("creatives"):
+                log.info("image %s is shown by other creatives; kept", digest)
+                self._store.mark_deleted(campaign_id, ref)  # no longer this campaign's
+                return []
+            if found is not None:
+                self._images.delete(ad_account_id, digest)
+            self._store.mark_deleted(campaign_id, ref)
+        except AdBeeError as exc:
+            log.warning("could not remove image %s: %s", digest, exc)
+            return [f"image {digest}"]
+        return []
+
+    def _one_image(
+        self,
+        campaign_id: int,
+        spec: CampaignSpec,
+        plan: AdPlan,
+        account: AccountConfig,
+        notify: ProgressSink,
+    ) -> None:
+        """Upload (``ImageSteps``) and creative of one image ad (its creative is checked by
+        ``_one_ad_media`` first, so a done ad costs nothing here)."""
+        assert plan.image_path is not None
+        with _failing_step(Step.IMAGE, plan.index):
+            digest = self._images.ensure(
+                campaign_id,
+                ObjectRef(ObjectKind.IMAGE, plan.key),
+                plan.image_path,
+                account.ad_account_id,
+                notify=notify,
+                label=_which_image(spec, plan),
+                ad=plan.index,
+            )
+        with _failing_step(Step.CREATIVE, plan.index):
+            self._create(
+                campaign_id, Step.CREATIVE, spec, account, notify, plan=plan, image_hash=digest
+            )
+
     def _one_ad_media(
         self,
         campaign_id: int,
@@ -401,6 +462,9 @@ class CampaignPipeline:
                     campaign_id, Step.CREATIVE, "skipped", f"creative {creative_id}", ad=plan.index
                 )
             )
+            return
+        if plan.image_path is not None:
+            self._one_image(campaign_id, spec, plan, account, notify)
             return
         uploaded = []
         for video in plan.videos:
@@ -651,6 +715,7 @@ class CampaignPipeline:
         thumbnail: str | None = None,
         plan: AdPlan | None = None,
         videos: Sequence[UploadedVideo] = (),
+        image_hash: str | None = None,
     ) -> str:
         """Post one create step (of the ad ``plan`` for a creative or an ad), or adopt the object
         an interrupted run made: marked pending before the post, recorded before returning."""
@@ -674,12 +739,23 @@ class CampaignPipeline:
             thumbnail=thumbnail,
             plan=plan,
             videos=videos,
+            image_hash=image_hash,
         )
         ad_index = plan.index if step in _PER_AD else 1
-        if row.is_pending(ref):
-            found = self._lost.find_create(
-                step, spec, account, since=row.created_at, video_id=video_id, ad_index=ad_index
+
+        def find_lost() -> str | None:
+            return self._lost.find_create(
+                step,
+                spec,
+                account,
+                since=row.created_at,
+                video_id=video_id,
+                ad_index=ad_index,
+                image_hash=image_hash,
             )
+
+        if row.is_pending(ref):
+            found = find_lost()
             if found:
                 self._record(campaign_id, step, call, found, plan)
                 notify(
@@ -696,9 +772,7 @@ class CampaignPipeline:
             object_id = str(self._graph.post(call.path, call.params)["id"])
         except MetaTransportError:
             # The answer was lost, not necessarily the create: look before posting again.
-            found = self._lost.find_create(
-                step, spec, account, since=row.created_at, video_id=video_id, ad_index=ad_index
-            )
+            found = find_lost()
             if found is None:
                 notify(
                     ProgressEvent(campaign_id, step, "retry", "connection lost; retrying", ad=ad)
@@ -716,6 +790,8 @@ class CampaignPipeline:
         name = call.params.get("name")
         key = plan.key if step in _PER_AD else MAIN
         uses = _USES.get(step)
+        if step is Step.CREATIVE and plan.image_path is not None:
+            uses = ObjectKind.IMAGE  # an image ad's creative uses its image (keyed like the ad)
         # A creative uses the video it is made from (a pair's vertical cut, a flexible ad's
         # first video); an ad uses its own creative.
         used_key = plan.videos[0].key if uses is ObjectKind.VIDEO else key
@@ -740,12 +816,16 @@ class CampaignPipeline:
         thumbnail: str | None,
         plan: AdPlan,
         videos: Sequence[UploadedVideo] = (),
+        image_hash: str | None = None,
     ) -> GraphCall:
         if step is Step.CAMPAIGN:
             return campaign_call(spec, account)
         if step is Step.ADSET:
             assert row.meta_campaign_id
             return adset_call(spec, account, row.meta_campaign_id)
+        if step is Step.CREATIVE and plan.image_path is not None:
+            assert image_hash
+            return image_creative_call(spec, account, image_hash=image_hash, ad=plan)
         if step is Step.CREATIVE:
             assert video_id and thumbnail
             return creative_call(
@@ -824,7 +904,7 @@ class CampaignPipeline:
         self._store.set_status(campaign_id, Status.FAILED, error=reason)
         metrics.CREATIONS.labels("failed", step.value).inc()
         notify(ProgressEvent(campaign_id, step, "failed", reason, ad=_failed_ad(exc)))
-        if isinstance(exc, VideoMissingError):  # its message says what to do instead
+        if isinstance(exc, VideoMissingError | ImageMissingError):  # says what to do instead
             raise PipelineError(
                 f"{STEP_LABELS[step]} stopped: {reason}", step=step, cause=exc, resumable=True
             ) from exc
@@ -942,7 +1022,18 @@ def needs_video_file(row: CampaignRecord) -> bool:
     """
     if row.status not in (Status.CREATING, Status.FAILED):
         return False
-    return bool(videos_to_send(row))
+    return bool(videos_to_send(row) or images_to_send(row))
+
+
+def images_to_send(row: CampaignRecord) -> list[AdPlan]:
+    """The image ads whose image Meta does not have yet (not uploaded, or its answer lost)."""
+    plans = []
+    for plan in CampaignSpec.from_json(row.spec).ads():
+        if plan.image_path is not None:
+            image = row.object(ObjectRef(ObjectKind.IMAGE, plan.key))
+            if image is None or not image.meta_id or image.pending:
+                plans.append(plan)
+    return plans
 
 
 def videos_to_send(row: CampaignRecord) -> list[VideoPlan]:
@@ -966,6 +1057,12 @@ def video_title(spec: CampaignSpec, campaign_id: int, upload: VideoPlan | None =
 def _which_video(spec: CampaignSpec, upload: VideoPlan) -> str:
     """A progress line's prefix naming the video when there are several ("video 2 of 3: ")."""
     return f"video {upload.index} of {len(spec.videos)}: " if len(spec.videos) > 1 else ""
+
+
+def _which_image(spec: CampaignSpec, plan: AdPlan) -> str:
+    """A progress line's prefix naming the image ad among all ads ("image 3 of 3: ")."""
+    total = len(spec.ads())
+    return f"image {plan.index} of {total}: " if total > 1 else ""
 
 
 def _uploaded(row: CampaignRecord, plan: AdPlan) -> list[UploadedVideo]:

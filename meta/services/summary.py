@@ -13,7 +13,7 @@ from meta.domain.advantage import AdvantageState
 from meta.domain.approval import PREVIEW_FORMATS, SHAREABLE, RequestFacts
 from meta.domain.money import format_minor
 from meta.domain.records import MAIN, CampaignRecord, ObjectKind, ObjectRef
-from meta.domain.spec import CampaignSpec
+from meta.domain.spec import AdPlan, CampaignSpec
 from meta.domain.times import format_local
 from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, PREVIEWS_KEY, REQUESTS_KEY
 
@@ -89,6 +89,9 @@ class AdLine:
     ad_id: str | None
     # Every video the ad shows (a placement pair's two cuts, a flexible ad's all), as uploaded.
     video_ids: tuple[str, ...] = ()
+    # An image ad: its image's hash (``video_name`` names the image) and the picture itself.
+    image_hash: str | None = None
+    thumbnail_url: str | None = None
 
 
 def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
@@ -102,7 +105,11 @@ def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
             video_name=plan.media_name,
             primary_text=plan.primary_text,
             headline=plan.headline,
-            video_id=row.meta_id(ObjectRef(ObjectKind.VIDEO, plan.videos[0].key)),
+            video_id=(
+                row.meta_id(ObjectRef(ObjectKind.VIDEO, plan.videos[0].key))
+                if plan.videos
+                else None
+            ),
             creative_id=(
                 row.creative_id
                 if plan.key == MAIN
@@ -114,9 +121,24 @@ def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
                 for found in (row.meta_id(ObjectRef(ObjectKind.VIDEO, v.key)) for v in plan.videos)
                 if found
             ),
+            image_hash=(
+                row.meta_id(ObjectRef(ObjectKind.IMAGE, plan.key)) if plan.image_path else None
+            ),
+            thumbnail_url=_thumbnail(row, plan),
         )
         for plan in plans
     )
+
+
+def _thumbnail(row: CampaignRecord, plan: AdPlan) -> str | None:
+    """The picture a card shows for one ad: the image itself, or its first video's thumbnail."""
+    ref = (
+        ObjectRef(ObjectKind.IMAGE, plan.key)
+        if plan.image_path or not plan.videos
+        else ObjectRef(ObjectKind.VIDEO, plan.videos[0].key)
+    )
+    shown = row.object(ref)
+    return shown.thumbnail_url if shown else None
 
 
 def summarize(row: CampaignRecord, accounts: AccountRegistry) -> CampaignSummary:

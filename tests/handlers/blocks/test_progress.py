@@ -146,3 +146,23 @@ def test_ten_files_waiting_then_all_ready_fit_one_message():
     assert message["text"].endswith("10 of 10 files ready, 10 of 10 ads created")
     assert ":white_check_mark: Creating ads — 10 of 10" in step_lines(message)
     assert_slack_accepts("message", message)
+
+
+def test_an_image_file_is_uploading_then_ready_without_processing():
+    from meta.services.summary import AdLine
+
+    summary = make_summary(
+        ads=(
+            AdLine(1, "ainote2.mp4", "Text 1", "Headline 1", None, None, None),
+            AdLine(2, "hero.jpg", "Text 2", "Headline 2", None, None, None),
+        )
+    )
+    uploading = {2: {Step.IMAGE: StepState("running", 0, "image 2 of 2: hero.jpg")}}
+    message = build_progress_message(summary=summary, steps={}, ad_steps=uploading)
+    assert (
+        file_lines(message)[1]
+        == ":hourglass_flowing_sand: 2. `hero.jpg` — uploading 0% `░░░░░░░░░░`"
+    )
+    uploaded = {2: {Step.IMAGE: StepState("done", 100, "image 2 of 2: image 1f2e")}}
+    message = build_progress_message(summary=summary, steps={}, ad_steps=uploaded)
+    assert file_lines(message)[1] == ":white_check_mark: 2. `hero.jpg` — ready"

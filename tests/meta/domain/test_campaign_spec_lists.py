@@ -123,7 +123,7 @@ def test_a_spec_stored_before_lists_reads_as_one_ad(accounts, base):
         ({"headlines": ["a", ""]}, "headlines", "text 2 is empty"),
         ({"headlines": ["a", "b", "x" * 256]}, "headlines", "text 3 is 256 characters"),
         ({"creative_mode": "carousel"}, "creative_mode", "one of: ads, flexible"),
-        ({"images": ["hero.jpg"]}, "images", "image ads are not supported yet"),
+        ({"images": ["hero.jpg"]}, "images", "file not found: hero.jpg"),
     ],
 )
 def test_bad_lists_are_refused_naming_the_field(accounts, base, overrides, field, words):
