@@ -508,6 +508,7 @@ def build_bot(
     from bot.slack.acks import AckNoticingHandler, SubmissionAcks
     from bot.slack.app import SlackServices, build_app
     from bot.slack.budget import BudgetedWebClient, ProgressEdits, SlackBudget
+    from bot.slack.bulk_flow import BulkLaunch
     from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
     from bot.slack.creation_flow import CreationFlow
     from bot.slack.home_tab import HomeTabs
@@ -617,6 +618,15 @@ def build_bot(
         store=services.store,
         home=home,
         reports=services.reports,
+        bulk=BulkLaunch(
+            client=client,
+            campaigns=services.campaigns,
+            creation=creation,
+            requests=services.requests,
+            lifecycle=scheduling.lifecycle,
+            messages=messages,
+            channel=settings.campaigns_channel or "",
+        ),
     )
     app = build_app(client=client, services=slack)
     handler = AckNoticingHandler(app, app_token, acks=acks, ping_interval=SOCKET_PING_SECONDS)

@@ -27,6 +27,7 @@ _MAX_WHEN = 100
 
 class Subcommand(StrEnum):
     CREATE = "create"
+    BULK = "bulk"
     LIST = "list"
     STATUS = "status"
     ACCOUNTS = "accounts"
@@ -85,7 +86,7 @@ def parse_command_text(text: object) -> CommandRequest:
     sub = _ALIASES.get(head) or next((s for s in Subcommand if s.value == head), None)
     if sub is None:
         return _help(f"I don't know `{head[:40]}`.")
-    if sub in (Subcommand.CREATE, Subcommand.ACCOUNTS, Subcommand.HELP):
+    if sub in (Subcommand.CREATE, Subcommand.BULK, Subcommand.ACCOUNTS, Subcommand.HELP):
         return CommandRequest(subcommand=sub)
     if sub is Subcommand.LIST:
         if not args:

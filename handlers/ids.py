@@ -67,6 +67,18 @@ class CampaignCreateAction(StrEnum):
     URL_TAGS = "campaign-create-url-tags-input"
 
 
+class CampaignBulk(StrEnum):
+    """The ``/campaign bulk`` modal (a launch sheet and its videos) and its batch message."""
+
+    CALLBACK = "campaign-bulk"
+    SHEET_BLOCK = "campaign-bulk-sheet"
+    SHEET = "campaign-bulk-sheet-file"
+    VIDEOS_BLOCK = "campaign-bulk-videos"
+    VIDEOS = "campaign-bulk-videos-file"
+    APPROVE_ALL = "campaign-bulk-approve-all"
+    BATCH_ACTIONS = "campaign-bulk-batch-actions"
+
+
 class CampaignAction(StrEnum):
     """Buttons on approval, status and alert messages; each carries ``ActionMetadata`` as value."""
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from handlers.bulk_sheet import BulkPlan
 from handlers.forms import CampaignForm
+from handlers.uploads import SlackFile
+from meta.domain.access import Actor
 from meta.services.summary import CampaignSummary
 
 
@@ -70,4 +73,27 @@ class EditPort(Protocol):
 
     def history(self, ref: str) -> dict:
         """``/campaign history``'s ephemeral answer."""
+        ...
+
+
+class BulkPort(Protocol):
+    def check(self, sheet: SlackFile | None, videos: tuple[SlackFile, ...]) -> BulkPlan:
+        """Every row of the sheet checked (the sheet read from Slack within the ack window);
+        the plan's errors are by block id, each naming its row and field."""
+        ...
+
+    def launch(
+        self, plan: BulkPlan, *, key: str, user_id: str, team_id: str | None, view_id: str
+    ) -> list[int]:
+        """Record every row as a create request (durably, before the ack); their ids, or none
+        for a redelivery. Raises ``AdBeeError`` when they cannot be recorded."""
+        ...
+
+    def start(self, plan: BulkPlan, request_ids: list[int], *, user_id: str) -> None:
+        """Post the batch message (with Approve all) and start every row in the batch's lane."""
+        ...
+
+    def approve_all(self, value: str, actor: Actor, *, channel: str, ts: str) -> None:
+        """Approve every campaign of the batch ``value`` names, each under its own rules, and
+        say in the batch's thread what was approved and why the others were not."""
         ...

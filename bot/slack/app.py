@@ -16,6 +16,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 import handlers
+from bot.slack.bulk_flow import BulkLaunch
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.creation_flow import CreationFlow
 from bot.slack.edit_flow import EditFlow
@@ -43,6 +44,7 @@ class SlackServices:
     home: HomeTabs
     reports: CampaignReports | None = None
     edits: EditFlow | None = None
+    bulk: BulkLaunch | None = None
 
 
 def build_app(*, client: WebClient, services: SlackServices) -> App:
@@ -63,6 +65,7 @@ def build_app(*, client: WebClient, services: SlackServices) -> App:
         context["creation"] = services.creation
         context["messages"] = services.messages
         context["home"] = services.home
+        context["bulk"] = services.bulk
         context["reports"] = services.reports
         context["edits"] = services.edits
         next()

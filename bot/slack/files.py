@@ -78,6 +78,7 @@ def download_slack_file(
     max_bytes: int = MAX_VIDEO_BYTES,
     on_progress: Callable[[int, int], None] | None = None,
     timeout: float = 60,
+    video: bool = True,
 ) -> DownloadedFile:
     try:
         info = client.files_info(file=file_id)["file"]
@@ -113,7 +114,7 @@ def download_slack_file(
         with target.open("wb") as out:
             for chunk in response.iter_content(_CHUNK):
                 if received == 0:
-                    _check_first_bytes(chunk, name)
+                    _check_first_bytes(chunk, name, video=video)
                 received += len(chunk)
                 if received > max_bytes:
                     raise VideoRejectedError(
@@ -167,8 +168,10 @@ def _follow_to_file(
     )
 
 
-def _check_first_bytes(chunk: bytes, name: str) -> None:
-    """Judge the file by its content: a web page or a known non-video stops the download."""
+def _check_first_bytes(chunk: bytes, name: str, *, video: bool = True) -> None:
+    """Judge the file by its content: a web page (or, for a video, a known non-video) stops the
+    download. ``video=False`` fetches another kind of file (a launch sheet) and only refuses
+    Slack's sign-in page."""
     if looks_like_html(chunk[:512]):
         # A web page labelled as something else: an HTML file uploaded as a video, or Slack's
         # sign-in page served without its text/html type. Either way not a video.
@@ -179,7 +182,7 @@ def _check_first_bytes(chunk: bytes, name: str) -> None:
             "submit again."
         )
     kind = sniff_kind(chunk[:4096])
-    if kind is not None and kind not in _VIDEO_KINDS:
+    if video and kind is not None and kind not in _VIDEO_KINDS:
         raise VideoRejectedError(
             f"{name} is not a video: it looks like {describe_kind(kind)}. "
             "Upload a video file (an H.264 MP4 is the safest choice)."

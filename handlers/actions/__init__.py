@@ -7,7 +7,14 @@ from slack_bolt import App
 from handlers.actions import campaign_buttons as buttons
 from handlers.actions import edit_buttons
 from handlers.actions.modal_selects import handle_account_select, handle_template_select
-from handlers.ids import CampaignAction, CampaignCreateAction, EditAction, action_pattern
+from handlers.actions.bulk_buttons import on_approve_all
+from handlers.ids import (
+    CampaignAction,
+    CampaignBulk,
+    CampaignCreateAction,
+    EditAction,
+    action_pattern,
+)
 from meta.services.lifecycle import CampaignLifecycle
 
 
@@ -26,5 +33,6 @@ def register(app: App) -> None:
     app.action(CampaignAction.EDIT.value)(edit_buttons.on_edit)
     for decision in EditAction:
         app.action(decision.value)(edit_buttons.on_edit_decision)
+    app.action(CampaignBulk.APPROVE_ALL.value)(on_approve_all)
     app.action(CampaignCreateAction.TEMPLATE.value)(handle_template_select)
     app.action(action_pattern(CampaignCreateAction.ACCOUNT))(handle_account_select)

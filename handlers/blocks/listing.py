@@ -27,6 +27,7 @@ from meta.services.summary import CampaignSummary
 MAX_ROWS = 40  # one section per row stays inside a message's 50 blocks
 _COMMANDS = (
     ("create", "open the form to create a campaign"),
+    ("bulk", "launch many campaigns from a CSV sheet (one per row) and its videos"),
     ("list [account]", "recent campaigns, optionally for one account"),
     ("status <id or name>", "one campaign in detail"),
     (

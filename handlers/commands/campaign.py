@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
+from handlers.blocks.bulk import build_bulk_modal
 from handlers.blocks.campaign_modal import build_campaign_modal
 from handlers.blocks.listing import (
     build_accounts,
@@ -65,6 +66,10 @@ def handle_campaign_command(
                 template_notes=campaigns.template_notes(),
             ),
         )
+        return
+    if sub is Subcommand.BULK:
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=build_bulk_modal())
         return
     if sub is Subcommand.HELP:
         ack(**build_help(request.note))

@@ -1,0 +1,217 @@
+"""``/campaign bulk`` on the bot's side: read the sheet from Slack, check every row, record each
+as a create request, post the batch message, and Approve all.
+
+Each row takes the road a single create form takes (``CreationFlow``: recorded before the ack,
+its videos downloaded and checked by content, created with live progress, its own card with
+Approve/Reject), in a worker lane of its own batch (``FairPool``), so a colleague's single
+campaign never waits behind a fifty-row sheet. The videos a row names are the files attached in
+the same modal, by file name; one used by several rows is uploaded to Meta once per ad account
+(``meta.services.shared_videos``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from slack_sdk import WebClient
+
+from bot.slack.campaign_messages import CampaignMessages
+from bot.slack.creation_flow import CreationFlow
+from bot.slack.files import download_slack_file
+from bot.slack.posts import post_once
+from handlers.blocks.bulk import BatchOutcome, BatchRow, build_batch_message, build_batch_outcome
+from handlers.bulk_sheet import FORM_LESS, BulkPlan, row_form, video_names
+from handlers.forms import split_headlines, split_primary_texts
+from handlers.ids import CampaignBulk
+from handlers.uploads import SlackFile
+from meta.domain.access import Actor
+from meta.domain.errors import AdBeeError, ValidationError
+from meta.domain.sheet import MAX_SHEET_BYTES, SheetError, decode_sheet, read_sheet
+from meta.domain.states import Status
+from meta.services.campaigns import CampaignService
+from meta.services.lifecycle import CampaignLifecycle
+from storage.requests import CreationRequestStore
+
+log = logging.getLogger(__name__)
+
+# Rows one modal takes: the Approve all button carries the batch's request ids in its value
+# (Slack allows 2,000 characters there); a longer launch goes through the CLI's --sheet.
+MAX_SLACK_ROWS = 100
+ERROR_LIMIT = 2000  # characters of one field error the modal shows
+
+
+class BulkLaunch:
+    """Implements ``handlers.ports.BulkPort``."""
+
+    def __init__(
+        self,
+        *,
+        client: WebClient,
+        campaigns: CampaignService,
+        creation: CreationFlow,
+        requests: CreationRequestStore,
+        lifecycle: CampaignLifecycle,
+        messages: CampaignMessages,
+        channel: str,
+    ) -> None:
+        self._client = client
+        self._campaigns = campaigns
+        self._creation = creation
+        self._requests = requests
+        self._lifecycle = lifecycle
+        self._messages = messages
+        self._channel = channel
+
+    # ------------------------------------------------------------------ check
+    def check(self, sheet: SlackFile | None, videos: tuple[SlackFile, ...]) -> BulkPlan:
+        if sheet is None or not sheet.id:
+            return _refused("Attach the launch sheet: a CSV with one campaign per row.")
+        try:
+            rows = read_sheet(decode_sheet(self._sheet_bytes(sheet)))
+        except SheetError as exc:
+            return _refused("; ".join(f"row {p.row}, {p.field}: {p.message}" for p in exc.problems))
+        except AdBeeError as exc:
+            return _refused(exc.message)
+        if len(rows) > MAX_SLACK_ROWS:
+            return _refused(
+                f"{len(rows)} rows; a bulk launch in Slack takes at most {MAX_SLACK_ROWS} "
+                "(use python -m bot create --sheet for more)"
+            )
+        by_name = {file.name: file for file in videos if file.name}
+        problems: list[str] = []
+        forms = []
+        seen: dict[tuple[str, str], int] = {}
+        for row in rows:
+            names = video_names(row.fields)
+            missing = [name for name in names if name not in by_name]
+            form = row_form(row.fields, [by_name[n] for n in names if n in by_name])
+            found = [
+                f"{field}: not in the bulk form yet" for field in FORM_LESS if field in row.fields
+            ]
+            if not names:
+                found.append("videos: required (the file names of the videos attached below)")
+            if missing:
+                found.append(f"videos: {', '.join(missing)} not attached below")
+            for field, texts in (
+                ("primary_texts", split_primary_texts(form.primary_text)),
+                ("headlines", split_headlines(form.headline)),
+            ):
+                if names and len(texts) > 1 and len(texts) != len(names):
+                    found.append(
+                        f"{field}: {len(texts)} texts for {len(names)} videos; give one (every "
+                        "ad shows it) or one per video (ad N shows text N)"
+                    )
+            try:
+                self._campaigns.check_without_video(form.to_request())
+            except ValidationError as exc:
+                found += [f"{p.field}: {p.message}" for p in exc.problems]
+            key = (form.account or "", form.name or "")
+            if form.name and key in seen:
+                found.append(f"name: {form.name!r} is also in row {seen[key]}")
+            seen.setdefault(key, row.number)
+            problems += [f"row {row.number}, {text}" for text in found]
+            forms.append((row.number, form))
+        if problems:
+            return _refused(
+                f"{len(problems)} problem(s), nothing was created: " + "; ".join(problems)
+            )
+        return BulkPlan(forms=tuple(forms))
+
+    def _sheet_bytes(self, sheet: SlackFile) -> bytes:
+        with tempfile.TemporaryDirectory(prefix="adbee-sheet-") as folder:
+            downloaded = download_slack_file(
+                self._client,
+                sheet.id,
+                dest_dir=Path(folder),
+                max_bytes=MAX_SHEET_BYTES,
+                timeout=2,
+                video=False,
+            )
+            return Path(downloaded.path).read_bytes()
+
+    # ------------------------------------------------------------------ launch
+    def launch(
+        self, plan: BulkPlan, *, key: str, user_id: str, team_id: str | None, view_id: str
+    ) -> list[int]:
+        ids = []
+        for number, form in plan.forms:
+            request_id = self._creation.record(
+                form, key=f"{key}:row{number}", user_id=user_id, team_id=team_id, view_id=view_id
+            )
+            if request_id is not None:
+                ids.append(request_id)
+        return ids
+
+    def start(self, plan: BulkPlan, request_ids: list[int], *, user_id: str) -> None:
+        batch = f"B{request_ids[0]}"
+        rows = [
+            BatchRow(row=number, name=form.name or "", account=form.account or "")
+            for number, form in plan.forms
+        ]
+        numbers = [number for number, _form in plan.forms]
+        if len(numbers) != len(request_ids):  # some rows were recorded by an earlier delivery
+            numbers = list(range(1, len(request_ids) + 1))
+        value = json.dumps(
+            {
+                "batch": batch,
+                "rows": [list(pair) for pair in zip(numbers, request_ids, strict=True)],
+            },
+            separators=(",", ":"),
+        )
+        try:
+            post_once(
+                self._client,
+                key=f"bulk:{batch}",
+                channel=self._channel,
+                **build_batch_message(batch=batch, rows=rows, requested_by=user_id, value=value),
+            )
+        except Exception:  # the campaigns and their cards still come; each can be approved there
+            log.exception("could not post the message of bulk batch %s", batch)
+        for request_id in request_ids:
+            self._creation.start(request_id, lane=f"bulk:{batch}")
+
+    # ------------------------------------------------------------------ approve all
+    def approve_all(self, value: str, actor: Actor, *, channel: str, ts: str) -> None:
+        outcomes = [self._approve_one(row, request_id, actor) for row, request_id in _batch(value)]
+        reply = build_batch_outcome(outcomes, approver=actor.user_id)
+        self._client.chat_postMessage(
+            channel=channel or self._channel, thread_ts=ts or None, **reply
+        )
+
+    def _approve_one(self, row: int, request_id: int, actor: Actor) -> BatchOutcome:
+        request = self._requests.get(request_id)
+        name = str((request.form if request else {}).get("name") or f"request {request_id}")
+        if request is None or request.campaign_id is None:
+            return BatchOutcome(row, name, False, "still being created; approve it on its card")
+        summary = self._campaigns.get(request.campaign_id)
+        if summary is not None and summary.status == Status.CREATING:
+            return BatchOutcome(row, name, False, "still being created; approve it on its card")
+        try:
+            approved = self._lifecycle.approve(request.campaign_id, actor)
+        except AdBeeError as exc:
+            return BatchOutcome(row, name, False, exc.message)
+        try:
+            self._messages.refresh_campaign_message(approved)
+        except Exception:  # the card catches up at its next refresh
+            log.exception("could not refresh the card of #%s", approved.id)
+        return BatchOutcome(row, approved.name, True, "approved")
+
+
+def _refused(text: str) -> BulkPlan:
+    if len(text) > ERROR_LIMIT:
+        text = text[: ERROR_LIMIT - 1] + "…"
+    return BulkPlan(errors={str(CampaignBulk.SHEET_BLOCK): text})
+
+
+def _batch(value: str) -> Iterable[tuple[int, int]]:
+    """(sheet row, request id) of each campaign the Approve all button's value names."""
+    try:
+        return [(int(row), int(request)) for row, request in json.loads(value)["rows"]]
+    except (ValueError, KeyError, TypeError):
+        raise AdBeeError(
+            "This button's data is not valid; approve each campaign on its card."
+        ) from None

@@ -1,0 +1,154 @@
+"""Alice launches a sheet of campaigns from Slack with ``/campaign bulk``; Bob approves them all
+with one click (issue 14, bulk launch in Slack).
+
+Through the real bot (Socket Mode) and both emulators: the modal takes the CSV and the video it
+names; a bad row refuses the whole sheet on the sheet's field, naming the row and the field,
+before anything is sent to Meta; the fixed sheet makes one campaign per row, each with its own
+card, the video uploaded once, and the batch message's Approve all approves every one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from handlers.ids import CampaignAction, CampaignBulk
+from meta.domain.states import Status
+from tests.e2e.conftest import APPROVER, CAMPAIGNS, REQUESTER, start_in
+from tests.e2e.test_campaign_story import upload_video
+from tests.helpers import nothing_sent_but_budget_reads
+
+COLUMNS = ["account", "name", "daily_budget", "start_time", "countries", "video"]
+COLUMNS += ["primary_texts", "headline", "link", "call_to_action"]
+
+
+def sheet_csv(rows: int, **bad: dict[str, str]) -> bytes:
+    start = start_in().isoformat()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for n in range(1, rows + 1):
+        cells = {
+            "account": "iflytek-sg",
+            "name": f"AINOTE2 bulk {n}",
+            "daily_budget": "50",
+            "start_time": start,
+            "countries": "SG",
+            "video": "creatives/ainote2.mp4",  # matched by its file name, ainote2.mp4
+            "primary_texts": "Meet AINOTE 2, the notebook that writes your meeting notes.",
+            "headline": "AINOTE 2 is here",
+            "link": "https://shop.example.com/sg/ainote2",
+            "call_to_action": "SHOP_NOW",
+            **bad.get(f"row{n + 1}", {}),
+        }
+        writer.writerow([cells[c] for c in COLUMNS])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def upload_sheet(slack, content: bytes) -> str:
+    return slack.upload_file(
+        user=REQUESTER,
+        filename="launches.csv",
+        content=content,
+        filetype="csv",
+        mimetype="text/csv",
+    )
+
+
+def open_bulk_form(slack) -> dict:
+    slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="bulk")
+    return slack.wait_for_view(user=REQUESTER, timeout=5, callback_id=str(CampaignBulk.CALLBACK))
+
+
+def cards(slack) -> list[dict]:
+    return [
+        message
+        for message in slack.messages(CAMPAIGNS)
+        if any(
+            element.get("action_id") == CampaignAction.APPROVE
+            for block in message.get("blocks", [])
+            for element in block.get("elements", []) or []
+        )
+    ]
+
+
+def batch_message(slack) -> dict:
+    def found():
+        for message in slack.messages(CAMPAIGNS):
+            for block in message.get("blocks", []):
+                for element in block.get("elements", []) or []:
+                    if element.get("action_id") == CampaignBulk.APPROVE_ALL:
+                        return message, element
+        return None
+
+    return slack.wait_until(found, timeout=20)
+
+
+def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_click(
+    slack, graph, bot
+):
+    video = upload_video(slack)
+    view = open_bulk_form(slack)
+    bad = upload_sheet(slack, sheet_csv(3, row3={"daily_budget": "99999"}))
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={CampaignBulk.SHEET_BLOCK: [bad], CampaignBulk.VIDEOS_BLOCK: [video]},
+    )
+    error = (ack or {}).get("errors", {}).get(str(CampaignBulk.SHEET_BLOCK), "")
+    assert "row 3, daily_budget: " in error and "above this account's limit" in error, ack
+    assert "row 2" not in error and "row 4" not in error
+    assert nothing_sent_but_budget_reads(graph)
+
+    fixed = upload_sheet(slack, sheet_csv(3))
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={CampaignBulk.SHEET_BLOCK: [fixed], CampaignBulk.VIDEOS_BLOCK: [video]},
+    )
+    assert not (ack or {}).get("errors"), ack
+
+    message, approve_all = batch_message(slack)
+    assert approve_all["text"]["text"] == "Approve all 3"
+    slack.wait_until(lambda: len(cards(slack)) == 3, timeout=60)
+    assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
+    assert len(graph.objects("advideo", include_deleted=True)) == 1  # one video, uploaded once
+
+    slack.click_button(
+        user=APPROVER,
+        channel=CAMPAIGNS,
+        message_ts=message["ts"],
+        action_id=str(CampaignBulk.APPROVE_ALL),
+        value=approve_all["value"],
+    )
+    reply = slack.wait_until(
+        lambda: next(
+            (m for m in slack.thread(CAMPAIGNS, message["ts"]) if "approved" in m.get("text", "")),
+            None,
+        ),
+        timeout=20,
+    )
+    assert "approved 3 of 3 campaigns" in reply["text"]
+    rows = [int(r) for r, _request in json.loads(approve_all["value"])["rows"]]
+    assert rows == [2, 3, 4]
+    statuses = {c.status for c in bot.services.store.list_campaigns(limit=None)}
+    assert statuses == {Status.SCHEDULED}
+
+
+def test_a_row_naming_a_video_not_attached_is_refused_naming_row_and_file(slack, graph, bot):
+    video = upload_video(slack)
+    view = open_bulk_form(slack)
+    sheet = upload_sheet(
+        slack,
+        sheet_csv(2, row2={"primary_texts": "One|Two"}, row3={"video": "cut-b.mp4"}),
+    )
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={CampaignBulk.SHEET_BLOCK: [sheet], CampaignBulk.VIDEOS_BLOCK: [video]},
+    )
+    error = (ack or {}).get("errors", {}).get(str(CampaignBulk.SHEET_BLOCK), "")
+    assert "row 3, videos: cut-b.mp4 not attached below" in error, ack
+    assert "row 2, primary_texts: 2 texts for 1 videos" in error
+    assert graph.objects("campaign") == [] and nothing_sent_but_budget_reads(graph)

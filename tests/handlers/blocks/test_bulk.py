@@ -1,0 +1,84 @@
+"""``/campaign bulk``'s modal, working view, batch message and Approve all outcome (pure
+builders), and the sheet row that becomes a create form."""
+
+from __future__ import annotations
+
+import json
+
+from handlers.blocks.bulk import (
+    BatchOutcome,
+    BatchRow,
+    build_batch_message,
+    build_batch_outcome,
+    build_bulk_modal,
+    build_bulk_working_modal,
+)
+from handlers.bulk_sheet import row_form, video_names
+from handlers.forms import split_headlines, split_primary_texts
+from handlers.ids import CampaignBulk
+from handlers.uploads import SlackFile
+from tests.handlers.factories import HOSTILE, assert_slack_accepts
+
+
+def test_the_modal_takes_one_csv_and_up_to_ten_videos():
+    view = build_bulk_modal()
+    assert_slack_accepts("modal", view)
+    assert view["callback_id"] == CampaignBulk.CALLBACK
+    inputs = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert inputs[CampaignBulk.SHEET_BLOCK]["filetypes"] == ["csv"]
+    assert inputs[CampaignBulk.SHEET_BLOCK]["max_files"] == 1
+    assert inputs[CampaignBulk.VIDEOS_BLOCK]["max_files"] == 10
+    assert "mp4" in inputs[CampaignBulk.VIDEOS_BLOCK]["filetypes"]
+    assert_slack_accepts("modal", build_bulk_working_modal(12))
+
+
+def test_the_batch_message_approves_all_with_one_confirmed_click():
+    rows = [BatchRow(row=n + 1, name=f"{HOSTILE} {n}", account="iflytek-sg") for n in range(60)]
+    value = json.dumps({"batch": "B1", "rows": [[n + 1, n] for n in range(60)]})
+    message = build_batch_message(batch="B1", rows=rows, requested_by="U_ALICE", value=value)
+    assert_slack_accepts("message", message)
+    [button] = next(b for b in message["blocks"] if b["type"] == "actions")["elements"]
+    assert button["action_id"] == CampaignBulk.APPROVE_ALL and button["value"] == value
+    assert button["text"]["text"] == "Approve all 60"
+    assert button["confirm"]["text"]["type"] == "plain_text"
+    assert "…and 45 more" in message["blocks"][0]["text"]["text"]
+    assert "<!channel>" not in json.dumps(message)  # names are escaped, never a mention
+
+
+def test_the_outcome_says_how_many_and_why_each_other_one_was_not_approved():
+    outcomes = [
+        BatchOutcome(2, "AINOTE2 launch 1", True, "approved"),
+        BatchOutcome(3, "AINOTE2 launch 2", False, "needs a big-budget approver"),
+        BatchOutcome(4, "AINOTE2 launch 3", False, "still being created; approve it on its card"),
+    ]
+    reply = build_batch_outcome(outcomes, approver="U_BOB")
+    assert_slack_accepts("message", reply)
+    text = reply["blocks"][0]["text"]["text"]
+    assert reply["text"] == "<@U_BOB> approved 1 of 3 campaigns of this batch."
+    assert "row 3 *AINOTE2 launch 2*: needs a big-budget approver" in text
+    assert "row 4 *AINOTE2 launch 3*: still being created" in text
+    assert "row 2" not in text
+
+
+def test_a_row_becomes_the_create_form_its_campaign_would_have_had():
+    cut = SlackFile(id="F1", name="ainote2.mp4")
+    fields = {
+        "account": "iflytek-sg",
+        "name": "AINOTE2 launch 1",
+        "daily_budget": "50",
+        "countries": ["sg", "MY"],
+        "videos": ["creatives/ainote2.mp4"],
+        "primary_texts": ["Meet AINOTE 2", "Notes that\nwrite themselves"],
+        "headlines": ["AINOTE 2 is here", "E-ink"],
+        "call_to_action": "SHOP_NOW",
+    }
+    assert video_names(fields) == ["ainote2.mp4"]  # a path's folders are not a Slack file's name
+    form = row_form(fields, [cut])
+    assert form.countries == ("SG", "MY") and form.files == (cut,)
+    assert split_primary_texts(form.primary_text) == [
+        "Meet AINOTE 2",
+        "Notes that\nwrite themselves",
+    ]
+    assert split_headlines(form.headline) == ["AINOTE 2 is here", "E-ink"]
+    assert form.to_request()["video"] is None  # the file comes from Slack afterwards
+    assert video_names({"video": "launch.mp4"}) == ["launch.mp4"]
