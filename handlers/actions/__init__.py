@@ -6,8 +6,8 @@ from slack_bolt import App
 
 from handlers.actions import campaign_buttons as buttons
 from handlers.actions import edit_buttons
-from handlers.actions.modal_selects import handle_account_select, handle_template_select
 from handlers.actions.bulk_buttons import on_approve_all
+from handlers.actions.modal_selects import handle_account_select, handle_template_select
 from handlers.ids import (
     CampaignAction,
     CampaignBulk,
