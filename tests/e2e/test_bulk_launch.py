@@ -82,7 +82,7 @@ def batch_message(slack) -> dict:
                         return message, element
         return None
 
-    return slack.wait_until(found, timeout=20)
+    return slack.wait_until(found, timeout=60)
 
 
 def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_click(
@@ -111,7 +111,7 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
 
     message, approve_all = batch_message(slack)
     assert approve_all["text"]["text"] == "Approve all 3"
-    slack.wait_until(lambda: len(cards(slack)) == 3, timeout=60)
+    slack.wait_until(lambda: len(cards(slack)) == 3, timeout=120)
     assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
     assert len(graph.objects("advideo", include_deleted=True)) == 1  # one video, uploaded once
 
@@ -127,7 +127,7 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
             (m for m in slack.thread(CAMPAIGNS, message["ts"]) if "approved" in m.get("text", "")),
             None,
         ),
-        timeout=20,
+        timeout=60,
     )
     assert "approved 3 of 3 campaigns" in reply["text"]
     rows = [int(r) for r, _request in json.loads(approve_all["value"])["rows"]]
