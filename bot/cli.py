@@ -82,6 +82,19 @@ def main(
             from bot.cli_edit import edit_command
 
             return edit_command(args.campaign, args.set or [], out)
+        if command == "duplicate":
+            from bot.cli_duplicate import duplicate_command
+
+            return duplicate_command(
+                args.campaign,
+                out,
+                name=args.name,
+                account=args.account,
+                countries=args.countries,
+                daily_budget=args.daily_budget,
+                start_time=args.start_time,
+                end_time=args.end_time,
+            )
         if command == "init-db":
             from bot.database_init import init_db
 
@@ -220,6 +233,23 @@ def _parser() -> argparse.ArgumentParser:
         help="a field and its new value: daily_budget, end_time (none: no end), countries "
         "(SG,MY), primary_text, headline, description, link, call_to_action, url_tags",
     )
+    duplicate = command(
+        "duplicate",
+        "create the same campaign again (from what Meta holds now), PAUSED, as a new request "
+        "awaiting approval; its own account reuses the uploaded videos, another uploads them",
+        "python -m bot duplicate 12 --name 'AINOTE2 launch SG wave 2'",
+        "python -m bot duplicate AINOTE2 launch SG --account iflytek-my --countries MY",
+    )
+    duplicate.add_argument("campaign", nargs="+", help="AdBee campaign number, Meta id or name")
+    duplicate.add_argument(
+        "--name",
+        help="the new campaign's name (default: the same, or '<name> (copy)' in the same account)",
+    )
+    duplicate.add_argument("--account", metavar="KEY", help="the ad account (accounts.yaml key)")
+    duplicate.add_argument("--countries", metavar="CC,CC", help="country codes, e.g. MY or SG,MY")
+    duplicate.add_argument("--daily-budget", metavar="AMOUNT", help="in the account's currency")
+    duplicate.add_argument("--start-time", metavar="TIME", help="in the account's timezone")
+    duplicate.add_argument("--end-time", metavar="TIME", help="in the account's timezone")
     command(
         "init-db",
         "create AdBee's tables (an empty database on purpose); the bot refuses to start on an "

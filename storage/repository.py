@@ -707,6 +707,17 @@ class CampaignStore:
             return True
 
     @_retried
+    def shared_video_sha256(self, *, ad_account_id: str, meta_id: str) -> str | None:
+        """The content hash of an uploaded video of this account (a duplicate reuses it)."""
+        with self._sessions() as session:
+            return session.scalar(
+                select(SharedVideoRow.sha256).where(
+                    SharedVideoRow.ad_account_id == ad_account_id,
+                    SharedVideoRow.meta_id == meta_id,
+                )
+            )
+
+    @_retried
     def drop_shared_claims(self, campaign_id: int) -> None:
         """Unfinished uploads this campaign owned are nobody's now (it was rolled back)."""
         with self._sessions() as session:

@@ -221,6 +221,10 @@ class CampaignSpec:
     placement_pairs: tuple[tuple[int, int], ...] = ()
     # Image ads (creative_mode ads: one more ad each, after the videos' ads).
     images: tuple[Path, ...] = ()
+    # A duplicate in its source's ad account: the sha256 of each video (file order, "" when not
+    # known), so the pipeline joins the account's upload of those bytes (``shared_videos``)
+    # even when the file itself is no longer on this server.
+    video_sha256: tuple[str, ...] = ()
 
     # Filled from the account's naming and creative policy when the request is checked, and kept
     # with the creation: what was approved is what is sent, whatever the accounts file says later.
@@ -248,6 +252,12 @@ class CampaignSpec:
     @property
     def videos(self) -> tuple[Path, ...]:
         return (self.video_path, *self.extra_videos)
+
+    def known_sha256(self, index: int) -> str | None:
+        """The content hash a duplicate carries for video ``index`` (1-based), if any."""
+        if 0 < index <= len(self.video_sha256):
+            return self.video_sha256[index - 1] or None
+        return None
 
     def uploads(self) -> tuple[VideoPlan, ...]:
         """Every video to upload, in file order, with its place in a placement pair if any."""
@@ -335,6 +345,7 @@ class CampaignSpec:
         data["ad_names"] = [list(pair) for pair in self.ad_names]
         data["placement_pairs"] = [list(pair) for pair in self.placement_pairs]
         data["images"] = [str(path) for path in self.images]
+        data["video_sha256"] = list(self.video_sha256)
         data["headlines"] = list(self.headlines)
         data["countries"] = list(self.countries)
         data["warnings"] = list(self.warnings)
@@ -367,6 +378,7 @@ class CampaignSpec:
             ad_names=tuple((str(c), str(a)) for c, a in data.get("ad_names", ())),
             placement_pairs=tuple((int(v), int(f)) for v, f in data.get("placement_pairs", ())),
             images=tuple(Path(p) for p in data.get("images", ())),
+            video_sha256=tuple(str(d) for d in data.get("video_sha256", ())),
         )
 
     def budget_text(self) -> str:
@@ -387,8 +399,13 @@ def build_spec(
     check_video: VideoChecker | None = None,
     budget_floor: FloorSource | None = None,
     check_image: ImageChecker | None = None,
+    reused: Mapping[str, str] | None = None,
 ) -> CampaignSpec:
     """Validate a request; raise ``ValidationError`` listing every bad field at once.
+
+    ``reused`` (a duplicate in its source's ad account) maps a video as the request names it to
+    the sha256 of the upload Meta already holds in that account: such a video needs no file here
+    (Meta checked and processed it when the source was made).
 
     ``budget_floor`` gives the account's minimum daily budget: Meta's own figure when the caller
     can read it (``meta.domain.minimum_budgets``), else AdBee's offline estimate, labelled as such.
@@ -428,7 +445,7 @@ def build_spec(
     )
     start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
     measured: dict[Path, object] = {}
-    videos = _videos(raw, base_dir, check_video, bad, warnings, measured)
+    videos = _videos(raw, base_dir, check_video, bad, warnings, measured, reused or {})
     images = _images(raw.get("images"), base_dir, check_image, bad, warnings)
     if images and mode == "flexible":
         bad(
@@ -555,6 +572,7 @@ def build_spec(
         creative_mode=mode or "ads",
         placement_pairs=pairs,
         images=tuple(images or ()),
+        video_sha256=tuple((reused or {}).get(str(v), "") for v in videos) if reused else (),
     )
 
 
@@ -822,11 +840,14 @@ def _videos(
     bad: Bad,
     warnings: list[str],
     measured: dict[Path, object],
+    reused: Mapping[str, str],
 ) -> list[Path]:
     """``video`` or ``videos`` (never both): every file found and checked, none twice; what the
     check measured of each file goes in ``measured``."""
     if raw.get("videos") is None:
-        video = _video(raw.get("video"), "video", base_dir, check_video, bad, warnings, measured)
+        video = _video(
+            raw.get("video"), "video", base_dir, check_video, bad, warnings, measured, reused=reused
+        )
         return [video] if video is not None else []
     if raw.get("video") is not None:
         bad("videos", "give either video or videos, not both")
@@ -847,7 +868,17 @@ def _videos(
     paths: list[Path] = []
     for number, item in enumerate(value, start=1):
         label = f"video {number}: " if len(value) > 1 else ""
-        path = _video(item, "videos", base_dir, check_video, bad, warnings, measured, label=label)
+        path = _video(
+            item,
+            "videos",
+            base_dir,
+            check_video,
+            bad,
+            warnings,
+            measured,
+            label=label,
+            reused=reused,
+        )
         if path is None:
             continue
         if path in paths:
@@ -867,10 +898,13 @@ def _video(
     measured: dict[Path, object],
     *,
     label: str = "",
+    reused: Mapping[str, str] | None = None,
 ) -> Path | None:
     if not value or not isinstance(value, str | Path):
         bad(field, f"{label}required: the path of the video file, e.g. creatives/launch.mp4")
         return None
+    if reused and str(value) in reused and not Path(value).is_file():
+        return Path(value)  # already in Meta, in this ad account (a duplicate): nothing to check
     path = _file(value, field, base_dir, bad, label)
     if path is None:
         return None

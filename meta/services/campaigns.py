@@ -72,7 +72,10 @@ class CampaignService:
         return self._budget_floors
 
     # ------------------------------------------------------------------ validation
-    def validate(self, raw: Mapping[str, Any]) -> CampaignSpec:
+    def validate(
+        self, raw: Mapping[str, Any], *, reused: Mapping[str, str] | None = None
+    ) -> CampaignSpec:
+        """``reused``: videos already uploaded to the request's ad account (``build_spec``)."""
         spec = build_spec(
             raw,
             accounts=self.accounts,
@@ -81,6 +84,7 @@ class CampaignService:
             check_video=self._check_video,
             budget_floor=self._budget_floors,
             check_image=self._check_image,
+            reused=reused,
         )
         check_spec_policy(spec)  # feature names this API version knows, before anything is sent
         return spec

@@ -501,7 +501,8 @@ class CampaignPipeline:
         video = row.object(ref)
         video_id = video.meta_id if video and video.meta_id and not video.upload_session else None
         # The same bytes in this ad account are uploaded once (meta.services.shared_videos).
-        digest = digest_of(upload.path)
+        # A duplicate in its source's account carries the hash: its file may be gone from here.
+        digest = digest_of(upload.path) or spec.known_sha256(upload.index)
         if video_id is None and digest is not None:
             self._stopping.check()
             with _failing_step(Step.UPLOAD, upload.index):
