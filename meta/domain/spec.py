@@ -445,7 +445,15 @@ def build_spec(
     )
     start, end = _schedule(raw.get("start_time"), raw.get("end_time"), account, now, bad)
     measured: dict[Path, object] = {}
-    videos = _videos(raw, base_dir, check_video, bad, warnings, measured, reused or {})
+    if raw.get("images") and raw.get("video") in (None, "") and raw.get("videos") in (None, []):
+        bad(
+            "video",
+            "required: image ads go beside at least one video for now (a campaign of images "
+            "only is not supported yet); add video or videos",
+        )
+        videos: list[Path] = []
+    else:
+        videos = _videos(raw, base_dir, check_video, bad, warnings, measured, reused or {})
     images = _images(raw.get("images"), base_dir, check_image, bad, warnings)
     if images and mode == "flexible":
         bad(

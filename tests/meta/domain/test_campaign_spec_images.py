@@ -91,3 +91,9 @@ def test_ads_count_videos_and_images_against_metas_limit(accounts, base):
         "make 51 ads; Meta allows at most 50"
         in problems(accounts, base, primary_texts=["One"], images=names)["images"]
     )
+
+
+def test_a_campaign_of_images_only_is_refused_saying_so(accounts, base):
+    make_test_image(base / "hero.jpg")
+    found = problems(accounts, base, videos=None, primary_texts=["One"], images=["hero.jpg"])
+    assert "image ads go beside at least one video for now" in found["video"]
