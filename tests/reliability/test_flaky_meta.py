@@ -29,6 +29,7 @@ from meta.video.check import check_video
 from meta.video.processing import wait_until_ready
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.seeding import SANDBOX_META_TOKEN
+from tests.media import distinct_copy
 from tests.reliability.conftest import KINDS, ROOT, campaign_body
 
 pytestmark = pytest.mark.reliability
@@ -118,8 +119,15 @@ def test_twenty_creations_complete_through_a_20_percent_transient_failure_rate(
         graph.inject(Fault(code=80004, regain_minutes=REGAIN_MINUTES[1], rate=0.02)),
     ]
     service = flaky_service(graph, tmp_path / "adbee.db", waits)
+    # Each its own film (other bytes), so each of the 20 uploads runs through the faults.
+    films = [
+        distinct_copy(ROOT / "creatives" / "ainote2.mp4", tmp_path / f"film-{n:02d}.mp4")
+        for n in range(CREATIONS)
+    ]
     specs = [
-        service.validate(campaign_body(name=f"Flaky launch {n:02d}", daily_budget=20 + n))
+        service.validate(
+            campaign_body(name=f"Flaky launch {n:02d}", daily_budget=20 + n, video=str(films[n]))
+        )
         for n in range(CREATIONS)
     ]
 
