@@ -22,6 +22,7 @@ BENCHMARKS = (
     "activation_burst",
     "stop_time",
     "bot_submissions",
+    "bulk_launch",
     "status_sync",
 )
 

@@ -1,10 +1,11 @@
-"""Alice launches a sheet of campaigns from Slack with ``/campaign bulk``; Bob approves them all
+"""Alice launches a sheet of campaigns from Slack with ``/campaign bulk``; Bob approves them
 with one click (issue 14, bulk launch in Slack).
 
 Through the real bot (Socket Mode) and both emulators: the modal takes the CSV and the video it
 names; a bad row refuses the whole sheet on the sheet's field, naming the row and the field,
 before anything is sent to Meta; the fixed sheet makes one campaign per row, each with its own
-card, the video uploaded once, and the batch message's Approve all approves every one.
+card, the video uploaded once, and the batch message's Approve all approves each one Bob may
+approve (a big budget waits on its card for the big-budget approvers).
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
     assert "row 2" not in error and "row 4" not in error
     assert nothing_sent_but_budget_reads(graph)
 
-    fixed = upload_sheet(slack, sheet_csv(3))
+    # Fixed; row 4 asks SGD 600 a day, above the account's approval.budget_above (SGD 500).
+    fixed = upload_sheet(slack, sheet_csv(3, row4={"daily_budget": "600"}))
     ack = slack.submit_view(
         user=REQUESTER,
         view_id=view["id"],
@@ -129,11 +131,18 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
         ),
         timeout=60,
     )
-    assert "approved 3 of 3 campaigns" in reply["text"]
+    # Each campaign under its own rules: Bob may approve two; the big budget needs its approvers.
+    assert "approved 2 of 3 campaigns" in reply["text"]
+    text = reply["blocks"][0]["text"]["text"]
+    assert "row 4 *AINOTE2 bulk 3*:" in text and "row 2" not in text and "row 3" not in text
     rows = [int(r) for r, _request in json.loads(approve_all["value"])["rows"]]
     assert rows == [2, 3, 4]
-    statuses = {c.status for c in bot.services.store.list_campaigns(limit=None)}
-    assert statuses == {Status.SCHEDULED}
+    statuses = {c.name: c.status for c in bot.services.store.list_campaigns(limit=None)}
+    assert statuses == {
+        "AINOTE2 bulk 1": Status.SCHEDULED,
+        "AINOTE2 bulk 2": Status.SCHEDULED,
+        "AINOTE2 bulk 3": Status.CREATED,  # still on its card for a big-budget approver
+    }
 
 
 def test_a_row_naming_a_video_not_attached_is_refused_naming_row_and_file(slack, graph, bot):
