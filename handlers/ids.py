@@ -84,6 +84,9 @@ class CampaignAction(StrEnum):
 
     APPROVE = "campaign-approve"
     REJECT = "campaign-reject"
+    # Reject one ad of a campaign of several (a button per ad, or a select on a card of many);
+    # the value names the ad: ``ActionMetadata(campaign_id, ad)``.
+    REJECT_AD = "campaign-reject-ad"
     CANCEL = "campaign-cancel"
     PAUSE = "campaign-pause"
     RESUME = "campaign-resume"
@@ -142,6 +145,8 @@ class CampaignMessageBlock(StrEnum):
     DETAIL = "campaign-message-detail"
     WARNINGS = "campaign-message-warnings"
     ADS = "campaign-message-ads"
+    AD = "campaign-message-ad"  # one ad's line on the approval card: ``campaign-message-ad-3``
+    AD_ACTIONS = "campaign-message-ad-actions"  # its Reject button: ``…-ad-actions-3``
     ADVANTAGE = "campaign-message-advantage"
     THUMBNAIL = "campaign-message-thumbnail"
     PREVIEWS = "campaign-message-previews"

@@ -1,4 +1,5 @@
-"""What a campaign button carries in its ``value``: only the campaign's AdBee id, as strict JSON.
+"""What a campaign button carries in its ``value``: the campaign's AdBee id (and, on a button about
+one of its ads, the ad's number), as strict JSON.
 
 Anyone who can see a message can click its buttons, and a ``block_actions`` payload is only as
 trustworthy as the client that sent it, so the value is parsed strictly and never trusted for
@@ -7,10 +8,13 @@ anything but *which* campaign: permissions and state are checked again by the se
 
 from __future__ import annotations
 
+from typing import Any
+
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from meta.domain.errors import AdBeeError
+from meta.domain.spec import MAX_ADS_PER_ADSET
 
 MAX_BUTTON_VALUE = 2000  # Slack's limit for a button value
 _MAX_ID = 2**63 - 1  # what the database column holds
@@ -21,14 +25,22 @@ class ActionValueError(AdBeeError):
 
 
 class ActionMetadata(BaseModel):
-    """The JSON in a campaign button's ``value``: ``{"campaign_id": 12}``."""
+    """The JSON in a campaign button's ``value``: ``{"campaign_id": 12}``, or
+    ``{"campaign_id": 12, "ad": 3}`` on a button about ad 3 (``AdPlan.index``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     campaign_id: int = Field(gt=0, le=_MAX_ID)
+    ad: int | None = Field(default=None, gt=0, le=MAX_ADS_PER_ADSET)
 
     def to_value(self) -> str:
         return self.model_dump_json()
+
+    def model_dump_json(self, **options: Any) -> str:
+        """Without ``ad`` unless it names one: a campaign button's value stays exactly
+        ``{"campaign_id": 12}``, as on every card posted before ads had numbers."""
+        options.setdefault("exclude_none", True)
+        return super().model_dump_json(**options)
 
 
 class EditMetadata(BaseModel):

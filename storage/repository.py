@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from meta.domain.ports import KEEP, Keep, NewAlert, NewAudit
 from meta.domain.records import (
+    REJECTED_BY,
     AlertRecord,
     AuditRecord,
     CampaignRecord,
@@ -555,6 +556,22 @@ class CampaignStore:
             status=ObjectStatus.DELETED,
             pending=False,
             upload_session=None,
+        )
+
+    @_retried
+    def mark_rejecting(self, campaign_id: int, ref: ObjectRef, *, by: str) -> None:
+        """An approver rejected this one ad: said (committed) before its deletion in Meta, so a
+        crash in between leaves it never switched on, and the next click finishes the job."""
+        with self._sessions() as session:
+            row = self._object(session, campaign_id, ref, create=False)
+            details = dict(row.details or {}) if row is not None else {}
+        self._write_object(campaign_id, ref, create=False, details={**details, REJECTED_BY: by})
+
+    @_retried
+    def mark_rejected(self, campaign_id: int, ref: ObjectRef) -> None:
+        """Deleted in Meta because an approver rejected its ad; the row stays as a record."""
+        self._write_object(
+            campaign_id, ref, create=False, status=ObjectStatus.REJECTED, pending=False
         )
 
     @_retried

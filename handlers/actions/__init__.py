@@ -21,6 +21,7 @@ from meta.services.lifecycle import CampaignLifecycle
 def register(app: App) -> None:
     app.action(CampaignAction.APPROVE.value)(buttons.verb_listener(CampaignLifecycle.approve))
     app.action(CampaignAction.REJECT.value)(buttons.verb_listener(CampaignLifecycle.reject))
+    app.action(CampaignAction.REJECT_AD.value)(buttons.on_reject_ad)
     app.action(CampaignAction.CANCEL.value)(buttons.verb_listener(CampaignLifecycle.cancel))
     app.action(CampaignAction.PAUSE.value)(buttons.verb_listener(CampaignLifecycle.pause))
     app.action(CampaignAction.RESUME.value)(buttons.verb_listener(CampaignLifecycle.resume))

@@ -1,4 +1,4 @@
-"""Approve, Reject, Cancel, Pause, Resume, Activate, Resume creation, Sync and Report buttons.
+"""Approve, Reject, Reject ad, Cancel, Pause, Resume, Activate, Resume creation, Sync and Report buttons.
 
 One listener per button, each calling its ``CampaignLifecycle`` verb by name, so "find usages"
 of ``approve`` leads from the button to the domain. Anyone who sees a message can click its
@@ -48,6 +48,28 @@ def verb_listener(verb: LifecycleVerb) -> Callable[..., None]:
 
     listener.__name__ = listener.__qualname__ = f"on_{verb.__name__}"
     return listener
+
+
+def on_reject_ad(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    lifecycle: CampaignLifecycle,
+    messages: MessagePort,
+) -> None:
+    """Reject one ad: its button (``value``) or, on a card of many ads, its option of the select
+    (``selected_option.value``); both carry ``ActionMetadata(campaign_id, ad)``."""
+    option = action.get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else action.get("value")
+
+    def reject_ad(campaign_id: int, actor: Actor) -> CampaignSummary:
+        ad = parse_action_value(value).ad
+        if ad is None:
+            raise ActionValueError("This button names no ad, so nothing was rejected.")
+        return lifecycle.reject_ad(campaign_id, actor, ad)
+
+    _answer_click(ack, body, {**action, "value": value}, client, messages, reject_ad)
 
 
 def on_resume_creation(

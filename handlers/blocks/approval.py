@@ -13,6 +13,7 @@ from typing import Any
 
 from handlers.blocks import campaign_parts as parts
 from handlers.blocks import review
+from handlers.blocks.ad_lines import ad_blocks
 from handlers.blocks.advantage import advantage_block
 from handlers.blocks.common import (
     actions,
@@ -35,15 +36,18 @@ _REJECTED_BY = re.compile(r"^rejected by ([UW][A-Z0-9]{2,20})$")
 
 def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[str, Any]:
     """Asks approvers to approve or reject a campaign that exists in Meta, paused."""
+    several = len(summary.ads) > 1
+    left = sum(1 for ad in summary.ads if not ad.rejected_by)
     approve = button(
-        "Approve",
+        "Approve all" if several else "Approve",
         action_id=CampaignAction.APPROVE,
         value=parts.value(summary),
         style="primary",
         confirm=confirm_dialog(
             "Approve this campaign?",
             f"{dialog_name(summary.name)} goes live {when(summary, summary.start_time, now)} "
-            f"with {summary.budget_text}/day.",
+            f"with {summary.budget_text}/day"
+            + (f", all {left} ads not rejected." if several else "."),
             "Approve",
         ),
     )
@@ -71,12 +75,12 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
             block_id=_M.SUMMARY,
             fields=parts.facts(summary, now),
         ),
-        *review.thumbnail_block(summary),
-        review.previews_block(summary),
+        # One ad: its thumbnail and previews; several: each ad's own, with its Reject button.
+        *([] if several else [*review.thumbnail_block(summary), review.previews_block(summary)]),
         *review.choices_block(summary),
         advantage_block(summary),
         *review.big_spend_block(summary),
-        *parts.ads_context(summary),
+        *ad_blocks(summary, decidable=True),
         *parts.warnings_context(summary),
         parts.ids_context(summary),
         actions([approve, reject, parts.edit_button(summary)], block_id=_M.ACTIONS),
@@ -98,7 +102,7 @@ def build_decided_message(summary: CampaignSummary, now: datetime) -> dict[str, 
         section(line, block_id=_M.STATUS),
         *review.drift_block(summary),
         section(parts.title(summary), block_id=_M.SUMMARY, fields=parts.facts(summary, now)),
-        *parts.ads_context(summary),
+        *ad_blocks(summary, decidable=False),
         *parts.warnings_context(summary),
         parts.ids_context(summary),
         *parts.card_buttons(summary),

@@ -64,21 +64,6 @@ def ids_context(summary: CampaignSummary) -> Block:
     return context(f"AdBee #{summary.id}", ids, link, block_id=CampaignMessageBlock.IDS)
 
 
-def ads_context(summary: CampaignSummary) -> list[Block]:
-    """Every ad of a campaign of several videos: its number, video file, texts and ad id, so an
-    approver sees each ad that approving switches on. A one-ad campaign shows nothing here."""
-    if len(summary.ads) < 2:
-        return []
-    lines = [f"*{len(summary.ads)} ads*, one per video:"]
-    for ad in summary.ads:
-        ident = f" · ad `{esc(ad.ad_id)}`" if ad.ad_id else ""
-        lines.append(
-            f"{ad.index}. `{esc(truncate(ad.video_name, 60))}`: "
-            f"{esc(truncate(ad.headline, 60))} / {esc(truncate(ad.primary_text, 80))}{ident}"
-        )
-    return [context(truncate("\n".join(lines), 3000), block_id=CampaignMessageBlock.ADS)]
-
-
 def warnings_context(summary: CampaignSummary) -> list[Block]:
     if not summary.warnings:
         return []

@@ -22,6 +22,8 @@ from typing import Any
 from meta.domain.states import Step
 
 MAIN = "main"
+# ``MetaObject.details`` key: the approver who rejected this one ad (written before its deletion).
+REJECTED_BY = "rejected_by"
 
 
 class ObjectKind(StrEnum):
@@ -43,6 +45,7 @@ class ObjectStatus(StrEnum):
     # Let go by a rollback but kept in Meta: another campaign of the account uses the same video
     # (``SharedVideo``), so deleting it would break that campaign's ads.
     RELEASED = "released"
+    REJECTED = "rejected"  # one ad an approver rejected (and its creative): deleted in Meta
 
 
 # The creation step whose call makes each kind of object (the upload makes the video).
@@ -114,8 +117,15 @@ class MetaObject:
 
     @property
     def live(self) -> bool:
-        """Counts as this campaign's object (not deleted, not replaced)."""
+        """Counts as this campaign's object (not deleted, replaced or rejected)."""
         return self.status in (ObjectStatus.PLANNED, ObjectStatus.CREATED)
+
+    @property
+    def rejected_by(self) -> str | None:
+        """Who rejected this one ad (``CampaignLifecycle.reject_ad``), once the rejection began:
+        its deletion in Meta may still be under way (then it is live, but never switched on)."""
+        by = (self.details or {}).get(REJECTED_BY)
+        return str(by) if by else None
 
 
 @dataclass(frozen=True)
@@ -187,13 +197,39 @@ class CampaignRecord:
 
     @property
     def creative_id(self) -> str | None:
-        """The creative the ad shows (one swapped in later included), else the ``MAIN`` one."""
-        ad = self.object(ObjectRef(ObjectKind.AD))
+        """The creative the first ad shows (one swapped in later included), else its own."""
+        return self.creative_of(self.first_ad_key)
+
+    def creative_of(self, key: str) -> str | None:
+        """The creative the ad under ``key`` shows (a re-apply swaps one in), else the creative
+        made under that key."""
+        ad = self.object(ObjectRef(ObjectKind.AD, key))
         if ad is not None and ad.uses_id is not None:
             for obj in self.objects:
                 if obj.id == ad.uses_id and obj.live:
                     return obj.meta_id
-        return self.meta_id(ObjectRef(ObjectKind.CREATIVE))
+        return self.meta_id(ObjectRef(ObjectKind.CREATIVE, key))
+
+    @property
+    def first_ad_key(self) -> str:
+        """The key of the campaign's first remaining ad: ``MAIN`` unless an approver rejected
+        that one (then the lowest-numbered ad left), so the readers of "the ad" (status, drift,
+        previews, activation) follow the ads that will run."""
+        if not self.rejected_ads:
+            return MAIN
+        left = [ad.key for ad in self.remaining_ads]
+        return min(left, key=_ad_number) if left else MAIN
+
+    @property
+    def rejected_ads(self) -> list[MetaObject]:
+        """The ads an approver rejected one by one (deleted, or being deleted, in Meta)."""
+        return [obj for obj in self.objects if obj.kind == ObjectKind.AD and obj.rejected_by]
+
+    @property
+    def remaining_ads(self) -> list[MetaObject]:
+        """The campaign's ads that will run: live and not rejected, in ad order."""
+        ads = [ad for ad in self.objects_of(ObjectKind.AD) if not ad.rejected_by]
+        return sorted(ads, key=lambda ad: _ad_number(ad.key))
 
     @property
     def meta_campaign_id(self) -> str | None:
@@ -205,7 +241,13 @@ class CampaignRecord:
 
     @property
     def ad_id(self) -> str | None:
-        return self.meta_id(ObjectRef(ObjectKind.AD))
+        """The first remaining ad's id (``first_ad_key``)."""
+        return self.meta_id(ObjectRef(ObjectKind.AD, self.first_ad_key))
+
+
+def _ad_number(key: str) -> int:
+    """An ad's number from its key (``MAIN`` is the first; ``AdPlan.key``)."""
+    return 1 if key == MAIN else int(key) if key.isdigit() else 10**6
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from typing import Any
 from meta.domain.accounts import AccountRegistry
 from meta.domain.errors import AdBeeError, MetaApiError, MetaTransportError
 from meta.domain.ports import KEEP, CampaignRepository, GraphApi, NewAlert, NewAudit
-from meta.domain.records import MAIN, CampaignRecord, ObjectKind
+from meta.domain.records import CampaignRecord
 from meta.domain.states import Status
 from meta.domain.times import format_local, to_meta
 from meta.graph.batch import NotSentError, Operation, Result, run_batch
@@ -605,10 +605,10 @@ def duration_text(delta: timedelta) -> str:
 
 
 def _other_ads(row: CampaignRecord) -> list[str]:
-    """The Meta ids of the campaign's ads after the first (``AdPlan.key`` other than main)."""
-    return [
-        str(ad.meta_id) for ad in row.objects_of(ObjectKind.AD) if ad.meta_id and ad.key != MAIN
-    ]
+    """The Meta ids of the campaign's remaining ads after the first (``row.ad_id``, the one the
+    status read names): an ad an approver rejected is never among them, even while its
+    deletion in Meta is still to finish."""
+    return [str(ad.meta_id) for ad in row.remaining_ads if ad.meta_id and ad.meta_id != row.ad_id]
 
 
 def _state_text(state: dict[str, Any]) -> str:

@@ -18,7 +18,8 @@ from meta.domain.approval import approval_material, changes, fingerprint
 from meta.domain.errors import AdBeeError, MetaApiError
 from meta.domain.money import format_minor, to_minor
 from meta.domain.ports import CampaignRepository, GraphApi
-from meta.domain.records import CampaignRecord
+from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef
+from meta.domain.spec import CampaignSpec
 from meta.domain.states import Status
 from meta.domain.times import TimeParseError, format_local, parse_local_time
 from meta.graph.retry import RetryPolicy
@@ -31,6 +32,7 @@ from meta.services.activation import (
     ScheduleHook,
     utc,
 )
+from meta.services.ad_rejection import AdRejection
 from meta.services.changes import Change, ChangeRefusedError, apply_changes
 from meta.services.pipeline import CampaignPipeline
 from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, REAPPLY_KEY, REQUESTS_KEY
@@ -183,6 +185,64 @@ class CampaignLifecycle:
         self.store.audit(
             actor=actor.user_id, action="reject", outcome="ok", campaign_id=row.id, detail=detail
         )
+        return self.summary(row.id)
+
+    def reject_ad(self, campaign_id: int, actor: Actor, ad: int) -> CampaignSummary:
+        """Reject ad number ``ad`` (``AdPlan.index``) and keep the campaign's other ads.
+
+        Who may: as for approving (the big-spend approvers, never the requester unless
+        ``ALLOW_SELF_APPROVAL``). When: awaiting approval (no activation is scheduled, so none
+        can be switching it on meanwhile). The last ad left is refused: rejecting
+        the campaign says the same thing and deletes the campaign and ad set too. The deletion
+        is ``meta.services.ad_rejection``'s persisted steps; a second click finishes one that
+        stopped half-way (Meta did not answer) and says so when there is nothing left to do.
+        """
+        row = self._row(campaign_id)
+        what = f"reject ad {ad} of"
+        self._require_deciding_approver(row, actor, what)
+        if not self._policy.allow_self_approval and row.requested_by == actor.user_id:
+            self._refuse(row, actor, what, "requesters may not decide on their own campaign")
+        plan = next((p for p in CampaignSpec.from_json(row.spec).ads() if p.index == ad), None)
+        if plan is None:
+            raise InvalidTransitionError(f"{row.name!r} has no ad {ad}.")
+        rejected = {obj.key: obj for obj in row.rejected_ads}
+        begun = plan.key in rejected  # out of the campaign already: finishing it is always fine
+        if row.status != Status.CREATED and not begun:
+            raise InvalidTransitionError(
+                f"Ad {ad} of {row.name!r} cannot be rejected now: it is "
+                f"{row.status.replace('_', ' ')}. Ads are rejected one by one while the campaign "
+                "awaits approval."
+            )
+        if begun and row.object(ObjectRef(ObjectKind.AD, plan.key)) is None:
+            by = rejected[plan.key].rejected_by
+            raise InvalidTransitionError(
+                f"Ad {ad} of {row.name!r} was already rejected by <@{by}> and deleted from Meta."
+            )
+        others = [obj for obj in row.remaining_ads if obj.key != plan.key]
+        if not others and not begun:
+            raise InvalidTransitionError(
+                f"Ad {ad} is the last ad of {row.name!r}: a campaign needs at least one ad. "
+                "Reject the campaign instead (that deletes it all from Meta)."
+            )
+        leftovers = AdRejection(store=self.store, graph=self._require_graph()).reject(
+            row, plan.key, by=actor.user_id
+        )
+        detail = f"ad {ad} ({plan.video_path.name})"
+        if leftovers:
+            detail += f"; could not delete {', '.join(leftovers)}"
+        self.store.audit(
+            actor=actor.user_id,
+            action="reject_ad",
+            outcome="partial" if leftovers else "ok",
+            campaign_id=row.id,
+            detail=detail,
+        )
+        if leftovers:
+            raise AdBeeError(
+                f"Ad {ad} of {row.name!r} is out of the campaign (it will never be switched on), "
+                f"but Meta did not delete {', '.join(leftovers)}; click Reject ad again, or "
+                "delete it in Ads Manager."
+            )
         return self.summary(row.id)
 
     def cancel(self, campaign_id: int, actor: Actor) -> CampaignSummary:

@@ -63,6 +63,7 @@ from meta.services.creation_lease import CreationLease
 from meta.services.images import ImageMissingError, ImageSteps
 from meta.services.lost_objects import LostObjects
 from meta.services.previews import (
+    AD_PREVIEWS_KEY,
     BASELINE_ADVANTAGE_KEY,
     DRIFT_KEY,
     PREVIEWS_KEY,
@@ -274,6 +275,15 @@ class CampaignPipeline:
         sync[REQUESTS_KEY] = self.requests_of(row, spec, account)
         if row.ad_id:
             sync[PREVIEWS_KEY] = read_previews(self._graph, row.ad_id)
+        ads = row.remaining_ads
+        if len(ads) > 1:  # every ad's own previews, for its line on the card
+            sync[AD_PREVIEWS_KEY] = {
+                ad.key: sync[PREVIEWS_KEY]
+                if ad.meta_id == row.ad_id
+                else read_previews(self._graph, str(ad.meta_id))
+                for ad in ads
+                if ad.meta_id
+            }
         try:
             advantage = read_advantage_state(self._graph, row.meta_campaign_id)
         except AdBeeError as exc:

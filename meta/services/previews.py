@@ -20,6 +20,9 @@ from meta.domain.ports import GraphApi
 log = logging.getLogger(__name__)
 
 PREVIEWS_KEY = "_previews"
+# Every ad's previews, by its key (``AdPlan.key``): {key: {label: URL}}; the first ad's are also
+# under ``PREVIEWS_KEY`` (what a card of one ad reads).
+AD_PREVIEWS_KEY = "_ad_previews"
 REQUESTS_KEY = "_requests"
 # The approval: {"fingerprint", "material", "by", "changed"} (``meta.services.approvals``).
 APPROVAL_KEY = "_approval"

@@ -12,10 +12,16 @@ from meta.domain.accounts import AccountRegistry
 from meta.domain.advantage import AdvantageState
 from meta.domain.approval import PREVIEW_FORMATS, SHAREABLE, RequestFacts
 from meta.domain.money import format_minor
-from meta.domain.records import MAIN, CampaignRecord, ObjectKind, ObjectRef
+from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef
 from meta.domain.spec import AdPlan, CampaignSpec
 from meta.domain.times import format_local
-from meta.services.previews import APPROVAL_KEY, DRIFT_KEY, PREVIEWS_KEY, REQUESTS_KEY
+from meta.services.previews import (
+    AD_PREVIEWS_KEY,
+    APPROVAL_KEY,
+    DRIFT_KEY,
+    PREVIEWS_KEY,
+    REQUESTS_KEY,
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,12 @@ class AdLine:
     video_ids: tuple[str, ...] = ()
     # An image ad: its image's hash (``video_name`` names the image) and the picture itself.
     image_hash: str | None = None
+    # The picture a card shows for it: the image itself, or its first video's thumbnail.
     thumbnail_url: str | None = None
+    # (placement label, URL) of Meta's previews of this ad (``AD_PREVIEWS_KEY``).
+    previews: tuple[tuple[str, str], ...] = ()
+    # The approver who rejected this one ad (deleted from Meta, or being deleted); None = kept.
+    rejected_by: str | None = None
 
 
 def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
@@ -99,35 +110,39 @@ def _ads(row: CampaignRecord) -> tuple[AdLine, ...]:
         plans = CampaignSpec.from_json(row.spec).ads()
     except (KeyError, TypeError, ValueError):  # a spec too broken to read lists no ads
         return ()
-    return tuple(
-        AdLine(
-            index=plan.index,
-            video_name=plan.media_name,
-            primary_text=plan.primary_text,
-            headline=plan.headline,
-            video_id=(
-                row.meta_id(ObjectRef(ObjectKind.VIDEO, plan.videos[0].key))
-                if plan.videos
-                else None
-            ),
-            creative_id=(
-                row.creative_id
-                if plan.key == MAIN
-                else row.meta_id(ObjectRef(ObjectKind.CREATIVE, plan.key))
-            ),
-            ad_id=row.meta_id(ObjectRef(ObjectKind.AD, plan.key)),
-            video_ids=tuple(
-                str(found)
-                for found in (row.meta_id(ObjectRef(ObjectKind.VIDEO, v.key)) for v in plan.videos)
-                if found
-            ),
-            image_hash=(
-                row.meta_id(ObjectRef(ObjectKind.IMAGE, plan.key)) if plan.image_path else None
-            ),
-            thumbnail_url=_thumbnail(row, plan),
+    rejected = {ad.key: ad.rejected_by for ad in row.rejected_ads}
+    previews = (row.last_sync or {}).get(AD_PREVIEWS_KEY) or {}
+    lines = []
+    for plan in plans:
+        lines.append(
+            AdLine(
+                index=plan.index,
+                video_name=plan.media_name,
+                primary_text=plan.primary_text,
+                headline=plan.headline,
+                video_id=(
+                    row.meta_id(ObjectRef(ObjectKind.VIDEO, plan.videos[0].key))
+                    if plan.videos
+                    else None
+                ),
+                creative_id=row.creative_of(plan.key),
+                ad_id=row.meta_id(ObjectRef(ObjectKind.AD, plan.key)),
+                video_ids=tuple(
+                    str(found)
+                    for found in (
+                        row.meta_id(ObjectRef(ObjectKind.VIDEO, v.key)) for v in plan.videos
+                    )
+                    if found
+                ),
+                image_hash=(
+                    row.meta_id(ObjectRef(ObjectKind.IMAGE, plan.key)) if plan.image_path else None
+                ),
+                thumbnail_url=_thumbnail(row, plan),
+                previews=_previews(previews.get(plan.key) if isinstance(previews, dict) else None),
+                rejected_by=rejected.get(plan.key),
+            )
         )
-        for plan in plans
-    )
+    return tuple(lines)
 
 
 def _thumbnail(row: CampaignRecord, plan: AdPlan) -> str | None:

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from handlers.ids import CampaignAction, CampaignMessageBlock
 from handlers.ids import CampaignCreateBlock as B
-from handlers.ids import CampaignMessageBlock
-from tests.e2e.conftest import CAMPAIGNS, REQUESTER
-from tests.e2e.test_campaign_story import approval_message, good_values, open_form
+from handlers.metadata import ActionMetadata
+from tests.e2e.conftest import APPROVER, BYSTANDER, CAMPAIGNS, REQUESTER
+from tests.e2e.test_campaign_story import (
+    approval_message,
+    campaign_id_of,
+    good_values,
+    open_form,
+)
 from tests.media import make_test_video
 
 
@@ -83,3 +89,51 @@ def test_an_image_among_the_videos_is_refused_on_the_field_naming_it(slack, grap
     )
     assert "ainote2-hero.jpg is an image" in ack["errors"][B.VIDEO]
     assert not [r for r in graph.requests if r.method == "POST"], "nothing is sent to Meta"
+
+
+def test_bob_rejects_one_ad_and_approves_the_others(slack, graph, bot, tmp_path):
+    values = {**good_values(""), B.VIDEO: three_videos(slack, tmp_path)}
+    view = open_form(slack)
+    slack.submit_view(user=REQUESTER, view_id=view["id"], values=values)
+    card = approval_message(slack)
+    campaign_id = campaign_id_of(card)
+    # Each ad shows its own thumbnail (its video's frame Meta picked).
+    thumbnails = [
+        b["accessory"]["image_url"]
+        for b in card["blocks"]
+        if str(b.get("block_id", "")).startswith(f"{CampaignMessageBlock.AD}-")
+        and b.get("accessory", {}).get("type") == "image"
+    ]
+    assert len(set(thumbnails)) == 3
+    second = next(
+        o for o in bot.services.store.get(campaign_id).objects if o.kind == "ad" and o.key == "2"
+    )
+
+    def click(user: str, action: CampaignAction, ad: int | None = None) -> None:
+        slack.click_button(
+            user=user,
+            channel=CAMPAIGNS,
+            message_ts=card["ts"],
+            action_id=action,
+            value=ActionMetadata(campaign_id=campaign_id, ad=ad).to_value(),
+        )
+
+    click(BYSTANDER, CampaignAction.REJECT_AD, 2)  # not an approver: told privately, nothing done
+    slack.wait_until(lambda: slack.ephemerals(BYSTANDER), timeout=5)
+    assert "only approvers" in slack.ephemerals(BYSTANDER)[-1]["text"]
+    assert len(graph.objects("ad")) == 3
+
+    click(APPROVER, CampaignAction.REJECT_AD, 2)
+    struck = f"~2. `ainote2-b.mp4`~ rejected by {APPROVER}"  # (the emulator's ids are no <@U…>)
+    assert slack.wait_until(lambda: struck in str(slack.message(CAMPAIGNS, card["ts"])), timeout=10)
+    assert {str(a["id"]) for a in graph.objects("ad")} == {
+        str(o.meta_id) for o in bot.services.store.get(campaign_id).remaining_ads
+    }
+    assert second.meta_id not in {str(a["id"]) for a in graph.objects("ad")}
+    assert len(graph.objects("ad")) == 2 and len(graph.objects("campaign")) == 1
+
+    click(APPROVER, CampaignAction.APPROVE)
+    assert slack.wait_until(
+        lambda: "Activates" in str(slack.message(CAMPAIGNS, card["ts"])), timeout=10
+    )
+    assert bot.services.store.get(campaign_id).status == "scheduled"

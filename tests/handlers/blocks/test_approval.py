@@ -216,34 +216,3 @@ def test_block_ids_are_stable_for_chat_update():
     ids = [b.get("block_id") for b in message["blocks"]]
     assert ids[:2] == [CampaignMessageBlock.HEADER, CampaignMessageBlock.STATUS]
     assert ids[-1] == CampaignMessageBlock.ACTIONS
-
-
-def test_the_card_lists_every_ad_of_a_several_video_campaign():
-    from meta.services.summary import AdLine
-
-    ads = tuple(
-        AdLine(
-            index=n,
-            video_name=f"cut-{n}.mp4",
-            primary_text=f"Text {n} <b>",
-            headline=f"Headline {n}",
-            video_id=f"V{n}",
-            creative_id=f"C{n}",
-            ad_id=f"90000000000010{n}",
-        )
-        for n in (1, 2, 3)
-    )
-    for message in (
-        build_approval_message(summary=make_summary(ads=ads), now=NOW),
-        build_decided_message(make_summary(ads=ads, status="scheduled"), NOW),
-    ):
-        assert_slack_accepts("message", message)
-        text = text_of(message)
-        assert "*3 ads*, one per video:" in text
-        for n in (1, 2, 3):
-            assert (
-                f"{n}. `cut-{n}.mp4`: Headline {n} / Text {n} &lt;b&gt; · ad `90000000000010{n}`"
-                in text
-            )
-    one = text_of(build_approval_message(summary=make_summary(ads=ads[:1]), now=NOW))
-    assert "one per video" not in one  # a one-ad card stays as it was
