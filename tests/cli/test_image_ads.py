@@ -140,3 +140,31 @@ def test_a_refused_ad_rolls_back_the_image_too_and_keeps_the_video(
     assert {(kind, key) for kind, key, *_r in object_rows(meta_env) if kind == "image"} == {
         ("image", "3")
     }
+
+
+def test_a_rollback_keeps_an_image_another_campaigns_creative_shows(
+    graph: GraphEmulator, meta_env, tmp_path
+):
+    # Meta addresses images by content: two campaigns of one account showing the same picture
+    # share one image. The second one's rollback must not take it from the first.
+    first = two_videos_and_an_image(tmp_path, primary_texts=TEXTS[:1])
+    assert run("create", str(first))[0] == 0
+    second = write_campaign(
+        tmp_path,
+        "second.yaml",
+        name="AINOTE2 second launch",
+        images=[str(tmp_path / "hero.jpg")],
+    )
+    graph.inject(Fault(code=100, times=1, path_contains="/ads", method="POST"))
+    code, out = run("create", str(second))
+
+    assert code == 1, out
+    digest = hashlib.md5((tmp_path / "hero.jpg").read_bytes()).hexdigest()
+    shown = [
+        c["object_story_spec"].get("link_data", {}).get("image_hash")
+        for c in graph.objects("adcreative")
+    ]
+    assert shown.count(digest) == 1  # the first campaign's image ad, intact
+    deleted = [r for r in graph.requests if r.method == "DELETE" and r.path.endswith("/adimages")]
+    assert deleted == []
+    assert "Could not delete" not in out
