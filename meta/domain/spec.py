@@ -138,6 +138,15 @@ class VideoPlan:
         return MAIN if self.index == 1 else str(self.index)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def group_image_key(number: int) -> str:
+    """The key of the image row of a flexible ad's image ``number`` (from 1, in ``images``)."""
+    return MAIN if number == 1 else str(number)
+
+
 @dataclass(frozen=True)
 class AdPlan:
     """One ad of a campaign: the videos it shows and the texts it shows.
@@ -157,6 +166,9 @@ class AdPlan:
     # An image ad (``AdFormat.IMAGE``) shows this image and no video (``videos`` stays empty);
     # its ``video_path`` is the same file, the one its creative is made from.
     image_path: Path | None = None
+    # The images a flexible ad's asset group shows beside its videos (``spec.images``); their
+    # rows are keyed by their place in ``images`` (``group_image_key``).
+    group_images: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.videos and self.image_path is None:  # one video, numbered like its ad
@@ -172,8 +184,14 @@ class AdPlan:
         """The files this ad shows, as a card or the CLI lists them."""
         if self.image_path is not None:
             return self.image_path.name
-        if self.format is AdFormat.FLEXIBLE and len(self.videos) > 1:
-            return f"{len(self.videos)} videos ({', '.join(v.path.name for v in self.videos)})"
+        if self.format is AdFormat.FLEXIBLE and len(self.videos) + len(self.group_images) > 1:
+            files = [v.path.name for v in self.videos] + [i.name for i in self.group_images]
+            counted = f"{len(self.videos)} videos" if len(self.videos) > 1 else "1 video"
+            if self.group_images:
+                counted += f", {len(self.group_images)} image" + (
+                    "s" if len(self.group_images) > 1 else ""
+                )
+            return f"{counted} ({', '.join(files)})"
         return " + ".join(video.path.name for video in self.videos)
 
     @property
@@ -287,6 +305,7 @@ class CampaignSpec:
                     headline=self.headlines[0],
                     videos=uploads,
                     format=AdFormat.FLEXIBLE,
+                    group_images=self.images,
                 ),
             )
         partner = {v: f for v, f in self.placement_pairs} | {f: v for v, f in self.placement_pairs}
@@ -455,17 +474,15 @@ def build_spec(
     else:
         videos = _videos(raw, base_dir, check_video, bad, warnings, measured, reused or {})
     images = _images(raw.get("images"), base_dir, check_image, bad, warnings)
-    if images and mode == "flexible":
-        bad(
-            "images",
-            "images in a flexible ad are not supported yet; use creative_mode: ads (one image "
-            "ad per image beside the videos' ads)",
-        )
     pairs = _placement_pairs(videos, measured, bad, pair=mode == "ads")
-    if mode == "flexible" and len(videos) > MAX_FLEXIBLE_MEDIA:
+    media = len(videos) + len(images or ())
+    if mode == "flexible" and media > MAX_FLEXIBLE_MEDIA:
+        what = _count(len(videos), "video") + (
+            f" and {_count(len(images), 'image')}" if images else ""
+        )
         bad(
-            "videos",
-            f"{len(videos)} videos in one flexible ad; AdBee sends at most {MAX_FLEXIBLE_MEDIA} "
+            "images" if images and len(videos) <= MAX_FLEXIBLE_MEDIA else "videos",
+            f"{what} in one flexible ad; AdBee sends at most {MAX_FLEXIBLE_MEDIA} "
             "(Meta's limit of assets per ad)",
         )
     if mode == "ads" and videos and images is not None:

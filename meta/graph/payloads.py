@@ -307,7 +307,9 @@ def placement_creative_call(
     )
 
 
-def asset_groups(spec: CampaignSpec, video_ids: Sequence[str]) -> dict[str, Any]:
+def asset_groups(
+    spec: CampaignSpec, video_ids: Sequence[str], image_hashes: Sequence[str] = ()
+) -> dict[str, Any]:
     """A flexible ad's ``creative_asset_groups_spec``: one group of every video and every text,
     one call to action ("Get started with the flexible ad format": ``groups`` of ``videos``
     ``{video_id}``, ``texts`` ``{text, text_type}``, ``call_to_action``; at most 5 texts per
@@ -323,12 +325,14 @@ def asset_groups(spec: CampaignSpec, video_ids: Sequence[str]) -> dict[str, Any]
     texts += [{"text": text, "text_type": "headline"} for text in spec.headlines]
     if spec.description:
         texts.append({"text": spec.description, "text_type": "description"})
-    group = {
+    group: dict[str, Any] = {
         # Files of the same bytes are one Meta video (meta.services.shared_videos): listed once.
         "videos": [{"video_id": video_id} for video_id in dict.fromkeys(video_ids)],
         "texts": texts,
         "call_to_action": {"type": spec.call_to_action, "value": {"link": spec.link}},
     }
+    if image_hashes:  # the guide's images: [{hash}]; one image is one hash (its bytes' md5)
+        group["images"] = [{"hash": digest} for digest in dict.fromkeys(image_hashes)]
     return {"groups": [group]}
 
 
@@ -340,6 +344,7 @@ def ad_call(
     creative_id: str,
     ad_index: int = 1,
     flexible_videos: Sequence[str] = (),
+    flexible_images: Sequence[str] = (),
 ) -> GraphCall:
     """One ad. A flexible ad (``flexible_videos``: every video id of the campaign) carries its
     ``creative_asset_groups_spec`` on the ad itself, where Meta's flexible ad format guide puts
@@ -351,7 +356,7 @@ def ad_call(
         "status": "PAUSED",
     }
     if flexible_videos:
-        params["creative_asset_groups_spec"] = asset_groups(spec, flexible_videos)
+        params["creative_asset_groups_spec"] = asset_groups(spec, flexible_videos, flexible_images)
     return GraphCall("POST", f"{account.ad_account_id}/ads", params, "ad")
 
 
@@ -431,6 +436,11 @@ def dry_run_calls(
                 calls.append(
                     replace(call, label=tag(call.label, video.index, "video", len(uploads)))
                 )
+        for number, image in enumerate(plan.group_images, start=1):
+            upload = image_upload_call(account, replace(plan, image_path=image))
+            calls.append(
+                replace(upload, label=tag(upload.label, number, "image", len(spec.images)))
+            )
         uploaded = [
             UploadedVideo(video_id(v), "<preferred thumbnail uri>", v.placement)
             for v in plan.videos
@@ -448,6 +458,10 @@ def dry_run_calls(
     for plan in plans:
         creative_id = f"<creative_id {plan.index}>" if len(plans) > 1 else "<creative_id>"
         flexible = [video_id(v) for v in plan.videos] if plan.format is AdFormat.FLEXIBLE else []
+        group_images = [
+            hashes.get(image, f"<image_hash {number}>")
+            for number, image in enumerate(plan.group_images, start=1)
+        ]
         ad = ad_call(
             spec,
             account,
@@ -455,6 +469,7 @@ def dry_run_calls(
             creative_id=creative_id,
             ad_index=plan.index,
             flexible_videos=flexible,
+            flexible_images=group_images,
         )
         calls.append(replace(ad, label=tag(ad.label, plan.index)))
     return calls

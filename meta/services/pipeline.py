@@ -43,7 +43,7 @@ from meta.domain.errors import (
 )
 from meta.domain.ports import CampaignRepository, GraphApi, Uploader, WaitUntilReady
 from meta.domain.records import MAIN, CampaignRecord, ObjectKind, ObjectRef
-from meta.domain.spec import AdFormat, AdPlan, CampaignSpec, VideoPlan
+from meta.domain.spec import AdFormat, AdPlan, CampaignSpec, VideoPlan, group_image_key
 from meta.domain.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
 from meta.domain.video_title import video_title as make_video_title
@@ -482,6 +482,17 @@ class CampaignPipeline:
             if done is None:  # stopped: the other branch failed
                 return
             uploaded.append(done)
+        for number, image in enumerate(plan.group_images, start=1):  # a flexible ad's images
+            with _failing_step(Step.IMAGE, plan.index):
+                self._images.ensure(
+                    campaign_id,
+                    ObjectRef(ObjectKind.IMAGE, group_image_key(number)),
+                    image,
+                    account.ad_account_id,
+                    notify=notify,
+                    label=f"image {number} of {len(plan.group_images)}: ",
+                    ad=plan.index,
+                )
         with _failing_step(Step.CREATIVE, plan.index):
             self._create(
                 campaign_id,
@@ -855,6 +866,10 @@ class CampaignPipeline:
             if plan.format is AdFormat.FLEXIBLE
             else []
         )
+        group_images = [
+            str(row.meta_id(ObjectRef(ObjectKind.IMAGE, group_image_key(number))))
+            for number in range(1, len(plan.group_images) + 1)
+        ]
         return ad_call(
             spec,
             account,
@@ -862,6 +877,7 @@ class CampaignPipeline:
             creative_id=creative_id,
             ad_index=plan.index,
             flexible_videos=flexible,
+            flexible_images=group_images,
         )
 
     # ---------------------------------------------------------------- failure

@@ -4,6 +4,7 @@ strict as Meta (asset_feed_spec rules, the flexible ad format's limits)."""
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from sandbox.graph_emulator import Fault, GraphEmulator
 from tests.cli.test_several_videos import object_rows, run
 from tests.helpers import nothing_sent_but_budget_reads, write_campaign
-from tests.media import make_test_video
+from tests.media import make_test_image, make_test_video
 
 TEXTS = ["Meet AINOTE 2", "Notes that write themselves"]
 HEADLINES = ["AINOTE 2 is here", "E-ink, all day", "Write anywhere"]
@@ -184,3 +185,28 @@ def test_the_dry_run_shows_the_pairs_creative_and_the_flexible_ads_group(
     assert code == 0, out
     assert "creative_asset_groups_spec=" in out and '{"video_id": "<video_id 2>"}' in out
     assert nothing_sent_but_budget_reads(graph)
+
+
+def test_a_flexible_ad_groups_images_beside_its_videos(
+    graph: GraphEmulator, meta_env, tmp_path, cuts
+):
+    hero = tmp_path / "hero.jpg"
+    make_test_image(hero, width=1080, height=1350)
+    path = campaign(
+        tmp_path,
+        cuts,
+        ["teaser.mp4", "demo.mp4"],
+        creative_mode="flexible",
+        images=[str(hero)],
+        primary_texts=TEXTS,
+    )
+    code, out = run("create", str(path))
+
+    assert code == 0, out
+    assert [len(graph.objects(k)) for k in ("advideo", "adcreative", "ad")] == [2, 1, 1]
+    (group,) = graph.objects("ad")[0]["creative_asset_groups_spec"]["groups"]
+    digest = hashlib.md5(hero.read_bytes()).hexdigest()  # Meta's image hash: the bytes' md5
+    assert group["images"] == [{"hash": digest}] and len(group["videos"]) == 2
+    rows = {(kind, key): rest for kind, key, *rest in object_rows(meta_env)}
+    assert rows[("image", "main")][0] == digest
+    assert "(2 videos, 1 image (teaser.mp4, demo.mp4, hero.jpg))" in out

@@ -153,3 +153,16 @@ def test_a_flexible_ad_takes_at_most_ten_videos(accounts, cuts, tmp_path):
     found = refused(accounts, cuts, creative_mode="flexible", videos=names)
     assert "11 videos in one flexible ad; AdBee sends at most 10" in found["videos"]
     assert build(accounts, cuts, creative_mode="flexible", videos=names[:10]).ads()[0].videos
+
+
+def test_a_flexible_ad_counts_its_images_among_its_ten_assets(accounts, cuts, tmp_path):
+    images = []
+    for n in range(MAX_FLEXIBLE_MEDIA):
+        (tmp_path / f"i{n}.jpg").write_bytes(b"\xff\xd8 not checked here")
+        images.append(str(tmp_path / f"i{n}.jpg"))
+    spec = build(accounts, cuts, creative_mode="flexible", videos=["plain.mp4"], images=images[:2])
+    (ad,) = spec.ads()
+    assert [p.name for p in ad.group_images] == ["i0.jpg", "i1.jpg"]
+    assert ad.media_name == "1 video, 2 images (plain.mp4, i0.jpg, i1.jpg)"
+    found = refused(accounts, cuts, creative_mode="flexible", videos=["plain.mp4"], images=images)
+    assert "1 video and 10 images in one flexible ad" in found["images"]
