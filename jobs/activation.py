@@ -32,26 +32,25 @@ _pooled_run = threading.Lock()
 
 
 def activate_job(campaign_id: int) -> None:
-    """The date job APScheduler fires at a campaign's start time.
+    """The date job APScheduler fires when a campaign is to be armed, or checked at its start.
 
-    Campaigns starting in the same minute fire their date jobs together, and APScheduler runs
-    them on a small pool (jobs/scheduler.py), one campaign each. So the first job of a burst hands
-    everything due to ``activate_due``'s pool; the jobs firing alongside it still see to their own
-    campaign, which is then usually claimed or live already (the claim keeps it exactly-once).
+    Campaigns due in the same minute fire their date jobs together, and APScheduler runs them on
+    a small pool (jobs/scheduler.py). The first job of a burst runs ``activate_due``, which
+    takes everything due in batches (meta.services.activation), and runs it again until a pass
+    finds nothing more; the jobs firing alongside it leave their campaign to that run rather
+    than sending a Graph request each (which would undo the batching at the start minute). A
+    job that fires just as the run ends is caught by the scan job (every 30 s).
     """
     context = current()
-    if _pooled_run.acquire(blocking=False):
-        try:
-            activate_due(context)  # this campaign included; delivers the alerts at its end
-            context.lifecycle.activate(campaign_id)  # a no-op unless it became due meanwhile
-            flush_alerts_job(context)  # "live" or "failed", whichever it was, goes out now
-        finally:
-            _pooled_run.release()
-        return
-    # A pooled run is going: see to this campaign only. Its alert goes out with the pooled
-    # run's (or with the alert job's next flush) rather than hundreds of date jobs contending
-    # for the same pending alerts.
-    context.lifecycle.activate(campaign_id)
+    if not _pooled_run.acquire(blocking=False):
+        return  # a pooled run is going: it (or its next pass) takes this campaign too
+    try:
+        while activate_due(context):  # delivers the alerts at the end of each pass
+            pass
+        context.lifecycle.activate(campaign_id)  # a no-op unless it became due meanwhile
+        flush_alerts_job(context)
+    finally:
+        _pooled_run.release()
 
 
 def activate_due(

@@ -40,6 +40,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -53,8 +54,9 @@ log = logging.getLogger(__name__)
 
 MAX_OPERATIONS = 50  # Meta's limit per batch request ("Batch Requests", Limitations)
 # Meta's real-time limit on mutations is about 100 per second per app and ad account
-# (meta.graph.throttles); AdBee stays at half of it so a colleague's single campaign still fits.
-DEFAULT_MUTATIONS_PER_SECOND = 50.0
+# (meta.graph.throttles); AdBee stays below it so a colleague's single campaign still fits.
+DEFAULT_MUTATIONS_PER_SECOND = 80.0
+READ_CONCURRENCY = 4  # batch requests of reads in flight at once
 
 Method = Literal["GET", "POST", "DELETE"]
 Result = dict[str, Any] | AdBeeError
@@ -190,13 +192,22 @@ def run_batch(
     size = MAX_OPERATIONS
     if pacer.per_second > 0 and any(op.is_mutation for op in operations):
         size = max(1, min(MAX_OPERATIONS, int(pacer.per_second)))  # one second's mutations
+    reads_only = not any(op.is_mutation for op in operations)
     while pending:
         retry: list[int] = []
         delay = 0.0
-        for chunk in _chunks([chains[i] for i in pending], pending, size):
-            indices = [i for chain_index in chunk for i in chains[chain_index]]
-            pacer.take(sum(1 for i in indices if slots[i].operation.is_mutation))
-            _send(graph, [slots[i] for i in indices])
+        chunks = _chunks([chains[i] for i in pending], pending, size)
+        parallel = reads_only and len(chunks) > 1
+        if parallel:
+            # Reads are not paced: up to READ_CONCURRENCY requests at once (each operation still
+            # counts against the ad account's score, one point per read).
+            with ThreadPoolExecutor(min(READ_CONCURRENCY, len(chunks))) as pool:
+                list(pool.map(lambda c: _send(graph, [slots[i] for i in _flat(chains, c)]), chunks))
+        for chunk in chunks:
+            indices = _flat(chains, chunk)
+            if not parallel:
+                pacer.take(sum(1 for i in indices if slots[i].operation.is_mutation))
+                _send(graph, [slots[i] for i in indices])
             for chain_index in chunk:
                 wait = _settle_chain(slots, chains[chain_index], policy)
                 if wait is not None:
@@ -207,6 +218,10 @@ def run_batch(
             sleep(delay)
         pending = retry
     return [slot.result if slot.result is not None else _unknown(slot.operation) for slot in slots]
+
+
+def _flat(chains: list[list[int]], chunk: list[int]) -> list[int]:
+    return [i for chain_index in chunk for i in chains[chain_index]]
 
 
 def _chains(operations: Sequence[Operation]) -> list[list[int]]:

@@ -95,6 +95,15 @@ def test_120_status_writes_go_out_in_three_requests(emu: GraphEmulator, client: 
     assert {emu.get_object(i)["status"] for i in ids} == {"ACTIVE"}  # type: ignore[index]
 
 
+def test_reads_come_back_in_order_one_request_or_several(emu: GraphEmulator, client: GraphClient):
+    ids = campaigns(client, 60)
+    for wanted in (ids[:1], ids):  # one request; two requests in flight at once
+        before = batch_requests(emu)
+        bodies = run_batch(client, [Operation.get(i, {"fields": "name"}) for i in wanted])
+        assert [b["id"] for b in bodies] == wanted  # type: ignore[index]
+        assert batch_requests(emu) - before == -(-len(wanted) // MAX_OPERATIONS)
+
+
 def test_one_refused_operation_fails_only_itself(emu: GraphEmulator, client: GraphClient):
     ids = campaigns(client, 3)
     operations = [Operation.post(i, {"status": "ACTIVE"}) for i in ids]

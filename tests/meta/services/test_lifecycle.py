@@ -14,6 +14,7 @@ import pytest
 
 from jobs.activation import activate_due
 from meta.domain.access import NotAllowedError
+from meta.domain.errors import MetaTransportError
 from meta.domain.states import Status
 from meta.services.lifecycle import InvalidTransitionError
 from sandbox.graph_emulator import GraphEmulator
@@ -349,3 +350,36 @@ def test_reschedule_uses_the_account_timezone_and_refuses_dst_gaps(bot: Harness)
     assert summer.activate_at == datetime(year, 3, spring.day, 16, 0, tzinfo=UTC)  # PDT
     winter = bot.lifecycle.reschedule(campaign_id, APPROVER, f"{autumn} 09:00")
     assert winter.activate_at == datetime(year, 11, autumn.day, 17, 0, tzinfo=UTC)  # PST
+
+
+def test_a_lost_batch_answer_while_arming_is_adopted_at_the_start_and_nothing_is_doubled(
+    bot: Harness, graph: GraphEmulator, clock: FakeClock
+):
+    """Meta applied the switches of a batch request whose answer never came back."""
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    clock.set(local(DAY, "14:00"))
+    bot.lifecycle.approve(campaign_id, APPROVER)
+    real_post = bot.graph.post
+
+    def post(path: str, params: dict, **kwargs: object) -> dict:
+        answer = real_post(path, params, **kwargs)
+        if path == "" and '"status=ACTIVE' in str(params.get("batch")) and not lost:
+            lost.append(True)  # the writes went through; the connection dropped on the way back
+            raise MetaTransportError("Lost the connection to Meta (test)")
+        return answer
+
+    lost: list[bool] = []
+    bot.graph.post = post  # type: ignore[method-assign]
+
+    assert activate_due(bot.context, now=clock.set(local(DAY, "19:30"))) == 0
+    row = bot.services.store.get(campaign_id)
+    assert lost and row is not None and row.status == Status.SCHEDULED
+    assert row.error and row.error.startswith("Activation postponed")
+    assert row.activate_at == local(DAY, "20:00")  # the start does not move
+    assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3  # Meta did apply them
+
+    # The next try (at the start, a postponement waits out its cause) reads what Meta applied
+    # and switches nothing again.
+    assert activate_due(bot.context, now=clock.set(local(DAY, "20:00"))) == 1
+    assert activation_posts(graph, bot, campaign_id) == [1, 1, 1]
+    assert bot.notifier.kinds() == ["live"]
