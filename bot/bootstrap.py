@@ -598,6 +598,7 @@ def build_bot(
         stopping=services.stopping,
         acks=acks,
         progress=progress,
+        graph=services.graph,  # creations wait for Meta's video processing without a worker
     )
     sync = scheduling.context.sync
     assert sync is not None  # build_job_context always builds one

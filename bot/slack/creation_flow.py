@@ -41,6 +41,7 @@ from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from meta.domain.errors import AdBeeError, PipelineError, ValidationError
+from meta.domain.ports import GraphApi
 from meta.domain.records import CreationRequestRecord
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import ProgressEvent, Status, Step
@@ -49,7 +50,8 @@ from meta.graph.retry import throttle_listener
 from meta.services.alerts import CREATION_FINISHED, AlertOutbox, Notifier
 from meta.services.campaigns import CampaignService
 from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
-from meta.services.pipeline import needs_video_file, videos_to_send
+from meta.services.pipeline import AwaitingVideo, needs_video_file, videos_to_send
+from meta.services.processing_watch import DEFAULT_INTERVAL, ProcessingWatch
 from meta.services.summary import CampaignSummary
 from meta.services.throttle_notice import StartDeadlineNotice
 from meta.services.work_pool import SHARED_LANE, FairPool
@@ -98,7 +100,12 @@ class CreationFlow:
         acks: SubmissionAcks,
         update_interval: float = 3.0,
         progress: ProgressEdits | None = None,
+        graph: GraphApi | None = None,
+        processing_interval: float = DEFAULT_INTERVAL,
     ) -> None:
+        """``graph``: when given, a creation does not hold its worker while Meta processes its
+        video: it is parked with one shared watch (``ProcessingWatch``) and queued again, first
+        in its requester's lane, once Meta is done."""
         self._client = client
         self._campaigns = campaigns
         self._store = store
@@ -120,6 +127,12 @@ class CreationFlow:
         # Progress edits are many and expendable: coalesced (the latest state of a message wins)
         # and sent behind cards and alerts, never waited for by the pipeline (bot.slack.budget).
         self._progress = progress or ProgressEdits(client, SlackBudget())
+        self._watch = (
+            ProcessingWatch(graph, on_done=self._processed, interval=processing_interval)
+            if graph is not None
+            else None
+        )
+        self._parked: dict[int, str] = {}  # campaign id -> requester, while Meta processes
 
     # ------------------------------------------------------------------ CreationPort
     def check_form(self, form: CampaignForm) -> dict[str, str]:
@@ -188,17 +201,21 @@ class CreationFlow:
 
         ``first``: ahead of its requester's other queued work (it is the closest to its card).
         """
-        row = self._store.get(campaign_id)
+        lane = user_id or self._requester_of(campaign_id)
+        # Work already under way is not held for its account's usage: only new work is.
         self._queue(
             ("campaign", campaign_id),
             self._resume_safely,
             campaign_id,
             user_id,
             automatic,
-            lane=user_id or (row.requested_by if row else None),
-            account=row.ad_account_id if row else None,
+            lane=lane,
             first=first,
         )
+
+    def _requester_of(self, campaign_id: int) -> str | None:
+        row = self._store.get(campaign_id)
+        return row.requested_by if row else None
 
     def _ad_account_of(self, account_key: object) -> str | None:
         account = self._campaigns.accounts.get(str(account_key)) if account_key else None
@@ -234,6 +251,8 @@ class CreationFlow:
         lease, for the next process. Returns how many runs are still going at the deadline.
         """
         self._stopping.set()
+        if self._watch is not None:  # parked creations stay creating for the next process
+            self._watch.stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
         with self._mine_lock:
             running = [f for f in self._mine.values() if not f.done()]
@@ -273,8 +292,34 @@ class CreationFlow:
             self._mine.pop(key, None)
 
     def _is_mine(self, kind: str, item_id: int) -> bool:
+        if kind == "campaign" and self._watch is not None and self._watch.watching(item_id):
+            return True  # parked here while Meta processes its video
         with self._mine_lock:
-            return (kind, item_id) in self._mine
+            return (kind, item_id) in self._mine or (
+                kind == "campaign" and ("processed", item_id) in self._mine
+            )
+
+    # ------------------------------------------------------------------ Meta's processing
+    def _park(self, campaign_id: int, user_id: str, waiting: AwaitingVideo) -> None:
+        """The worker is free; the watch hands the creation back when Meta is done."""
+        assert self._watch is not None
+        with self._mine_lock:
+            self._parked[campaign_id] = user_id
+        self._watch.watch(campaign_id, waiting.video_ids, seconds_left=waiting.seconds_left)
+
+    def _processed(self, campaign_id: int) -> None:
+        """Meta is done with the videos: carry on, ahead of the requester's new work."""
+        with self._mine_lock:
+            user_id = self._parked.pop(campaign_id, "")
+        self._queue(
+            ("processed", campaign_id),
+            self._resume_safely,
+            campaign_id,
+            user_id,
+            True,
+            lane=user_id or self._requester_of(campaign_id),
+            first=True,
+        )
 
     # ------------------------------------------------------------------ the work
     def _resume_safely(self, campaign_id: int, user_id: str, automatic: bool) -> None:
@@ -501,7 +546,12 @@ class CreationFlow:
         )
         try:
             with throttle_listener(notice):
-                done = self._campaigns.run_creation(summary.id, progress)
+                done = self._campaigns.run_creation(
+                    summary.id, progress, park=self._watch is not None
+                )
+        except AwaitingVideo as waiting:  # the progress message already says "processing"
+            self._park(summary.id, user_id, waiting)
+            return
         except CreationBusyError as exc:
             if not quiet:
                 with contextlib.suppress(Exception):  # a courtesy; the other run reports

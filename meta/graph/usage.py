@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 from meta.graph.headers import json_header, positive
 
-# How long a reading stands when Meta gives no window: the score decays over a few minutes, and
-# an account nobody calls any more sends no new reading, so an old one must not hold work forever.
-DEFAULT_VALID_SECONDS = 60.0
+# How long a reading stands at most (less when Meta's window ends sooner): the score decays over
+# a few minutes, and an account nobody calls any more sends no new reading, so an old one must not
+# hold new work for long; the first creation let through brings a fresh reading.
+MAX_VALID_SECONDS = 60.0
 _PERCENT_KEYS = ("call_count", "total_cputime", "total_time")
 
 
@@ -73,7 +74,7 @@ class AccountUsage:
                 per_account[key] = max(per_account[key], pct)
         if not per_account:
             return
-        until = self._clock() + (window or DEFAULT_VALID_SECONDS)
+        until = self._clock() + min(window or MAX_VALID_SECONDS, MAX_VALID_SECONDS)
         with self._lock:
             for key, percent in per_account.items():
                 self._readings[key] = Reading(min(percent, 100.0), until)

@@ -159,10 +159,13 @@ class CampaignService:
         return summarize(row, self.accounts)
 
     def run_creation(
-        self, campaign_id: int, on_progress: ProgressSink | None = None
+        self, campaign_id: int, on_progress: ProgressSink | None = None, *, park: bool = False
     ) -> CampaignSummary:
-        """Create (or resume) the Meta objects; raises ``PipelineError`` with a user message."""
-        row = self.pipeline.run(campaign_id, on_progress)
+        """Create (or resume) the Meta objects; raises ``PipelineError`` with a user message.
+
+        ``park``: stop at Meta's video processing with ``AwaitingVideo`` instead of waiting.
+        """
+        row = self.pipeline.run(campaign_id, on_progress, park=park)
         return summarize(row, self.accounts)
 
     def create(

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
 from typing import Any
 
 from meta.domain.accounts import AccountConfig, AccountRegistry
@@ -73,6 +74,7 @@ from meta.services.previews import (
 from meta.services.shared_videos import SharedVideos, digest_of
 from meta.services.status_sync import SETTINGS_DRIFT, with_drift
 from meta.telemetry import log_context, metrics
+from meta.video.processing import is_ready, processing_status, still_processing
 from storage.transient import DatabaseUnavailableError
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,23 @@ _ROLLBACK_ORDER = (ObjectKind.AD, ObjectKind.ADSET, ObjectKind.CAMPAIGN, ObjectK
 
 class AlreadyCreatedError(AdBeeError):
     """A campaign with this name already exists in this account; creating it again would duplicate it."""
+
+
+class AwaitingVideo(Exception):
+    """Meta is still processing videos of this creation: a run with ``park=True`` stopped there.
+
+    Everything before is committed (the upload, the campaign and ad set, the creatives of the
+    videos that are ready) and the lease is released, so no worker waits through Meta's minutes
+    of processing. The creation stays ``creating``; running it again once Meta is done (or after a
+    crash: the resume job finds it) carries on from the creative. ``seconds_left`` is what
+    remains of ``VIDEO_TIMEOUT`` since the last upload finished.
+    """
+
+    def __init__(self, campaign_id: int, video_ids: list[str], seconds_left: float) -> None:
+        super().__init__(f"creation #{campaign_id} waits for Meta to process {video_ids}")
+        self.campaign_id = campaign_id
+        self.video_ids = video_ids
+        self.seconds_left = seconds_left
 
 
 class CampaignPipeline:
@@ -169,9 +188,15 @@ class CampaignPipeline:
             existing.id, {**existing.spec, "video_path": str(spec.video_path)}
         )
 
-    def run(self, campaign_id: int, on_progress: ProgressSink | None = None) -> CampaignRecord:
+    def run(
+        self, campaign_id: int, on_progress: ProgressSink | None = None, *, park: bool = False
+    ) -> CampaignRecord:
         """Run every step not yet done. Raises ``PipelineError`` after recording the outcome, or
-        ``CreationBusyError`` (recording nothing) when another live run holds this creation."""
+        ``CreationBusyError`` (recording nothing) when another live run holds this creation.
+
+        ``park``: instead of waiting while Meta processes a video, look once and raise
+        ``AwaitingVideo`` when it is not ready (the bot; the CLI waits).
+        """
         notify = on_progress or (lambda _event: None)
         row = self._store.get(campaign_id)
         if row is None:
@@ -182,9 +207,9 @@ class CampaignPipeline:
             log_context.bound(adbee_id=campaign_id),
             CreationLease(self._store, row),  # CreationBusyError when another run has it
         ):
-            return self._run_leased(campaign_id, notify)
+            return self._run_leased(campaign_id, notify, park)
 
-    def _run_leased(self, campaign_id: int, notify: ProgressSink) -> CampaignRecord:
+    def _run_leased(self, campaign_id: int, notify: ProgressSink, park: bool) -> CampaignRecord:
         row = self._store.get(campaign_id)
         assert row is not None
         self._store.set_status(campaign_id, Status.CREATING, error=None)
@@ -206,6 +231,7 @@ class CampaignPipeline:
                     account,
                     notify,
                     stop,
+                    park,
                 )
                 campaign_branch = pool.submit(
                     contextvars.copy_context().run,
@@ -219,9 +245,10 @@ class CampaignPipeline:
                     stop,
                 )
                 errors = []
+                processing: list[str] = []
                 for branch in (campaign_branch, video_branch):
                     try:
-                        branch.result()
+                        processing = branch.result() or processing
                     except Exception as exc:  # both branches are awaited before deciding
                         stop.set()
                         errors.append(exc)
@@ -229,6 +256,10 @@ class CampaignPipeline:
                 errors.sort(key=lambda e: isinstance(e, CreationInterrupted))
                 if errors:
                     raise errors[0]
+            if processing:  # the campaign branch is done too; the rest needs the videos
+                raise AwaitingVideo(
+                    campaign_id, processing, self._processing_time_left(campaign_id)
+                )
             for plan in spec.ads():
                 with _failing_step(Step.AD, plan.index):
                     self._create(campaign_id, Step.AD, spec, account, notify, plan=plan)
@@ -236,6 +267,9 @@ class CampaignPipeline:
             # Stopped at a checkpoint: still CREATING, every id committed; the lease is released
             # on the way out, so a restart or a replica carries on at once.
             log.info("creation #%s stopped at a checkpoint: the process is stopping", campaign_id)
+            raise
+        except AwaitingVideo:
+            log.info("creation #%s waits for Meta to process its video", campaign_id)
             raise
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
@@ -396,11 +430,30 @@ class CampaignPipeline:
         account: AccountConfig,
         notify: ProgressSink,
         stop: threading.Event,
-    ) -> None:
+        park: bool,
+    ) -> list[str]:
+        """Every ad's video; returns the ids Meta is still processing (only when ``park``)."""
+        processing: list[str] = []
         for plan in spec.ads():
             if stop.is_set():
-                return
-            self._one_ad_media(campaign_id, spec, plan, account, notify, stop)
+                break
+            processing += self._one_ad_media(campaign_id, spec, plan, account, notify, stop, park)
+        return processing
+
+    def _processing_time_left(self, campaign_id: int) -> float:
+        """What remains of ``VIDEO_TIMEOUT`` since the last upload was recorded (persisted, so a
+        restart does not start the clock again)."""
+        row = self._store.get(campaign_id)
+        assert row is not None
+        finished = [
+            v.updated_at
+            for v in row.objects_of(ObjectKind.VIDEO)
+            if v.meta_id and not v.thumbnail_url and v.updated_at is not None
+        ]
+        if not finished:
+            return self._video_timeout
+        elapsed = (datetime.now(UTC) - max(finished)).total_seconds()
+        return self._video_timeout - elapsed
 
     def _delete_image(
         self, campaign_id: int, ad_account_id: str, ref: ObjectRef, digest: str
@@ -459,9 +512,11 @@ class CampaignPipeline:
         account: AccountConfig,
         notify: ProgressSink,
         stop: threading.Event,
-    ) -> None:
+        park: bool = False,
+    ) -> list[str]:
         """Upload and processing of each video one ad shows, then its creative; each skipped
-        once done."""
+        once done. Returns the ids of its videos Meta is still processing (``park`` only): the
+        creative waits for them."""
         row = self._store.get(campaign_id)
         assert row is not None
         creative_ref = ObjectRef(ObjectKind.CREATIVE, plan.key)
@@ -472,15 +527,19 @@ class CampaignPipeline:
                     campaign_id, Step.CREATIVE, "skipped", f"creative {creative_id}", ad=plan.index
                 )
             )
-            return
+            return []
         if plan.image_path is not None:
             self._one_image(campaign_id, spec, plan, account, notify)
-            return
+            return []
         uploaded = []
+        processing: list[str] = []
         for video in plan.videos:
-            done = self._one_video(campaign_id, spec, video, account, notify, stop)
+            done = self._one_video(campaign_id, spec, video, account, notify, stop, park)
+            if isinstance(done, str):  # parked: Meta is still processing it
+                processing.append(done)
+                continue
             if done is None:  # stopped: the other branch failed
-                return
+                return []
             uploaded.append(done)
         for number, image in enumerate(plan.group_images, start=1):  # a flexible ad's images
             with _failing_step(Step.IMAGE, plan.index):
@@ -493,6 +552,8 @@ class CampaignPipeline:
                     label=f"image {number} of {len(plan.group_images)}: ",
                     ad=plan.index,
                 )
+        if processing:
+            return processing
         with _failing_step(Step.CREATIVE, plan.index):
             self._create(
                 campaign_id,
@@ -505,6 +566,7 @@ class CampaignPipeline:
                 plan=plan,
                 videos=uploaded,
             )
+        return []
 
     def _one_video(
         self,
@@ -514,8 +576,10 @@ class CampaignPipeline:
         account: AccountConfig,
         notify: ProgressSink,
         stop: threading.Event,
-    ) -> UploadedVideo | None:
-        """One video uploaded and processed (each skipped once done); None when stopped."""
+        park: bool = False,
+    ) -> UploadedVideo | str | None:
+        """One video uploaded and processed (each skipped once done); None when stopped; its
+        id when ``park`` and Meta is still processing it."""
         row = self._store.get(campaign_id)
         assert row is not None
         ref = ObjectRef(ObjectKind.VIDEO, upload.key)
@@ -564,8 +628,10 @@ class CampaignPipeline:
             return None
         with _failing_step(Step.PROCESS, upload.index):
             thumbnail = (video.thumbnail_url if video else None) or self._wait_for_video(
-                campaign_id, upload, video_id, notify, stop
+                campaign_id, upload, video_id, notify, stop, park
             )
+        if thumbnail is None:
+            return str(video_id)
         if stop.is_set():
             return None
         return UploadedVideo(str(video_id), thumbnail, upload.placement)
@@ -672,7 +738,9 @@ class CampaignPipeline:
         video_id: str,
         notify: ProgressSink,
         stop: threading.Event,
-    ) -> str:
+        park: bool = False,
+    ) -> str | None:
+        """The video's thumbnail once Meta processed it; None when ``park`` and it is not ready."""
         self._store.set_step(campaign_id, Step.PROCESS)
         row = self._store.get(campaign_id)
         assert row is not None
@@ -697,13 +765,17 @@ class CampaignPipeline:
             self._store.touch(campaign_id)  # alive: no other replica may take this creation over
             return self._graph.get(video_id, {"fields": "status"}).get("status", {})
 
-        self._wait_until_ready(
-            get_status,
-            timeout=self._video_timeout,
-            interval=self._video_poll_interval,
-            on_progress=on_progress,
-            sleep=self._stopping.sleep,  # a stop ends the wait between two polls at once
-        )
+        if park:
+            if not self._ready_at_a_look(campaign_id, get_status, on_progress):
+                return None
+        else:
+            self._wait_until_ready(
+                get_status,
+                timeout=self._video_timeout,
+                interval=self._video_poll_interval,
+                on_progress=on_progress,
+                sleep=self._stopping.sleep,  # a stop ends the wait between two polls at once
+            )
         thumbnail = self._thumbnail(video_id)
         self._store.set_thumbnail(campaign_id, ObjectRef(ObjectKind.VIDEO, upload.key), thumbnail)
         notify(
@@ -712,6 +784,32 @@ class CampaignPipeline:
             )
         )
         return thumbnail
+
+    def _ready_at_a_look(
+        self,
+        campaign_id: int,
+        get_status: Callable[[], dict],
+        on_progress: Callable[[str, int], None],
+    ) -> bool:
+        """One status read instead of a wait: is the video ready? A temporary failure of the read
+        counts as "not yet" (the next look is the watch's); past ``VIDEO_TIMEOUT`` since the
+        upload, a video still processing is the same retryable error the wait raises."""
+        try:
+            status = processing_status(get_status())
+        except (MetaApiError, MetaTransportError) as exc:
+            if isinstance(exc, MetaApiError) and not exc.is_transient:
+                raise
+            log.warning("video status read failed (%s); looking again later", exc)
+            return False
+        on_progress(
+            str(status.get("video_status") or "unknown"),
+            int(status.get("processing_progress") or 0),
+        )
+        if is_ready(status):
+            return True
+        if self._processing_time_left(campaign_id) <= 0:
+            raise still_processing(status, self._video_timeout)
+        return False
 
     def _thumbnail(self, video_id: str) -> str:
         thumbnails = self._graph.get(f"{video_id}/thumbnails").get("data", [])
@@ -954,15 +1052,15 @@ class CampaignPipeline:
 
 
 def _stops_the_other_on_failure(
-    stop: threading.Event, branch: Callable[..., None], *args: object
-) -> None:
+    stop: threading.Event, branch: Callable[..., Any], *args: object
+) -> Any:
     """Run one branch; if it fails, tell the other at once (not when it is next awaited).
 
     Meta's refusal of the campaign or ad set must end the video upload at its next chunk, not
     after the last one: the refusal decides the outcome whatever the upload does.
     """
     try:
-        branch(*args)
+        return branch(*args)
     except BaseException:
         stop.set()
         raise

@@ -14,8 +14,8 @@ what bounds how much runs at once is what the platforms allow:
   that account's usage as Meta reports it (``meta.graph.usage.AccountUsage``) is at or above
   ``ceiling`` percent (half of the limit by default, as issue 14 asks: "staying under half of
   the ad account's rate-limit score"), its items wait and the workers serve other accounts.
-  Work already running goes on; it is new work that waits, so a burst slows itself down before
-  Meta throttles it.
+  Work already under way (a resumed creation, one back from processing) goes on; it is new work
+  that waits, so a burst slows itself down before Meta throttles it.
 
 The pool is an ``Executor`` (``submit`` puts work in a shared lane), so code written for a
 ``ThreadPoolExecutor`` keeps working.

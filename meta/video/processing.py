@@ -43,6 +43,45 @@ def _failed_phase(status: Mapping[str, Any]) -> str | None:
     return None
 
 
+def processing_status(raw: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``status`` object of a video read (``GET /<video>?fields=status``, or the status
+    itself), ready for ``is_ready``."""
+    nested = raw.get("status") if isinstance(raw, Mapping) else None
+    return dict(nested if isinstance(nested, Mapping) else raw or {})
+
+
+def is_ready(status: Mapping[str, Any]) -> bool:
+    """True once Meta processed the video; False while it still works on it. Raises
+    ``VideoProcessingError`` with Meta's phase messages when processing failed or expired."""
+    state = str(status.get("video_status") or "unknown")
+    if state == "ready":
+        return True
+    failed_phase = _failed_phase(status)
+    if state == "error" or failed_phase:
+        details = "; ".join(_phase_errors(status)) or "Meta gave no reason"
+        where = f" during {failed_phase}" if failed_phase else ""
+        raise VideoProcessingError(
+            f"Meta could not process the video{where}: {details}. Check the file "
+            "(codec, length, aspect ratio) and upload it again."
+        )
+    if state == "expired":
+        raise VideoProcessingError(
+            "The video upload expired before Meta processed it; upload the video again."
+        )
+    return False
+
+
+def still_processing(status: Mapping[str, Any], timeout: float) -> VideoProcessingError:
+    """The (retryable) error of a video Meta has not finished within ``timeout`` seconds."""
+    percent = int(status.get("processing_progress") or 0)
+    return VideoProcessingError(
+        f"Meta is still processing the video after {timeout:g} s "
+        f"({percent}% done, status {status.get('video_status', 'unknown')}); "
+        "wait a few minutes and try again.",
+        retryable=True,
+    )
+
+
 _FIRST_POLL = 0.5  # seconds; short clips are often ready within a few seconds
 
 
@@ -95,36 +134,18 @@ def wait_until_ready(
             log.warning("video status poll failed (%s); polling again", exc.message)
             raw = None
         if raw is not None:
-            nested = raw.get("status") if isinstance(raw, Mapping) else None
-            status = dict(nested if isinstance(nested, Mapping) else raw or {})
+            status = processing_status(raw)
             last = status
-            state = str(status.get("video_status") or "unknown")
-            percent = int(status.get("processing_progress") or 0)
             if on_progress is not None:
-                on_progress(state, percent)
-            if state == "ready":
+                on_progress(
+                    str(status.get("video_status") or "unknown"),
+                    int(status.get("processing_progress") or 0),
+                )
+            if is_ready(status):
                 return status
-            failed_phase = _failed_phase(status)
-            if state == "error" or failed_phase:
-                details = "; ".join(_phase_errors(status)) or "Meta gave no reason"
-                where = f" during {failed_phase}" if failed_phase else ""
-                raise VideoProcessingError(
-                    f"Meta could not process the video{where}: {details}. Check the file "
-                    "(codec, length, aspect ratio) and upload it again."
-                )
-            if state == "expired":
-                raise VideoProcessingError(
-                    "The video upload expired before Meta processed it; upload the video again."
-                )
         now = clock()
         remaining = deadline - now
         if remaining <= 0:
-            percent = int(last.get("processing_progress") or 0)
-            raise VideoProcessingError(
-                f"Meta is still processing the video after {timeout:g} s "
-                f"({percent}% done, status {last.get('video_status', 'unknown')}); "
-                "wait a few minutes and try again.",
-                retryable=True,
-            )
+            raise still_processing(last, timeout)
         polls += 1
         sleep(min(_next_poll(interval, polls, now - started, last), remaining))

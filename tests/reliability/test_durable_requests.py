@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,52 @@ def test_kill_9_mid_creation_with_the_kept_video_lost_still_ends_with_one_campai
     assert len(graph.objects("advideo", include_deleted=True)) == 1  # the upload was resumed
 
 
+def _all_processing(graph: GraphEmulator, db: Path, count: int) -> bool:
+    """``count`` creations wait for Meta's processing, each video uploaded, none holding a lease
+    (parked: the one worker is free), and the shared watch reads their status in one batch request."""
+    campaigns = rows(db, "campaigns")
+    videos = [r for r in rows(db, "meta_objects") if r["kind"] == "video" and r["meta_id"]]
+    multi = any(  # one batch request reads the status of all three
+        r.method == "POST" and r.body.get("batch", "").count("fields=status") == count
+        for r in graph.requests
+    )
+    return (
+        len(campaigns) == count
+        and all(r["step"] == "wait_for_processing" and r["claimed_by"] is None for r in campaigns)
+        and len(videos) == count
+        and multi
+    )
+
+
+def test_kill_9_while_three_creations_wait_for_processing_with_one_worker_creates_each_once(
+    slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    """Meta's processing holds no worker: with WORKER_THREADS=1 all three creations upload and
+    wait side by side, then kill -9 mid-wait; the restart carries each on from its creative."""
+    env = bot_env(slack, graph, tmp_path, WORKER_THREADS="1")
+    db = tmp_path / "adbee.db"
+    names = ["Parked one SG", "Parked two SG", "Parked three SG"]
+    graph.video_processing_seconds = 600
+    with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
+        for name in names:
+            assert "creating" in str(submit_form(slack, name)).lower()
+        _wait(
+            slack,
+            bot,
+            lambda: _all_processing(graph, db, len(names)),
+            "the three never waited for processing side by side",
+        )
+        bot.kill()
+    assert all(r["status"] == "creating" for r in rows(db, "campaigns"))
+    assert graph.objects("adcreative") == []
+
+    graph.video_processing_seconds = 0.2
+    with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
+        wait_for_approvals(slack, names, bot)
+    assert_one_set_each(graph, slack, names)
+    assert len(graph.objects("advideo", include_deleted=True)) == len(names)  # none uploaded twice
+
+
 def _in_adset_call(graph: GraphEmulator, db: Path) -> bool:
     return any(r.method == "POST" and r.path.endswith("/adsets") for r in graph.requests)
 
@@ -180,24 +227,25 @@ def _in_adset_call(graph: GraphEmulator, db: Path) -> bool:
 def test_sigterm_with_creations_queued_stops_within_the_grace_and_the_restart_finishes_all(
     moment: str, slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
 ) -> None:
-    """A deploy: one creation is running, two wait for the worker.
+    """A deploy with one worker and three requests.
 
-    ``processing``: it polls Meta while the video is processed (600 s): a checkpoint, so it stops
-    at once (default grace, 8 s). ``inside_a_meta_call``: Meta applied its ad set but holds the
-    answer back for 60 s; no checkpoint comes, so the grace (2 s here) bounds the stop, the
-    lease is released at the deadline, and the restart finds that ad set instead of making a
-    second one.
+    ``processing``: all three wait while Meta processes their videos (600 s), parked, with no
+    worker held, so the stop is at once (default grace, 8 s) and all three rows are left
+    ``creating`` with no lease. ``inside_a_meta_call``: one creation is running, two wait for the
+    worker; Meta applied its ad set but holds the answer back for 60 s; no checkpoint comes, so
+    the grace (2 s here) bounds the stop, the lease is released at the deadline, and the restart
+    finds that ad set instead of making a second one.
     """
     extra = {"WORKER_THREADS": "1"}
+    names = ["Deploy one SG", "Deploy two SG", "Deploy three SG"]
+    reached: Callable[[GraphEmulator, Path], bool] = partial(_all_processing, count=len(names))
     if moment == "inside_a_meta_call":
         extra["SHUTDOWN_GRACE_SECONDS"] = "2"
         graph.inject(Fault(delay_after_ms=60_000, path_contains="/adsets", method="POST"))
         reached = _in_adset_call
-    else:
-        reached = _processing
+
     env = bot_env(slack, graph, tmp_path, **extra)
     db = tmp_path / "adbee.db"
-    names = ["Deploy one SG", "Deploy two SG", "Deploy three SG"]
     graph.video_processing_seconds = 600  # far longer than any grace
     with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
         for name in names:
@@ -206,10 +254,15 @@ def test_sigterm_with_creations_queued_stops_within_the_grace_and_the_restart_fi
         stopped_in = bot.terminate(timeout=30)
     print(f"\nSIGTERM to exit ({moment}): {stopped_in:.2f} s")
     assert bot.process.returncode == 0, bot.output
-    [first] = rows(db, "campaigns")
-    assert first["status"] == "creating" and first["claimed_by"] is None, first  # checkpointed
+    campaigns = rows(db, "campaigns")
     requests = rows(db, "creation_requests")
-    assert [r["status"] for r in requests] == ["started", "queued", "queued"]  # handed back
+    if moment == "processing":  # all three parked: nothing was running
+        assert [r["status"] for r in requests] == ["started"] * 3
+    else:
+        assert [r["status"] for r in requests] == ["started", "queued", "queued"]  # handed back
+    assert len(campaigns) == (3 if moment == "processing" else 1)
+    for campaign in campaigns:  # checkpointed
+        assert campaign["status"] == "creating" and campaign["claimed_by"] is None, campaign
     assert all(r["claimed_by"] is None for r in requests)
 
     graph.clear_faults()
