@@ -401,12 +401,13 @@ class CreationFlow:
         name = form.name or "campaign"
         channel, ts = request.slack_channel, request.slack_ts
         if not (channel and ts):
+            target = self._channel_for(form.account)
             try:
                 posted = post_once(
                     self._client,
                     # one per request: a run after a crash finds the message an earlier one posted
                     key=f"creation-start:request-{request.id}",
-                    channel=self._channel,
+                    channel=target,
                     text=f"Preparing {esc(name)} for <@{request.requested_by}>: downloading "
                     f"{_files_text(len(form.media_file_ids))} from Slack",
                     unfurl_links=False,
@@ -415,7 +416,9 @@ class CreationFlow:
                 error = str(exc.response.get("error"))
                 if error not in _CANNOT_POST:
                     raise
-                self._cannot_post(form, request.requested_by, request.view_id or "", error, ack_key)
+                self._cannot_post(
+                    form, request.requested_by, request.view_id or "", error, ack_key, target
+                )
                 self._requests.finish(request.id, RequestStatus.REFUSED, error=error)
                 return None
             channel, ts = posted.channel, posted.ts
@@ -675,8 +678,19 @@ class CreationFlow:
         except SlackApiError as exc:  # the user closed the modal: the channel still says why
             log.info("could not reopen the form: %s", exc.response.get("error"))
 
+    def _channel_for(self, account_key: str | None) -> str:
+        """The client's own channel when its account names one, else CAMPAIGNS_CHANNEL."""
+        account = self._campaigns.accounts.get(account_key) if account_key else None
+        return (account.channel if account else None) or self._channel
+
     def _cannot_post(
-        self, form: CampaignForm, user_id: str, view_id: str, error: str, ack_key: str | None
+        self,
+        form: CampaignForm,
+        user_id: str,
+        view_id: str,
+        error: str,
+        ack_key: str | None,
+        channel: str,
     ) -> None:
         """The campaigns channel refused the bot: say so where the requester is, not silently.
 
@@ -694,16 +708,17 @@ class CreationFlow:
                 )
             return (
                 f"AdBee cannot post in {where} ({error}). Ask an admin to check "
-                "CAMPAIGNS_CHANNEL, and type `/invite @AdBee` in that channel. Nothing was sent "
+                "CAMPAIGNS_CHANNEL (or the account's channel), and type `/invite @AdBee` in that "
+                "channel. Nothing was sent "
                 "to Meta."
             )
 
-        log.warning("cannot post in the campaigns channel %s: %s", self._channel, error)
+        log.warning("cannot post in the campaigns channel %s: %s", channel, error)
         # The modal's text is escaped (no channel link there); the DM links the channel.
         self._refuse_in_modal(form, view_id, problem("the campaigns channel"), ack_key)
         try:
             self._client.chat_postMessage(
-                channel=user_id, text=f":warning: {problem(f'<#{self._channel}>')}"
+                channel=user_id, text=f":warning: {problem(f'<#{channel}>')}"
             )
         except SlackApiError as exc:
             log.warning("could not DM %s either: %s", user_id, exc.response.get("error"))

@@ -169,6 +169,10 @@ class AccountConfig(BaseModel):
     naming: Naming = Field(default_factory=Naming)
     # Which edits of a campaign apply without an approver (meta.domain.edit_rules, docs/editing.md).
     edits: EditRules = Field(default_factory=EditRules)
+    # The client's own Slack channel (C... or G...), where its creations are posted instead of
+    # CAMPAIGNS_CHANNEL: an agency has a channel per client, and Slack's posting rate (about one
+    # message per second) is per channel, so a launch across clients is not queued behind one.
+    channel: str | None = None
 
     @model_validator(mode="after")
     def _threshold_below_cap(self) -> AccountConfig:
@@ -186,6 +190,19 @@ class AccountConfig(BaseModel):
         if above is None or daily_budget_minor <= to_minor(above, self.currency):
             return ()
         return self.approval.approvers
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_id(cls, value: object) -> object:
+        if value is None:
+            return None
+        text = str(value)
+        if not re.fullmatch(r"[CG][A-Z0-9_]{2,}", text):
+            raise ValueError(
+                "must be a channel id like C0123456789 (in Slack: the channel's name > About), "
+                "not its name"
+            )
+        return text
 
     @field_validator("ad_account_id", mode="before")
     @classmethod

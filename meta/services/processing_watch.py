@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # Between two rounds of reads: processing is the creation's critical path, and one round costs
 # one request (per 50 videos) whatever the number of creations waiting.
-DEFAULT_INTERVAL = 1.0
+DEFAULT_INTERVAL = 0.5
 
 
 @dataclass

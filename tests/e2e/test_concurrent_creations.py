@@ -10,7 +10,7 @@ from __future__ import annotations
 from handlers.ids import CampaignAction
 from handlers.ids import CampaignCreateBlock as B
 from meta.domain.states import Status
-from tests.e2e.conftest import CAMPAIGNS
+from tests.e2e.conftest import CAMPAIGNS, REQUESTER, ROOT, running_bot
 from tests.e2e.test_campaign_story import campaign_id_of, good_values, open_new_form, upload_video
 
 CREATIONS = 20
@@ -67,3 +67,35 @@ def test_twenty_concurrent_creations_each_end_with_an_approve_card(slack, graph,
     # the pending progress edits were coalesced (the latest state won), not all sent
     progress = bot.creation._progress
     assert progress.coalesced > 0 and progress.pending() == 0
+
+
+CLIENT_CHANNEL = "C_CLIENT_SG"
+
+
+def test_a_client_with_its_own_channel_gets_its_creations_and_cards_there(
+    slack, graph, tmp_path, monkeypatch
+):
+    """An agency's client channel (accounts.yaml ``channel``): Slack's posting rate is per
+    channel, so clients' launches do not queue behind each other in CAMPAIGNS_CHANNEL."""
+    monkeypatch.chdir(ROOT)
+    accounts = (ROOT / "configs" / "accounts.yaml").read_text()
+    own = tmp_path / "accounts.yaml"
+    own.write_text(
+        accounts.replace("  iflytek-sg:\n", f"  iflytek-sg:\n    channel: {CLIENT_CHANNEL}\n", 1)
+    )
+    slack.add_channel(CLIENT_CHANNEL, "client-iflytek-sg")
+    with running_bot(slack, graph, tmp_path / "adbee.db", accounts_file=own):
+        view = open_new_form(slack, REQUESTER)
+        slack.submit_view(
+            user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack))
+        )
+
+        def told() -> list[dict] | None:
+            cards = approve_cards_in(slack.messages(CLIENT_CHANNEL))
+            replies = [r for c in cards for r in slack.thread(CLIENT_CHANNEL, c["ts"])[1:]]
+            return (
+                cards if any("is ready and PAUSED" in r.get("text", "") for r in replies) else None
+            )
+
+        assert len(slack.wait_until(told, timeout=30)) == 1
+    assert slack.messages(CAMPAIGNS) == []  # nothing of this client's went to the shared channel

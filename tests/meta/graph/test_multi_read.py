@@ -63,3 +63,18 @@ def test_a_read_that_fails_for_every_node_is_raised(graph: GraphEmulator, meta: 
     graph.inject(Fault(code=80004, method="POST", times=None))
     with pytest.raises(MetaApiError):
         read_many(meta, ["1", "2"], fields="status")
+
+
+def test_prefetched_reads_come_from_one_batch_and_the_rest_go_to_meta(
+    graph: GraphEmulator, meta: GraphClient
+) -> None:
+    from meta.graph.multi_read import Prefetched
+
+    videos = [upload(graph) for _ in range(2)]
+    graph.clear_requests()
+    reads = Prefetched(meta, [(v, {"fields": "status"}) for v in videos])
+    assert batches(graph) == [2]
+    assert all(reads.get(v, {"fields": "status"})["id"] == v for v in videos)
+    assert len(graph.requests) == 1 + 2  # the batch and its two operations, nothing since
+    assert reads.get(videos[0], {"fields": "title"})["id"] == videos[0]  # not prefetched
+    assert len(graph.requests) == 4
