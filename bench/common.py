@@ -333,6 +333,11 @@ class GraphServer:
         fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def scores(self) -> tuple[dict[str, int], int]:
+        """(each ad account's rate-limit score over the last 5 minutes, the max score)."""
+        answer = self.command("usage")
+        return answer["scores"], answer["max_score"]
+
     def busiest_score(self) -> tuple[int, int]:
         """(score of the busiest ad account over the last 5 minutes, the account's max score)."""
         answer = self.command("usage")
