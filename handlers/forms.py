@@ -10,7 +10,7 @@ Slack's ``response_action: errors`` wants ``{block_id: message}``; ``form_errors
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +25,9 @@ from handlers.uploads import (
     MAX_FORM_FILES,
     SlackFile,
     file_id_from_link,
+    is_image,
+    media_file_problem,
     read_file,
-    video_file_problem,
 )
 from meta.domain.errors import ValidationError
 
@@ -77,14 +78,28 @@ class CampaignForm(BaseModel):
         return (*ids, linked) if linked and linked not in ids else ids
 
     @property
+    def video_file_ids(self) -> tuple[str, ...]:
+        """The Slack files of the campaign's video ads, in ad order (video ads come first)."""
+        image_ids = self.image_file_ids
+        return tuple(i for i in self.media_file_ids if i not in image_ids)
+
+    @property
+    def image_file_ids(self) -> frozenset[str]:
+        """The attached files that are pictures (JPG, PNG): image ads, after the video ads."""
+        return frozenset(f.id for f in self.files if is_image(f))
+
+    @property
     def video_file(self) -> SlackFile | None:
         """The uploaded video when exactly one file was attached."""
         return self.files[0] if len(self.files) == 1 else None
 
-    def to_request(self, *videos: str | Path) -> dict[str, object]:
+    def to_request(
+        self, *videos: str | Path, images: Sequence[str | Path] = ()
+    ) -> dict[str, object]:
         """The raw request ``build_spec`` validates; ``videos`` are the downloaded (or template)
-        files. Several files make ``videos``, several texts ``primary_texts``/``headlines``
-        (``split_primary_texts``, ``split_headlines``), as in a campaign file."""
+        videos, ``images`` the downloaded pictures. Several files make ``videos``, pictures
+        ``images``, several texts ``primary_texts``/``headlines`` (``split_primary_texts``,
+        ``split_headlines``), as in a campaign file."""
         request: dict[str, object] = {
             "account": self.account,
             "name": self.name,
@@ -103,6 +118,8 @@ class CampaignForm(BaseModel):
         if len(videos) > 1:
             del request["video"]
             request["videos"] = [str(v) for v in videos]
+        if images:
+            request["images"] = [str(i) for i in images]
         for single, plural, texts in (
             ("primary_text", "primary_texts", split_primary_texts(self.primary_text)),
             ("headline", "headlines", split_headlines(self.headline)),
@@ -136,7 +153,7 @@ class CampaignForm(BaseModel):
                 str(_B.VIDEO): f"{count} files make {count} ads; attach at most "
                 f"{MAX_FORM_FILES} (one ad each), or use a campaign file for more."
             }
-        messages = [m for m in (video_file_problem(f) for f in self.files) if m]
+        messages = [m for m in (media_file_problem(f) for f in self.files) if m]
         messages += _attached_twice(self.files)
         return {str(_B.VIDEO): _short(" ".join(messages), ERROR_MESSAGE_LIMIT)} if messages else {}
 
@@ -154,7 +171,7 @@ def _attached_twice(files: tuple[SlackFile, ...]) -> list[str]:
         if first is not None:
             name = _short(file.name or "A file", 80)
             messages.append(
-                f"{name} is attached twice (files {first} and {number}); attach each video once."
+                f"{name} is attached twice (files {first} and {number}); attach each file once."
             )
             continue
         seen.update(dict.fromkeys(keys, number))

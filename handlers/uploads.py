@@ -15,18 +15,18 @@ import pydantic
 from pydantic import BaseModel, ConfigDict
 
 from handlers.command_text import strip_invisible
+from meta.image.check import IMAGE_EXTENSIONS
 from meta.video.kinds import VIDEO_EXTENSIONS
 
 # Every format on Meta's list of video file formats (MKV, WebM, AVI, GIF... not only MP4/MOV);
 # the content decides after download. Slack's ``filetype`` is the extension for these.
 VIDEO_FILETYPES = VIDEO_EXTENSIONS
-# Meta's image ad formats: JPG and PNG (Meta's ads guide, image ad specs); GIF is a video for Meta.
-IMAGE_FILETYPES = frozenset({"jpg", "jpeg", "png"})
+# Meta's image ad formats: JPG and PNG (``meta.image.check``); GIF is a video for Meta.
+IMAGE_FILETYPES = IMAGE_EXTENSIONS
 # Slack's file_input takes at most 10 files ("max_files: minimum of 1, maximum of 10"; Slack's
 # file input element reference, slack_sdk.models FileInputElement): one ad each.
 MAX_FORM_FILES = 10
-_FORMATS_HINT = "MP4, MOV, WebM, MKV, AVI, GIF…"
-IMAGES_NOT_YET = "image ads are not supported yet; attach videos only for now"
+_FORMATS_HINT = "MP4, MOV, WebM, MKV, AVI, GIF…, or a JPG/PNG image"
 
 
 class SlackFile(BaseModel):
@@ -73,15 +73,15 @@ def is_video(file: SlackFile) -> bool:
     return filetype in VIDEO_FILETYPES or mimetype.startswith("video/") or mimetype == "image/gif"
 
 
-def video_file_problem(file: SlackFile) -> str | None:
-    """Why this upload cannot be an ad's video, or None. Slack's ``filetypes`` only filter the UI.
+def media_file_problem(file: SlackFile) -> str | None:
+    """Why this upload cannot be an ad's video or image, or None. Slack's ``filetypes`` only
+    filter the UI; the bytes are judged after download (``meta.video.check``,
+    ``meta.image.check``).
 
     Every message names the file: with several attached, the user must see which one is wrong.
     """
     name = _short(file.name or "The file")
-    if is_image(file) and not is_video(file):
-        return f"{name} is an image: {IMAGES_NOT_YET}."
-    if not is_video(file):
+    if not (is_video(file) or is_image(file)):
         filetype, mimetype = file.filetype.lower(), file.mimetype.lower()
         kind = file.pretty_type or filetype.upper() or mimetype or "unknown type"
         kind = _short(kind, 40)

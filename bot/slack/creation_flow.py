@@ -475,7 +475,7 @@ class CreationFlow:
         if not missing:
             return
         request = self._requests.for_campaign(campaign_id)
-        file_ids = CampaignForm.model_validate(request.form).media_file_ids if request else ()
+        file_ids = CampaignForm.model_validate(request.form).video_file_ids if request else ()
         videos = list(spec.videos)
         for plan in missing:
             if plan.index > len(file_ids):
@@ -636,20 +636,26 @@ class CreationFlow:
     ) -> CampaignSpec | None:
         template_video = self._template_video(form)
         videos: list[Path | str] = [template_video] if template_video else []
+        images: list[Path] = []
         try:
             if form.media_file_ids:
-                videos = [
-                    download_slack_file(
+                downloaded = {
+                    file_id: download_slack_file(
                         self._client,
                         file_id,
                         # one folder per file: two attachments may share a name
                         dest_dir=folder / str(number),
                         # a stop ends the download; the request stays queued and starts over
                         on_progress=lambda _done, _total: self._stopping.check(),
+                        # a picture is judged by its content after download (meta.image.check)
+                        video=file_id not in form.image_file_ids,
                     ).path
                     for number, file_id in enumerate(form.media_file_ids, start=1)
-                ]
-            return self._campaigns.validate(form.to_request(*videos))
+                }
+                # The videos' ads first, then the images' (as in a campaign file).
+                videos = [downloaded[i] for i in form.video_file_ids] or videos
+                images = [downloaded[i] for i in form.media_file_ids if i in form.image_file_ids]
+            return self._campaigns.validate(form.to_request(*videos, images=images))
         except ValidationError as exc:
             problem = "; ".join(p.message for p in exc.problems)
             self._refuse_in_modal(form, view_id, problem, ack_key)

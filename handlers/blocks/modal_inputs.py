@@ -13,7 +13,7 @@ from typing import Any
 
 from handlers.blocks.common import plain, truncate
 from handlers.ids import CampaignCreateBlock
-from handlers.uploads import MAX_FORM_FILES
+from handlers.uploads import IMAGE_FILETYPES, MAX_FORM_FILES
 from meta.domain.accounts import AccountConfig
 from meta.domain.times import TimeParseError, parse_local_time
 from meta.video.kinds import VIDEO_EXTENSIONS
@@ -122,11 +122,11 @@ def time_picker(
 
 
 def video_input(action_id: str, template_video: str) -> dict[str, Any]:
-    """Up to ``MAX_FORM_FILES`` videos, one ad each (Slack's most for one file input)."""
+    """Up to ``MAX_FORM_FILES`` videos and images, one ad each (Slack's most for one input)."""
     element = {
         "type": "file_input",
         "action_id": action_id,
-        "filetypes": sorted(VIDEO_EXTENSIONS),
+        "filetypes": sorted(VIDEO_EXTENSIONS | IMAGE_FILETYPES),
         "max_files": MAX_FORM_FILES,
     }
     # Optional for Slack's client: the form check demands a file, a link or a template video.
@@ -134,8 +134,11 @@ def video_input(action_id: str, template_video: str) -> dict[str, Any]:
     if template_video:
         hint = f"Leave empty to use the template's video, {truncate(template_video, 200)}."
     else:
-        hint = f"Video files (MP4, MOV, WebM, MKV, AVI, GIF…), {limits}."
-    return input_block(_B.VIDEO, "Videos", element, optional=True, hint=hint)
+        hint = (
+            f"Videos (MP4, MOV, WebM, MKV, AVI, GIF…) and images (JPG, PNG; beside at least one "
+            f"video), {limits}: the videos' ads first, then the images'."
+        )
+    return input_block(_B.VIDEO, "Videos and images", element, optional=True, hint=hint)
 
 
 def video_link_input(action_id: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from tests.e2e.test_campaign_story import (
     good_values,
     open_form,
 )
-from tests.media import make_test_video
+from tests.media import make_test_image, make_test_video
 
 
 def attach(slack, path: Path, *, filetype: str = "mp4", mimetype: str = "video/mp4") -> str:
@@ -75,11 +75,45 @@ def test_three_videos_in_one_modal_make_three_ads(slack, graph, bot, tmp_path):
     )
 
 
-def test_an_image_among_the_videos_is_refused_on_the_field_naming_it(slack, graph, bot, tmp_path):
+def test_three_videos_and_an_image_in_one_modal_make_four_ads(slack, graph, bot, tmp_path):
     files = three_videos(slack, tmp_path)
     image = tmp_path / "ainote2-hero.jpg"
-    image.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 200)
-    files.append(attach(slack, image, filetype="jpg", mimetype="image/jpeg"))
+    make_test_image(image, width=1080, height=1080)
+    files.insert(1, attach(slack, image, filetype="jpg", mimetype="image/jpeg"))  # any order
+    view = open_form(slack)
+    ack = slack.submit_view(
+        user=REQUESTER, view_id=view["id"], values={**good_values(files[0]), B.VIDEO: files}
+    )
+    assert not (ack or {}).get("errors")
+
+    card = approval_message(slack)
+    ads = graph.objects("ad")
+    assert len(ads) == 4 and all(ad["status"] == "PAUSED" for ad in ads)
+    creatives = graph.objects("adcreative")
+    shown = [c["object_story_spec"] for c in creatives]
+    assert sum(1 for spec in shown if "video_data" in spec) == 3
+    (picture,) = [spec["link_data"] for spec in shown if "link_data" in spec]
+    assert picture["image_hash"]
+    assert len(graph.objects("campaign")) == 1 and len(graph.objects("adset")) == 1
+    # The card lists the videos' ads first, then the image's, each with its own picture.
+    lines = [
+        b["text"]["text"]
+        for b in card["blocks"]
+        if b["type"] == "section" and str(b["block_id"]).startswith(f"{CampaignMessageBlock.AD}-")
+    ]
+    assert [line.split("`")[1] for line in lines] == [
+        "ainote2-a.mp4",
+        "ainote2-b.mp4",
+        "ainote2-c.mp4",
+        "ainote2-hero.jpg",
+    ]
+
+
+def test_a_file_that_is_neither_video_nor_image_is_refused_naming_it(slack, graph, bot, tmp_path):
+    files = three_videos(slack, tmp_path)
+    brief = tmp_path / "brief.pdf"
+    brief.write_bytes(b"%PDF-1.4 ...")
+    files.append(attach(slack, brief, filetype="pdf", mimetype="application/pdf"))
     view = open_form(slack)
     ack = slack.submit_view(
         user=REQUESTER,
@@ -87,7 +121,7 @@ def test_an_image_among_the_videos_is_refused_on_the_field_naming_it(slack, grap
         values={**good_values(files[0]), B.VIDEO: files},
         enforce_ui=False,  # Slack's filetypes only filter its picker (Slack's docs say so)
     )
-    assert "ainote2-hero.jpg is an image" in ack["errors"][B.VIDEO]
+    assert "brief.pdf is a PDF, not a video" in ack["errors"][B.VIDEO]
     assert not [r for r in graph.requests if r.method == "POST"], "nothing is sent to Meta"
 
 

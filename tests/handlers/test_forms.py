@@ -209,17 +209,32 @@ def test_every_bad_file_of_several_is_named():
     problems = form_with(
         slack_file("a.mp4", id="F0A"), slack_file("brief.pdf", id="F0B"),
         slack_file("hero.jpg", id="F0C", mimetype="image/jpeg"),
+        slack_file("notes.docx", id="F0D", pretty_type="Word Document"),
     ).problems()  # fmt: skip
     assert problems == {
         B.VIDEO: "brief.pdf is a PDF, not a video; upload a video (MP4, MOV, WebM, MKV, AVI, "
-        "GIF…). hero.jpg is an image: image ads are not supported yet; attach videos only for now."
+        "GIF…, or a JPG/PNG image). notes.docx is a Word Document, not a video; upload a video "
+        "(MP4, MOV, WebM, MKV, AVI, GIF…, or a JPG/PNG image)."
     }
+
+
+def test_videos_and_images_make_their_ads_videos_first(tmp_path):
+    form = form_with(
+        slack_file("hero.jpg", id="F0I", mimetype="image/jpeg"), slack_file("a.mp4", id="F0A"),
+        slack_file("story.png", id="F0P", mimetype="image/png"), slack_file("b.mp4", id="F0B"),
+    )  # fmt: skip
+    assert form.problems() == {}
+    assert form.video_file_ids == ("F0A", "F0B")
+    assert form.image_file_ids == {"F0I", "F0P"}
+    request = form.to_request(tmp_path / "a.mp4", tmp_path / "b.mp4", images=[tmp_path / "h.jpg"])
+    assert request["videos"] == [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4")]
+    assert request["images"] == [str(tmp_path / "h.jpg")]
 
 
 def test_the_same_file_attached_twice_is_named():
     twice = form_with(slack_file("a.mp4", id="F0A"), slack_file("a.mp4", id="F0B"))
     assert twice.problems() == {
-        B.VIDEO: "a.mp4 is attached twice (files 1 and 2); attach each video once."
+        B.VIDEO: "a.mp4 is attached twice (files 1 and 2); attach each file once."
     }
     other_cut = form_with(slack_file("a.mp4", id="F0A"), slack_file("a.mp4", id="F0B", size=7))
     assert other_cut.problems() == {}
@@ -273,7 +288,8 @@ def test_a_domain_problem_with_one_of_several_texts_lands_on_its_box():
 def test_a_pdf_is_named_as_a_pdf():
     problems = form_with(slack_file("ad.pdf")).problems()
     assert problems == {
-        B.VIDEO: "ad.pdf is a PDF, not a video; upload a video (MP4, MOV, WebM, MKV, AVI, GIF…)."
+        B.VIDEO: "ad.pdf is a PDF, not a video; upload a video (MP4, MOV, WebM, MKV, AVI, GIF…, "
+        "or a JPG/PNG image)."
     }
 
 
