@@ -609,6 +609,11 @@ def build_bot(
         edits=services.edits(policy),
         channel=settings.campaigns_channel or "",
     )
+    from meta.services.duplicates import DuplicateService
+
+    creation.duplicates = DuplicateService(
+        services.campaigns, services.edits(policy), services.store, clock=services.campaigns.clock
+    )
     slack = SlackServices(
         edits=edit_flow,
         campaigns=services.campaigns,

@@ -40,6 +40,7 @@ class Subcommand(StrEnum):
     SYNC = "sync"
     REPORT = "report"
     EDIT = "edit"
+    DUPLICATE = "duplicate"
     HISTORY = "history"
 
 
@@ -96,7 +97,7 @@ def parse_command_text(text: object) -> CommandRequest:
         return _help("`list` takes one account key, e.g. `/campaign list sg-main`.")
     if sub is Subcommand.REPORT:
         return _report(args)
-    if sub in (Subcommand.STATUS, Subcommand.EDIT, Subcommand.HISTORY):
+    if sub in (Subcommand.STATUS, Subcommand.EDIT, Subcommand.HISTORY, Subcommand.DUPLICATE):
         ref = " ".join(args)[: TEXT_LIMITS["name"]]
         if not ref:
             return _help(f"`{sub}` needs a campaign number or name, e.g. `/campaign {sub} 12`.")

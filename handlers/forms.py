@@ -54,6 +54,9 @@ class CampaignForm(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     template: str | None = None
+    # A duplicate: the AdBee id of the campaign it copies (its videos are used when none is
+    # attached; carried in the modal's private_metadata, not an input).
+    duplicate_of: str | None = None
     account: str | None = None
     name: str | None = None
     daily_budget: str | None = None
@@ -211,6 +214,9 @@ def parse_campaign_form(
     """
     values = state_values if isinstance(state_values, Mapping) else {}
     form = _read_form(values)
+    source = (remembered or {}).get("duplicate_of")
+    if isinstance(source, str | int) and str(source).isdigit():
+        form = form.model_copy(update={"duplicate_of": str(source)})
     remembered = _one_box_texts(remembered)
     absent = {
         field: remembered[field]
@@ -229,7 +235,7 @@ def parse_campaign_form(
     return form.model_copy(update=update)
 
 
-_REMEMBERED = frozenset(CampaignForm.model_fields) - {"files", "video_link"}
+_REMEMBERED = frozenset(CampaignForm.model_fields) - {"files", "video_link", "duplicate_of"}
 
 
 def _one_box_texts(remembered: Mapping[str, object] | None) -> Mapping[str, object] | None:

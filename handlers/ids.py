@@ -36,6 +36,7 @@ class CampaignCreateBlock(StrEnum):
     CALL_TO_ACTION = "campaign-create-call-to-action"
     URL_TAGS = "campaign-create-url-tags"
     INTRO = "campaign-create-intro"  # context line, not an input
+    DUPLICATE_INTRO = "campaign-create-duplicate-intro"  # which campaign a duplicate copies
     TEMPLATE_NOTES = "campaign-create-template-notes"  # context: templates that were skipped
 
 
@@ -100,6 +101,7 @@ class CampaignAction(StrEnum):
     # which must be acknowledged.
     OPEN_ADS_MANAGER = "campaign-open-ads-manager"
     EDIT = "campaign-edit"
+    DUPLICATE = "campaign-duplicate"
 
 
 class CampaignEdit(StrEnum):

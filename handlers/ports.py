@@ -97,3 +97,12 @@ class BulkPort(Protocol):
         """Approve every campaign of the batch ``value`` names, each under its own rules, and
         say in the batch's thread what was approved and why the others were not."""
         ...
+
+
+class DuplicatePort(Protocol):
+    """Duplicates of campaigns from Slack (``bot.slack.creation_flow.CreationFlow``)."""
+
+    def duplicator(self, ref: str) -> dict:
+        """The create modal pre-filled from the campaign ``ref`` (id or name) as Meta holds it.
+        Raises ``AdBeeError`` (unknown, not in Meta yet, Meta unreachable) with a message."""
+        ...

@@ -68,6 +68,7 @@ def build_app(*, client: WebClient, services: SlackServices) -> App:
         context["bulk"] = services.bulk
         context["reports"] = services.reports
         context["edits"] = services.edits
+        context["duplicates"] = services.creation  # DuplicatePort
         next()
 
     @app.middleware

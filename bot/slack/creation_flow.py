@@ -27,6 +27,7 @@ from concurrent.futures import Executor, Future, wait
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -37,12 +38,13 @@ from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.files import download_slack_file, release_upload
 from bot.slack.posts import post_once
 from handlers.blocks.common import esc
+from handlers.blocks.duplicate import build_duplicate_modal
 from handlers.blocks.progress import StepState, build_progress_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from meta.domain.errors import AdBeeError, PipelineError, ValidationError
 from meta.domain.ports import GraphApi
-from meta.domain.records import CreationRequestRecord
+from meta.domain.records import CampaignRecord, CreationRequestRecord
 from meta.domain.spec import CampaignSpec
 from meta.domain.states import ProgressEvent, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
@@ -50,6 +52,7 @@ from meta.graph.retry import throttle_listener
 from meta.services.alerts import CREATION_FINISHED, AlertOutbox, Notifier
 from meta.services.campaigns import CampaignService
 from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
+from meta.services.duplicates import DuplicateError, DuplicateService
 from meta.services.pipeline import AwaitingVideo, needs_video_file, videos_to_send
 from meta.services.processing_watch import DEFAULT_INTERVAL, ProcessingWatch
 from meta.services.summary import CampaignSummary
@@ -134,10 +137,30 @@ class CreationFlow:
         )
         self._parked: dict[int, str] = {}  # campaign id -> requester, while Meta processes
 
+    # Set by ``build_bot``: duplicates read their source from Meta (None without Meta).
+    duplicates: DuplicateService | None = None
+
+    # ------------------------------------------------------------------ DuplicatePort
+    def duplicator(self, ref: str) -> dict[str, Any]:
+        """The create modal pre-filled from campaign ``ref`` as Meta holds it now."""
+        if self.duplicates is None:
+            raise AdBeeError("Duplicating needs AdBee's Meta connection, which is not set up.")
+        draft = self.duplicates.draft(ref)
+        source = draft.source
+        return build_duplicate_modal(
+            accounts=self._campaigns.accounts.all(),
+            prefill={k: v for k, v in draft.request.items() if v not in (None, [], "")},
+            source_id=source.id,
+            source_name=source.name,
+            source_account=source.account_key,
+            videos=self.duplicates.videos_of(source),
+            notes=draft.notes,
+        )
+
     # ------------------------------------------------------------------ CreationPort
     def check_form(self, form: CampaignForm) -> dict[str, str]:
         template_video = self._template_video(form)
-        errors = form.problems(video_required=template_video is None)
+        errors = form.problems(video_required=template_video is None and not form.duplicate_of)
         try:
             self._campaigns.check_without_video(form.to_request())
         except ValidationError as exc:
@@ -443,6 +466,11 @@ class CreationFlow:
             shutil.rmtree(folder, ignore_errors=True)
             return None
         self._requests.finish(request.id, RequestStatus.STARTED, campaign_id=summary.id)
+        source = self._source_of(form)
+        if source is not None and self.duplicates is not None:
+            self.duplicates.audit(
+                source, summary.id, spec, requested_by=request.requested_by or "slack"
+            )
         return summary, channel, ts
 
     def _report_crash(self, user_id: str) -> str:
@@ -637,7 +665,13 @@ class CreationFlow:
         template_video = self._template_video(form)
         videos: list[Path | str] = [template_video] if template_video else []
         images: list[Path] = []
+        reused: dict[str, str] = {}
         try:
+            source = self._source_of(form)
+            if source is not None and not form.media_file_ids and self.duplicates:
+                kept = self.duplicates.videos_of(source)
+                reused = self.duplicates.reused(source, form.to_request(*kept))
+                videos = list(self._source_files(source, kept, reused, folder))
             if form.media_file_ids:
                 downloaded = {
                     file_id: download_slack_file(
@@ -655,12 +689,14 @@ class CreationFlow:
                 # The videos' ads first, then the images' (as in a campaign file).
                 videos = [downloaded[i] for i in form.video_file_ids] or videos
                 images = [downloaded[i] for i in form.media_file_ids if i in form.image_file_ids]
-            return self._campaigns.validate(form.to_request(*videos, images=images))
+            return self._campaigns.validate(form.to_request(*videos, images=images), reused=reused)
         except ValidationError as exc:
             problem = "; ".join(p.message for p in exc.problems)
-            self._refuse_in_modal(form, view_id, problem, ack_key)
-            self._finish_failed(channel, ts, problem)
-            return None
+        except DuplicateError as exc:  # the source campaign is gone
+            problem = exc.message
+        self._refuse_in_modal(form, view_id, problem, ack_key)
+        self._finish_failed(channel, ts, problem)
+        return None
 
     def _refuse_in_modal(
         self, form: CampaignForm, view_id: str, problem: str, ack_key: str | None
@@ -668,6 +704,8 @@ class CreationFlow:
         prefill = {k: v for k, v in form.to_request().items() if v not in (None, [], "")}
         if form.template:
             prefill["template"] = form.template
+        if form.duplicate_of:
+            prefill["duplicate_of"] = form.duplicate_of
         view = build_refused_modal(
             accounts=self._campaigns.accounts.all(),
             templates=self._campaigns.template_choices(),
@@ -742,6 +780,35 @@ class CreationFlow:
 
     def _thread_reply(self, channel: str, ts: str, text: str) -> None:
         self._client.chat_postMessage(channel=channel, thread_ts=ts, text=text, unfurl_links=False)
+
+    def _source_files(
+        self, source: CampaignRecord, kept: list[str], reused: dict[str, str], folder: Path
+    ) -> list[Path | str]:
+        """A duplicate's videos: those Meta holds in this account as they are; for another
+        account, the file AdBee kept, else the source's Slack file downloaded again (AdBee
+        deletes its download once a campaign is made)."""
+        request = self._requests.for_campaign(source.id)
+        file_ids = CampaignForm.model_validate(request.form).media_file_ids if request else ()
+        videos: list[Path | str] = []
+        for number, path in enumerate(kept, start=1):
+            if path in reused or Path(path).is_file() or number > len(file_ids):
+                videos.append(path)  # reused, kept, or a template's file: here or nowhere
+                continue
+            videos.append(
+                download_slack_file(
+                    self._client,
+                    file_ids[number - 1],
+                    dest_dir=folder / str(number),
+                    on_progress=lambda _done, _total: self._stopping.check(),
+                ).path
+            )
+        return videos
+
+    def _source_of(self, form: CampaignForm) -> CampaignRecord | None:
+        """The campaign a duplicate copies (``DuplicateError`` when it is gone)."""
+        if not form.duplicate_of or self.duplicates is None:
+            return None
+        return self.duplicates.source(form.duplicate_of)
 
     def _template_video(self, form: CampaignForm) -> str | None:
         template = self._campaigns.template(form.template) if form.template else None

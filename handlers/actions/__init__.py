@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.actions import campaign_buttons as buttons
-from handlers.actions import edit_buttons
+from handlers.actions import duplicate_buttons, edit_buttons
 from handlers.actions.bulk_buttons import on_approve_all
 from handlers.actions.modal_selects import handle_account_select, handle_template_select
 from handlers.ids import (
@@ -32,6 +32,7 @@ def register(app: App) -> None:
     app.action(CampaignAction.OPEN_ADS_MANAGER.value)(buttons.on_link)
     app.action(CampaignAction.REPORT.value)(buttons.on_report)
     app.action(CampaignAction.EDIT.value)(edit_buttons.on_edit)
+    app.action(CampaignAction.DUPLICATE.value)(duplicate_buttons.on_duplicate)
     for decision in EditAction:
         app.action(decision.value)(edit_buttons.on_edit_decision)
     app.action(CampaignBulk.APPROVE_ALL.value)(on_approve_all)

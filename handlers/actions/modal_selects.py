@@ -48,6 +48,8 @@ def handle_account_select(
     prefill = {**(template.values if template else {}), **typed}
     if form.template:
         prefill["template"] = form.template
+    if form.duplicate_of:  # still a duplicate: its videos stay in force
+        prefill["duplicate_of"] = form.duplicate_of
     _redraw(body, client, campaigns, prefill, account)
 
 

@@ -83,7 +83,10 @@ def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[s
         *ad_blocks(summary, decidable=True),
         *parts.warnings_context(summary),
         parts.ids_context(summary),
-        actions([approve, reject, parts.edit_button(summary)], block_id=_M.ACTIONS),
+        actions(
+            [approve, reject, parts.edit_button(summary), parts.duplicate_button(summary)],
+            block_id=_M.ACTIONS,
+        ),
     ]
     text = (
         f"Approval needed: {esc(summary.name)} ({esc(summary.budget_text)}/day, "

@@ -85,14 +85,27 @@ def edit_button(summary: CampaignSummary) -> dict[str, Any]:
     return button("Edit", action_id=CampaignAction.EDIT, value=value(summary))
 
 
+def duplicate_button(summary: CampaignSummary) -> dict[str, Any]:
+    """Duplicate: the create modal pre-filled from this campaign (``/campaign duplicate``)."""
+    return button("Duplicate", action_id=CampaignAction.DUPLICATE, value=value(summary))
+
+
+# In Meta (a rejected campaign was deleted there): a duplicate can start from it.
+DUPLICABLE = EDITABLE
+
+
 def card_buttons(summary: CampaignSummary) -> list[Block]:
-    """A campaign card's buttons: what ``management_buttons`` offers, and Edit where it applies."""
+    """A campaign card's buttons: what ``management_buttons`` offers, then Edit and Duplicate
+    where they apply."""
     blocks = management_buttons(summary)
-    if summary.status not in EDITABLE:
+    extra = [edit_button(summary)] if summary.status in EDITABLE else []
+    if summary.status in DUPLICABLE:
+        extra.append(duplicate_button(summary))
+    if not extra:
         return blocks
     if not blocks:
-        return [actions([edit_button(summary)], block_id=CampaignMessageBlock.ACTIONS)]
-    return [{**blocks[0], "elements": [*blocks[0]["elements"], edit_button(summary)]}]
+        return [actions(extra, block_id=CampaignMessageBlock.ACTIONS)]
+    return [{**blocks[0], "elements": [*blocks[0]["elements"], *extra][:25]}]
 
 
 def management_buttons(summary: CampaignSummary) -> list[Block]:

@@ -38,6 +38,10 @@ _COMMANDS = (
         "edit <id or name>",
         "change budget, end, countries or texts (the diff, then apply or approve)",
     ),
+    (
+        "duplicate <id or name>",
+        "the same campaign again (e.g. for another account), a new request for approval",
+    ),
     ("history <id or name>", "every change: who, when, before → after, who approved"),
     ("accounts", "the ad accounts AdBee can use"),
     ("cancel <id>", "cancel a scheduled activation (the campaign stays paused)"),

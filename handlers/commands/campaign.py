@@ -17,7 +17,7 @@ from handlers.blocks.listing import (
     build_help,
 )
 from handlers.command_text import CommandRequest, Subcommand, parse_command_text
-from handlers.ports import EditPort, MessagePort
+from handlers.ports import DuplicatePort, EditPort, MessagePort
 from handlers.reporting import post_report
 from meta.domain.access import Actor
 from meta.domain.errors import AdBeeError
@@ -38,13 +38,17 @@ def handle_campaign_command(
     messages: MessagePort,
     reports: CampaignReports,
     edits: EditPort,
+    duplicates: DuplicatePort | None = None,
 ) -> None:
     request = parse_command_text(command.get("text", ""))
     sub = request.subcommand
-    if sub is Subcommand.EDIT:
+    opener = {Subcommand.EDIT: edits.editor}
+    if duplicates is not None:
+        opener[Subcommand.DUPLICATE] = duplicates.duplicator
+    if sub in opener:  # a modal pre-filled from the campaign as Meta holds it
         ack()
         try:
-            view = edits.editor(request.campaign_ref or "")
+            view = opener[sub](request.campaign_ref or "")
         except AdBeeError as exc:
             respond(text=f":no_entry: {exc.message}", response_type="ephemeral")
             return

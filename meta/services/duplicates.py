@@ -165,15 +165,35 @@ class DuplicateService:
         request = request if request is not None else draft.request
         return self._campaigns.validate(request, reused=self.reused(draft.source, request))
 
+    def source(self, campaign_id: int | str) -> CampaignRecord:
+        """The campaign a duplicate copies (``DuplicateError`` when it is gone)."""
+        row = self._store.get(int(campaign_id))
+        if row is None:
+            raise DuplicateError(f"The campaign #{campaign_id} this duplicates is gone.")
+        return row
+
+    @staticmethod
+    def videos_of(source: CampaignRecord) -> list[str]:
+        """The source's video files, in ad order (where AdBee kept them)."""
+        return [str(path) for path in CampaignSpec.from_json(source.spec).videos]
+
     def start(
         self, source: CampaignRecord, spec: CampaignSpec, *, requested_by: str, origin: str
     ) -> CampaignSummary:
-        """Record the new creation (PAUSED, awaiting approval once made) and audit both sides."""
+        """Record the new creation (PAUSED, awaiting approval once made), audited."""
         made = self._campaigns.start_creation(spec, requested_by=requested_by, source=origin)
+        self.audit(source, made.id, spec, requested_by=requested_by)
+        return made
+
+    def audit(
+        self, source: CampaignRecord, made_id: int, spec: CampaignSpec, *, requested_by: str
+    ) -> None:
+        """Who duplicated which campaign into which, on both campaigns' history (the audit
+        row's time is when)."""
         where = f"{source.account_key} → {spec.account_key}"
         for campaign_id, action, detail in (
-            (made.id, "duplicate", f"duplicate of #{source.id} {source.name!r} ({where})"),
-            (source.id, "duplicated", f"duplicated as #{made.id} {spec.name!r} ({where})"),
+            (made_id, "duplicate", f"duplicate of #{source.id} {source.name!r} ({where})"),
+            (source.id, "duplicated", f"duplicated as #{made_id} {spec.name!r} ({where})"),
         ):
             self._store.audit(
                 actor=requested_by,
@@ -182,7 +202,6 @@ class DuplicateService:
                 campaign_id=campaign_id,
                 detail=detail,
             )
-        return made
 
 
 def _copy_name(name: str, *, same: bool) -> str:

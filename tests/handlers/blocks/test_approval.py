@@ -63,9 +63,13 @@ def test_approval_card_summarises_the_campaign():
 
 
 def test_approve_and_reject_buttons_carry_the_campaign_id_and_confirm():
-    approve, reject, edit = buttons(build_approval_message(summary=make_summary(id=77), now=NOW))
+    approve, reject, edit, dup = buttons(
+        build_approval_message(summary=make_summary(id=77), now=NOW)
+    )
     assert edit["action_id"] == CampaignAction.EDIT  # an edit before approval: the same modal
     assert parse_action_value(edit["value"]).campaign_id == 77
+    assert dup["action_id"] == CampaignAction.DUPLICATE
+    assert parse_action_value(dup["value"]).campaign_id == 77
     assert (approve["action_id"], approve["style"]) == (CampaignAction.APPROVE, "primary")
     assert (reject["action_id"], reject["style"]) == (CampaignAction.REJECT, "danger")
     for button in (approve, reject):
@@ -103,6 +107,7 @@ def test_scheduled_card_says_when_it_activates():
         CampaignAction.ACTIVATE,
         CampaignAction.CANCEL,
         CampaignAction.EDIT,
+        CampaignAction.DUPLICATE,
     ]
     assert message["text"] == (
         "AINOTE2 launch SG: approved, activates Thu 3 Dec 2026, 20:00 SGT (in 2 days)"
@@ -117,18 +122,19 @@ def test_live_card_offers_pause_and_sync():
         CampaignAction.PAUSE,
         CampaignAction.SYNC,
         CampaignAction.EDIT,
+        CampaignAction.DUPLICATE,
     ]
 
 
-EDIT = CampaignAction.EDIT
+EDIT, DUP = CampaignAction.EDIT, CampaignAction.DUPLICATE
 
 
 @pytest.mark.parametrize(
     ("status", "actions", "words"),
     [
-        ("paused", [CampaignAction.RESUME, CampaignAction.SYNC, EDIT], "*Paused*"),
-        ("cancelled", [CampaignAction.ACTIVATE, EDIT], "/campaign reschedule 12 <time>"),
-        ("activation_failed", [CampaignAction.ACTIVATE, EDIT], "*Activation failed*"),
+        ("paused", [CampaignAction.RESUME, CampaignAction.SYNC, EDIT, DUP], "*Paused*"),
+        ("cancelled", [CampaignAction.ACTIVATE, EDIT, DUP], "/campaign reschedule 12 <time>"),
+        ("activation_failed", [CampaignAction.ACTIVATE, EDIT, DUP], "*Activation failed*"),
         ("rejected", [], "deleted from Meta"),
         ("failed", [CampaignAction.RESUME_CREATION], "*Creation stopped*"),
         ("rolled_back", [], "it had created was deleted"),

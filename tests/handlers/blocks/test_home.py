@@ -47,11 +47,12 @@ def test_an_approver_sees_what_waits_for_them_first():
         CampaignAction.APPROVE,
         CampaignAction.REJECT,
         CampaignAction.EDIT,
+        CampaignAction.DUPLICATE,
     ]
-    edit = CampaignAction.EDIT  # every campaign card has Edit
-    assert buttons(view, 2) == [CampaignAction.ACTIVATE, CampaignAction.CANCEL, edit]
-    assert buttons(view, 3) == [CampaignAction.PAUSE, CampaignAction.SYNC, edit]
-    assert buttons(view, 4) == [CampaignAction.RESUME, CampaignAction.SYNC, edit]
+    edit, dup = CampaignAction.EDIT, CampaignAction.DUPLICATE  # every campaign card has both
+    assert buttons(view, 2) == [CampaignAction.ACTIVATE, CampaignAction.CANCEL, edit, dup]
+    assert buttons(view, 3) == [CampaignAction.PAUSE, CampaignAction.SYNC, edit, dup]
+    assert buttons(view, 4) == [CampaignAction.RESUME, CampaignAction.SYNC, edit, dup]
     assert_slack_accepts("home", view)
 
 
