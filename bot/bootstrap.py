@@ -614,8 +614,11 @@ def build_bot(
     creation.duplicates = DuplicateService(
         services.campaigns, services.edits(policy), services.store, clock=services.campaigns.clock
     )
+    from bot.slack.resubmit_flow import ResubmitFlow
+
     slack = SlackServices(
         edits=edit_flow,
+        resubmit=ResubmitFlow(edits=edit_flow, store=services.store),
         campaigns=services.campaigns,
         lifecycle=scheduling.lifecycle,
         status_sync=sync,

@@ -102,6 +102,8 @@ class CampaignAction(StrEnum):
     OPEN_ADS_MANAGER = "campaign-open-ads-manager"
     EDIT = "campaign-edit"
     DUPLICATE = "campaign-duplicate"
+    # On a disapproval alert: the edit modal with Meta's reason on top.
+    RESUBMIT = "campaign-edit-resubmit"
 
 
 class CampaignEdit(StrEnum):
@@ -124,6 +126,7 @@ class CampaignEditBlock(StrEnum):
     CALL_TO_ACTION = "campaign-edit-call-to-action"
     URL_TAGS = "campaign-edit-url-tags"
     INTRO = "campaign-edit-intro"  # context line, not an input
+    REVIEW_REASON = "campaign-edit-review-reason"  # Meta's disapproval, on a re-submit
     ACTIONS = "campaign-edit-actions"  # an edit card's buttons
 
 
@@ -156,6 +159,7 @@ class CampaignMessageBlock(StrEnum):
     CHANGED = "campaign-message-changed"
     BIG_SPEND = "campaign-message-big-spend"
     REAPPLY = "campaign-message-reapply"
+    RESUBMIT = "campaign-message-resubmit"  # Edit and re-submit, on a disapproval alert
     DRIFT = "campaign-message-drift"
     IDS = "campaign-message-ids"
     ACTIONS = "campaign-message-actions"

@@ -106,3 +106,15 @@ class DuplicatePort(Protocol):
         """The create modal pre-filled from the campaign ``ref`` (id or name) as Meta holds it.
         Raises ``AdBeeError`` (unknown, not in Meta yet, Meta unreachable) with a message."""
         ...
+
+
+class ResubmitPort(Protocol):
+    """Edit and re-submit after a disapproval (``bot.slack.resubmit_flow.ResubmitFlow``)."""
+
+    def resubmitter(self, campaign_id: int) -> dict:
+        """The edit modal with Meta's reason for the disapproval on top."""
+        ...
+
+    def resubmitted(self, campaign_id: int, *, user_id: str) -> None:
+        """Audit the submitted re-submit (the edit itself is audited by the edit service)."""
+        ...

@@ -21,6 +21,7 @@ from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.creation_flow import CreationFlow
 from bot.slack.edit_flow import EditFlow
 from bot.slack.home_tab import HomeTabs
+from bot.slack.resubmit_flow import ResubmitFlow
 from meta.domain.errors import AdBeeError
 from meta.services.campaigns import CampaignService
 from meta.services.lifecycle import CampaignLifecycle
@@ -44,6 +45,7 @@ class SlackServices:
     home: HomeTabs
     reports: CampaignReports | None = None
     edits: EditFlow | None = None
+    resubmit: ResubmitFlow | None = None
     bulk: BulkLaunch | None = None
 
 
@@ -69,6 +71,7 @@ def build_app(*, client: WebClient, services: SlackServices) -> App:
         context["reports"] = services.reports
         context["edits"] = services.edits
         context["duplicates"] = services.creation  # DuplicatePort
+        context["resubmit"] = services.resubmit
         next()
 
     @app.middleware

@@ -33,6 +33,7 @@ def register(app: App) -> None:
     app.action(CampaignAction.REPORT.value)(buttons.on_report)
     app.action(CampaignAction.EDIT.value)(edit_buttons.on_edit)
     app.action(CampaignAction.DUPLICATE.value)(duplicate_buttons.on_duplicate)
+    app.action(CampaignAction.RESUBMIT.value)(duplicate_buttons.on_resubmit)
     for decision in EditAction:
         app.action(decision.value)(edit_buttons.on_edit_decision)
     app.action(CampaignBulk.APPROVE_ALL.value)(on_approve_all)

@@ -44,7 +44,8 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "ad_disapproved": (
         ":no_entry:",
         "has an ad Meta disapproved",
-        "Edit the ad in Ads Manager, or create the campaign again with compliant text and video.",
+        "*Edit and re-submit* fixes the text or link: AdBee makes a new creative for the ad, "
+        "Meta reviews it again and the campaign's thread follows the review.",
     ),
     "delivery_issue": (":warning:", "has a delivery issue", "Open it in Ads Manager for details."),
     SETTINGS_DRIFT: (
@@ -103,6 +104,8 @@ def build_alert(
         blocks.append(parts.ids_context(summary))
         if kind == SETTINGS_DRIFT:
             blocks.append(review.reapply_buttons(summary))
+        if kind == "ad_disapproved" and summary.status in parts.EDITABLE:
+            blocks.append(parts.resubmit_buttons(summary))
         blocks += parts.management_buttons(summary)
     name = esc(summary.name) if summary else "AdBee"
     return message(f"{name} {what}" + (f": {esc(detail)}" if detail else ""), blocks)

@@ -90,6 +90,21 @@ def duplicate_button(summary: CampaignSummary) -> dict[str, Any]:
     return button("Duplicate", action_id=CampaignAction.DUPLICATE, value=value(summary))
 
 
+def resubmit_buttons(summary: CampaignSummary) -> Block:
+    """Edit and re-submit, on a disapproval alert: the edit modal with Meta's reason on top."""
+    return actions(
+        [
+            button(
+                "Edit and re-submit",
+                action_id=CampaignAction.RESUBMIT,
+                value=value(summary),
+                style="primary",
+            )
+        ],
+        block_id=CampaignMessageBlock.RESUBMIT,
+    )
+
+
 # In Meta (a rejected campaign was deleted there): a duplicate can start from it.
 DUPLICABLE = EDITABLE
 

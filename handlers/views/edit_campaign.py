@@ -7,13 +7,18 @@ from typing import Any
 
 from slack_bolt import Ack
 
+from handlers.blocks.resubmit import is_resubmit
 from handlers.ids import CampaignEditBlock
-from handlers.ports import EditPort
+from handlers.ports import EditPort, ResubmitPort
 from meta.domain.errors import AdBeeError
 
 
 def handle_edit_submission(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], edits: EditPort
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    edits: EditPort,
+    resubmit: ResubmitPort | None = None,
 ) -> None:
     try:
         campaign_id = int(json.loads(view.get("private_metadata") or "{}")["campaign_id"])
@@ -35,3 +40,5 @@ def handle_edit_submission(
     ack(response_action="update", view=sent)
     user = body.get("user", {})
     edits.start(campaign_id, values, user_id=user.get("id", ""), team_id=user.get("team_id"))
+    if resubmit is not None and is_resubmit(view):  # opened from a disapproval alert
+        resubmit.resubmitted(campaign_id, user_id=user.get("id", ""))
