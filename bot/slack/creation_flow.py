@@ -788,7 +788,7 @@ class CreationFlow:
         account, the file AdBee kept, else the source's Slack file downloaded again (AdBee
         deletes its download once a campaign is made)."""
         request = self._requests.for_campaign(source.id)
-        file_ids = CampaignForm.model_validate(request.form).media_file_ids if request else ()
+        file_ids = CampaignForm.model_validate(request.form).video_file_ids if request else ()
         videos: list[Path | str] = []
         for number, path in enumerate(kept, start=1):
             if path in reused or Path(path).is_file() or number > len(file_ids):

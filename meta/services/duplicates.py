@@ -134,6 +134,8 @@ class DuplicateService:
             request["headlines"] = list(spec.headlines)
         if state.url_tags and state.url_tags != spec.url_tags:
             request["url_tags"] = state.url_tags  # changed since: keep Meta's
+        if spec.images:  # image ads: uploaded by content hash, so an upload again costs little
+            request["images"] = [str(path) for path in spec.images]
         videos = [str(path) for path in spec.videos]
         if len(videos) == 1:
             request["video"] = videos[0]

@@ -92,3 +92,20 @@ def test_a_bad_value_is_refused_by_field_before_anything_is_sent(
     assert all(r.method == "GET" for r in graph.requests)
     code, out = run("duplicate", "no such campaign")
     assert code == 1 and "No campaign 'no such campaign'" in out
+
+
+@pytest.mark.usefixtures("meta_env")
+def test_a_duplicate_of_two_videos_and_an_image_has_the_same_three_ads_and_uploads_no_video(
+    graph: GraphEmulator, tmp_path: Path
+) -> None:
+    from tests.cli.test_image_ads import two_videos_and_an_image
+
+    code, out = run("create", str(two_videos_and_an_image(tmp_path)))
+    assert code == 0, out
+    graph.clear_requests()
+    code, out = run("duplicate", "1")
+    assert code == 0, out
+    assert "'AINOTE2 launch SG (copy)'" in out
+    assert video_uploads(graph) == []
+    copy = [a for a in graph.objects("ad") if "(copy)" in str(a.get("name"))]
+    assert len(copy) == 3  # two video ads and the image ad
