@@ -265,9 +265,10 @@ def main(argv: list[str] | None = None) -> int:
                 if spread and many.submissions == 20
                 else None,
                 limit=(
-                    f"Slack's posting rate per channel: {many.submissions // many.clients} or so "
-                    "creations per client channel, each a start message and a thread reply at "
-                    "~1 message/s; Meta's 5 s processing holds no worker"
+                    "Slack's chat.update tier (Tier 3, ~50/min for the workspace): every card "
+                    "is an edit of its progress message; progress edits leave 8 of the 10-token "
+                    f"burst to the cards, the other {max(many.submissions - 8, 0)} cards go one "
+                    "per 1.2 s; Meta's 5 s processing holds no worker"
                     if spread
                     else f"Slack's posting rate in the one channel: {2 * many.submissions} "
                     "chat.postMessage (a start message and a thread reply per creation) at "

@@ -160,3 +160,28 @@ def test_progress_edits_wait_behind_urgent_senders() -> None:
     wait_for(lambda: len(order) == 2)
     assert order == ["card", "progress"]
     edits.stop()
+
+
+def test_progress_edits_leave_a_reserve_so_a_burst_of_cards_goes_at_once() -> None:
+    budget = SlackBudget({"chat.update": Tier(rate=0.01, burst=4, per_channel=False)})
+    sent: list[str] = []
+
+    class Recorder:
+        def chat_update(self, *, channel: str, ts: str, text: str, **_: Any) -> None:
+            sent.append(text)
+
+    edits = ProgressEdits(Recorder(), budget, reserve=2)  # type: ignore[arg-type]
+    for n in range(3):
+        edits.edit(CHANNEL, f"1.{n}", {"text": f"progress {n}"})
+    wait_for(lambda: len(sent) == 2)
+    time.sleep(0.05)
+    assert sent == ["progress 0", "progress 1"]  # the last two tokens stay for the cards
+    assert budget.acquire("chat.update") == 0.0  # card 1: at once
+    assert budget.acquire("chat.update") == 0.0  # card 2: at once
+    assert sent == ["progress 0", "progress 1"]
+    edits.stop()
+
+
+def test_a_reserve_larger_than_the_bucket_does_not_starve_progress_edits() -> None:
+    budget = SlackBudget({"chat.update": Tier(rate=0.01, burst=1, per_channel=False)})
+    assert budget.acquire("chat.update", reserve=8) == 0.0
