@@ -115,6 +115,8 @@ class AdFormat(StrEnum):
     PLACEMENTS = "placements"  # a 9:16 cut for Stories/Reels, another for Feed: asset_feed_spec
     FLEXIBLE = "flexible"  # every video, grouped on the ad: creative_asset_groups_spec
     IMAGE = "image"  # one image: object_story_spec.link_data with its image_hash
+    # A 9:16 image for Stories/Reels, another for Feed: asset_feed_spec images with adlabels
+    IMAGE_PLACEMENTS = "image_placements"
 
 
 class Placement(StrEnum):
@@ -140,6 +142,12 @@ class VideoPlan:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def feed_image_key(ad_key: str) -> str:
+    """The key of the image row of an image pair's Feed cut (its 9:16 cut is keyed like the ad,
+    as every image ad's image is; ``AdPlan.key``)."""
+    return f"{ad_key}-feed"
 
 
 def group_image_key(number: int) -> str:
@@ -169,6 +177,9 @@ class AdPlan:
     # The images a flexible ad's asset group shows beside its videos (``spec.images``); their
     # rows are keyed by their place in ``images`` (``group_image_key``).
     group_images: tuple[Path, ...] = ()
+    # An image placement pair (``AdFormat.IMAGE_PLACEMENTS``): ``image_path`` is the 9:16 cut
+    # for Stories/Reels and this the Feed cut; its row is keyed ``feed_image_key(key)``.
+    feed_image: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.videos and self.image_path is None:  # one video, numbered like its ad
@@ -183,7 +194,8 @@ class AdPlan:
     def media_name(self) -> str:
         """The files this ad shows, as a card or the CLI lists them."""
         if self.image_path is not None:
-            return self.image_path.name
+            pair = (self.image_path, self.feed_image) if self.feed_image else (self.image_path,)
+            return " + ".join(path.name for path in pair)
         if self.format is AdFormat.FLEXIBLE and len(self.videos) + len(self.group_images) > 1:
             files = [v.path.name for v in self.videos] + [i.name for i in self.group_images]
             counted = f"{len(self.videos)} videos" if len(self.videos) > 1 else "1 video"
@@ -239,6 +251,8 @@ class CampaignSpec:
     placement_pairs: tuple[tuple[int, int], ...] = ()
     # Image ads (creative_mode ads: one more ad each, after the videos' ads).
     images: tuple[Path, ...] = ()
+    # Placement pairs among ``images`` (creative_mode ads): (vertical, feed) 1-based indexes.
+    image_pairs: tuple[tuple[int, int], ...] = ()
     # A duplicate in its source's ad account: the sha256 of each video (file order, "" when not
     # known), so the pipeline joins the account's upload of those bytes (``shared_videos``)
     # even when the file itself is no longer on this server.
@@ -338,17 +352,33 @@ class CampaignSpec:
             )
             for i, group in enumerate(groups)
         )
-        # Then one image ad per image, numbered after the videos' ads (keys continuing).
+        # Then one image ad per image or image pair (at the place of its first file), numbered
+        # after the videos' ads (keys continuing).
+        verticals = {vertical for vertical, _ in self.image_pairs}
+        partner_of = {v: f for v, f in self.image_pairs} | {f: v for v, f in self.image_pairs}
+        image_groups: list[tuple[Path, Path | None]] = []
+        grouped: set[int] = set()
+        for number, image in enumerate(self.images, start=1):
+            if number in grouped:
+                continue
+            if number in partner_of:
+                other = partner_of[number]
+                vertical, feed = (number, other) if number in verticals else (other, number)
+                image_groups.append((self.images[vertical - 1], self.images[feed - 1]))
+                grouped.add(other)
+            else:
+                image_groups.append((image, None))
         image_ads = tuple(
             AdPlan(
                 index=i + 1,
                 video_path=image,
                 primary_text=pick(self.primary_texts, i),
                 headline=pick(self.headlines, i),
-                format=AdFormat.IMAGE,
+                format=AdFormat.IMAGE if feed is None else AdFormat.IMAGE_PLACEMENTS,
                 image_path=image,
+                feed_image=feed,
             )
-            for i, image in enumerate(self.images, start=len(video_ads))
+            for i, (image, feed) in enumerate(image_groups, start=len(video_ads))
         )
         return video_ads + image_ads
 
@@ -364,6 +394,7 @@ class CampaignSpec:
         data["ad_names"] = [list(pair) for pair in self.ad_names]
         data["placement_pairs"] = [list(pair) for pair in self.placement_pairs]
         data["images"] = [str(path) for path in self.images]
+        data["image_pairs"] = [list(pair) for pair in self.image_pairs]
         data["video_sha256"] = list(self.video_sha256)
         data["headlines"] = list(self.headlines)
         data["countries"] = list(self.countries)
@@ -397,6 +428,7 @@ class CampaignSpec:
             ad_names=tuple((str(c), str(a)) for c, a in data.get("ad_names", ())),
             placement_pairs=tuple((int(v), int(f)) for v, f in data.get("placement_pairs", ())),
             images=tuple(Path(p) for p in data.get("images", ())),
+            image_pairs=tuple((int(v), int(f)) for v, f in data.get("image_pairs", ())),
             video_sha256=tuple(str(d) for d in data.get("video_sha256", ())),
         )
 
@@ -473,8 +505,9 @@ def build_spec(
         videos: list[Path] = []
     else:
         videos = _videos(raw, base_dir, check_video, bad, warnings, measured, reused or {})
-    images = _images(raw.get("images"), base_dir, check_image, bad, warnings)
+    images = _images(raw.get("images"), base_dir, check_image, bad, warnings, measured)
     pairs = _placement_pairs(videos, measured, bad, pair=mode == "ads")
+    image_pairs = _placement_pairs(images or [], measured, bad, pair=mode == "ads", field="images")
     media = len(videos) + len(images or ())
     if mode == "flexible" and media > MAX_FLEXIBLE_MEDIA:
         what = _count(len(videos), "video") + (
@@ -486,7 +519,7 @@ def build_spec(
             "(Meta's limit of assets per ad)",
         )
     if mode == "ads" and videos and images is not None:
-        ads = len(videos) - len(pairs) + len(images)
+        ads = len(videos) - len(pairs) + len(images) - len(image_pairs)
         if images and ads > MAX_ADS_PER_ADSET:
             bad(
                 "images",
@@ -497,7 +530,7 @@ def build_spec(
             if texts and len(texts) not in (1, ads):
                 if images:
                     what, counted = "ad", f"ads ({len(videos)} videos, {len(images)} images)"
-                elif pairs:
+                elif pairs or image_pairs:
                     what, counted = "ad (one per video or placement pair)", "ads"
                 else:
                     what, counted = "video", "videos"
@@ -540,6 +573,7 @@ def build_spec(
         creative_mode=mode or "ads",
         placement_pairs=pairs,
         images=tuple(images or ()),
+        image_pairs=image_pairs,
     ).ads()
     try:
         names = fill_names(account.naming, values)
@@ -597,6 +631,7 @@ def build_spec(
         creative_mode=mode or "ads",
         placement_pairs=pairs,
         images=tuple(images or ()),
+        image_pairs=image_pairs,
         video_sha256=tuple((reused or {}).get(str(v), "") for v in videos) if reused else (),
     )
 
@@ -951,9 +986,11 @@ def _images(
     check_image: ImageChecker | None,
     bad: Bad,
     warnings: list[str],
+    measured: dict[Path, object],
 ) -> list[Path] | None:
     """``images``: a list of image files, every one found, checked by content and listed once
-    (None when one of them is refused). Each makes one image ad after the videos' ads."""
+    (None when one of them is refused). Each makes one image ad after the videos' ads (an image
+    placement pair one ad); ``measured`` keeps each check's answer (its width and height)."""
     if value in (None, "", []):
         return []
     if isinstance(value, str | Path):
@@ -981,6 +1018,7 @@ def _images(
                     bad("images", f"{label}{problem.message}")
                 continue
             warnings.extend(getattr(info, "warnings", ()) or ())
+            measured[path] = info
         paths.append(path)
     return paths if len(paths) == len(value) else None
 
@@ -1011,12 +1049,18 @@ def _video_values(values: Mapping[str, Any], video: Path) -> dict[str, Any]:
 
 
 def _placement_pairs(
-    videos: list[Path], measured: Mapping[Path, object], bad: Bad, *, pair: bool
+    videos: list[Path],
+    measured: Mapping[Path, object],
+    bad: Bad,
+    *,
+    pair: bool,
+    field: str = "videos",
 ) -> tuple[tuple[int, int], ...]:
-    """The placement pairs among ``videos``: (vertical, feed) 1-based indexes.
+    """The placement pairs among ``videos`` (or the images of ``field`` ``images``): (vertical,
+    feed) 1-based indexes.
 
     Every file named ``<stem>_9x16``/``_4x5``/``_1x1`` must measure that ratio (the video check's
-    displayed width and height). With ``pair`` (creative_mode ads), each ``_9x16`` needs exactly
+    displayed width and height, or the image check's after its EXIF rotation). With ``pair`` (creative_mode ads), each ``_9x16`` needs exactly
     one Feed cut of the same stem (``_4x5`` or ``_1x1``) and each Feed cut its ``_9x16``;
     a flexible ad shows every video and leaves placements to Meta, so nothing is paired there.
     """
@@ -1033,14 +1077,14 @@ def _placement_pairs(
             wanted = PLACEMENT_RATIOS[ratio]
             if abs(actual - wanted) > wanted * _RATIO_TOLERANCE:
                 bad(
-                    "videos",
+                    field,
                     f"{path.name} is named {ratio.replace('x', ':')} but measures "
                     f"{width}x{height}; rename it or export a {ratio.replace('x', ':')} cut",
                 )
                 continue
         stem = match["stem"].lower()
         if ratio in named.setdefault(stem, {}):
-            bad("videos", f"{path.name}: two {ratio.replace('x', ':')} cuts of {match['stem']}")
+            bad(field, f"{path.name}: two {ratio.replace('x', ':')} cuts of {match['stem']}")
             continue
         named[stem][ratio] = index
     if not pair:
@@ -1051,19 +1095,19 @@ def _placement_pairs(
         shown = videos[next(iter(cuts.values())) - 1].name
         if VERTICAL_RATIO not in cuts:
             bad(
-                "videos",
+                field,
                 f"{shown} has no {stem}_9x16 beside it: a placement pair is a 9:16 cut for "
                 "Stories and Reels and a 4:5 or 1:1 cut for Feed",
             )
         elif not feeds:
             bad(
-                "videos",
+                field,
                 f"{shown} has no {stem}_4x5 or {stem}_1x1 beside it: a placement pair needs "
                 "a Feed cut too",
             )
         elif len(feeds) > 1:
             bad(
-                "videos",
+                field,
                 f"{stem} has both a 4:5 and a 1:1 cut; a placement pair takes one Feed cut",
             )
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from meta.domain.accounts import AccountConfig
@@ -230,14 +231,46 @@ def image_creative_call(
     )
 
 
-def image_upload_call(account: AccountConfig, ad: AdPlan) -> GraphCall:
+def image_placement_creative_call(
+    spec: CampaignSpec,
+    account: AccountConfig,
+    *,
+    vertical_hash: str,
+    feed_hash: str,
+    ad: AdPlan,
+) -> GraphCall:
+    """The creative of an image placement pair: the 9:16 image in Stories and Reels, the Feed
+    cut elsewhere (placement asset customization, as ``placement_creative_call`` for videos).
+
+    The SDK's ``AdAssetFeedSpecImage`` (``hash``, ``adlabels``) and
+    ``AdAssetFeedSpecAssetCustomizationRule`` (``image_label``) name the fields; Meta's
+    "Placement Asset Customization" guide: ``SINGLE_IMAGE`` rules name an ``image_label``, the
+    story names only the page, at least two rules. The 9:16 image is first, which is how a lost
+    answer's creative is found again (``LostObjects.find_create``).
+    """
+    feed = _placement_feed(
+        spec,
+        ad,
+        ad_format="SINGLE_IMAGE",
+        media_key="images",
+        media=[
+            {"hash": vertical_hash, "adlabels": [{"name": str(Placement.VERTICAL)}]},
+            {"hash": feed_hash, "adlabels": [{"name": str(Placement.FEED)}]},
+        ],
+        label_key="image_label",
+    )
+    return _placement_creative(spec, account, ad, feed)
+
+
+def image_upload_call(account: AccountConfig, ad: AdPlan, image: Path | None = None) -> GraphCall:
     """The image's upload as ``meta.services.images`` sends it: one multipart file part named
     after the file (Meta keys its answer ``images.<name>.hash`` by it)."""
-    name = upload_filename(ad.asset)
+    path = image or ad.asset
+    name = upload_filename(path)
     return GraphCall(
         "POST",
         f"{account.ad_account_id}/adimages",
-        {name: f"<bytes of {ad.asset.name} (multipart file part)>"},
+        {name: f"<bytes of {path.name} (multipart file part)>"},
         "image upload (answer: images.<name>.hash, the md5 of the bytes)",
     )
 
@@ -270,30 +303,21 @@ def placement_creative_call(
         }
         for video in videos
     ]
-    feed: dict[str, Any] = {
-        "ad_formats": ["SINGLE_VIDEO"],
-        "optimization_type": "PLACEMENT",
-        "videos": labelled,
-        "bodies": [{"text": plan.primary_text}],
-        "titles": [{"text": plan.headline}],
-        "link_urls": [{"website_url": spec.link}],
-        "call_to_action_types": [spec.call_to_action],
-        "asset_customization_rules": [
-            {
-                "customization_spec": VERTICAL_PLACEMENTS,
-                "video_label": {"name": str(Placement.VERTICAL)},
-                "priority": 1,
-            },
-            {
-                "customization_spec": FEED_PLACEMENTS,
-                "video_label": {"name": str(Placement.FEED)},
-                "priority": 2,
-                "is_default": True,
-            },
-        ],
-    }
-    if spec.description:  # one description: it "cannot be customized per placement" (the guide)
-        feed["descriptions"] = [{"text": spec.description}]
+    feed = _placement_feed(
+        spec,
+        plan,
+        ad_format="SINGLE_VIDEO",
+        media_key="videos",
+        media=labelled,
+        label_key="video_label",
+    )
+    return _placement_creative(spec, account, plan, feed)
+
+
+def _placement_creative(
+    spec: CampaignSpec, account: AccountConfig, plan: AdPlan, feed: dict[str, Any]
+) -> GraphCall:
+    """A placement pair's creative: the page alone in the story, the cuts in ``feed``."""
     return GraphCall(
         "POST",
         f"{account.ad_account_id}/adcreatives",
@@ -305,6 +329,44 @@ def placement_creative_call(
         },
         "creative",
     )
+
+
+def _placement_feed(
+    spec: CampaignSpec,
+    plan: AdPlan,
+    *,
+    ad_format: str,
+    media_key: str,
+    media: list[dict[str, Any]],
+    label_key: str,
+) -> dict[str, Any]:
+    """A placement pair's ``asset_feed_spec``: its two labelled cuts, the ad's texts, a rule for
+    Stories/Reels and a default rule for Feed (videos or images alike)."""
+    feed: dict[str, Any] = {
+        "ad_formats": [ad_format],
+        "optimization_type": "PLACEMENT",
+        media_key: media,
+        "bodies": [{"text": plan.primary_text}],
+        "titles": [{"text": plan.headline}],
+        "link_urls": [{"website_url": spec.link}],
+        "call_to_action_types": [spec.call_to_action],
+        "asset_customization_rules": [
+            {
+                "customization_spec": VERTICAL_PLACEMENTS,
+                label_key: {"name": str(Placement.VERTICAL)},
+                "priority": 1,
+            },
+            {
+                "customization_spec": FEED_PLACEMENTS,
+                label_key: {"name": str(Placement.FEED)},
+                "priority": 2,
+                "is_default": True,
+            },
+        ],
+    }
+    if spec.description:  # one description: it "cannot be customized per placement" (the guide)
+        feed["descriptions"] = [{"text": spec.description}]
+    return feed
 
 
 def asset_groups(
@@ -428,7 +490,18 @@ def dry_run_calls(
             upload = image_upload_call(account, plan)
             calls.append(replace(upload, label=tag(upload.label, plan.index)))
             digest = hashes.get(plan.image_path, f"<image_hash {plan.index}>")
-            creative = image_creative_call(spec, account, image_hash=digest, ad=plan)
+            if plan.feed_image is not None:  # an image placement pair: both cuts, one creative
+                upload = image_upload_call(account, plan, plan.feed_image)
+                calls.append(replace(upload, label=tag(upload.label, plan.index)))
+                creative = image_placement_creative_call(
+                    spec,
+                    account,
+                    vertical_hash=digest,
+                    feed_hash=hashes.get(plan.feed_image, f"<image_hash {plan.index} feed>"),
+                    ad=plan,
+                )
+            else:
+                creative = image_creative_call(spec, account, image_hash=digest, ad=plan)
             calls.append(replace(creative, label=tag(creative.label, plan.index)))
             continue
         for video in plan.videos:

@@ -57,7 +57,7 @@ class LostObjects:
         made in Ads Manager last month is never adopted by mistake. Ad creatives have no
         ``created_time`` in Graph; a creative counts when it shows this creation's own video
         (first in its ``asset_feed_spec`` for a placement pair), or an image ad's its image
-        (``link_data.image_hash``).
+        (``link_data.image_hash``, or an image pair's first ``asset_feed_spec`` image).
         """
         name = object_names(spec, ad_index)[_NAME_KEY[step]]
         path = f"{account.ad_account_id}/{_EDGE[step]}"
@@ -74,8 +74,7 @@ class LostObjects:
                 if item.get("name") != name:
                     continue
                 if step is Step.CREATIVE and image_hash is not None:
-                    link_data = (item.get("object_story_spec") or {}).get("link_data") or {}
-                    if str(link_data.get("image_hash")) != image_hash:
+                    if _first_image(item) != image_hash:
                         continue
                 elif step is Step.CREATIVE:
                     if video_id is None or _first_video(item) != str(video_id):
@@ -127,6 +126,16 @@ def _first_video(creative: dict[str, Any]) -> str | None:
     if shown is None:
         feed = (creative.get("asset_feed_spec") or {}).get("videos") or [{}]
         shown = feed[0].get("video_id")
+    return str(shown) if shown is not None else None
+
+
+def _first_image(creative: dict[str, Any]) -> str | None:
+    """The image a creative is made from: ``link_data``'s, else its asset feed's first (an
+    image placement pair lists its 9:16 cut first: ``image_placement_creative_call``)."""
+    shown = ((creative.get("object_story_spec") or {}).get("link_data") or {}).get("image_hash")
+    if shown is None:
+        feed = (creative.get("asset_feed_spec") or {}).get("images") or [{}]
+        shown = feed[0].get("hash")
     return str(shown) if shown is not None else None
 
 

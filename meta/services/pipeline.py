@@ -46,7 +46,14 @@ from meta.domain.errors import (
 )
 from meta.domain.ports import CampaignRepository, GraphApi, Uploader, WaitUntilReady
 from meta.domain.records import MAIN, CampaignRecord, ObjectKind, ObjectRef
-from meta.domain.spec import AdFormat, AdPlan, CampaignSpec, VideoPlan, group_image_key
+from meta.domain.spec import (
+    AdFormat,
+    AdPlan,
+    CampaignSpec,
+    VideoPlan,
+    feed_image_key,
+    group_image_key,
+)
 from meta.domain.states import STEP_LABELS, ProgressEvent, ProgressSink, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
 from meta.domain.video_title import video_title as make_video_title
@@ -61,6 +68,7 @@ from meta.graph.payloads import (
     campaign_call,
     creative_call,
     image_creative_call,
+    image_placement_creative_call,
     upload_name,
 )
 from meta.graph.upload import UploadSession
@@ -520,6 +528,16 @@ class CampaignPipeline:
                 label=_which_image(spec, plan),
                 ad=plan.index,
             )
+            if plan.feed_image is not None:  # an image placement pair: its Feed cut too
+                self._images.ensure(
+                    campaign_id,
+                    ObjectRef(ObjectKind.IMAGE, feed_image_key(plan.key)),
+                    plan.feed_image,
+                    account.ad_account_id,
+                    notify=notify,
+                    label=_which_image(spec, plan),
+                    ad=plan.index,
+                )
         with _failing_step(Step.CREATIVE, plan.index):
             self._create(
                 campaign_id, Step.CREATIVE, spec, account, notify, plan=plan, image_hash=digest
@@ -964,6 +982,16 @@ class CampaignPipeline:
         if step is Step.ADSET:
             assert row.meta_campaign_id
             return adset_call(spec, account, row.meta_campaign_id)
+        if step is Step.CREATIVE and plan.feed_image is not None:
+            feed_hash = row.meta_id(ObjectRef(ObjectKind.IMAGE, feed_image_key(plan.key)))
+            assert image_hash and feed_hash, "both cuts are uploaded before the creative"
+            return image_placement_creative_call(
+                spec,
+                account,
+                vertical_hash=image_hash,
+                feed_hash=str(feed_hash),
+                ad=plan,
+            )
         if step is Step.CREATIVE and plan.image_path is not None:
             assert image_hash
             return image_creative_call(spec, account, image_hash=image_hash, ad=plan)
@@ -1175,10 +1203,14 @@ def images_to_send(row: CampaignRecord) -> list[AdPlan]:
     """The image ads whose image Meta does not have yet (not uploaded, or its answer lost)."""
     plans = []
     for plan in CampaignSpec.from_json(row.spec).ads():
-        if plan.image_path is not None:
-            image = row.object(ObjectRef(ObjectKind.IMAGE, plan.key))
+        if plan.image_path is None:
+            continue
+        keys = [plan.key] + ([feed_image_key(plan.key)] if plan.feed_image else [])
+        for key in keys:
+            image = row.object(ObjectRef(ObjectKind.IMAGE, key))
             if image is None or not image.meta_id or image.pending:
                 plans.append(plan)
+                break
     return plans
 
 
