@@ -158,13 +158,33 @@ def test_twenty_creations_complete_through_a_20_percent_transient_failure_rate(
     failed = [r for r in graph.requests if r.status >= 500 or r.error_code is not None]
     assert len(failed) == injected
 
-    # Every failure was retried, and every wait is the one Meta asked for.
-    assert len(waits.retries) == injected
+    # Every failure was retried, and every wait is the one Meta asked for. A read that failed
+    # inside the batch of the approval card's reads (``Prefetched``) is read again on its own,
+    # where the client's retries apply; the recorder sees the direct calls' retries.
+    in_batch = [r for r in failed if r.via_batch]
+    for item in in_batch:
+        assert any(
+            r.path == item.path and not r.via_batch and r.status == 200
+            for r in graph.requests
+            if r.time > item.time
+        ), f"{item.method} {item.path} failed in a batch and was never read again"
+    assert len(waits.retries) == injected - len(in_batch)
     assert sorted(waits.sleeps) == sorted(delay for _failure, delay in waits.retries)
     throttles = [(f, d) for f, d in waits.retries if isinstance(f, MetaApiError) and is_throttle(f)]
-    assert len(throttles) == faults[3].fired + faults[4].fired
+    assert len(throttles) == sum(1 for r in failed if r.error_code == 80004 and not r.via_batch)
+    # A throttled batch request (``POST /``) names no ad account, so its answer carries no
+    # account's regain time: it is waited out as Meta's score block for the access tier
+    # (``meta.graph.throttles.SCORE_BLOCK_SECONDS``, 60 s at standard access).
+    root_throttles = [
+        r for r in failed if r.error_code == 80004 and r.path.strip("/") in ("", "v26.0")
+    ]
+    unhinted = [(f, d) for f, d in throttles if f.retry_after_seconds is None]
+    assert len(unhinted) == len(root_throttles), (unhinted, root_throttles)
+    assert all(0 < delay <= 300.0 * 1.2 for _f, delay in unhinted), unhinted
     for failure, delay in throttles:
         asked = failure.retry_after_seconds
+        if asked is None:
+            continue
         assert asked in {60.0 * m for m in REGAIN_MINUTES}, asked  # read from the headers
         assert asked <= delay <= asked * 1.2 + 1e-9, (asked, delay)  # never earlier than asked
     for failure, delay in waits.retries:
