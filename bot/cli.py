@@ -352,11 +352,12 @@ def _print_spec(spec: CampaignSpec, tz: str, out: TextIO) -> None:
         print(f"  ads:       1 flexible ad of {len(spec.videos)} videos, {texts}", file=out)
         print(f"    1. {plans[0].media_name}", file=out)
     else:
-        kinds = ["video", *(["placement pair"] if spec.placement_pairs else [])]
+        paired = spec.placement_pairs or spec.image_pairs
+        kinds = ["video", *(["placement pair"] if paired else [])]
         what = " or ".join([", ".join(kinds), "image"] if spec.images else [", ".join(kinds)])
         print(f"  ads:       {len(plans)}, one per {what} (creative_mode ads)", file=out)
         for plan in plans:
-            kind = " (image)" if plan.image_path else ""
+            kind = " (images)" if plan.feed_image else " (image)" if plan.image_path else ""
             print(f"    {plan.index}. {plan.media_name}{kind}: {plan.headline}", file=out)
     shown = review(spec)
     for kind, label in (("campaign", "campaign"), ("adset", "ad set"), ("ad", "ad")):

@@ -137,4 +137,8 @@ def test_the_dry_run_shows_both_image_uploads_and_the_pairs_creative(
     assert "<bytes of hero_9x16.jpg" in out and "<bytes of hero_4x5.jpg" in out
     assert '"ad_formats": ["SINGLE_IMAGE"]' in out and '"image_label": {"name": "feed"}' in out
     assert md5(pictures / "hero_4x5.jpg") in out
+    code, out = run("validate", str(path))
+    assert code == 0, out
+    assert "ads:       2, one per video, placement pair or image" in out
+    assert "2. hero_9x16.jpg + hero_4x5.jpg (images):" in out
     assert nothing_sent_but_budget_reads(graph)
