@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from meta.domain.ports import KEEP, Keep, NewAlert, NewAudit
+from meta.domain.ports import KEEP, Keep, NewAlert, NewAudit, Transition
 from meta.domain.records import (
     REJECTED_BY,
     AlertRecord,
@@ -222,6 +222,16 @@ class CampaignStore:
         with self._sessions() as session:
             return _record(session, session.get(CampaignRow, campaign_id))
 
+    @_retried
+    def get_many(self, campaign_ids: Iterable[int]) -> dict[int, CampaignRecord]:
+        """The rows of these ids that exist, with their objects, in one read (a burst's)."""
+        ids = list(campaign_ids)
+        if not ids:
+            return {}
+        with self._sessions() as session:
+            rows = list(session.scalars(select(CampaignRow).where(CampaignRow.id.in_(ids))))
+            return {record.id: record for record in _records(session, rows)}
+
     def _change(self, campaign_id: int, **values: Any) -> CampaignRecord:
         with self._sessions() as session:
             row = session.get(CampaignRow, campaign_id)
@@ -310,55 +320,99 @@ class CampaignStore:
         leave the row moved and its alert unqueued. Every ``from -> to`` must be in the
         transition table (``IllegalTransitionError`` otherwise, before anything is written).
         """
-        sources = [str(status) for status in from_statuses]
-        check_transition(sources, to_status)
-        conditions = [CampaignRow.id == campaign_id, CampaignRow.status.in_(sources)]
-        if held_by is not None:
-            conditions.append(CampaignRow.claimed_by == held_by)
-        if unleased_before is not None:
-            conditions.append(
-                or_(CampaignRow.claimed_by.is_(None), CampaignRow.updated_at < unleased_before)
-            )
-        fields = _kept(
-            activate_at=activate_at,
-            activated_at=activated_at,
-            approved_by=approved_by,
-            claimed_by=claimed_by,
-            error=error,
-            last_sync=last_sync,
-        )
-        with self._sessions() as session:
-            result: Any = session.execute(
-                update(CampaignRow)
-                .where(*conditions)
-                .values(status=to_status, updated_at=utcnow(), **fields)
-            )
-            moved = bool(result.rowcount == 1)
-            if moved and alert is not None:
-                queued = session.scalars(
-                    select(Alert.id).where(Alert.dedupe_key == alert.dedupe_key)
-                ).first()
-                if queued is None:
-                    session.add(
-                        Alert(
-                            kind=alert.kind,
-                            dedupe_key=alert.dedupe_key,
-                            payload=alert.payload,
-                            campaign_id=alert.campaign_id,
-                        )
-                    )
-            if moved and audit is not None:  # one transaction: no second session for the audit
-                session.add(
-                    AuditEvent(
-                        actor=audit.actor,
-                        action=audit.action,
-                        outcome=audit.outcome,
-                        campaign_id=campaign_id,
-                        detail=audit.detail,
-                    )
+        return self.transition_many(
+            [
+                Transition(
+                    campaign_id,
+                    tuple(str(status) for status in from_statuses),
+                    to_status,
+                    held_by=held_by,
+                    unleased_before=unleased_before,
+                    alert=alert,
+                    activate_at=activate_at,
+                    activated_at=activated_at,
+                    approved_by=approved_by,
+                    claimed_by=claimed_by,
+                    error=error,
+                    last_sync=last_sync,
+                    audit=audit,
                 )
+            ]
+        )[0]
+
+    @_retried
+    def transition_many(self, moves: Iterable[Transition]) -> list[bool]:
+        """``transition`` for many rows in ONE transaction: which of them moved, in order.
+
+        A burst's status moves at its start (500 "is live" rows with their alerts and audits)
+        took one SQLite transaction each, 500 commits in a row on the file the scheduler's job
+        table shares; one commit per chunk keeps each move's compare-and-set and its alert and
+        audit together, and a crash loses either the whole chunk's moves or none (the next scan
+        reads those campaigns again). Every move is checked against the transition table before
+        anything is written.
+        """
+        moves = list(moves)
+        for move in moves:
+            check_transition(move.from_statuses, move.to_status)
+        if not moves:
+            return []
+        with self._sessions() as session:
+            moved = [self._transition(session, move) for move in moves]
             session.commit()
             return moved
+
+    @staticmethod
+    def _transition(session: Session, move: Transition) -> bool:
+        conditions = [
+            CampaignRow.id == move.campaign_id,
+            CampaignRow.status.in_(move.from_statuses),
+        ]
+        if move.held_by is not None:
+            conditions.append(CampaignRow.claimed_by == move.held_by)
+        if move.unleased_before is not None:
+            conditions.append(
+                or_(CampaignRow.claimed_by.is_(None), CampaignRow.updated_at < move.unleased_before)
+            )
+        fields = _kept(
+            activate_at=move.activate_at,
+            activated_at=move.activated_at,
+            approved_by=move.approved_by,
+            claimed_by=move.claimed_by,
+            error=move.error,
+            last_sync=move.last_sync,
+        )
+        result: Any = session.execute(
+            update(CampaignRow)
+            .where(*conditions)
+            .values(status=move.to_status, updated_at=utcnow(), **fields)
+        )
+        moved = bool(result.rowcount == 1)
+        alert = move.alert
+        if moved and alert is not None:
+            queued = session.scalars(
+                select(Alert.id).where(Alert.dedupe_key == alert.dedupe_key)
+            ).first()
+            if queued is None:
+                session.add(
+                    Alert(
+                        kind=alert.kind,
+                        dedupe_key=alert.dedupe_key,
+                        payload=alert.payload,
+                        campaign_id=alert.campaign_id,
+                    )
+                )
+        audit = move.audit
+        if moved and audit is not None:  # one transaction: no second session for the audit
+            session.add(
+                AuditEvent(
+                    actor=audit.actor,
+                    action=audit.action,
+                    outcome=audit.outcome,
+                    campaign_id=move.campaign_id,
+                    detail=audit.detail,
+                )
+            )
+        return moved
 
     @_retried
     def claim_many(
@@ -966,6 +1020,44 @@ class CampaignStore:
                 else {"status": "pending", "last_error": error}
             )
             session.execute(update(Alert).where(Alert.id == alert_id).values(**values))
+            session.commit()
+
+    @_retried
+    def claim_alerts(self, alert_ids: Iterable[int]) -> list[int]:
+        """``claim_alert`` for a burst's alerts in one transaction: the ids this caller got."""
+        ids = list(alert_ids)
+        if not ids:
+            return []
+        with self._sessions() as session:
+            # Read the pending ones first: they are the ones this UPDATE moves (one writer at a
+            # time in SQLite; Postgres locks the rows the UPDATE matches).
+            pending = set(
+                session.scalars(
+                    select(Alert.id).where(Alert.id.in_(ids), Alert.status == "pending")
+                )
+            )
+            if pending:
+                session.execute(
+                    update(Alert)
+                    .where(Alert.id.in_(pending), Alert.status == "pending")
+                    .values(status="sending", attempts=Alert.attempts + 1)
+                )
+            session.commit()
+            return [i for i in ids if i in pending]
+
+    @_retried
+    def finish_alerts(self, alert_ids: Iterable[int], *, error: str | None = None) -> None:
+        """``finish_alert`` for many alerts in one transaction (a burst summary's)."""
+        ids = list(alert_ids)
+        if not ids:
+            return
+        with self._sessions() as session:
+            values: dict[str, Any] = (
+                {"status": "sent", "sent_at": utcnow(), "last_error": None}
+                if error is None
+                else {"status": "pending", "last_error": error}
+            )
+            session.execute(update(Alert).where(Alert.id.in_(ids)).values(**values))
             session.commit()
 
     @_retried

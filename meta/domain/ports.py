@@ -81,6 +81,26 @@ class NewAudit:
     detail: str | None = None
 
 
+@dataclass(frozen=True)
+class Transition:
+    """One compare-and-set status move (``CampaignRepository.transition``'s arguments), so a
+    burst's moves can be written together in one transaction (``transition_many``)."""
+
+    campaign_id: int
+    from_statuses: tuple[str, ...]
+    to_status: Status
+    held_by: str | None = None
+    unleased_before: datetime | None = None
+    alert: NewAlert | None = None
+    activate_at: datetime | Keep | None = KEEP
+    activated_at: datetime | Keep | None = KEEP
+    approved_by: str | Keep | None = KEEP
+    claimed_by: str | Keep | None = KEEP
+    error: str | Keep | None = KEEP
+    last_sync: dict[str, Any] | Keep | None = KEEP
+    audit: NewAudit | None = None
+
+
 class CampaignRepository(Protocol):
     """What the services need from storage: records out, typed writes in.
 
@@ -102,6 +122,7 @@ class CampaignRepository(Protocol):
         start_time: datetime,
     ) -> CampaignRecord: ...
     def get(self, campaign_id: int) -> CampaignRecord | None: ...
+    def get_many(self, campaign_ids: Iterable[int]) -> dict[int, CampaignRecord]: ...
     def find_open(self, *, ad_account_id: str, name: str) -> CampaignRecord | None: ...
     def find(self, ref: str) -> CampaignRecord | None: ...
     def list_campaigns(
@@ -144,6 +165,7 @@ class CampaignRepository(Protocol):
         last_sync: dict[str, Any] | Keep | None = KEEP,
         audit: NewAudit | None = None,
     ) -> bool: ...
+    def transition_many(self, moves: Iterable[Transition]) -> list[bool]: ...
     def claim_many(
         self,
         campaign_ids: Iterable[int],
@@ -242,6 +264,8 @@ class CampaignRepository(Protocol):
     def count_pending_alerts(self) -> int: ...
     def claim_alert(self, alert_id: int) -> bool: ...
     def finish_alert(self, alert_id: int, *, error: str | None = None) -> None: ...
+    def claim_alerts(self, alert_ids: Iterable[int]) -> list[int]: ...
+    def finish_alerts(self, alert_ids: Iterable[int], *, error: str | None = None) -> None: ...
     def alerts(self) -> list[AlertRecord]: ...
 
     # de-duplication

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from meta.domain.ports import NewAlert
+from meta.domain.ports import NewAlert, NewAudit, Transition
 from meta.domain.records import CampaignRecord, ObjectKind, ObjectRef, ObjectStatus
 from meta.domain.states import IllegalTransitionError, Status, Step
 from storage.db import create_schema, make_engine, make_session_factory
@@ -70,6 +70,56 @@ def test_a_transition_queues_its_alert_in_the_same_commit_once(store: CampaignSt
     )
     assert (moved, again) == (True, False)
     assert [a.dedupe_key for a in store.alerts()] == [f"{campaign.id}:x"]
+
+
+def test_a_bursts_moves_commit_together_and_each_is_its_own_compare_and_set(
+    store: CampaignStore,
+) -> None:
+    """At a burst's start many rows move in one transaction; one that another actor moved
+    first stays as it is and queues nothing, the others move with their alert and audit."""
+    first, second, taken = (new(store) for _ in range(3))
+    for campaign in (first, second, taken):
+        store.set_status(campaign.id, Status.CREATED, error=None)
+    store.set_status(taken.id, Status.REJECTED, error=None)  # moved by someone else first
+
+    def move(campaign: CampaignRecord) -> Transition:
+        return Transition(
+            campaign.id,
+            (Status.CREATED,),
+            Status.SCHEDULED,
+            alert=NewAlert("live", f"{campaign.id}:live", {}, campaign.id),
+            audit=NewAudit("bot", "scheduled", "ok"),
+        )
+
+    assert store.transition_many([move(first), move(taken), move(second)]) == [True, False, True]
+    assert [store.get(c.id).status for c in (first, second, taken)] == [  # type: ignore[union-attr]
+        Status.SCHEDULED,
+        Status.SCHEDULED,
+        Status.REJECTED,
+    ]
+    assert [a.campaign_id for a in store.alerts()] == [first.id, second.id]
+    audited = [e.campaign_id for e in store.audit_events() if e.action == "scheduled"]
+    assert audited == [first.id, second.id]
+    fresh = new(store)
+    store.set_status(fresh.id, Status.CREATED, error=None)
+    illegal = Transition(second.id, (Status.CREATED,), Status.ACTIVE)
+    with pytest.raises(IllegalTransitionError, match="from created to active"):
+        store.transition_many([move(fresh), illegal])  # refused before anything is written
+    assert store.get(fresh.id).status == Status.CREATED  # type: ignore[union-attr]
+
+
+def test_a_bursts_alerts_are_claimed_once_and_finished_together(store: CampaignStore) -> None:
+    campaign = new(store)
+    for key in ("a", "b", "c"):
+        store.enqueue_alert(kind="live", dedupe_key=key, payload={}, campaign_id=campaign.id)
+    ids = [a.id for a in store.alerts()]
+    assert store.claim_alert(ids[1])  # another replica took this one
+    assert store.claim_alerts(ids) == [ids[0], ids[2]]
+    assert store.claim_alerts(ids) == []
+    store.finish_alerts([ids[0], ids[2]], error="Slack down")
+    assert [a.status for a in store.alerts()] == ["pending", "sending", "pending"]
+    store.finish_alerts(ids)
+    assert {a.status for a in store.alerts()} == {"sent"}
 
 
 def test_pending_then_recorded_objects_are_linked_and_the_marker_goes(store: CampaignStore) -> None:
