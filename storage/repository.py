@@ -1029,21 +1029,21 @@ class CampaignStore:
         if not ids:
             return []
         with self._sessions() as session:
-            # Read the pending ones first: they are the ones this UPDATE moves (one writer at a
-            # time in SQLite; Postgres locks the rows the UPDATE matches).
-            pending = set(
-                session.scalars(
-                    select(Alert.id).where(Alert.id.in_(ids), Alert.status == "pending")
-                )
-            )
-            if pending:
-                session.execute(
+            # One compare-and-set per alert, all in one commit: the UPDATE's own row count says
+            # which are this caller's (a SELECT first would let two flushes both take an alert
+            # the other's UPDATE moved in between, and announce it twice).
+            claimed = [
+                alert_id
+                for alert_id in ids
+                if session.execute(
                     update(Alert)
-                    .where(Alert.id.in_(pending), Alert.status == "pending")
+                    .where(Alert.id == alert_id, Alert.status == "pending")
                     .values(status="sending", attempts=Alert.attempts + 1)
-                )
+                ).rowcount  # type: ignore[attr-defined]
+                == 1
+            ]
             session.commit()
-            return [i for i in ids if i in pending]
+            return claimed
 
     @_retried
     def finish_alerts(self, alert_ids: Iterable[int], *, error: str | None = None) -> None:
