@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 import pydantic
 
 from bot import __version__
+from bot.cli_problems import print_refusal
 from bot.failures import describe_failure, settings_problem
 from bot.settings import Settings, SettingsError
 from meta.domain.accounts import AccountsFileError
@@ -322,10 +323,7 @@ def _validate_image(path: Path, out: TextIO) -> int:
 
 
 def _refused(path: Path, exc: ValidationError, out: TextIO) -> int:
-    print(f"{path}: {len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
-    for problem in exc.problems:
-        print(f"  - {problem.field}: {problem.message}", file=out)
-    return 1
+    return print_refusal(exc, out, where=str(path))
 
 
 def _passed(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.cli_problems import print_refusal
 from bot.settings import Settings
 from meta.domain.access import StaticAccessPolicy
 from meta.domain.errors import AdBeeError, ValidationError
@@ -52,10 +53,7 @@ def duplicate_command(
             )
             spec = duplicates.check(draft)
         except ValidationError as exc:
-            print(f"{len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
-            for problem in exc.problems:
-                print(f"  - {problem.field}: {problem.message}", file=out)
-            return 1
+            return print_refusal(exc, out)
         except AdBeeError as exc:
             print(f"error: {exc.message}", file=out)
             return 1

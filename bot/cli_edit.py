@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.cli_problems import print_refusal
 from bot.settings import Settings
 from meta.domain.access import Actor, StaticAccessPolicy
 from meta.domain.edits import Proposal, parse_assignments
@@ -46,10 +47,7 @@ def _edit(edits: EditService, ref: str, assignments: Sequence[str], out: TextIO)
         wanted = parse_assignments(assignments)
         _state, proposal = edits.propose(row, wanted)
     except ValidationError as exc:
-        print(f"{len(exc.problems)} problem(s); nothing was sent to Meta:", file=out)
-        for problem in exc.problems:
-            print(f"  - {problem.field}: {problem.message}", file=out)
-        return 1
+        return print_refusal(exc, out)
     except AdBeeError as exc:
         print(f"error: {exc.message}", file=out)
         return 1

@@ -687,13 +687,7 @@ class CampaignStore:
         """The owner's upload finished: every campaign waiting for these bytes may use it now.
         Idempotent; a claim that is gone (dropped by a rollback) is made again, owned and done."""
         with self._sessions() as session:
-            row = session.scalars(
-                select(SharedVideoRow)
-                .where(
-                    SharedVideoRow.ad_account_id == ad_account_id, SharedVideoRow.sha256 == sha256
-                )
-                .with_for_update()
-            ).first()
+            row = _shared_row(session, ad_account_id, sha256)
             if row is None:
                 session.add(
                     SharedVideoRow(
@@ -725,13 +719,7 @@ class CampaignStore:
         the same transaction that reads it, so a rollback deleting it cannot slip in between;
         None while nobody has finished uploading them."""
         with self._sessions() as session:
-            shared = session.scalars(
-                select(SharedVideoRow)
-                .where(
-                    SharedVideoRow.ad_account_id == ad_account_id, SharedVideoRow.sha256 == sha256
-                )
-                .with_for_update()
-            ).first()
+            shared = _shared_row(session, ad_account_id, sha256)
             if shared is None or shared.meta_id is None:
                 return None
             row = self._object(session, campaign_id, ref, create=True)
