@@ -198,8 +198,13 @@ def _story(
         action_id=CampaignAction.APPROVE,
         value=button["value"],
     )
+    # Approved shows "Activates <start>"; a start within ARM_AHEAD_MINUTES is armed at once
+    # ("Armed: ACTIVE in Meta"), which may replace that line before it is seen.
     scheduled = _wait(
-        lambda: _text_has(slack.message(CAMPAIGNS, message["ts"]), "Activates"),
+        lambda: (
+            _text_has(slack.message(CAMPAIGNS, message["ts"]), "Activates")
+            or _text_has(slack.message(CAMPAIGNS, message["ts"]), "*Armed*")
+        ),
         15,
         "the scheduled message",
     )
