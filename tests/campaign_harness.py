@@ -122,12 +122,14 @@ class Harness:
         account: str = "iflytek-sg",
         countries: tuple[str, ...] = ("SG",),
         end: datetime | None = None,
+        **fields: object,
     ) -> int:
         """Create the campaign's PAUSED objects through the real pipeline; returns the row id.
 
         ``videos`` (paths) makes one ad per video instead of the one ad of the example video;
         ``account`` is a key of ``configs/accounts.yaml`` (times are read as Singapore's, which
-        Kuala Lumpur shares); ``end`` an end time."""
+        Kuala Lumpur shares); ``end`` an end time; ``fields`` any other campaign-file fields
+        (``images``, ``creative_mode``...)."""
         media: dict[str, object] = (
             {"videos": videos} if videos else {"video": "creatives/ainote2.mp4"}
         )
@@ -148,6 +150,7 @@ class Harness:
                 "headline": "AINOTE 2 is here",
                 "link": "https://shop.example.com/sg/ainote2",
                 "call_to_action": "SHOP_NOW",
+                **fields,
             }
         )
         summary = self.services.campaigns.create(

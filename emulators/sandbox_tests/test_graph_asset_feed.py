@@ -335,3 +335,31 @@ def test_flexible_format_is_for_sales_and_app_promotion_only(
     )
     error = sdk_error(acct.create_ad, params=flexible_ad(adset["id"], creative["id"], two_videos))
     assert "OUTCOME_SALES" in error.body()["error"]["error_user_msg"]
+
+
+def test_a_flexible_ads_groups_are_sent_again_with_a_new_creative(
+    acct: AdAccount, cbo_campaign: str, two_videos: tuple[str, str]
+) -> None:
+    """``Ad.api_update`` takes ``creative_asset_groups_spec`` (SDK param_types): checked as on
+    create and stored; a refused one changes nothing."""
+    creative = acct.create_ad_creative(params=creative_params(two_videos[0]))
+    adset = acct.create_ad_set(params=adset_params(cbo_campaign))
+    ad = acct.create_ad(params=flexible_ad(adset["id"], creative["id"], two_videos))
+    other = acct.create_ad_creative(params=creative_params(two_videos[0]))
+    update = flexible_ad(adset["id"], other["id"], two_videos[:1])
+    bad = copy.deepcopy(update)
+    _group(bad).pop("videos")
+    error = sdk_error(
+        Ad(ad["id"]).api_update,
+        params={k: bad[k] for k in ("creative", "creative_asset_groups_spec")},
+    )
+    assert "at least 1 image or video" in error.body()["error"]["error_user_msg"]
+    assert Ad(ad["id"]).api_get(fields=["creative"])["creative"]["id"] == creative["id"]
+
+    Ad(ad["id"]).api_update(
+        params={k: update[k] for k in ("creative", "creative_asset_groups_spec")}
+    )
+    read = Ad(ad["id"]).api_get(fields=["creative", "creative_asset_groups_spec"])
+    assert read["creative"]["id"] == other["id"]
+    (group,) = read["creative_asset_groups_spec"]["groups"]
+    assert [v["video_id"] for v in group["videos"]] == [two_videos[0]]

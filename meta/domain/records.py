@@ -218,7 +218,7 @@ class CampaignRecord:
         if not self.rejected_ads:
             return MAIN
         left = [ad.key for ad in self.remaining_ads]
-        return min(left, key=_ad_number) if left else MAIN
+        return min(left, key=ad_number) if left else MAIN
 
     @property
     def rejected_ads(self) -> list[MetaObject]:
@@ -229,7 +229,7 @@ class CampaignRecord:
     def remaining_ads(self) -> list[MetaObject]:
         """The campaign's ads that will run: live and not rejected, in ad order."""
         ads = [ad for ad in self.objects_of(ObjectKind.AD) if not ad.rejected_by]
-        return sorted(ads, key=lambda ad: _ad_number(ad.key))
+        return sorted(ads, key=lambda ad: ad_number(ad.key))
 
     @property
     def meta_campaign_id(self) -> str | None:
@@ -245,7 +245,7 @@ class CampaignRecord:
         return self.meta_id(ObjectRef(ObjectKind.AD, self.first_ad_key))
 
 
-def _ad_number(key: str) -> int:
+def ad_number(key: str) -> int:
     """An ad's number from its key (``MAIN`` is the first; ``AdPlan.key``)."""
     return 1 if key == MAIN else int(key) if key.isdigit() else 10**6
 

@@ -74,10 +74,10 @@ class LostObjects:
                 if item.get("name") != name:
                     continue
                 if step is Step.CREATIVE and image_hash is not None:
-                    if _first_image(item) != image_hash:
+                    if first_image(item) != image_hash:
                         continue
                 elif step is Step.CREATIVE:
-                    if video_id is None or _first_video(item) != str(video_id):
+                    if video_id is None or first_video(item) != str(video_id):
                         continue
                 elif not _created_after(item.get("created_time"), cutoff):
                     continue
@@ -119,7 +119,7 @@ class LostObjects:
             log.warning("could not remove leftover video %s: %s", video_id, exc)
 
 
-def _first_video(creative: dict[str, Any]) -> str | None:
+def first_video(creative: dict[str, Any]) -> str | None:
     """The video a creative is made from: ``video_data``'s, else its asset feed's first."""
     story = creative.get("object_story_spec") or {}
     shown = (story.get("video_data") or {}).get("video_id")
@@ -129,7 +129,7 @@ def _first_video(creative: dict[str, Any]) -> str | None:
     return str(shown) if shown is not None else None
 
 
-def _first_image(creative: dict[str, Any]) -> str | None:
+def first_image(creative: dict[str, Any]) -> str | None:
     """The image a creative is made from: ``link_data``'s, else its asset feed's first (an
     image placement pair lists its 9:16 cut first: ``image_placement_creative_call``)."""
     shown = ((creative.get("object_story_spec") or {}).get("link_data") or {}).get("image_hash")

@@ -322,11 +322,16 @@ class CampaignPipeline:
         creative_fields = {"fields": ",".join(("id", *CREATIVE_FIELDS))}
         # The reads below go out as one batch request (one round trip instead of six in a row,
         # on the way to the Approve card); each is still answered, or refused, on its own.
+        ads = [ad for ad in row.remaining_ads if ad.meta_id]
+        # Every ad's creative, for the drift watch's first look at each ad (the first one's is
+        # also ``creative``).
+        shown = {ad.key: str(row.creative_of(ad.key)) for ad in ads if row.creative_of(ad.key)}
         reads: list[tuple[str, dict[str, Any]]] = [
             (row.meta_campaign_id, {"fields": ADVANTAGE_FIELD}),
-            (str(row.creative_id), creative_fields),
+            *((creative_id, creative_fields) for creative_id in dict.fromkeys(shown.values())),
         ]
-        ads = [ad for ad in row.remaining_ads if ad.meta_id]
+        if str(row.creative_id) not in shown.values():
+            reads.append((str(row.creative_id), creative_fields))
         for ad_id in dict.fromkeys(
             [*([row.ad_id] if row.ad_id else []), *(str(a.meta_id) for a in ads)]
         ):
@@ -361,6 +366,13 @@ class CampaignPipeline:
             sync["creative"] = graph.get(str(row.creative_id), creative_fields)
         except AdBeeError as exc:
             log.warning("could not read back the creative of #%s: %s", campaign_id, exc)
+        if len(shown) > 1:
+            sync["ad_creatives"] = {}
+            for key, creative_id in shown.items():
+                try:
+                    sync["ad_creatives"][key] = graph.get(creative_id, creative_fields)
+                except AdBeeError as exc:
+                    log.warning("could not read back creative %s of #%s: %s", key, campaign_id, exc)
         return with_drift(sync)
 
     def requests_of(

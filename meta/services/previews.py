@@ -16,6 +16,7 @@ import logging
 from meta.domain.approval import PREVIEW_FORMATS, SHAREABLE, iframe_src
 from meta.domain.errors import AdBeeError
 from meta.domain.ports import GraphApi
+from meta.domain.records import MAIN
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,16 @@ APPROVAL_KEY = "_approval"
 BASELINE_ADVANTAGE_KEY = "_created_advantage"
 # What Meta shows unlike what was approved: {"key", "lines", "seq"} (``status_sync.with_drift``).
 DRIFT_KEY = "_drift"
-# A re-apply under way: {"since"} before the new creative is posted, then {"creative_id"}.
+# A re-apply under way, per ad key: {"known": [...]} before its new creative is posted, then
+# {"creative_id"} (``meta.services.reapply``).
 REAPPLY_KEY = "_reapply"
+
+
+def request_name(level: str, ad_key: str) -> str:
+    """Where ``REQUESTS_KEY`` keeps an ad's request of ``level`` (``creative``, ``ad``): under the
+    level's name for the first ad (``MAIN``), ``"<level> N"`` for ad N >= 2
+    (``CampaignPipeline.requests_of``)."""
+    return level if ad_key == MAIN else f"{level} {ad_key}"
 
 
 def read_previews(graph: GraphApi, ad_id: str) -> dict[str, str]:

@@ -27,12 +27,17 @@ from typing import Any
 
 from meta.domain.advantage import FIELD as ADVANTAGE_FIELD
 from meta.domain.advantage import AdvantageState
-from meta.domain.drift import CREATIVE_FIELDS, drift_key, find_drift
+from meta.domain.drift import CREATIVE_FIELDS, AdShown, drift_key, find_ads_drift
 from meta.domain.errors import AdBeeError, MetaApiError
 from meta.domain.ports import CampaignRepository, GraphApi
-from meta.domain.records import CampaignRecord
+from meta.domain.records import MAIN, CampaignRecord, ad_number
 from meta.domain.states import Status
-from meta.services.previews import BASELINE_ADVANTAGE_KEY, DRIFT_KEY, REQUESTS_KEY
+from meta.services.previews import (
+    BASELINE_ADVANTAGE_KEY,
+    DRIFT_KEY,
+    REQUESTS_KEY,
+    request_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +89,10 @@ def read_state(graph: GraphApi, row: CampaignRecord) -> dict[str, Any]:
 
     ``campaign``/``adset``/``ad`` hold effective statuses (``ad`` is the first ad), ``configured``
     the statuses we set, ``review`` the first ad's review feedback text, ``other_ads`` the status
-    and review of each further ad by Meta id, ``issues`` the sorted issue texts and
-    ``advantage`` Meta's Advantage+ classification (``meta.domain.advantage``).
+    and review of each further ad by Meta id, ``issues`` the sorted issue texts,
+    ``advantage`` Meta's Advantage+ classification (``meta.domain.advantage``), ``creative`` the
+    first ad's creative settings and, for a campaign of several ads, ``ad_creatives`` every
+    remaining ad's by its key (the drift watch compares each with its own request).
     """
     return state_from_body(graph.get(str(row.meta_campaign_id), {"fields": _STATE_FIELDS}), row)
 
@@ -149,12 +156,16 @@ def state_from_body(body: dict[str, Any], row: CampaignRecord) -> dict[str, Any]
         },
         "review": _feedback_text(ad.get("ad_review_feedback") or {}),
         # The creative's settings as Meta runs them, for the drift watch (``meta.domain.drift``).
-        "creative": {
-            key: value
-            for key, value in (ad.get("creative") or {}).items()
-            if key in (*CREATIVE_FIELDS, "id")
-        },
+        "creative": _creative_settings(ad),
     }
+    remaining = {str(obj.meta_id): obj.key for obj in row.remaining_ads if obj.meta_id}
+    if len(remaining) > 1:
+        shown = {str(item.get("id")): item for item in _items(body.get("ads"))}
+        state["ad_creatives"] = {
+            key: _creative_settings(shown[ad_id])
+            for ad_id, key in remaining.items()
+            if ad_id in shown and (shown[ad_id].get("creative") or {}).get("id")
+        }
     advantage = AdvantageState.from_graph(body.get(ADVANTAGE_FIELD))
     if advantage is not None:
         state["advantage"] = advantage.to_json()
@@ -184,6 +195,15 @@ def state_from_body(body: dict[str, Any], row: CampaignRecord) -> dict[str, Any]
         state["other_ads"] = others
     state["issues"] = sorted({_issue_text(issue) for issue in issues})
     return state
+
+
+def _creative_settings(ad: dict[str, Any]) -> dict[str, Any]:
+    """The settings the drift watch compares of the creative an ad shows (with its ``id``)."""
+    return {
+        key: value
+        for key, value in (ad.get("creative") or {}).items()
+        if key in (*CREATIVE_FIELDS, "id")
+    }
 
 
 def _issue_review(ad: dict[str, Any]) -> str | None:
@@ -345,6 +365,10 @@ def with_drift(state: dict[str, Any]) -> dict[str, Any]:
     """``state`` with ``DRIFT_KEY`` set to what Meta shows unlike the requests as sent (kept in
     ``REQUESTS_KEY``) and the classification at creation, or removed when nothing differs.
 
+    Each ad's creative is compared with that ad's own approved request (``ad_creatives`` when
+    the campaign has several ads, else the one ``creative``); ``DRIFT_KEY["ads"]`` names the
+    drifted ads with the creative Meta showed, which is what a re-apply remakes.
+
     ``_changes`` turns a new drift (other differences than the last read's) into one alert, so
     the same drift is not alerted on every sync, and a drift that comes back after a re-apply is.
     Campaigns created before AdBee kept its requests, or a read without the creative, are left be.
@@ -352,16 +376,23 @@ def with_drift(state: dict[str, Any]) -> dict[str, Any]:
     out = dict(state)
     out.pop(DRIFT_KEY, None)
     requests = state.get(REQUESTS_KEY) or {}
-    if not requests.get("creative") or not (state.get("creative") or {}).get("id"):
+    shown = dict(state.get("ad_creatives") or {})
+    if not shown and (state.get("creative") or {}).get("id"):
+        shown = {MAIN: state["creative"]}
+    ads = [
+        AdShown(key, ad_number(key), requests[request_name("creative", key)], creative)
+        for key, creative in shown.items()
+        if requests.get(request_name("creative", key)) and (creative or {}).get("id")
+    ]
+    if not ads:
         return out
-    lines = find_drift(
-        requests["creative"],
-        state["creative"],
+    drift = find_ads_drift(
+        ads,
         approved_advantage=(state.get(BASELINE_ADVANTAGE_KEY) or {}).get("advantage_state"),
         meta_advantage=(state.get("advantage") or {}).get("advantage_state"),
     )
-    if lines:
-        out[DRIFT_KEY] = {"key": drift_key(lines), "lines": lines}
+    if drift.lines:
+        out[DRIFT_KEY] = {"key": drift_key(drift.lines), "lines": drift.lines, "ads": drift.ads}
     return out
 
 

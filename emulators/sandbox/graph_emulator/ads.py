@@ -114,6 +114,15 @@ def ad_update(ctx: Ctx, node: Node) -> dict[str, Any]:
         creative_id = _creative_id(ctx)
         if creative_id != node.data.get("creative_id"):
             changes["creative_id"] = creative_id
+    if p.text("creative_asset_groups_spec") is not None:
+        # The SDK's ``Ad.api_update`` takes it ("creative_asset_groups_spec": "Object"); checked
+        # as on create ([flex] in ``asset_feed``), against the ad's own campaign.
+        changes["creative_asset_groups_spec"] = check_asset_groups(
+            ctx,
+            ctx.require_account(),
+            ctx.store.get(str(node.data["campaign_id"])),
+            p.obj("creative_asset_groups_spec"),
+        )
     if "tracking_specs" in p:
         changes["tracking_specs"] = p.array("tracking_specs")
     if p.has("conversion_domain"):
