@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from jobs.runtime import JobContext
     from meta.domain.access import AccessPolicy
     from meta.services.alerts import Notifier
+    from meta.services.edit_media import EditMedia
     from meta.services.edits import EditService
     from meta.services.lifecycle import ScheduleHook
 
@@ -89,9 +90,12 @@ class Services:
     stopping: StopSignal  # set when the process is asked to stop (``RunningBot.stop``)
     reports: CampaignReports | None = None  # Meta's Insights per campaign; None without Meta
     edit_store: EditStore | None = None  # the edits of campaigns (issue 16)
+    # An edit's new video or image: uploaded, processed (None without Meta)
+    edit_media: Callable[[], EditMedia] | None = None
 
     def edits(self, policy: AccessPolicy) -> EditService:
         """Edits of campaigns, deciding with ``policy`` (the CLI's decides nothing: no approvers)."""
+        from meta.services.edit_checks import check_edit_media
         from meta.services.edits import EditService
 
         if self.graph is None or self.edit_store is None:
@@ -104,6 +108,8 @@ class Services:
             policy=policy,
             clock=self.campaigns.clock,
             floors=self.campaigns.budget_floors,
+            media=self.edit_media() if self.edit_media else None,
+            check_media=check_edit_media,
         )
 
 
@@ -146,6 +152,7 @@ def build_services(
     accounts = load_accounts(_under(root, settings.accounts_file))
     check_accounts(accounts, str(settings.accounts_file))  # feature names the SDK knows
     factory = None
+    edit_media = None
     floors: FloorSource = offline_floors(
         "this command works offline; `python -m bot create` reads Meta's figure"
     )
@@ -160,6 +167,7 @@ def build_services(
         else:
             floors = MinimumBudgets(graph)
         factory = _pipeline_factory(settings, meta, graph, store, accounts, stopping)
+        edit_media = _edit_media_factory(settings, meta, graph, store, stopping)
     else:
         graph = None
     if initialise:
@@ -206,6 +214,7 @@ def build_services(
         stopping=stopping,
         reports=reports,
         edit_store=EditStore(sessions, retry_seconds=settings.database_retry_seconds),
+        edit_media=edit_media,
     )
 
 
@@ -222,25 +231,53 @@ def _pipeline_factory(
     stopping: StopSignal,
 ) -> Callable[[], CampaignPipeline]:
     def build() -> CampaignPipeline:
-        uploader = VideoUploader(
-            video_url=meta.video_url,
-            api_version=meta.api_version,
-            access_token=meta.access_token,
-            appsecret_proof=meta.appsecret_proof,
-            retry=meta.retry_policy(),
-            sleep=stopping.sleep,  # retry waits inside an upload end when the process stops
-            credentials=graph.credentials,  # follows a token renewed while running
-            usage=graph.usage,  # one reading per ad account, whichever host answered
-        )
         return CampaignPipeline(
             store=store,
             graph=graph,
-            uploader=uploader,
+            uploader=_uploader(meta, graph, stopping),
             wait_until_ready=wait_until_ready,
             accounts=accounts,
             video_timeout=settings.video_timeout,
             video_poll_interval=settings.video_poll_interval,
             stopping=stopping,
+        )
+
+    return build
+
+
+def _uploader(meta: MetaConfig, graph: GraphClient, stopping: StopSignal) -> VideoUploader:
+    return VideoUploader(
+        video_url=meta.video_url,
+        api_version=meta.api_version,
+        access_token=meta.access_token,
+        appsecret_proof=meta.appsecret_proof,
+        retry=meta.retry_policy(),
+        sleep=stopping.sleep,  # retry waits inside an upload end when the process stops
+        credentials=graph.credentials,  # follows a token renewed while running
+        usage=graph.usage,  # one reading per ad account, whichever host answered
+    )
+
+
+def _edit_media_factory(
+    settings: Settings,
+    meta: MetaConfig,
+    graph: GraphClient,
+    store: CampaignStore,
+    stopping: StopSignal,
+) -> Callable[[], EditMedia]:
+    """An edit's video or image steps, with the creations' uploader, waits and timeouts."""
+
+    def build() -> EditMedia:
+        from meta.services.edit_media import EditMedia
+
+        return EditMedia(
+            store=store,
+            graph=graph,
+            uploader=_uploader(meta, graph, stopping),
+            wait_until_ready=wait_until_ready,
+            stopping=stopping,
+            video_timeout=settings.video_timeout,
+            video_poll_interval=settings.video_poll_interval,
         )
 
     return build
@@ -608,6 +645,7 @@ def build_bot(
         client=client,
         edits=services.edits(policy),
         channel=settings.campaigns_channel or "",
+        work_dir=(root / settings.upload_dir).resolve(),
     )
     from meta.services.duplicates import DuplicateService
 

@@ -82,7 +82,9 @@ def main(
         if command == "edit":
             from bot.cli_edit import edit_command
 
-            return edit_command(args.campaign, args.set or [], out)
+            media = [f"add_video={p}" for p in args.add_video or []]
+            media += [f"add_image={p}" for p in args.add_image or []]
+            return edit_command(args.campaign, [*(args.set or []), *media], out)
         if command == "duplicate":
             from bot.cli_duplicate import duplicate_command
 
@@ -220,10 +222,12 @@ def _parser() -> argparse.ArgumentParser:
     edit = command(
         "edit",
         "change a campaign in Meta (budget, end, countries, texts, link, call to action, URL "
-        "tags) with the diff from what Meta holds; what needs an approver is left for Slack",
+        "tags, a new video or image) with the diff from what Meta holds; what needs an approver "
+        "is left for Slack",
         "python -m bot edit 12 --set daily_budget=40            # lower: applied at once",
         'python -m bot edit 12 --set end_time="2026-12-20 23:59" --set primary_text="New text"',
         "python -m bot edit AINOTE2 launch SG --set daily_budget=80   # a raise: ask in Slack",
+        "python -m bot edit 12 --set video=cut2.mp4     # check a new video: ask in Slack",
         "python -m bot edit 12      # only finish an edit a crash interrupted",
     )
     edit.add_argument("campaign", nargs="+", help="AdBee campaign number, Meta id or name")
@@ -232,7 +236,20 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME=VALUE",
         help="a field and its new value: daily_budget, end_time (none: no end), countries "
-        "(SG,MY), primary_text, headline, description, link, call_to_action, url_tags",
+        "(SG,MY), primary_text, headline, description, link, call_to_action, url_tags, "
+        "video or image (a file replacing the first ad's)",
+    )
+    edit.add_argument(
+        "--add-video",
+        action="append",
+        metavar="PATH",
+        help="one more ad in the ad set, showing this video (same as --set add_video=PATH)",
+    )
+    edit.add_argument(
+        "--add-image",
+        action="append",
+        metavar="PATH",
+        help="one more ad in the ad set, showing this image (same as --set add_image=PATH)",
     )
     duplicate = command(
         "duplicate",

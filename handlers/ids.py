@@ -125,6 +125,11 @@ class CampaignEditBlock(StrEnum):
     LINK = "campaign-edit-link"
     CALL_TO_ACTION = "campaign-edit-call-to-action"
     URL_TAGS = "campaign-edit-url-tags"
+    # One file input for a new video or image (``video``/``image``/``add_video``/``add_image``
+    # by its type and the mode beside it: replace the first ad's, or add an ad).
+    MEDIA = "campaign-edit-media"
+    MEDIA_MODE = "campaign-edit-media-mode"
+    MEDIA_PROBLEM = "campaign-edit-media-problem"  # a downloaded file refused: why, above it
     INTRO = "campaign-edit-intro"  # context line, not an input
     REVIEW_REASON = "campaign-edit-review-reason"  # Meta's disapproval, on a re-submit
     ACTIONS = "campaign-edit-actions"  # an edit card's buttons

@@ -61,9 +61,17 @@ class EditPort(Protocol):
         ...
 
     def start(
-        self, campaign_id: int, values: dict | None, *, user_id: str, team_id: str | None
+        self,
+        campaign_id: int,
+        values: dict | None,
+        *,
+        user_id: str,
+        team_id: str | None,
+        view_id: str | None = None,
     ) -> None:
-        """Apply what needs no approval and post an approval card for the rest, in the background."""
+        """Apply what needs no approval and post an approval card for the rest, in the
+        background; a new video or image is downloaded and checked first (refused: the form
+        ``view_id`` comes back with the reason)."""
         ...
 
     def decide(self, edit_id: int, verb: str, *, user_id: str, team_id: str | None) -> None:

@@ -9,11 +9,15 @@ with the creations' pending work (``resume-edits``, every few seconds), and its 
 from __future__ import annotations
 
 import logging
+import uuid
 from concurrent.futures import Executor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
+from bot.slack.files import download_slack_file
 from handlers.blocks.edits import (
     EditCard,
     build_edit_card,
@@ -21,14 +25,16 @@ from handlers.blocks.edits import (
     build_edit_sent_modal,
     build_history,
 )
-from handlers.edit_form import field_errors, parse_edit_form
+from handlers.edit_form import FormMedia, edit_form_media, field_errors, parse_edit_form
 from handlers.ids import EditAction
 from meta.domain.access import Actor
+from meta.domain.edits import LABELS, VIDEO_FIELDS, step_label
 from meta.domain.errors import AdBeeError, ValidationError
 from meta.domain.records import EditRecord
 from meta.services.edits import EditError, EditService, budget_note
 
 log = logging.getLogger(__name__)
+LABELS_FIELD = "video"  # a problem with the attached file is shown on the file input
 
 
 class EditFlow:
@@ -39,14 +45,18 @@ class EditFlow:
         edits: EditService,
         channel: str,
         executor: Executor | None = None,
+        work_dir: Path | None = None,
     ) -> None:
         self._client = client
         self._edits = edits
         self._channel = channel
+        # Where a new video or image attached in the modal is downloaded to; it stays there
+        # until the edit is decided and applied (the upload reads it then).
+        self._work_dir = work_dir or Path("uploads")
         self._executor = executor or ThreadPoolExecutor(2, thread_name_prefix="adbee-edit")
 
     # ------------------------------------------------------------------ the modal
-    def editor(self, ref: str) -> dict[str, Any]:
+    def editor(self, ref: str | int, media_problem: str | None = None) -> dict[str, Any]:
         row = self._edits.campaign(ref)
         account = self._edits.account_of(row)
         state = self._edits.read_state(row)
@@ -56,6 +66,7 @@ class EditFlow:
             state=state,
             currency=account.currency,
             tz=account.timezone,
+            media_problem=media_problem,
         )
 
     def check(
@@ -64,33 +75,58 @@ class EditFlow:
         row = self._edits.campaign(campaign_id)
         account = self._edits.account_of(row)
         wanted = parse_edit_form(values, account.timezone)
+        media, problem = edit_form_media(values)
+        problems = [(LABELS_FIELD, problem)] if problem else []
         try:
             _state, proposal = self._edits.propose(row, wanted)
         except ValidationError as exc:
-            return field_errors([(p.field, p.message) for p in exc.problems]), {}
-        if proposal.empty:
+            problems += [(p.field, p.message) for p in exc.problems]
+            proposal = None
+        if problems or proposal is None:
+            return field_errors(problems), {}
+        if proposal.empty and media is None:
             return field_errors([("daily_budget", "Nothing changed: Meta shows these values.")]), {}
         cur, tz = account.currency, account.timezone
+        later = proposal.later.lines(cur, tz) if proposal.later else []
+        if media is not None:  # its bytes are checked once downloaded, before anything is sent
+            later.append(f"{LABELS[media.field]}: {media.file.name or 'the attached file'}")
         view = build_edit_sent_modal(
             name=row.name,
             now=proposal.now.lines(cur, tz) if proposal.now else [],
-            later=proposal.later.lines(cur, tz) if proposal.later else [],
+            later=later,
             approvers=budget_note(account, proposal.later) if proposal.later else None,
         )
         return {}, view
 
     def start(
-        self, campaign_id: int, values: dict[str, Any] | None, *, user_id: str, team_id: str | None
+        self,
+        campaign_id: int,
+        values: dict[str, Any] | None,
+        *,
+        user_id: str,
+        team_id: str | None,
+        view_id: str | None = None,
     ) -> None:
-        self._executor.submit(self._submit, campaign_id, values, Actor(user_id, team_id))
+        self._executor.submit(self._submit, campaign_id, values, Actor(user_id, team_id), view_id)
 
-    def _submit(self, campaign_id: int, values: dict[str, Any] | None, actor: Actor) -> None:
+    def _submit(
+        self,
+        campaign_id: int,
+        values: dict[str, Any] | None,
+        actor: Actor,
+        view_id: str | None = None,
+    ) -> None:
         row = self._edits.campaign(campaign_id)
         account = self._edits.account_of(row)
+        wanted = parse_edit_form(values, account.timezone)
+        media, _problem = edit_form_media(values)
         try:
-            done = self._edits.submit(
-                campaign_id, parse_edit_form(values, account.timezone), actor, source="slack"
-            )
+            if media is not None:
+                wanted[media.field.value] = str(self._download(campaign_id, media))
+            done = self._edits.submit(campaign_id, wanted, actor, source="slack")
+        except ValidationError as exc:  # the file's bytes (or a value changed meanwhile)
+            self._refuse(campaign_id, view_id, "; ".join(p.message for p in exc.problems))
+            return
         except EditError as exc:
             self._post_text(campaign_id, f":no_entry: The edit was not made: {exc.message}")
             return
@@ -111,6 +147,31 @@ class EditFlow:
         for edit in (done.applied, done.awaiting):
             if edit is not None:
                 self.show(edit)
+
+    def _download(self, campaign_id: int, media: FormMedia) -> Path:
+        """The attached file, downloaded by its id with the bot's token (never a URL from the
+        payload; ``bot.slack.files``); a picture is judged by its content afterwards."""
+        folder = self._work_dir / "edits" / f"campaign-{campaign_id}-{uuid.uuid4().hex[:12]}"
+        return download_slack_file(
+            self._client,
+            media.file.id,
+            dest_dir=folder,
+            video=media.field in VIDEO_FIELDS,
+        ).path
+
+    def _refuse(self, campaign_id: int, view_id: str | None, problem: str) -> None:
+        """The file was refused once downloaded (nothing was sent to Meta): the form comes back
+        with the reason above the file input, and the thread says it too (the user may have
+        closed the form)."""
+        text = f"The new video or image was refused, nothing was sent to Meta: {problem}"
+        if view_id:
+            try:
+                self._client.views_update(
+                    view_id=view_id, view=self.editor(campaign_id, media_problem=text)
+                )
+            except (SlackApiError, AdBeeError) as exc:
+                log.info("could not show the refusal in the form: %r", exc)
+        self._post_text(campaign_id, f":no_entry: {text}")
 
     # ------------------------------------------------------------------ decisions
     def decide(self, edit_id: int, verb: str, *, user_id: str, team_id: str | None) -> None:
@@ -147,8 +208,14 @@ class EditFlow:
                 approved_by=edit.approved_by,
                 approvers=budget_note(account, plan),
                 error=edit.error,
-                done=tuple(d for d in edit.progress.get("done") or [] if d != "validated"),
+                done=tuple(
+                    step_label(d) for d in edit.progress.get("done") or [] if d != "validated"
+                ),
                 creative_id=edit.progress.get("creative_id"),
+                creative_ids=tuple(
+                    (str(k), str(v)) for k, v in (edit.progress.get("creative_ids") or {}).items()
+                ),
+                new_ad_id=edit.progress.get("new_ad_id"),
             )
         )
         try:

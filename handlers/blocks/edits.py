@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from handlers.blocks.common import (
@@ -33,9 +34,18 @@ from meta.domain.edits import MetaState
 from meta.domain.money import offset
 from meta.domain.records import EditStatus
 from meta.domain.spec import CTA_TYPES, TEXT_LIMITS
+from meta.image.check import IMAGE_EXTENSIONS
+from meta.video.kinds import VIDEO_EXTENSIONS
 
 _B = CampaignEditBlock
 _MAX_INPUT = 3000  # Slack's plain_text_input max_length
+
+
+class MediaMode(StrEnum):
+    """What the edit modal's new video or image does (the radio beside the file input)."""
+
+    ADD = "add"  # one more ad in the ad set (``add_video``/``add_image``)
+    REPLACE = "replace"  # the first ad's video or image (``video``/``image``)
 
 
 def input_action(block: CampaignEditBlock) -> str:
@@ -79,10 +89,74 @@ def _major(minor: int | None, currency: str) -> str | None:
     return str(minor) if factor == 1 else f"{Decimal(minor) / factor:.2f}"
 
 
+def _media_inputs(state: MetaState, problem: str | None) -> list[Block]:
+    """A file input for one new video or image, and whether it replaces or adds an ad.
+
+    Slack's ``filetypes`` only filter the picker; the type is checked again on submit and the
+    bytes after download (``handlers.edit_form``). A placement pair's or flexible ad's videos
+    are not replaced by an edit, so such a campaign is offered "add" only.
+    """
+    blocks: list[Block] = []
+    if problem:
+        blocks.append(context(f":warning: {esc(problem)}", block_id=_B.MEDIA_PROBLEM))
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": _B.MEDIA.value,
+            "optional": True,
+            "label": plain("New video or image", 2000),
+            "hint": plain(
+                "One file (MP4, MOV…, or a JPG/PNG image, 10 MB at most in a form): a new "
+                "creative, always approved first. Empty: keep the ads' videos and images.",
+                2000,
+            ),
+            "element": {
+                "type": "file_input",
+                "action_id": input_action(_B.MEDIA),
+                "filetypes": sorted(VIDEO_EXTENSIONS | IMAGE_EXTENSIONS),
+                "max_files": 1,
+            },
+        }
+    )
+    add = _media_option(MediaMode.ADD, "Add it as a new ad in the ad set")
+    options = [add]
+    if state.creative_format != "asset_feed":
+        ads = "the first ad's" if state.ads > 1 else "the ad's"
+        options.append(_media_option(MediaMode.REPLACE, f"Replace {ads} video or image"))
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": _B.MEDIA_MODE.value,
+            "optional": True,
+            "label": plain("The new video or image", 2000),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": input_action(_B.MEDIA_MODE),
+                "options": options,
+                "initial_option": add,
+            },
+        }
+    )
+    return blocks
+
+
+def _media_option(mode: MediaMode, text: str) -> dict[str, Any]:
+    return {"text": plain(text, 75), "value": mode.value}
+
+
 def build_edit_modal(
-    *, campaign_id: int, name: str, state: MetaState, currency: str, tz: str
+    *,
+    campaign_id: int,
+    name: str,
+    state: MetaState,
+    currency: str,
+    tz: str,
+    media_problem: str | None = None,
 ) -> dict[str, Any]:
-    """The modal, each input holding what Meta shows now; leaving one as it is changes nothing."""
+    """The modal, each input holding what Meta shows now; leaving one as it is changes nothing.
+
+    ``media_problem``: why the file attached last time was refused once downloaded (shown above
+    the file input: Slack shows field errors only in the submission's answer)."""
     end: Block = {
         "type": "input",
         "block_id": _B.END_TIME.value,
@@ -108,7 +182,8 @@ def build_edit_modal(
     blocks: list[Block] = [
         context(
             f"*{esc(name)}* (AdBee #{campaign_id}), as Meta shows it now; {live}. "
-            "Text, link or call-to-action changes make a new creative for the ad.",
+            "Text, link or call-to-action changes make a new creative for "
+            + ("every ad." if state.ads > 1 else "the ad."),
             block_id=_B.INTRO,
         ),
         _text_input(
@@ -162,6 +237,7 @@ def build_edit_modal(
             "element": cta,
         },
         _text_input(_B.URL_TAGS, "URL tags", state.url_tags, max_length=1000),
+        *_media_inputs(state, media_problem),
     ]
     return {
         "type": "modal",
@@ -216,6 +292,9 @@ class EditCard:
     error: str | None = None
     done: tuple[str, ...] = ()
     creative_id: str | None = None
+    # Every new creative by the ad it is for ("main", "2"..., "new": an added ad), and that ad.
+    creative_ids: tuple[tuple[str, str], ...] = ()
+    new_ad_id: str | None = None
 
 
 _STATUS_WORDS = {
@@ -245,13 +324,30 @@ def build_edit_card(card: EditCard) -> dict[str, Any]:
         ),
         context(state),
     ]
-    if card.creative_id and card.status is EditStatus.APPLIED:
-        blocks.append(
-            context(
-                f"New creative `{esc(card.creative_id)}` is now the ad's (back in Meta's review); "
-                "the old creative is kept."
+    if card.status is EditStatus.APPLIED:
+        swapped = [c for key, c in card.creative_ids if key != "new"]
+        if len(swapped) > 1:
+            ids = ", ".join(f"`{esc(c)}`" for c in swapped)
+            blocks.append(
+                context(
+                    f"New creatives {ids}: each of the {len(swapped)} ads shows its own now (back "
+                    "in Meta's review); the old creatives are kept."
+                )
             )
-        )
+        elif swapped or (card.creative_id and not card.creative_ids):
+            blocks.append(
+                context(
+                    f"New creative `{esc(swapped[0] if swapped else str(card.creative_id))}` is "
+                    "now the ad's (back in Meta's review); the old creative is kept."
+                )
+            )
+        if card.new_ad_id:
+            blocks.append(
+                context(
+                    f"New ad `{esc(card.new_ad_id)}` in the ad set shows the new video or image "
+                    "(in Meta's review)."
+                )
+            )
     if card.error:
         blocks.append(section(f":warning: {esc(truncate(card.error, 2800))}"))
     if card.status is EditStatus.INCOMPLETE and card.done:

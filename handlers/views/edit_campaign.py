@@ -39,6 +39,12 @@ def handle_edit_submission(
         return
     ack(response_action="update", view=sent)
     user = body.get("user", {})
-    edits.start(campaign_id, values, user_id=user.get("id", ""), team_id=user.get("team_id"))
+    edits.start(
+        campaign_id,
+        values,
+        user_id=user.get("id", ""),
+        team_id=user.get("team_id"),
+        view_id=view.get("id"),
+    )
     if resubmit is not None and is_resubmit(view):  # opened from a disapproval alert
         resubmit.resubmitted(campaign_id, user_id=user.get("id", ""))

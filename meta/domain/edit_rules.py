@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 
 class EditKind(StrEnum):
@@ -22,6 +22,9 @@ class EditKind(StrEnum):
     TEXTS_WHEN_LIVE = "texts_when_live"
     CREATIVE_BEFORE_LIVE = "creative_before_live"  # link, call to action, URL tags
     CREATIVE_WHEN_LIVE = "creative_when_live"
+    # A new or additional video or image: always waits for an approver (issue 16: "new creative"),
+    # so it may not be listed in auto_apply.
+    NEW_CREATIVE = "new_creative"
 
 
 # What applies without an approver unless the account says otherwise: changes that spend less or
@@ -36,3 +39,13 @@ class EditRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     auto_apply: tuple[EditKind, ...] = DEFAULT_AUTO_APPLY
+
+    @field_validator("auto_apply")
+    @classmethod
+    def _never_new_creative(cls, value: tuple[EditKind, ...]) -> tuple[EditKind, ...]:
+        if EditKind.NEW_CREATIVE in value:
+            raise ValueError(
+                "new_creative cannot be applied without an approver: a new video or image is "
+                "always approved first"
+            )
+        return value

@@ -12,7 +12,7 @@ Pure: no Meta, no storage, no Slack. ``meta.services.edits`` reads Meta, persist
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -39,11 +39,22 @@ class EditField(StrEnum):
     LINK = "link"
     CALL_TO_ACTION = "call_to_action"
     URL_TAGS = "url_tags"
+    # A new video or image (a path; from Slack, the downloaded file). ``video``/``image``
+    # replace the first ad's (the campaign file's ``video``); ``add_video``/``add_image`` make
+    # one more ad in the ad set showing it (as one more entry of ``videos``/``images`` would).
+    VIDEO = "video"
+    IMAGE = "image"
+    ADD_VIDEO = "add_video"
+    ADD_IMAGE = "add_image"
 
 
 TEXT_FIELDS = frozenset({EditField.PRIMARY_TEXT, EditField.HEADLINE, EditField.DESCRIPTION})
 # Meta's creatives are immutable: a change to any of these makes a new creative for the ad.
 CREATIVE_FIELDS = TEXT_FIELDS | {EditField.LINK, EditField.CALL_TO_ACTION, EditField.URL_TAGS}
+REPLACE_MEDIA = frozenset({EditField.VIDEO, EditField.IMAGE})
+ADD_MEDIA = frozenset({EditField.ADD_VIDEO, EditField.ADD_IMAGE})
+MEDIA_FIELDS = REPLACE_MEDIA | ADD_MEDIA
+VIDEO_FIELDS = frozenset({EditField.VIDEO, EditField.ADD_VIDEO})
 LABELS: dict[EditField, str] = {
     EditField.DAILY_BUDGET: "Daily budget",
     EditField.END_TIME: "End time",
@@ -54,7 +65,34 @@ LABELS: dict[EditField, str] = {
     EditField.LINK: "Link",
     EditField.CALL_TO_ACTION: "Call to action",
     EditField.URL_TAGS: "URL tags",
+    EditField.VIDEO: "Video of the first ad",
+    EditField.IMAGE: "Image of the first ad",
+    EditField.ADD_VIDEO: "New ad with the video",
+    EditField.ADD_IMAGE: "New ad with the image",
 }
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A new video or image of an edit, checked (``meta.video.check``/``meta.image.check``) when
+    the edit was proposed; ``sha256`` finds the account's copy of the same bytes (uploaded once,
+    ``meta.services.shared_videos``) and tells a file changed since."""
+
+    path: str
+    name: str
+    sha256: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path, "name": self.name, "sha256": self.sha256}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MediaFile:
+        return cls(str(data["path"]), str(data["name"]), str(data["sha256"]))
+
+
+# Checks one new video or image file (the path as typed, or a Slack file's download) as a new
+# campaign's is; raises ``ValidationError``. Injected: the domain reads no file itself.
+MediaCheck = Callable[[EditField, str], MediaFile]
 
 
 class Approval(StrEnum):
@@ -85,9 +123,16 @@ class MetaState:
     link: str | None = None
     call_to_action: str | None = None
     url_tags: str | None = None
+    # What the first ad's creative shows: "video" (video_data), "image" (link_data) or
+    # "asset_feed" (a placement pair or flexible ad: its media are not replaced by an edit),
+    # with the video id or image hash; how many ads the campaign has.
+    creative_format: str = "video"
+    video: str | None = None
+    image: str | None = None
+    ads: int = 1
 
     def value(self, name: EditField) -> Any:
-        return getattr(self, name.value)
+        return getattr(self, name.value, None)
 
 
 @dataclass(frozen=True)
@@ -130,6 +175,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, MediaFile):
+        return value.to_json()
     return value
 
 
@@ -140,11 +187,18 @@ def _unjson(name: EditField, value: Any) -> Any:
         return datetime.fromisoformat(value)
     if name is EditField.COUNTRIES:
         return tuple(value)
+    if name in MEDIA_FIELDS and isinstance(value, Mapping):
+        return MediaFile.from_json(value)
     return value
 
 
 def show(name: EditField, value: Any, currency: str, tz: str) -> str:
     """One value for people: money in the currency, times in the account's timezone."""
+    if name in MEDIA_FIELDS:
+        if isinstance(value, MediaFile):
+            return value.name
+        kind = "video" if name in VIDEO_FIELDS else "image"
+        return f"{kind} {value}" if value else "(none)"
     if value is None or value == "":
         return "(none)" if name is not EditField.END_TIME else "(no end)"
     if name is EditField.DAILY_BUDGET:
@@ -172,7 +226,12 @@ class EditPlan:
 
     @property
     def makes_creative(self) -> bool:
-        return bool(self.fields & CREATIVE_FIELDS)
+        return bool(self.fields & (CREATIVE_FIELDS | MEDIA_FIELDS))
+
+    @property
+    def media(self) -> FieldChange | None:
+        """The new video or image (at most one per edit), replacing or adding."""
+        return next((c for c in self.changes if c.field in MEDIA_FIELDS), None)
 
     def change(self, name: EditField) -> FieldChange | None:
         return next((c for c in self.changes if c.field is name), None)
@@ -220,6 +279,8 @@ def classify(change_field: EditField, before: Any, after: Any, *, live: bool) ->
         return EditKind.END_EARLIER if earlier else EditKind.EXTEND_END
     if change_field is EditField.COUNTRIES:
         return EditKind.COUNTRIES
+    if change_field in MEDIA_FIELDS:
+        return EditKind.NEW_CREATIVE
     if change_field in TEXT_FIELDS:
         return EditKind.TEXTS_WHEN_LIVE if live else EditKind.TEXTS_BEFORE_LIVE
     return EditKind.CREATIVE_WHEN_LIVE if live else EditKind.CREATIVE_BEFORE_LIVE
@@ -232,7 +293,7 @@ def diff(state: MetaState, wanted: Mapping[EditField, Any]) -> list[FieldChange]
         if name not in wanted:
             continue
         before, after = state.value(name), wanted[name]
-        if (before or None) == (after or None):
+        if name not in MEDIA_FIELDS and (before or None) == (after or None):
             continue
         changes.append(
             FieldChange(name, before, after, classify(name, before, after, live=state.live))
@@ -247,7 +308,12 @@ def propose(state: MetaState, wanted: Mapping[EditField, Any], account: AccountC
     auto = set(account.edits.auto_apply)
     budget = next((c for c in changes if c.field is EditField.DAILY_BUDGET), None)
     big = account.big_spend_approvers(int(budget.after)) if budget is not None else ()
-    now = [c for c in changes if c.kind in auto and not (c is budget and big)]
+    # A new video or image is a new creative: always an approver's (edit_rules refuses listing it).
+    now = [
+        c
+        for c in changes
+        if c.kind in auto and c.kind is not EditKind.NEW_CREATIVE and not (c is budget and big)
+    ]
     later = [c for c in changes if c not in now]
     level = state.budget_object
     return Proposal(
@@ -270,12 +336,15 @@ def parse_wanted(
     state: MetaState,
     now: datetime,
     floors: FloorSource,
+    check_media: MediaCheck | None = None,
 ) -> dict[EditField, Any]:
     """The wanted values, checked as a new campaign's are; ``ValidationError`` names each field.
 
     Fields left out (or blank in a form: "leave as it is") are not changed, except ``end_time``
     and ``description``, where ``none`` clears the value. The end must lie in the future and at
-    least 24 hours after the start (Meta's rule for daily budgets).
+    least 24 hours after the start (Meta's rule for daily budgets). A new video or image is
+    checked by ``check_media`` (one per edit; a placement pair's or flexible ad's media are not
+    replaced).
     """
     # The field checks of a new campaign (meta.domain.spec), so an edit and a creation refuse
     # the same inputs with the same words.
@@ -329,12 +398,45 @@ def parse_wanted(
                 wanted[name] = cta
         elif name is EditField.URL_TAGS:
             wanted[name] = None if clears else rules._url_tags_override(text, bad)
+        elif name in MEDIA_FIELDS:
+            media = _media(name, text, state, check_media, bad)
+            if media is not None:
+                wanted[name] = media
+    if len([name for name in wanted if name in MEDIA_FIELDS]) > 1:
+        bad(
+            next(name for name in wanted if name in MEDIA_FIELDS).value,
+            "one new video or image per edit; send the other in a second edit",
+        )
     if problems:
         raise ValidationError(problems)
     return wanted
 
 
 _BAD = object()
+
+
+def _media(
+    name: EditField, text: Any, state: MetaState, check: MediaCheck | None, bad: Any
+) -> MediaFile | None:
+    if not isinstance(text, str) or not text:
+        bad(name.value, "name the file: a path, or attach it in the form")
+        return None
+    if name in REPLACE_MEDIA and state.creative_format == "asset_feed":
+        bad(
+            name.value,
+            "the ad is a placement pair or a flexible ad; its videos are not replaced by an "
+            "edit: add one (add_video / add_image) or make a new campaign",
+        )
+        return None
+    if check is None:
+        bad(name.value, "a new video or image cannot be checked here")
+        return None
+    try:
+        return check(name, text)
+    except ValidationError as exc:
+        for problem in exc.problems:
+            bad(name.value, problem.message)
+        return None
 
 
 def _end_time(
@@ -380,3 +482,18 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
     if problems:
         raise ValidationError(problems)
     return out
+
+
+def step_label(step: str) -> str:
+    """One applied step of an edit, for people (``budget``, ``creative:2``, ``ad:new``...)."""
+    kind, _sep, key = step.partition(":")
+    ad = "the new ad" if key == "new" else "ad 1" if key == "main" else f"ad {key}"
+    words = {
+        "budget": "budget",
+        "adset": "ad set",
+        "media": "new video or image uploaded",
+        "creative": f"new creative for {ad}",
+        "switched": f"{ad} switched to its new creative",
+        "ad": "new ad made",
+    }
+    return words.get(kind, step)

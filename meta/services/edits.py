@@ -43,21 +43,35 @@ from typing import Any
 from meta.domain.access import AccessPolicy, Actor, NotAllowedError
 from meta.domain.accounts import AccountConfig, AccountRegistry
 from meta.domain.approval import approval_material, fingerprint
+from meta.domain.edit_creative import (
+    CREATIVE_READ_FIELDS,
+    creative_format,
+    edited_creative,
+    texts_of,
+)
 from meta.domain.edits import (
+    ADD_MEDIA,
+    CREATIVE_FIELDS,
     LABELS,
+    REPLACE_MEDIA,
+    VIDEO_FIELDS,
     Approval,
     EditField,
     EditPlan,
+    MediaCheck,
+    MediaFile,
     MetaState,
     Proposal,
     parse_wanted,
     propose,
+    step_label,
 )
 from meta.domain.errors import AdBeeError, MetaApiError
 from meta.domain.minimum_budgets import FloorSource, offline_floors
 from meta.domain.money import format_minor, to_minor
 from meta.domain.ports import CampaignRepository, EditRepository, GraphApi
 from meta.domain.records import (
+    MAIN,
     OPEN_EDIT_STATUSES,
     CampaignRecord,
     EditRecord,
@@ -76,6 +90,7 @@ from meta.services.changes import (
     validate_create,
 )
 from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
+from meta.services.edit_media import EditMedia, EditMediaError, ReadyMedia, media_key
 from meta.services.previews import APPROVAL_KEY, REQUESTS_KEY
 
 log = logging.getLogger(__name__)
@@ -132,6 +147,46 @@ def plan_of(edit: EditRecord) -> EditPlan:
     return EditPlan.from_json(edit.plan)
 
 
+# The fields the campaign's spec keeps (a new video or image lives in its objects instead).
+_SPEC_FIELDS = frozenset(EditField) - REPLACE_MEDIA - ADD_MEDIA
+
+
+def _ads(row: CampaignRecord) -> list[Any]:
+    """The campaign's ads that run (made in Meta, not rejected), in ad order."""
+    return [ad for ad in row.remaining_ads if ad.meta_id]
+
+
+def _creative_level(key: str) -> str:
+    """The name of an ad's creative among the requests as sent (``requests_of``)."""
+    return "creative" if key == MAIN else f"creative {key}"
+
+
+def _ad_label(key: str) -> str:
+    return "the ad" if key == MAIN else f"ad {key}"
+
+
+def _sent_creative(row: CampaignRecord, key: str) -> dict[str, Any]:
+    """The creative of ad ``key`` as the creation (or the last edit) sent it."""
+    requests = (row.last_sync or {}).get(REQUESTS_KEY) or {}
+    return dict(requests.get(_creative_level(key)) or requests.get("creative") or {})
+
+
+def _current_progress(progress: Mapping[str, Any], row: CampaignRecord) -> dict[str, Any]:
+    """An edit's progress in today's per-ad form: one stored before edits covered every ad
+    (``creative``/``switched`` of the one ad, ``old_creative_id``) is read as its first ad's."""
+    out = dict(progress)
+    if "ads" in out or not (out.get("creative_posted") or out.get("creative_id")):
+        return out
+    key = row.first_ad_key
+    out["ads"] = {key: out.get("old_creative_id") or row.creative_of(key)}
+    names = {"creative": f"creative:{key}", "switched": f"switched:{key}"}
+    out["done"] = [names.get(step, step) for step in out.get("done") or []]
+    out["creative_posted"] = [key] if out.get("creative_posted") else []
+    if out.get("creative_id"):
+        out["creative_ids"] = {key: out["creative_id"]}
+    return out
+
+
 class EditService:
     """Propose, decide, apply, finish, undo and resume edits (see the module docstring)."""
 
@@ -145,8 +200,12 @@ class EditService:
         policy: AccessPolicy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         floors: FloorSource | None = None,
+        media: EditMedia | None = None,
+        check_media: MediaCheck | None = None,
     ) -> None:
         self.store = store
+        self._media = media
+        self._check_media = check_media
         self.edits = edits
         self._graph = graph
         self._accounts = accounts
@@ -173,7 +232,8 @@ class EditService:
         return account
 
     def read_state(self, row: CampaignRecord) -> MetaState:
-        """The editable fields as Meta holds them now (three reads: campaign, ad set, creative)."""
+        """The editable fields as Meta holds them now (three reads: campaign, ad set, and the
+        creative of the first ad, whose texts every ad's new creative takes)."""
         if row.status not in EDITABLE or not (row.meta_campaign_id and row.adset_id and row.ad_id):
             raise EditError(f"{row.name!r} cannot be edited: it is {row.status.replace('_', ' ')}.")
         campaign = self._graph.get(
@@ -184,11 +244,8 @@ class EditService:
         )
         creative: dict[str, Any] = {}
         if row.creative_id:
-            creative = self._graph.get(
-                str(row.creative_id), {"fields": "name,object_story_spec,url_tags"}
-            )
-        video = (creative.get("object_story_spec") or {}).get("video_data") or {}
-        cta = video.get("call_to_action") or {}
+            creative = self._graph.get(str(row.creative_id), {"fields": CREATIVE_READ_FIELDS})
+        texts = texts_of(creative)
         campaign_budget = _int(campaign.get("daily_budget"))
         countries = ((adset.get("targeting") or {}).get("geo_locations") or {}).get("countries")
         return MetaState(
@@ -199,12 +256,16 @@ class EditService:
             start_time=_meta_time(adset.get("start_time")),
             end_time=_meta_time(adset.get("end_time")),
             countries=tuple(countries or ()),
-            primary_text=video.get("message"),
-            headline=video.get("title"),
-            description=video.get("link_description"),
-            link=(cta.get("value") or {}).get("link"),
-            call_to_action=cta.get("type"),
+            primary_text=texts.get("primary_text"),
+            headline=texts.get("headline"),
+            description=texts.get("description"),
+            link=texts.get("link"),
+            call_to_action=texts.get("call_to_action"),
             url_tags=creative.get("url_tags"),
+            creative_format=creative_format(creative),
+            video=texts.get("video"),
+            image=texts.get("image"),
+            ads=len(_ads(row)),
         )
 
     def propose(
@@ -214,7 +275,12 @@ class EditService:
         account = self.account_of(campaign)
         state = self.read_state(campaign)
         values = parse_wanted(
-            wanted, account=account, state=state, now=self._clock(), floors=self._floors
+            wanted,
+            account=account,
+            state=state,
+            now=self._clock(),
+            floors=self._floors,
+            check_media=self._check_media,
         )
         return state, propose(state, values, account)
 
@@ -368,14 +434,25 @@ class EditService:
         row = self.campaign(edit.campaign_id)
         account = self.account_of(row)
         plan = plan_of(edit)
-        progress = dict(edit.progress)
+        progress = _current_progress(edit.progress, row)
+        if progress != edit.progress:
+            progress = self._save(edit, {}, **progress)
         done: list[str] = list(progress.get("done") or [])
         step = "validated"
+        sent: dict[str, dict[str, Any]] = {}  # request level -> the new creative or ad as sent
         try:
+            if "ads" not in progress:  # which ads get a new creative, and what each shows now
+                progress = self._save(edit, progress, **self._targets(row, plan))
+            targets: dict[str, str] = dict(progress["ads"])
+            media_key_of = self._media_target(row, plan)
             updates = self._updates(row, plan, account)
-            creative = self._creative_request(row, plan, edit) if plan.makes_creative else None
             if "validated" not in done:
-                self._validate(row, updates, creative)
+                texts = {
+                    key: self._creative_request(row, plan, edit, key, old)
+                    for key, old in targets.items()
+                    if key != media_key_of
+                }
+                self._validate(row, updates, list(texts.values()))
                 done.append("validated")
                 progress = self._save(edit, progress, done=done)
             for name, change in updates:
@@ -384,17 +461,42 @@ class EditService:
                     apply_changes(self._graph, [change])
                     done.append(name)
                     progress = self._save(edit, progress, done=done)
-            if creative is not None:
-                step = "creative"
-                if "creative" not in done:
-                    new_id, progress = self._new_creative(edit, row, creative, progress)
-                    done.append("creative")
-                    progress = self._save(edit, progress, done=done, creative_id=new_id)
-                step = "switched"
-                if "switched" not in done:
-                    self._switch(row, str(progress["creative_id"]), progress)
-                    done.append("switched")
+            ready: ReadyMedia | None = None
+            media = plan.media
+            if media is not None:
+                step = "media"
+                if "media" not in done:
+                    ready = self._prepare_media(row, account, edit, media.field, media.after)
+                    done.append("media")
+                    progress = self._save(edit, progress, done=done, media=ready.to_json())
+                ready = ReadyMedia.from_json(progress["media"])
+            for key, old in targets.items():
+                with_media = ready if key == media_key_of else None
+                request = self._creative_request(row, plan, edit, key, old, with_media)
+                sent[_creative_level(key)] = request
+                step = f"creative:{key}"
+                if step not in done:
+                    if with_media is not None:  # made after the upload: checked by Meta now
+                        self._validate(row, [], [request])
+                    new_id, progress = self._new_creative(edit, row, key, request, progress)
+                    done.append(step)
+                    made = {**dict(progress.get("creative_ids") or {}), key: new_id}
+                    progress = self._save(
+                        edit,
+                        progress,
+                        done=done,
+                        creative_ids=made,
+                        creative_id=progress.get("creative_id") or new_id,
+                    )
+                step = f"switched:{key}"
+                if step not in done:
+                    self._switch(row, key, str(progress["creative_ids"][key]), with_media, edit)
+                    done.append(step)
                     progress = self._save(edit, progress, done=done)
+            if media is not None and media.field in ADD_MEDIA:
+                assert ready is not None
+                step = "creative:new"
+                progress = self._added_ad(edit, row, plan, ready, progress, done, sent)
         except (ChangeRefusedError, MetaApiError) as exc:
             if (
                 isinstance(exc, MetaApiError)
@@ -403,12 +505,49 @@ class EditService:
             ):
                 raise  # temporary: stays APPLYING, the resume job carries it on
             return self._stopped(edit, row, account, plan, done, step, exc, actor)
-        self._remember(row, plan, account, creative if "switched" in done else None)
+        except EditMediaError as exc:  # the file is gone or changed: nothing can bring it back
+            return self._stopped(edit, row, account, plan, done, step, exc, actor)
+        self._remember(row, plan, account, sent)
         self.edits.update_edit(
             edit.id, from_statuses=[EditStatus.APPLYING], status=EditStatus.APPLIED, error=None
         )
         self._audit(row, actor, "edit_applied", "ok", self._edit(edit.id), account)
         return self._edit(edit.id)
+
+    def _targets(self, row: CampaignRecord, plan: EditPlan) -> dict[str, Any]:
+        """The ads that get a new creative, each with the creative it shows now (committed
+        before anything is sent, so a resume swaps the same ads from the same creatives), and
+        the key an added ad will have."""
+        keys: list[str] = []
+        if plan.fields & CREATIVE_FIELDS:  # every ad shows the campaign's texts and link
+            keys = [ad.key for ad in _ads(row)]
+        elif plan.fields & REPLACE_MEDIA:
+            keys = [row.first_ad_key]
+        out: dict[str, Any] = {"ads": {key: row.creative_of(key) for key in keys}}
+        if plan.fields & ADD_MEDIA:
+            numbers = [1] + [
+                int(o.key) for o in row.objects if o.kind is ObjectKind.AD and o.key.isdigit()
+            ]
+            out["new_ad_key"] = str(max(numbers) + 1)
+        return out
+
+    @staticmethod
+    def _media_target(row: CampaignRecord, plan: EditPlan) -> str | None:
+        """The ad whose video or image the edit replaces (the first ad), if it replaces one."""
+        return row.first_ad_key if plan.fields & REPLACE_MEDIA else None
+
+    def _prepare_media(
+        self,
+        row: CampaignRecord,
+        account: AccountConfig,
+        edit: EditRecord,
+        name: EditField,
+        file: Any,
+    ) -> ReadyMedia:
+        if self._media is None:
+            raise EditError("This AdBee cannot upload a new video or image (no Meta uploader).")
+        media = file if isinstance(file, MediaFile) else MediaFile.from_json(file)
+        return self._media.prepare(row, account, edit.id, media, video=name in VIDEO_FIELDS)
 
     def _stopped(
         self,
@@ -425,7 +564,7 @@ class EditService:
         cause = exc.cause if isinstance(exc, ChangeRefusedError) else exc
         words = cause.user_text() if isinstance(cause, MetaApiError) else str(exc)
         hint = cause.fix_hint() if isinstance(cause, MetaApiError) else ""
-        applied = [d for d in done if d != "validated"]
+        applied = [step_label(d) for d in done if d != "validated"]
         if not applied:
             message = f"Meta refused the edit: {words}. {hint} Nothing was changed.".strip()
             status = EditStatus.REFUSED
@@ -467,78 +606,69 @@ class EditService:
         return out
 
     def _creative_request(
-        self, row: CampaignRecord, plan: EditPlan, edit: EditRecord
+        self,
+        row: CampaignRecord,
+        plan: EditPlan,
+        edit: EditRecord,
+        key: str,
+        old_id: str | None,
+        media: ReadyMedia | None = None,
     ) -> dict[str, Any]:
-        """The new creative: the one the ad shows now (read from Meta), with the changes."""
+        """The new creative of the ad ``key``: the one it showed before the edit (read from
+        Meta; the request as sent when Meta answers less), with the changes and new media."""
+        approved = _sent_creative(row, key)
         current = self._graph.get(
-            str(edit.progress.get("old_creative_id") or row.creative_id),
-            {"fields": "name,object_story_spec,url_tags"},
+            str(old_id or row.creative_of(key)), {"fields": CREATIVE_READ_FIELDS}
         )
-        approved = dict(((row.last_sync or {}).get(REQUESTS_KEY) or {}).get("creative") or {})
-        story = dict(current.get("object_story_spec") or approved.get("object_story_spec") or {})
-        video = dict(story.get("video_data") or {})
-        cta = dict(video.get("call_to_action") or {})
-        value = dict(cta.get("value") or {})
-        for change in plan.changes:
-            after = change.after
-            if change.field is EditField.PRIMARY_TEXT:
-                video["message"] = after
-            elif change.field is EditField.HEADLINE:
-                video["title"] = after
-            elif change.field is EditField.DESCRIPTION:
-                if after:
-                    video["link_description"] = after
-                else:
-                    video.pop("link_description", None)
-            elif change.field is EditField.LINK:
-                value["link"] = after
-            elif change.field is EditField.CALL_TO_ACTION:
-                cta["type"] = after
-        cta["value"] = value
-        video["call_to_action"] = cta
-        story["video_data"] = video
-        params = {
-            k: v for k, v in approved.items() if k not in ("name", "object_story_spec", "url_tags")
-        }
-        base_name = str(current.get("name") or approved.get("name") or row.name).split(" · edit ")[
-            0
-        ]
-        params["name"] = f"{base_name} · edit {edit.id}"
-        params["object_story_spec"] = story
-        tags = plan.change(EditField.URL_TAGS)
-        url_tags = tags.after if tags is not None else current.get("url_tags")
-        if url_tags:
-            params["url_tags"] = url_tags
-        return params
+        if not (current.get("object_story_spec") or current.get("asset_feed_spec")):
+            current = {**approved, **{k: v for k, v in current.items() if v}}
+        base = str(current.get("name") or approved.get("name") or row.name).split(" · edit ")[0]
+        return edited_creative(
+            current,
+            [c for c in plan.changes if c.field in CREATIVE_FIELDS],
+            name=f"{base} · edit {edit.id}",
+            controls=approved,
+            video=(str(media.video_id), str(media.thumbnail)) if media and media.video_id else None,
+            image_hash=media.image_hash if media else None,
+        )
 
     def _validate(
-        self, row: CampaignRecord, updates: list[tuple[str, Change]], creative: dict | None
+        self, row: CampaignRecord, updates: list[tuple[str, Change]], creatives: list[dict]
     ) -> None:
         """Meta checks every change without making it; a refusal raises ``ChangeRefusedError``."""
         validate_changes(self._graph, [change for _name, change in updates])
-        if creative is not None:
+        for creative in creatives:
             validate_create(
                 self._graph, f"{row.ad_account_id}/adcreatives", creative, "the new creative"
             )
 
     def _new_creative(
-        self, edit: EditRecord, row: CampaignRecord, request: dict[str, Any], progress: dict
+        self,
+        edit: EditRecord,
+        row: CampaignRecord,
+        key: str,
+        request: dict[str, Any],
+        progress: dict[str, Any],
     ) -> tuple[str, dict[str, Any]]:
-        """Post the new creative once: a create whose answer was lost is found by its name."""
-        if progress.get("creative_id"):
-            return str(progress["creative_id"]), progress
-        if progress.get("creative_posted"):
-            found = self._find_creative(row, str(request["name"]))
+        """Post the ad's new creative once: a create whose answer was lost is found by its name."""
+        made = dict(progress.get("creative_ids") or {})
+        if made.get(key):
+            return str(made[key]), progress
+        posted = list(progress.get("creative_posted") or [])
+        if key in posted:
+            found = self._find_named(f"{row.ad_account_id}/adcreatives", str(request["name"]))
             if found:
                 return found, progress
-        progress = self._save(edit, progress, creative_posted=True, old_creative_id=row.creative_id)
+        else:
+            progress = self._save(edit, progress, creative_posted=[*posted, key])
         answer = self._graph.post(f"{row.ad_account_id}/adcreatives", dict(request))
         return str(answer["id"]), progress
 
-    def _find_creative(self, row: CampaignRecord, name: str) -> str | None:
+    def _find_named(self, path: str, name: str) -> str | None:
+        """The id of the object named ``name`` on the edge ``path`` (a lost create's answer)."""
         params: dict[str, Any] = {"fields": "id,name", "limit": 100}
         for _page in range(_PAGES):
-            body = self._graph.get(f"{row.ad_account_id}/adcreatives", params)
+            body = self._graph.get(path, params)
             for item in body.get("data", []):
                 if item.get("name") == name:
                     return str(item["id"])
@@ -549,19 +679,112 @@ class EditService:
             params = {**params, "after": after}
         return None
 
-    def _switch(self, row: CampaignRecord, creative_id: str, progress: dict[str, Any]) -> None:
-        """Point the ad at the new creative (validated first; idempotent), then record the swap."""
+    def _switch(
+        self,
+        row: CampaignRecord,
+        key: str,
+        creative_id: str,
+        media: ReadyMedia | None,
+        edit: EditRecord,
+    ) -> None:
+        """Point the ad ``key`` at its new creative (validated first; idempotent), then record
+        the swap: the old creative stays in Meta, ``replaced``."""
+        ad_id = row.meta_id(ObjectRef(ObjectKind.AD, key))
         apply_changes(
             self._graph,
-            [Change(str(row.ad_id), {"creative": {"creative_id": creative_id}}, "the ad")],
+            [Change(str(ad_id), {"creative": {"creative_id": creative_id}}, _ad_label(key))],
         )
+        new = ObjectRef(ObjectKind.CREATIVE, f"edit-{creative_id}")
+        if media is not None:  # the new creative shows the edit's video or image
+            shows = ObjectKind.VIDEO if media.video_id else ObjectKind.IMAGE
+            self.store.record_meta_object(
+                row.id,
+                new,
+                creative_id,
+                step=Step.CREATIVE,
+                uses=ObjectRef(shows, media_key(edit.id)),
+            )
         self.store.swap_in(
-            row.id,
-            ObjectRef(ObjectKind.AD),
-            ObjectRef(ObjectKind.CREATIVE, f"edit-{creative_id}"),
-            creative_id,
-            step=Step.CREATIVE,
+            row.id, ObjectRef(ObjectKind.AD, key), new, creative_id, step=Step.CREATIVE
         )
+
+    def _added_ad(
+        self,
+        edit: EditRecord,
+        row: CampaignRecord,
+        plan: EditPlan,
+        ready: ReadyMedia,
+        progress: dict[str, Any],
+        done: list[str],
+        sent: dict[str, dict[str, Any]],
+    ) -> dict[str, Any]:
+        """One more ad in the ad set showing the edit's video or image, with the campaign's texts
+        (the first ad's creative, edited): its creative, then the ad, each posted once and
+        recorded as the campaign's ad ``new_ad_key`` (the activation switches it on with the
+        others; a live campaign's new ad starts as its first ad is)."""
+        key = str(progress["new_ad_key"])
+        first = row.first_ad_key
+        request = self._creative_request(
+            row,
+            plan,
+            edit,
+            first,
+            dict(progress["ads"]).get(first) or row.creative_of(first),
+            ready,
+        )
+        request["name"] = f"{request['name']} · ad {key}"
+        sent[_creative_level(key)] = request
+        shows = ObjectKind.VIDEO if ready.video_id else ObjectKind.IMAGE
+        if "creative:new" not in done:
+            self._validate(row, [], [request])
+            new_id, progress = self._new_creative(edit, row, "new", request, progress)
+            self.store.record_meta_object(
+                row.id,
+                ObjectRef(ObjectKind.CREATIVE, key),
+                new_id,
+                step=Step.CREATIVE,
+                name=str(request["name"]),
+                uses=ObjectRef(shows, media_key(edit.id)),
+            )
+            done.append("creative:new")
+            made = {**dict(progress.get("creative_ids") or {}), "new": new_id}
+            progress = self._save(
+                edit,
+                progress,
+                done=done,
+                creative_ids=made,
+                creative_id=progress.get("creative_id") or new_id,
+            )
+        if "ad:new" in done:
+            return progress
+        creative_id = str(progress["creative_ids"]["new"])
+        model = self._graph.get(str(row.ad_id), {"fields": "name,status"})
+        params: dict[str, Any] = {
+            "name": f"{str(model.get('name') or row.name).split(' · edit ')[0]} · edit {edit.id}",
+            "adset_id": str(row.adset_id),
+            "creative": {"creative_id": creative_id},
+            "status": "ACTIVE" if model.get("status") == "ACTIVE" else "PAUSED",
+        }
+        path = f"{row.ad_account_id}/ads"
+        found = None
+        if progress.get("ad_posted"):
+            found = self._find_named(f"{row.adset_id}/ads", params["name"])
+        else:
+            validate_create(self._graph, path, params, "the new ad")
+            progress = self._save(edit, progress, ad_posted=True)
+        ad_id = found or str(self._graph.post(path, dict(params))["id"])
+        self.store.record_meta_object(
+            row.id,
+            ObjectRef(ObjectKind.AD, key),
+            ad_id,
+            step=Step.AD,
+            name=params["name"],
+            parent=ObjectRef(ObjectKind.ADSET),
+            uses=ObjectRef(ObjectKind.CREATIVE, key),
+        )
+        done.append("ad:new")
+        sent[f"ad {key}"] = params
+        return self._save(edit, progress, done=done, new_ad_id=ad_id)
 
     def _save(self, edit: EditRecord, progress: dict[str, Any], **fields: Any) -> dict[str, Any]:
         """Commit the progress before the next call to Meta."""
@@ -577,13 +800,16 @@ class EditService:
         row: CampaignRecord,
         plan: EditPlan,
         account: AccountConfig,
-        creative: dict[str, Any] | None,
+        sent: Mapping[str, dict[str, Any]],
     ) -> None:
         """The local row follows what Meta now runs: the spec, the requests as sent (what the
-        drift watch compares with) and an approval's fingerprint over them."""
+        drift watch compares with: ``creative`` for the first ad, ``creative N``/``ad N``
+        after) and an approval's fingerprint over them."""
         fresh = self.campaign(row.id)
         spec = dict(fresh.spec)
         for change in plan.changes:
+            if change.field not in _SPEC_FIELDS:
+                continue  # a new video or image is recorded as the ad's objects, not the spec's
             key = (
                 "daily_budget_minor"
                 if change.field is EditField.DAILY_BUDGET
@@ -595,10 +821,11 @@ class EditService:
             elif isinstance(value, tuple):
                 value = list(value)
             spec[key] = value
+            # Every ad shows the edited text now (each got a new creative).
             if change.field is EditField.PRIMARY_TEXT:
-                spec["primary_texts"] = [value, *list(spec.get("primary_texts") or [])[1:]]
+                spec["primary_texts"] = [value for _ in spec.get("primary_texts") or [0]]
             if change.field is EditField.HEADLINE:
-                spec["headlines"] = [value, *list(spec.get("headlines") or [])[1:]]
+                spec["headlines"] = [value for _ in spec.get("headlines") or [0]]
         self.store.set_spec(row.id, spec)
         sync = dict(fresh.last_sync or {})
         requests = {k: dict(v) for k, v in (sync.get(REQUESTS_KEY) or {}).items()}
@@ -608,8 +835,8 @@ class EditService:
                     "campaign" if name == "budget" and plan.budget_object == "campaign" else "adset"
                 )
                 requests.setdefault(level, {}).update(update.params)
-            if creative is not None:
-                requests["creative"] = dict(creative)
+            for level, request in sent.items():
+                requests[level] = dict(request)
             sync[REQUESTS_KEY] = requests
             approved = sync.get(APPROVAL_KEY)
             if approved and approved.get("material"):
@@ -632,7 +859,6 @@ class EditService:
             raise EditError(self._state_text(edit.id, "undone"))
         plan = plan_of(edit)
         account = self.account_of(row)
-        done = set(edit.progress.get("done") or [])
         reverse = EditPlan(
             tuple(
                 type(c)(c.field, c.after, c.before, c.kind)
@@ -643,12 +869,16 @@ class EditService:
             plan.approvers,
             plan.budget_object,
         )
+        progress = _current_progress(edit.progress, row)
+        done = set(progress.get("done") or [])
         with Lease(self.store, row, busy=self._busy(row)):
             back = [change for name, change in self._updates(row, reverse, account) if name in done]
             apply_changes(self._graph, back)
-            new_id = edit.progress.get("creative_id")
-            if new_id and "switched" not in done:
-                try:
+            old = dict(progress.get("ads") or {})
+            for key, new_id in dict(progress.get("creative_ids") or {}).items():
+                if f"switched:{key}" in done and old.get(key):
+                    self._switch_back(row, key, str(old[key]))
+                try:  # unused now: deleted (Meta refuses while an ad shows it)
                     self._graph.delete(str(new_id))
                 except MetaApiError as exc:
                     log.info("could not delete the unused creative %s: %s", new_id, exc)
@@ -657,6 +887,20 @@ class EditService:
         )
         self._audit(row, actor.user_id, "edit_undone", "ok", self._edit(edit.id), account)
         return self._edit(edit.id)
+
+    def _switch_back(self, row: CampaignRecord, key: str, old_id: str) -> None:
+        """Undo of one ad's swap: the ad shows the creative it showed before the edit again."""
+        ad_id = row.meta_id(ObjectRef(ObjectKind.AD, key))
+        apply_changes(
+            self._graph,
+            [Change(str(ad_id), {"creative": {"creative_id": old_id}}, _ad_label(key))],
+        )
+        before = next(
+            (o for o in row.objects if o.kind is ObjectKind.CREATIVE and o.meta_id == old_id),
+            None,
+        )
+        ref = before.ref if before else ObjectRef(ObjectKind.CREATIVE, f"edit-{old_id}")
+        self.store.swap_in(row.id, ObjectRef(ObjectKind.AD, key), ref, old_id, step=Step.CREATIVE)
 
     def stopped(self) -> list[int]:
         """Edits left ``applying`` whose campaign nobody holds (a crash, a lost replica)."""

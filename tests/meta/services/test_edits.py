@@ -214,7 +214,7 @@ def test_a_refusal_after_the_new_creative_is_reported_and_can_be_finished(
     done = edits.submit(campaign, {"headline": "AINOTE 2 is in"}, REQUESTER, source="test")
     edit = done.applied
     assert edit is not None and edit.status is EditStatus.INCOMPLETE
-    assert "Already applied: creative" in str(edit.error)
+    assert "Already applied: new creative for ad 1" in str(edit.error)
     assert meta(graph, before.ad_id)["creative_id"] == before.creative_id
     graph.clear_faults()
     finished = edits.apply(edit.id, actor=APPROVER.user_id)  # Finish
