@@ -5,7 +5,8 @@ Slack files. Each row becomes the form its campaign would have had from the crea
 takes the same road afterwards (recorded before the ack, downloaded, checked by content,
 created, its own card with Approve/Reject). Its videos are the files attached in the bulk modal
 whose names the row's ``video``/``videos`` cell gives (a path's folders are ignored: in Slack a
-file is known by its name).
+file is known by its name), else files shared earlier in the channel the command was typed in,
+or the Slack files a cell links to.
 """
 
 from __future__ import annotations
@@ -16,14 +17,19 @@ from pathlib import PurePath
 from typing import Any
 
 from handlers.forms import CampaignForm
-from handlers.uploads import SlackFile
+from handlers.uploads import SlackFile, file_id_from_link
 
 
 def video_names(fields: Mapping[str, Any]) -> list[str]:
-    """The file names a row's ``video`` or ``videos`` cell gives, in order."""
+    """What a row's ``video`` or ``videos`` cell names, in order: a file name (a path's folders
+    dropped), or a Slack file link or id kept whole (``file_id_from_link``: the file itself)."""
     value = fields.get("videos") or fields.get("video") or []
     names = value if isinstance(value, list) else [value]
-    return [PurePath(str(name)).name for name in names if str(name).strip()]
+    return [
+        str(name).strip() if file_id_from_link(str(name)) else PurePath(str(name)).name
+        for name in names
+        if str(name).strip()
+    ]
 
 
 def row_form(fields: Mapping[str, Any], files: Sequence[SlackFile]) -> CampaignForm:

@@ -85,9 +85,12 @@ class EditPort(Protocol):
 
 
 class BulkPort(Protocol):
-    def check(self, sheet: SlackFile | None, videos: tuple[SlackFile, ...]) -> BulkPlan:
+    def check(
+        self, sheet: SlackFile | None, videos: tuple[SlackFile, ...], *, channel: str | None
+    ) -> BulkPlan:
         """Every row of the sheet checked (the sheet read from Slack within the ack window);
-        the plan's errors are by block id, each naming its row and field."""
+        the plan's errors are by block id, each naming its row and field. A video a row names
+        that is not among ``videos`` is looked for among the files shared in ``channel``."""
         ...
 
     def launch(

@@ -7,6 +7,12 @@ Approve/Reject), in a worker lane of its own batch (``FairPool``), so a colleagu
 campaign never waits behind a fifty-row sheet. The videos a row names are the files attached in
 the same modal, by file name; one used by several rows is uploaded to Meta once per ad account
 (``meta.services.shared_videos``).
+
+A video a row names that is not attached may already be in Slack: shared earlier in the channel
+the command was typed in, it is found there by its name (Slack's ``files.list`` with ``channel``,
+newest first, at most ``LISTED_FILES`` files looked at; the latest share of a name wins), or a
+cell may give the file's Slack link (``files.info``). What cannot be found is refused on its row
+before anything is recorded or sent to Meta.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.creation_flow import CreationFlow
@@ -27,7 +34,7 @@ from handlers.blocks.bulk import BatchOutcome, BatchRow, build_batch_message, bu
 from handlers.bulk_sheet import FORM_LESS, BulkPlan, row_form, video_names
 from handlers.forms import split_headlines, split_primary_texts
 from handlers.ids import CampaignBulk
-from handlers.uploads import SlackFile
+from handlers.uploads import SlackFile, file_id_from_link, read_file
 from meta.domain.access import Actor
 from meta.domain.errors import AdBeeError, ValidationError
 from meta.domain.sheet import MAX_SHEET_BYTES, SheetError, decode_sheet, read_sheet
@@ -42,6 +49,10 @@ log = logging.getLogger(__name__)
 # (Slack allows 2,000 characters there); a longer launch goes through the CLI's --sheet.
 MAX_SLACK_ROWS = 100
 ERROR_LIMIT = 2000  # characters of one field error the modal shows
+# files.list is paged ``count`` at a time (default 100, slack_sdk ``files_list``); the sheet is
+# checked within Slack's 3-second ack window, so a channel's most recent 300 files are looked at.
+LIST_PAGE = 100
+LISTED_FILES = 300
 
 
 class BulkLaunch:
@@ -67,7 +78,9 @@ class BulkLaunch:
         self._channel = channel
 
     # ------------------------------------------------------------------ check
-    def check(self, sheet: SlackFile | None, videos: tuple[SlackFile, ...]) -> BulkPlan:
+    def check(
+        self, sheet: SlackFile | None, videos: tuple[SlackFile, ...], *, channel: str | None = None
+    ) -> BulkPlan:
         if sheet is None or not sheet.id:
             return _refused("Attach the launch sheet: a CSV with one campaign per row.")
         try:
@@ -81,7 +94,9 @@ class BulkLaunch:
                 f"{len(rows)} rows; a bulk launch in Slack takes at most {MAX_SLACK_ROWS} "
                 "(use python -m bot create --sheet for more)"
             )
-        by_name = {file.name: file for file in videos if file.name}
+        by_name: dict[str, SlackFile] = {file.name: file for file in videos if file.name}
+        wanted = {name for row in rows for name in video_names(row.fields)}
+        not_found = self._already_in_slack(wanted - set(by_name), channel, by_name)
         problems: list[str] = []
         forms = []
         seen: dict[tuple[str, str], int] = {}
@@ -94,8 +109,8 @@ class BulkLaunch:
             ]
             if not names:
                 found.append("videos: required (the file names of the videos attached below)")
-            if missing:
-                found.append(f"videos: {', '.join(missing)} not attached below")
+            for name in missing:
+                found.append(f"videos: {not_found.get(name) or _not_found(name, channel)}")
             for field, texts in (
                 ("primary_texts", split_primary_texts(form.primary_text)),
                 ("headlines", split_headlines(form.headline)),
@@ -120,6 +135,49 @@ class BulkLaunch:
                 f"{len(problems)} problem(s), nothing was created: " + "; ".join(problems)
             )
         return BulkPlan(forms=tuple(forms))
+
+    def _already_in_slack(
+        self, names: set[str], channel: str | None, by_name: dict[str, SlackFile]
+    ) -> dict[str, str]:
+        """Find the named videos not attached: a Slack link by ``files.info``, a file name among
+        the files shared in ``channel``. Adds what is found to ``by_name``; returns why each
+        other one was not found, by name (a name simply absent is left to ``_not_found``)."""
+        why: dict[str, str] = {}
+        for ref in sorted(names):
+            file_id = file_id_from_link(ref)
+            if file_id is None:
+                continue
+            try:
+                by_name[ref] = read_file(self._client.files_info(file=file_id)["file"])
+            except SlackApiError as exc:
+                error = exc.response.get("error") if exc.response is not None else None
+                why[ref] = (
+                    f"AdBee cannot read the Slack file {ref} ({error}); share it in a channel "
+                    "AdBee is in, or attach it below"
+                )
+        wanted = {name for name in names if file_id_from_link(name) is None}
+        if not wanted or not channel:
+            return why
+        latest: dict[str, tuple[float, SlackFile]] = {}
+        try:
+            for page in range(1, LISTED_FILES // LIST_PAGE + 1):
+                answer = self._client.files_list(channel=channel, count=LIST_PAGE, page=page)
+                for item in answer.get("files") or []:
+                    name, created = str(item.get("name") or ""), float(item.get("created") or 0)
+                    if name in wanted and created >= latest.get(name, (-1.0, None))[0]:
+                        latest[name] = (created, read_file(item))
+                if page >= int((answer.get("paging") or {}).get("pages") or 1):
+                    break
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            for name in wanted:
+                why[name] = (
+                    f"{name} is not attached below, and Slack did not let AdBee look among the "
+                    f"files shared in this channel ({error}); attach it below"
+                )
+            return why
+        by_name.update({name: file for name, (_created, file) in latest.items()})
+        return why
 
     def _sheet_bytes(self, sheet: SlackFile) -> bytes:
         with tempfile.TemporaryDirectory(prefix="adbee-sheet-") as folder:
@@ -199,6 +257,15 @@ class BulkLaunch:
         except Exception:  # the card catches up at its next refresh
             log.exception("could not refresh the card of #%s", approved.id)
         return BatchOutcome(row, approved.name, True, "approved")
+
+
+def _not_found(name: str, channel: str | None) -> str:
+    if file_id_from_link(name):
+        return f"the Slack file {name} was not found"
+    where = (
+        f" nor among the {LISTED_FILES} most recent files shared in this channel" if channel else ""
+    )
+    return f"{name} is not attached below{where}"
 
 
 def _refused(text: str) -> BulkPlan:

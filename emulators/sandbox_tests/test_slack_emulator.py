@@ -722,3 +722,28 @@ def test_block_kit_limits():
     view["submit"] = {"type": "plain_text", "text": "s" * 25}
     view["private_metadata"] = "m" * 3001
     assert len(validate_view(view)) == 2
+
+
+def test_files_list_shows_what_the_bot_can_see_newest_first_in_pages(emu):
+    """files.list (slack_sdk ``files_list``): a channel's files, newest first, paged with
+    ``paging {count, total, page, pages}``; a channel the bot is not in shows nothing, and an
+    unknown ``types`` value is ``unknown_type`` (docs.slack.dev files.list)."""
+    emu.add_channel("C_DESIGN", "design", bot_member=False)
+    older = emu.upload_file("U_ALICE", "cut-a.mp4", VIDEO, channel="C_CAMPAIGNS")
+    newer = emu.upload_file("U_ALICE", "cut-b.mp4", VIDEO, channel="C_CAMPAIGNS")
+    emu.upload_file("U_ALICE", "secret.mp4", VIDEO, channel="C_DESIGN")
+    emu.upload_file("U_ALICE", "form.mp4", VIDEO)  # attached in a form: in no channel
+
+    first = web(emu).files_list(channel="C_CAMPAIGNS", count=1)
+    assert [f["id"] for f in first["files"]] == [newer]
+    assert first["paging"] == {"count": 1, "total": 2, "page": 1, "pages": 2}
+    second = web(emu).files_list(channel="C_CAMPAIGNS", count=1, page=2)
+    assert [f["name"] for f in second["files"]] == ["cut-a.mp4"] and second["files"][0][
+        "id"
+    ] == older
+    assert web(emu).files_list(channel="C_DESIGN")["files"] == []
+    assert "secret.mp4" not in {f["name"] for f in web(emu).files_list()["files"]}
+    with pytest.raises(SlackApiError, match="unknown_type"):
+        web(emu).files_list(types="videos")
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        web(emu).files_list(user="U_NOBODY")

@@ -4,11 +4,14 @@ whose one button approves every campaign of the batch (pure builders, unit-teste
 The sheet is the CLI's (``meta.domain.sheet``): one campaign per row, the campaign-file fields as
 columns, list items separated by ``|``. Its ``video``/``videos`` cells name the videos by file
 name; the files themselves are attached in the same modal (up to ten, Slack's most per file
-input), so a video several rows name is attached once and uploaded to Meta once per ad account.
+input), or were shared earlier in the channel the command was typed in (the modal keeps that
+channel in ``private_metadata``), so a video several rows name is attached once and uploaded to
+Meta once per ad account.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +41,11 @@ SHEET_HINT = (
 LISTED = 15
 
 
-def build_bulk_modal() -> dict[str, Any]:
-    """The sheet and its videos; nothing is sent to Meta until every row passes every check."""
+def build_bulk_modal(channel_id: str | None = None) -> dict[str, Any]:
+    """The sheet and its videos; nothing is sent to Meta until every row passes every check.
+
+    ``channel_id``: where ``/campaign bulk`` was typed; a video the sheet names that is not
+    attached is looked for among the files shared there (``bulk_channel`` reads it back)."""
     sheet = {
         "type": "file_input",
         "action_id": str(CampaignBulk.SHEET),
@@ -58,6 +64,7 @@ def build_bulk_modal() -> dict[str, Any]:
         "title": plain("Bulk launch", 24),
         "submit": plain("Check and create", 24),
         "close": plain("Cancel", 24),
+        "private_metadata": json.dumps({"channel": channel_id or ""}),
         "blocks": [
             section(
                 "Every row is checked before anything is uploaded; one bad row refuses the whole "
@@ -70,10 +77,22 @@ def build_bulk_modal() -> dict[str, Any]:
                 "The videos the sheet names",
                 videos,
                 hint=f"Attach each video the sheet's video/videos cells name, by file name (up to "
-                f"{MAX_FORM_FILES}); a video several rows name is attached and uploaded once.",
+                f"{MAX_FORM_FILES}); one already shared in this channel need not be attached "
+                "again, nor one a cell names by its Slack link. A video several rows name is "
+                "uploaded once.",
             ),
         ],
     }
+
+
+def bulk_channel(view: dict[str, Any]) -> str | None:
+    """The channel ``build_bulk_modal`` was opened from, read back from a submitted view."""
+    try:
+        stored = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    channel = stored.get("channel") if isinstance(stored, dict) else None
+    return str(channel) if channel else None
 
 
 def build_bulk_working_modal(count: int) -> dict[str, Any]:

@@ -73,7 +73,9 @@ def handle_campaign_command(
         return
     if sub is Subcommand.BULK:
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view=build_bulk_modal())
+        client.views_open(
+            trigger_id=command["trigger_id"], view=build_bulk_modal(command.get("channel_id"))
+        )
         return
     if sub is Subcommand.HELP:
         ack(**build_help(request.note))

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from handlers.blocks.bulk import build_bulk_working_modal
+from handlers.blocks.bulk import build_bulk_working_modal, bulk_channel
 from handlers.ids import CampaignBulk
 from handlers.ports import BulkPort
 from handlers.uploads import SlackFile, read_file
@@ -21,7 +21,11 @@ def handle_bulk_submission(
 ) -> None:
     values = view.get("state", {}).get("values", {})
     sheets = attached(values, CampaignBulk.SHEET_BLOCK)
-    plan = bulk.check(sheets[0] if sheets else None, attached(values, CampaignBulk.VIDEOS_BLOCK))
+    plan = bulk.check(
+        sheets[0] if sheets else None,
+        attached(values, CampaignBulk.VIDEOS_BLOCK),
+        channel=bulk_channel(view),
+    )
     if plan.errors:
         ack(response_action="errors", errors=plan.errors)
         return

@@ -17,8 +17,9 @@ import json
 from handlers.ids import CampaignAction, CampaignBulk
 from meta.domain.states import Status
 from tests.e2e.conftest import APPROVER, CAMPAIGNS, REQUESTER, start_in
-from tests.e2e.test_campaign_story import upload_video
+from tests.e2e.test_campaign_story import ROOT_VIDEO, upload_video
 from tests.helpers import nothing_sent_but_budget_reads
+from tests.media import distinct_copy
 
 COLUMNS = ["account", "name", "daily_budget", "start_time", "countries", "video"]
 COLUMNS += ["primary_texts", "headline", "link", "call_to_action"]
@@ -158,6 +159,71 @@ def test_a_row_naming_a_video_not_attached_is_refused_naming_row_and_file(slack,
         values={CampaignBulk.SHEET_BLOCK: [sheet], CampaignBulk.VIDEOS_BLOCK: [video]},
     )
     error = (ack or {}).get("errors", {}).get(str(CampaignBulk.SHEET_BLOCK), "")
-    assert "row 3, videos: cut-b.mp4 not attached below" in error, ack
+    assert "row 3, videos: cut-b.mp4 is not attached below nor among the " in error, ack
     assert "row 2, primary_texts: 2 texts for 1 videos" in error
     assert graph.objects("campaign") == [] and nothing_sent_but_budget_reads(graph)
+
+
+def test_videos_already_shared_in_the_channel_need_not_be_attached_again(
+    slack, graph, bot, tmp_path
+):
+    """Alice shared cut-b.mp4 in #campaigns last week; her sheet names it and attaches only
+    ainote2.mp4. A row naming a file shared nowhere AdBee can see is refused on its own line
+    before anything reaches Meta, as is a link to a file in a channel AdBee is not in; fixed, the
+    rows use the channel's cut-b.mp4 (uploaded to
+    Meta once, as the attached one)."""
+    cut_b = distinct_copy(ROOT_VIDEO, tmp_path / "cut-b.mp4").read_bytes()
+    shared = slack.upload_file(
+        user=REQUESTER,
+        filename="cut-b.mp4",
+        content=cut_b,
+        filetype="mp4",
+        mimetype="video/mp4",
+        channel=CAMPAIGNS,
+    )
+    slack.add_channel("C_DESIGN", "design", bot_member=False)
+    hidden = slack.upload_file(
+        user=REQUESTER,
+        filename="cut-c.mp4",
+        content=cut_b,
+        filetype="mp4",
+        mimetype="video/mp4",
+        channel="C_DESIGN",
+    )
+    video = upload_video(slack)
+    view = open_bulk_form(slack)
+    sheet = upload_sheet(
+        slack,
+        sheet_csv(
+            4,
+            row3={"video": "cut-b.mp4"},
+            row4={"video": "clips/cut-c.mp4"},
+            row5={"video": f"https://adbee.slack.com/files/{REQUESTER}/{hidden}/cut-c.mp4"},
+        ),
+    )
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={CampaignBulk.SHEET_BLOCK: [sheet], CampaignBulk.VIDEOS_BLOCK: [video]},
+    )
+    error = (ack or {}).get("errors", {}).get(str(CampaignBulk.SHEET_BLOCK), "")
+    assert "2 problem(s)" in error, ack
+    assert "row 4, videos: cut-c.mp4 is not attached below nor among the 300 most recent " in error
+    assert "row 5, videos: AdBee cannot read the Slack file https://adbee.slack.com/files/" in error
+    assert f"/{hidden}/cut-c.mp4 (not_visible)" in error
+    assert graph.objects("campaign") == [] and nothing_sent_but_budget_reads(graph)
+
+    fixed = upload_sheet(
+        slack, sheet_csv(3, row3={"video": "cut-b.mp4"}, row4={"video": "cut-b.mp4"})
+    )
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={CampaignBulk.SHEET_BLOCK: [fixed], CampaignBulk.VIDEOS_BLOCK: [video]},
+    )
+    assert not (ack or {}).get("errors"), ack
+    slack.wait_until(lambda: len(cards(slack)) == 3, timeout=120)
+    assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
+    uploads = graph.objects("advideo", include_deleted=True)
+    assert len(uploads) == 2, "ainote2.mp4 and the channel's cut-b.mp4, each uploaded once"
+    assert any(shared in d["path"] for d in slack.downloads), "the channel's file was read"

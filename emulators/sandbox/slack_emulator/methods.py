@@ -39,6 +39,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.push": None,
     "views.publish": None,
     "files.info": "files:read",
+    "files.list": "files:read",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
     "files.upload": "files:write",
@@ -64,6 +65,10 @@ HISTORY_SCOPES = {"public": "channels:history", "private": "groups:history", "im
 # codes are the ones chat.postMessage documents; the exact event_type syntax Slack enforces
 # is [uncertain], so only "a non-empty string" is checked.
 MAX_METADATA_BYTES = 8_000  # [uncertain] Slack documents a size limit, not its exact value
+# files.list's ``types`` filter (docs.slack.dev/reference/methods/files.list, "Types"; the same
+# list in slack-ruby/slack-api-ref methods/files/files.list.json): there is no type for videos.
+FILE_LIST_TYPES = frozenset({"all", "spaces", "snippets", "images", "gdocs", "zips", "pdfs"})
+FILE_LIST_COUNT = 100  # the method's default ``count`` (slack-api-ref "default_count": 100)
 
 
 class ApiError(Exception):
@@ -109,6 +114,13 @@ def _bool(value: Any) -> bool:
     return value in (True, 1, "1", "true", "True")
 
 
+def _file_list_type(f: Any) -> str:
+    """The ``types`` group a file falls in (images by mimetype, pdfs and zips by filetype)."""
+    if str(f.mimetype).startswith("image/"):
+        return "images"
+    return {"pdf": "pdfs", "zip": "zips", "text": "snippets"}.get(str(f.filetype), "")
+
+
 class WebApi:
     """Implements ``/api/<method>`` against a ``Workspace``."""
 
@@ -129,6 +141,7 @@ class WebApi:
             "views.push": self.views_push,
             "views.publish": self.views_publish,
             "files.info": self.files_info,
+            "files.list": self.files_list,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
             "files.upload": self.files_upload,
@@ -545,6 +558,58 @@ class WebApi:
                 "file": f.to_api(ws.root_url),
                 "comments": [],
                 "response_metadata": {"next_cursor": ""},
+            }
+
+    def files_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``files.list``: the files the bot can see, newest first, filtered and paged.
+
+        Arguments as docs.slack.dev/reference/methods/files.list and slack_sdk's
+        ``WebClient.files_list`` name them: ``channel`` (files shared in that conversation),
+        ``user``, ``types`` (comma-separated, from ``FILE_LIST_TYPES``; another is
+        ``unknown_type``), ``ts_from``/``ts_to`` (inclusive), ``count`` and ``page`` (traditional
+        paging: the answer's ``paging`` is ``{count, total, page, pages}``). A bot sees a file it
+        uploaded, one attached in its forms, or one shared where it is a member (as files.info);
+        newest first is how Slack lists them [uncertain: the docs say no order].
+        """
+        ws = self.ws
+        types = {t for t in str(params.get("types") or "all").split(",") if t}
+        if types - FILE_LIST_TYPES:
+            raise ApiError("unknown_type")
+        user = str(params.get("user") or "")
+        if user and user not in ws.users:
+            raise ApiError("user_not_found")
+        try:
+            count = int(params.get("count") or FILE_LIST_COUNT)
+            page = int(params.get("page") or 1)
+            ts_from = float(params.get("ts_from") or 0)
+            ts_to = float(params.get("ts_to") or "inf")
+        except ValueError as exc:
+            raise _invalid(
+                "invalid_arguments", ["[ERROR] count, page and ts_* are numbers"]
+            ) from exc
+        count, page = max(count, 1), max(page, 1)
+        channel = str(params.get("channel") or "")
+        with ws.lock:
+            found = [
+                f
+                for f in ws.files.values()
+                if f.complete
+                and ws.file_visible_to_bot(f)
+                and (not channel or channel in f.channels)
+                and (not user or f.user_id == user)
+                and ts_from <= f.created <= ts_to
+                and ("all" in types or _file_list_type(f) in types)
+            ]
+            found.sort(key=lambda f: (f.created, f.id), reverse=True)
+            listed = found[(page - 1) * count : page * count]
+            return {
+                "files": [f.to_api(ws.root_url) for f in listed],
+                "paging": {
+                    "count": count,
+                    "total": len(found),
+                    "page": page,
+                    "pages": max(1, -(-len(found) // count)),
+                },
             }
 
     def files_get_upload_url_external(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,9 @@ Slack limits each method per app per workspace (docs.slack.dev "Rate limits"):
 
 - ``chat.postMessage`` has its own tier: about one message per second **per channel**, with short
   bursts allowed above that;
-- ``chat.update`` is Tier 3: about 50 calls per minute for the workspace, bursts tolerated.
+- ``chat.update`` is Tier 3: about 50 calls per minute for the workspace, bursts tolerated;
+- ``files.list`` is Tier 3 as well (docs.slack.dev/reference/methods/files.list) [uncertain:
+  its page states the tier, the burst below is ours].
 
 Both are modelled as token buckets: ``burst`` calls at once, then ``rate`` per second. Slack
 publishes no burst size ("short bursts" for chat.postMessage, "occasional bursts" for the tiers)
@@ -42,6 +44,7 @@ def _per_workspace(params: dict[str, Any]) -> str:
 TIERS: dict[str, Tier] = {
     "chat.postMessage": Tier(rate=1.0, burst=4, key=_per_channel),
     "chat.update": Tier(rate=50 / 60, burst=20, key=_per_workspace),
+    "files.list": Tier(rate=50 / 60, burst=20, key=_per_workspace),
 }
 
 

@@ -12,6 +12,7 @@ from handlers.blocks.bulk import (
     build_batch_outcome,
     build_bulk_modal,
     build_bulk_working_modal,
+    bulk_channel,
 )
 from handlers.bulk_sheet import row_form, video_names
 from handlers.forms import split_headlines, split_primary_texts
@@ -30,6 +31,19 @@ def test_the_modal_takes_one_csv_and_up_to_ten_videos():
     assert inputs[CampaignBulk.VIDEOS_BLOCK]["max_files"] == 10
     assert "mp4" in inputs[CampaignBulk.VIDEOS_BLOCK]["filetypes"]
     assert_slack_accepts("modal", build_bulk_working_modal(12))
+
+
+def test_the_modal_remembers_the_channel_whose_shared_files_it_may_use():
+    view = build_bulk_modal("C_CAMPAIGNS")
+    assert_slack_accepts("modal", view)
+    assert bulk_channel(view) == "C_CAMPAIGNS"
+    assert bulk_channel(build_bulk_modal()) is None
+    assert bulk_channel({"private_metadata": "not json"}) is None
+
+
+def test_a_cell_may_name_a_file_or_give_its_slack_link():
+    link = "https://adbee.slack.com/files/U_ALICE/F0ABC12345/cut-b.mp4"
+    assert video_names({"videos": ["clips/cut-a.mp4", link]}) == ["cut-a.mp4", link]
 
 
 def test_the_batch_message_approves_all_with_one_confirmed_click():
