@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from sandbox.graph_emulator import Fault, GraphEmulator
+from tests.campaign_harness import ROOT
+from tests.media import distinct_copy
 from tests.reliability.conftest import (
     cli_env,
     db_row,
@@ -32,6 +34,7 @@ from tests.reliability.conftest import (
 pytestmark = pytest.mark.reliability
 
 HOLD_MS = 20_000  # far longer than the test waits: the process is killed while held
+EXAMPLE = ROOT / "creatives" / "ainote2.mp4"
 NEW_TEXT = "Meet AINOTE 2: the notebook that writes your meeting notes for you."
 
 
@@ -116,3 +119,63 @@ def test_kill_9_mid_edit_then_run_again_finishes_it_once(
         env, "edit", str(campaign["id"]), "--set", f"primary_text={NEW_TEXT}"
     )
     assert again_code == 0 and "Nothing to change" in again, again
+
+
+def test_kill_9_between_two_ads_of_a_three_ad_edit_then_run_again_finishes_it_once(
+    graph: GraphEmulator, tmp_path: Path
+) -> None:
+    """A headline fix on a campaign of three ads: a new creative per ad, each switched in turn.
+    Killed while the second ad's switch is held, the edit finishes from there: every ad switched
+    exactly once, three new creatives (none made twice), the first ad's switch not sent again."""
+    db = tmp_path / "adbee.db"
+    env = cli_env(graph, db)
+    videos = [str(distinct_copy(EXAMPLE, tmp_path / f"cut-{cut}.mp4")) for cut in "abc"]
+    path = write_campaign(tmp_path, video=None, videos=videos)
+    code, out = run_cli(env, "create", str(path), timeout=90)
+    assert code == 0, out
+    campaign = db_row(db)
+    assert campaign is not None
+    ads = [str(ad["id"]) for ad in graph.objects("ad")]
+    old = {str(ad["id"]): str(ad["creative_id"]) for ad in graph.objects("ad")}
+    assert len(ads) == 3
+    first, second, _third = sorted(ads, key=lambda a: graph.get_object(a)["name"])  # type: ignore[index]
+    graph.inject(Fault(delay_after_ms=HOLD_MS, path_contains=f"/{second}", method="POST"))
+
+    process = start_cli(
+        env,
+        "edit",
+        str(campaign["id"]),
+        "--set",
+        "headline=AINOTE 2 writes your notes",
+        out=tmp_path / "first-run.txt",
+    )
+    with killed_at_the_end(process, tmp_path / "first-run.txt"):
+        wait_for(
+            lambda: bool(posts(graph, f"/{second}", validating=True)) or process.poll() is not None,
+            timeout=60,
+        )
+
+    stopped = edit_row(db)
+    assert stopped is not None and stopped["status"] == "applying", stopped
+    done = json.loads(stopped["progress"])["done"]
+    assert "switched:main" in done and "switched:2" not in done, done
+    assert graph.get_object(first)["creative_id"] != old[first]  # type: ignore[index]
+    assert graph.get_object(second)["creative_id"] == old[second]  # type: ignore[index]
+    graph.clear_faults()
+
+    code, out = run_cli(env, "edit", str(campaign["id"]), timeout=60)
+
+    assert code == 0, out
+    assert re.search(r"Finishing edit \d+, interrupted earlier", out), out
+    finished = edit_row(db)
+    assert finished is not None and finished["status"] == "applied", finished
+    made = json.loads(finished["progress"])["creative_ids"]
+    assert len(made) == 3
+    creatives = graph.objects("adcreative", include_deleted=True)
+    assert len(creatives) == 6, [c["name"] for c in creatives]  # three old, three new
+    for ad in ads:
+        creative = str(graph.get_object(ad)["creative_id"])  # type: ignore[index]
+        assert creative != old[ad] and creative in made.values()
+        title = graph.get_object(creative)["object_story_spec"]["video_data"]["title"]  # type: ignore[index]
+        assert title == "AINOTE 2 writes your notes"
+        assert len(posts(graph, f"/{ad}", validating=False)) == 1, ad  # switched once each
