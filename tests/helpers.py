@@ -83,6 +83,9 @@ def sandbox_env(graph: GraphEmulator, db: Path) -> dict[str, str]:
         "META_VIDEO_URL": graph.url,
         "META_API_VERSION": "v26.0",
         "DATABASE_URL": f"sqlite:///{db}",
+        # Beside the database, never the shared data/uploads: ids restart at 1 in every fresh
+        # database, so two processes' request-1 folders would be one (tests/e2e/conftest.py).
+        "UPLOAD_DIR": str(db.parent / "uploads"),
         "ACCOUNTS_FILE": "configs/accounts.yaml",
         "VIDEO_POLL_INTERVAL": "0.05",
         "META_RETRY_BASE_DELAY": "0.01",

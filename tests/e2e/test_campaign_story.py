@@ -9,7 +9,16 @@ import pytest
 from handlers.ids import CampaignAction
 from handlers.ids import CampaignCreateBlock as B
 from handlers.metadata import ActionMetadata
-from tests.e2e.conftest import ALERTS, APPROVER, BYSTANDER, CAMPAIGNS, OUTSIDER, REQUESTER, start_in
+from tests.e2e.conftest import (
+    ALERTS,
+    APPROVER,
+    BYSTANDER,
+    CAMPAIGNS,
+    OUTSIDER,
+    REQUESTER,
+    describe_slack,
+    start_in,
+)
 from tests.helpers import nothing_sent_but_budget_reads
 
 ROOT_VIDEO = "creatives/ainote2.mp4"
@@ -90,7 +99,10 @@ def approval_message(slack) -> dict:
                         return message
         return None
 
-    return slack.wait_until(ready, timeout=20)
+    try:
+        return slack.wait_until(ready, timeout=20)
+    except TimeoutError as exc:  # say where the creation stopped, not only that it did
+        raise TimeoutError(f"no Approve card within 20 s\n{describe_slack(slack)}") from exc
 
 
 def create_campaign(slack, user=REQUESTER) -> dict:
