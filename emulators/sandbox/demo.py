@@ -41,13 +41,18 @@ class CompressedClock:
     the scan that finds the campaign due runs every real second, which at ``--speed 2`` is two
     simulated minutes, exactly when AdBee calls an activation late (``LATE_AFTER``), so "is live"
     or "went live late" depended on where the scan fell and how loaded the machine was.
+
+    ``hold`` runs it at the real rate until ``release``: the demo holds it while the campaign is
+    created and approved, so a slow machine's creation (seconds, that is minutes compressed) can
+    never carry the clock past the start before Bob has approved it.
     """
 
     def __init__(self, factor: float, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
-        self._start = datetime.now(UTC)
+        self._base = datetime.now(UTC)  # the time at ``_t0``, from which ``_rate`` runs
         self._t0 = monotonic()
         self._factor = factor
+        self._rate = factor
         self._settle: datetime | None = None
 
     def settle_at(self, moment: datetime) -> None:
@@ -57,13 +62,27 @@ class CompressedClock:
         if self._settle is None or now < self._settle:
             self._settle = max(moment, now)
 
+    def hold(self) -> None:
+        """Real time from now on, until ``release``."""
+        self._rebase(1.0)
+
+    def release(self) -> None:
+        """Compressed again from now on (until the settling moment)."""
+        self._rebase(self._factor)
+
+    def _rebase(self, rate: float) -> None:
+        now, ticks = self(), self._monotonic()
+        self._base, self._t0, self._rate = now, ticks, rate
+
     def __call__(self) -> datetime:
         elapsed = self._monotonic() - self._t0
-        compressed = self._start + timedelta(seconds=elapsed * self._factor)
+        compressed = self._base + timedelta(seconds=elapsed * self._rate)
         settle = self._settle
         if settle is None or compressed <= settle:
             return compressed
-        reached = (settle - self._start).total_seconds() / self._factor  # real seconds
+        if self._base >= settle:  # rebased after the settling moment: real time already
+            return self._base + timedelta(seconds=elapsed)
+        reached = (settle - self._base).total_seconds() / self._rate  # real seconds
         return settle + timedelta(seconds=elapsed - reached)
 
 
@@ -151,6 +170,10 @@ def _story(
     )
     starts_at = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
     clock.settle_at(starts_at)  # from the start on, the bot's reaction time is real time
+    # Real time while the campaign is created and approved: on a loaded machine the creation
+    # takes seconds, minutes compressed, and had carried the clock past the start before Bob
+    # approved (the card went straight to Live, the approved card was never seen).
+    clock.hold()
     video = (PROJECT_ROOT / "creatives" / "ainote2.mp4").read_bytes()
     file_id = slack.upload_file(
         user=ALICE, filename="ainote2.mp4", content=video, filetype="mp4", mimetype="video/mp4"
@@ -209,6 +232,7 @@ def _story(
         "the scheduled message",
     )
     say.message("campaigns", scheduled)
+    clock.release()  # now the minutes until the start pass in seconds
 
     say.step(
         "Time passes (1 real second = 1 simulated minute) until the start time, then runs at its real pace"

@@ -87,3 +87,24 @@ def test_the_demo_clock_is_compressed_until_the_start_then_real_so_a_scan_late_i
     assert clock() == before
     ticks.now += 1.0
     assert clock() - before == timedelta(seconds=1)
+
+
+def test_the_demo_clock_runs_real_time_while_held_so_a_slow_creation_never_passes_the_start():
+    ticks = _Monotonic()
+    clock = CompressedClock(factor=120, monotonic=ticks)
+    begin = clock()
+    start = begin + timedelta(minutes=6)
+    clock.settle_at(start)
+    clock.hold()  # the campaign is being created and approved
+    ticks.now += 20.0  # a loaded machine: 20 real seconds, which compressed were 40 minutes
+    assert clock() - begin == timedelta(seconds=20) and clock() < start
+    clock.release()  # approved: the rest of the wait is compressed again
+    ticks.now += 1.0
+    assert clock() - begin == timedelta(seconds=20, minutes=2)
+    ticks.now += 10.0  # past the start: real time from the start on
+    reached = (start - begin - timedelta(seconds=20, minutes=2)).total_seconds() / 120
+    assert clock() == start + timedelta(seconds=10 - reached)
+    clock.release()  # released past the start: still real time
+    before = clock()
+    ticks.now += 1.0
+    assert clock() - before == timedelta(seconds=1)
