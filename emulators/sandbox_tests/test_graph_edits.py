@@ -12,18 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from facebook_business.adobjects.adaccount import AdAccount
 from facebook_business.adobjects.adset import AdSet
 from facebook_business.adobjects.campaign import Campaign
 
 from sandbox.graph_emulator import GraphEmulator
 from sandbox_tests.test_graph_emulator import (  # the emulator fixtures and request helpers
+    ACT,
+    TOKEN,
+    VERSION,
     FakeClock,
     acct,
     ad_params,
     adset_params,
     api,
     campaign_params,
+    chunked_upload,
     clock,
     creative_params,
     emu,
@@ -91,6 +96,43 @@ def test_a_new_creative_is_swapped_into_the_ad_instead(
     assert emu.get_object(ad)["creative_id"] == new
     assert emu.get_object(ad)["effective_status"] == "PENDING_REVIEW"
     assert emu.get_object(old)["status"] == "ACTIVE"  # Meta keeps the old creative
+
+
+def test_a_new_video_is_no_creative_until_meta_processed_it_even_when_only_validated(
+    emu: GraphEmulator, acct: AdAccount, video_file: Path
+) -> None:
+    """An edit's new video: its creative (validated or made) waits for ``status.video_status``
+    ``ready`` (meta-api.md §10.4; Meta answers "Video Not Ready" meanwhile)."""
+    video = chunked_upload(emu, video_file.read_bytes())  # still processing
+    for extra in ({"execution_options": json.dumps(["validate_only"])}, {}):
+        params = {
+            k: json.dumps(v) if isinstance(v, dict) else v
+            for k, v in creative_params(video).items()
+        }
+        error = _error(emu, f"{ACT}/adcreatives", **params, **extra)
+        assert "still processing" in str(error.get("error_user_msg")), error
+    assert emu.objects("adcreative") == []
+
+
+def test_a_creative_an_ad_shows_cannot_be_deleted_until_the_ad_is_switched_back(
+    emu: GraphEmulator, clock: FakeClock, acct: AdAccount, cbo: tuple[str, str], video_file: Path
+) -> None:
+    """The undo of an edit points each ad back first, then deletes the unused new creative:
+    Meta refuses to delete a creative "currently in use for existing adgroups" (a public
+    report, facebook-php-business-sdk#385)."""
+    video = ready_video(emu, clock, video_file)
+    old = acct.create_ad_creative(params=creative_params(video))["id"]
+    new = acct.create_ad_creative(params=creative_params(video, message="A fixed typo"))["id"]
+    ad = acct.create_ad(params=ad_params(cbo[1], new))["id"]
+    refused = requests.delete(
+        f"{emu.url}/{VERSION}/{new}", params={"access_token": TOKEN}, timeout=10
+    ).json()
+    assert "in use" in str(refused["error"]["message"]), refused
+    assert post(emu, ad, creative=json.dumps({"creative_id": old})).json() == {"success": True}
+    done = requests.delete(
+        f"{emu.url}/{VERSION}/{new}", params={"access_token": TOKEN}, timeout=10
+    ).json()
+    assert done == {"success": True}
 
 
 # -- budgets ----------------------------------------------------------------------------------

@@ -163,7 +163,10 @@ class FieldChange:
         )
 
     def line(self, currency: str, tz: str) -> str:
-        """``Daily budget: SGD 50.00 → SGD 80.00`` in the account's currency and timezone."""
+        """``Daily budget: SGD 50.00 → SGD 80.00`` in the account's currency and timezone
+        (``New ad with the video: cut-b.mp4``: an added ad has no "before")."""
+        if self.field in ADD_MEDIA:
+            return f"{LABELS[self.field]}: {show(self.field, self.after, currency, tz)}"
         return (
             f"{LABELS[self.field]}: {show(self.field, self.before, currency, tz)} → "
             f"{show(self.field, self.after, currency, tz)}"

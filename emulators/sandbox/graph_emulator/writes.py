@@ -139,7 +139,10 @@ def delete(ctx: Ctx, node: Node) -> dict[str, Any]:
     if node.kind == "adcreative" and any(
         not ad.deleted for ad in ctx.store.children("ad", "creative_id", node.id)
     ):
-        raise param_error("Cannot delete a creative that is used by an ad")
+        # Meta's words as a public report quotes them (facebook-php-business-sdk#385).
+        raise param_error(
+            "You cannot delete this creative because it is currently in use for existing adgroups."
+        )
     node.data["status"] = "DELETED"
     node.updated = ctx.now
     if node.kind in STATUS_LOGGED:
