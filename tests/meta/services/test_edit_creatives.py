@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from meta.domain.edits import EditField
-from meta.domain.errors import ValidationError
+from meta.domain.errors import MetaTransportError, ValidationError
 from meta.domain.records import EditStatus, ObjectKind
 from meta.services.edits import EditService
 from sandbox.graph_emulator import Fault, GraphEmulator
@@ -215,3 +215,48 @@ def test_a_file_that_is_not_a_video_is_refused_before_anything_is_sent(
         edits.propose(row, {"add_video": str(fake)})
     assert [p.field for p in refused.value.problems] == ["add_video"]
     assert all(r.method == "GET" for r in graph.requests)
+
+
+def test_a_lost_answer_to_the_new_ad_is_found_by_its_name_never_made_twice(
+    edits: EditService, bot: Harness, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    campaign = bot.create(start=local(DAY, "20:00"))
+    cut = distinct_copy(EXAMPLE, tmp_path / "cut-b.mp4")
+    done = edits.submit(campaign, {"add_video": str(cut)}, REQUESTER, source="test")
+    assert done.awaiting is not None
+    # Meta makes the ad, the connection drops before its answer reaches AdBee.
+    graph.inject(
+        Fault(
+            drop_connection=True, path_contains="/ads", method="POST", validate_only=False, times=1
+        )
+    )
+    with pytest.raises(MetaTransportError):  # the answer is lost; the edit is not
+        edits.approve(done.awaiting.id, APPROVER)
+    assert edits.get(done.awaiting.id).status is EditStatus.APPLYING  # kept, resumable
+    assert len(graph.objects("ad")) == 2
+    resumed = edits.resume_stopped()
+    assert [e.status for e in resumed] == [EditStatus.APPLIED]
+    assert len(graph.objects("ad")) == 2  # the one Meta made, adopted
+    row = bot.services.store.get(campaign)
+    assert row is not None and len(row.remaining_ads) == 2
+
+
+def test_a_lost_answer_to_one_ad_s_new_creative_is_found_by_its_name(
+    edits: EditService, bot: Harness, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    campaign = three_ads(bot, tmp_path)
+    graph.inject(
+        Fault(
+            drop_connection=True,
+            path_contains="/adcreatives",
+            method="POST",
+            validate_only=False,
+            times=1,
+        )
+    )
+    with pytest.raises(MetaTransportError):
+        edits.submit(campaign, {"headline": "AINOTE 2 is in"}, REQUESTER, source="test")
+    resumed = edits.resume_stopped()
+    assert [e.status for e in resumed] == [EditStatus.APPLIED]
+    assert len(graph.objects("adcreative")) == 6  # three old, three new: none twice
+    assert len(set(ad_creatives(graph).values())) == 3
