@@ -70,10 +70,11 @@ def test_a_second_video_added_to_a_live_campaign_becomes_a_new_ad_after_approval
     assert new_ad["status"] == "ACTIVE" and new_ad["adset_id"] == row.adset_id
     assert video_of(graph, new_ad["creative_id"]) != row.video_id  # the new cut, uploaded
     assert graph.get_object(str(first.meta_id))["creative_id"] == row.creative_id  # unchanged
-    done = slack.wait_until(
-        lambda: "New ad" in str(slack.message(CAMPAIGNS, waiting["ts"])), timeout=30
+    applied = slack.wait_until(  # the card, updated in place: applied, the new ad named
+        lambda: "Applied in Meta" in str(slack.message(CAMPAIGNS, waiting["ts"])), timeout=30
     )
-    assert done and APPROVER in str(slack.message(CAMPAIGNS, waiting["ts"]))
+    shown = str(slack.message(CAMPAIGNS, waiting["ts"]))
+    assert applied and f"New ad `{added.meta_id}`" in shown and APPROVER in shown
 
 
 def test_the_video_of_a_campaign_not_yet_live_is_replaced_after_approval(
