@@ -508,6 +508,7 @@ def build_spec(
     images = _images(raw.get("images"), base_dir, check_image, bad, warnings, measured)
     pairs = _placement_pairs(videos, measured, bad, pair=mode == "ads")
     image_pairs = _placement_pairs(images or [], measured, bad, pair=mode == "ads", field="images")
+    warnings.extend(_feed_crops(images or [], image_pairs, measured))
     media = len(videos) + len(images or ())
     if mode == "flexible" and media > MAX_FLEXIBLE_MEDIA:
         what = _count(len(videos), "video") + (
@@ -1017,10 +1018,24 @@ def _images(
                 for problem in exc.problems:
                     bad("images", f"{label}{problem.message}")
                 continue
-            warnings.extend(getattr(info, "warnings", ()) or ())
+            crop = getattr(info, "feed_crop", None)  # said once the pairs are known
+            warnings.extend(w for w in getattr(info, "warnings", ()) or () if w != crop)
             measured[path] = info
         paths.append(path)
     return paths if len(paths) == len(value) else None
+
+
+def _feed_crops(
+    images: list[Path], pairs: tuple[tuple[int, int], ...], measured: Mapping[Path, object]
+) -> list[str]:
+    """The image check's Feed crop notes, except for a placement pair's 9:16 cut: it shows only
+    in Stories and Reels, where it fits whole, and Feed shows the pair's 4:5 or 1:1 image."""
+    verticals = {vertical for vertical, _feed in pairs}
+    return [
+        str(crop)
+        for number, path in enumerate(images, start=1)
+        if number not in verticals and (crop := getattr(measured.get(path), "feed_crop", None))
+    ]
 
 
 def _file(value: str | Path, field: str, base_dir: Path, bad: Bad, label: str) -> Path | None:

@@ -81,6 +81,10 @@ class ImageInfo:
     height: int
     md5: str
     warnings: tuple[str, ...] = field(default=())
+    # The Feed crop note among ``warnings`` (a picture taller than 4:5), kept apart so a
+    # campaign can leave it out for the 9:16 cut of a placement pair: Feed shows the pair's
+    # other image, never this one (``meta.domain.spec``).
+    feed_crop: str | None = None
 
     @property
     def ratio(self) -> Fraction:
@@ -248,11 +252,13 @@ def _judge(
             f"{name} is {width} px wide; Meta recommends at least "
             f"{limits.recommended_min_width_px} px (smaller images look less sharp on phones)"
         )
+    feed_crop = None
     if ratio < limits.feed_min_aspect / tolerance:
-        notes.append(
+        feed_crop = (
             f"{name} is {describe_ratio(ratio)}: Stories and Reels show it whole, Feed shows "
             "a 4:5 crop of its middle"
         )
+        notes.append(feed_crop)
     return ImageInfo(
         name=name,
         size_bytes=size,
@@ -261,4 +267,5 @@ def _judge(
         height=height,
         md5=md5,
         warnings=tuple(notes),
+        feed_crop=feed_crop,
     )

@@ -142,3 +142,28 @@ def test_the_dry_run_shows_both_image_uploads_and_the_pairs_creative(
     assert "ads:       2, one per video, placement pair or image" in out
     assert "2. hero_9x16.jpg + hero_4x5.jpg (images):" in out
     assert nothing_sent_but_budget_reads(graph)
+
+
+def test_validate_warns_of_feeds_crop_only_for_an_image_feed_shows(
+    graph: GraphEmulator, meta_env, tmp_path, cuts, pictures
+):
+    """A pair's 9:16 cut shows only in Stories and Reels (Feed shows its 4:5 cut): no Feed crop
+    warning for it. A 9:16 image that is not in a pair still gets one, as Feed would crop it."""
+    crop = "hero_9x16.jpg is 9:16: Stories and Reels show it whole, Feed shows a 4:5 crop"
+    code, out = run(
+        "validate", str(with_images(tmp_path, cuts, pictures, ["hero_9x16.jpg", "hero_4x5.jpg"]))
+    )
+    assert code == 0, out
+    assert "hero_9x16.jpg + hero_4x5.jpg" in out and crop not in out
+    assert "hero_9x16.jpg is 720 px wide" in out  # its other warnings stay
+
+    flexible = campaign(
+        tmp_path,
+        cuts,
+        ["teaser.mp4"],
+        creative_mode="flexible",
+        images=[str(pictures / "hero_9x16.jpg"), str(pictures / "hero_4x5.jpg")],
+    )
+    code, out = run("validate", str(flexible))
+    assert code == 0, out
+    assert crop in out  # a flexible ad pairs nothing: Meta may show it in Feed
