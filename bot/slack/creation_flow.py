@@ -153,7 +153,7 @@ class CreationFlow:
             source_id=source.id,
             source_name=source.name,
             source_account=source.account_key,
-            videos=self.duplicates.videos_of(source),
+            videos=[*self.duplicates.videos_of(source), *draft.request.get("images", [])],
             notes=draft.notes,
         )
 
@@ -672,6 +672,7 @@ class CreationFlow:
                 kept = self.duplicates.videos_of(source)
                 reused = self.duplicates.reused(source, form.to_request(*kept))
                 videos = list(self._source_files(source, kept, reused, folder))
+                images = self._source_images(source, folder)
             if form.media_file_ids:
                 downloaded = {
                     file_id: download_slack_file(
@@ -689,7 +690,10 @@ class CreationFlow:
                 # The videos' ads first, then the images' (as in a campaign file).
                 videos = [downloaded[i] for i in form.video_file_ids] or videos
                 images = [downloaded[i] for i in form.media_file_ids if i in form.image_file_ids]
-            return self._campaigns.validate(form.to_request(*videos, images=images), reused=reused)
+            request = form.to_request(*videos, images=images)
+            if source is not None:  # the form has no creative_mode: a duplicate keeps the source's
+                request["creative_mode"] = CampaignSpec.from_json(source.spec).creative_mode
+            return self._campaigns.validate(request, reused=reused)
         except ValidationError as exc:
             problem = "; ".join(p.message for p in exc.problems)
         except DuplicateError as exc:  # the source campaign is gone
@@ -803,6 +807,31 @@ class CreationFlow:
                 ).path
             )
         return videos
+
+    def _source_images(self, source: CampaignRecord, folder: Path) -> list[Path]:
+        """A duplicate's images (its image ads, or a flexible ad's pictures), in their order:
+        the file AdBee kept, else the source's own Slack file downloaded again (a picture is
+        uploaded to Meta by its content, so the bytes are needed in any account)."""
+        request = self._requests.for_campaign(source.id)
+        form = CampaignForm.model_validate(request.form) if request else None
+        file_ids = (
+            [i for i in form.media_file_ids if i in form.image_file_ids] if form is not None else []
+        )
+        images: list[Path] = []
+        for number, path in enumerate(CampaignSpec.from_json(source.spec).images, start=1):
+            if path.is_file() or number > len(file_ids):
+                images.append(path)  # kept, or a campaign file's picture: here or nowhere
+                continue
+            images.append(
+                download_slack_file(
+                    self._client,
+                    file_ids[number - 1],
+                    dest_dir=folder / f"image-{number}",
+                    on_progress=lambda _done, _total: self._stopping.check(),
+                    video=False,
+                ).path
+            )
+        return images
 
     def _source_of(self, form: CampaignForm) -> CampaignRecord | None:
         """The campaign a duplicate copies (``DuplicateError`` when it is gone)."""

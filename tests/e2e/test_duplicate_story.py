@@ -8,13 +8,22 @@ The real bot in Socket Mode between the Slack emulator and the Graph API emulato
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from handlers.ids import CampaignAction
 from handlers.ids import CampaignCreateBlock as B
 from handlers.metadata import ActionMetadata
-from tests.e2e.conftest import CAMPAIGNS, REQUESTER
-from tests.e2e.test_campaign_story import campaign_id_of, create_campaign
+from tests.e2e.conftest import CAMPAIGNS, REQUESTER, start_in
+from tests.e2e.test_campaign_story import (
+    approval_message,
+    campaign_id_of,
+    create_campaign,
+    good_values,
+    open_form,
+)
+from tests.e2e.test_several_creatives import attach
+from tests.media import make_test_image, make_test_video
 
 
 def open_duplicate(slack: Any, card: dict[str, Any] | None, campaign_id: int) -> dict:
@@ -92,3 +101,88 @@ def test_duplicate_in_its_account_uses_the_video_and_for_malaysia_uploads_it_the
     history = [e.detail for e in store.audit_events(campaign_id=source_id)]
     assert any(f"duplicated as #{wave.id}" in (d or "") for d in history)
     assert any(f"duplicated as #{my.id}" in (d or "") for d in history)
+
+
+def test_a_duplicate_keeps_the_sources_image_ads(slack, graph, bot, tmp_path: Path):
+    """Alice's campaign of two videos and a picture, duplicated from its card with nothing
+    attached: three ads again, the picture's one too (AdBee's copy of the picture is gone, so it
+    reads the source's Slack file again)."""
+    image = tmp_path / "ainote2-hero.jpg"
+    make_test_image(image, width=1080, height=1080)
+    files = [
+        attach(slack, make_test_video(tmp_path / "cut-a.mp4", seconds=1.0)),
+        attach(slack, make_test_video(tmp_path / "cut-b.mp4", seconds=1.5)),
+        attach(slack, image, filetype="jpg", mimetype="image/jpeg"),
+    ]
+    view = open_form(slack)
+    ack = slack.submit_view(
+        user=REQUESTER, view_id=view["id"], values={**good_values(files[0]), B.VIDEO: files}
+    )
+    assert not (ack or {}).get("errors"), ack
+    card = approval_message(slack)
+    source_id = campaign_id_of(card)
+    store = bot.services.store
+    source = store.get(source_id)
+    for kept in source.spec["images"]:  # AdBee's copy is lost (a disk, another replica)
+        Path(kept).unlink()
+
+    view = open_duplicate(slack, card, source_id)
+    assert "ainote2-hero.jpg" in str(view["blocks"])  # "leave empty to use the source's …"
+    ack = slack.submit_view(user=REQUESTER, view_id=view["id"], values={B.NAME: "AINOTE2 wave 2"})
+    assert not (ack or {}).get("errors"), ack
+    slack.wait_until(lambda: len(approval_cards(slack)) == 2, timeout=60)
+    wave = store.find("AINOTE2 wave 2")
+    assert wave is not None and wave.status == "created"
+    shown = [graph.get_object(str(wave.creative_of(ad.key))) for ad in wave.remaining_ads]
+    assert ["video_data" in c["object_story_spec"] for c in shown] == [True, True, False]
+    source_hash = graph.get_object(str(source.creative_of("3")))["object_story_spec"]["link_data"]
+    assert shown[2]["object_story_spec"]["link_data"]["image_hash"] == source_hash["image_hash"]
+
+
+def test_a_duplicate_of_a_flexible_campaign_is_one_flexible_ad_again(
+    slack, graph, bot, tmp_path: Path
+):
+    """A flexible campaign made from a campaign file (the form has no creative_mode), duplicated
+    with /campaign duplicate: one ad again, grouping both videos and the picture."""
+    image = tmp_path / "ainote2-hero.jpg"
+    make_test_image(image, width=1080, height=1080)
+    videos = [
+        make_test_video(tmp_path / f"cut-{c}.mp4", seconds=s) for c, s in (("a", 1), ("b", 2))
+    ]
+    campaigns = bot.services.campaigns
+    spec = campaigns.validate(
+        {
+            "account": "iflytek-sg",
+            "name": "AINOTE2 flexible SG",
+            "daily_budget": "50",
+            "start_time": start_in().isoformat(),
+            "countries": ["SG"],
+            "videos": [str(v) for v in videos],
+            "images": [str(image)],
+            "creative_mode": "flexible",
+            "primary_texts": ["Meet AINOTE 2.", "Notes that write themselves."],
+            "headline": "AINOTE 2 is here",
+            "link": "https://shop.example.com/sg/ainote2",
+            "call_to_action": "SHOP_NOW",
+        }
+    )
+    made = campaigns.create(spec, requested_by=REQUESTER, source="cli")
+    assert made.status == "created", made.error
+
+    view = open_duplicate(slack, None, made.id)
+    ack = slack.submit_view(user=REQUESTER, view_id=view["id"], values={B.NAME: "AINOTE2 flex 2"})
+    assert not (ack or {}).get("errors"), ack
+    store = bot.services.store
+    slack.wait_until(
+        lambda: (row := store.find("AINOTE2 flex 2")) is not None and row.status == "created",
+        timeout=60,
+    )
+    wave = store.find("AINOTE2 flex 2")
+    assert wave.spec["creative_mode"] == "flexible"
+    (ad,) = wave.remaining_ads
+    (group,) = graph.get_object(str(ad.meta_id))["creative_asset_groups_spec"]["groups"]
+    assert len(group["videos"]) == 2 and len(group["images"]) == 1
+    assert [t["text"] for t in group["texts"] if t["text_type"] == "primary_text"] == [
+        "Meet AINOTE 2.",
+        "Notes that write themselves.",
+    ]
