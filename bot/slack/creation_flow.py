@@ -44,8 +44,8 @@ from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from meta.domain.errors import AdBeeError, PipelineError, ValidationError
 from meta.domain.ports import GraphApi
-from meta.domain.records import CampaignRecord, CreationRequestRecord
-from meta.domain.spec import CampaignSpec
+from meta.domain.records import CampaignRecord, CreationRequestRecord, ObjectKind, ObjectRef
+from meta.domain.spec import CampaignSpec, feed_image_key, group_image_key
 from meta.domain.states import ProgressEvent, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
 from meta.graph.retry import throttle_listener
@@ -351,6 +351,7 @@ class CreationFlow:
             return  # finished (or stopped) meanwhile, by this process or another
         try:
             self._fetch_missing_video(campaign_id)
+            self._fetch_missing_images(campaign_id)
             if summary.slack_channel and summary.slack_ts:
                 self._create(
                     summary, user_id, summary.slack_channel, summary.slack_ts, quiet=automatic
@@ -808,6 +809,49 @@ class CreationFlow:
             )
         return videos
 
+    def _fetch_missing_images(self, campaign_id: int) -> None:
+        """Download an image from Slack again when the kept copy is gone and Meta lacks it, as
+        ``_fetch_missing_video`` does for videos: image N of the campaign is the form's picture
+        N (``CampaignForm.image_file_ids``, in the order attached). An image Meta has (its hash
+        recorded, not pending) needs no file; one Slack no longer has either is left to the
+        pipeline, which asks for it (``ImageMissingError``)."""
+        row = self._store.get(campaign_id)
+        if row is None or row.status not in (Status.CREATING, Status.FAILED):
+            return
+        spec = CampaignSpec.from_json(row.spec)
+        images = list(spec.images)
+        missing = [
+            number
+            for number, path in enumerate(images, start=1)
+            if not path.is_file() and _image_upload_open(row, spec, path)
+        ]
+        if not missing:
+            return
+        request = self._requests.for_campaign(campaign_id)
+        form = CampaignForm.model_validate(request.form) if request else None
+        file_ids = (
+            [i for i in form.media_file_ids if i in form.image_file_ids] if form is not None else []
+        )
+        for number in missing:
+            if number > len(file_ids):
+                continue  # not from this form (a template's, a duplicate's source's)
+            try:
+                downloaded = download_slack_file(
+                    self._client,
+                    file_ids[number - 1],
+                    dest_dir=self._work_dir / f"campaign-{campaign_id}" / f"image-{number}",
+                    on_progress=lambda _done, _total: self._stopping.check(),
+                    video=False,
+                )
+            except ValidationError as exc:
+                log.warning(
+                    "creation #%s: image %s is gone from Slack too: %s", campaign_id, number, exc
+                )
+                continue
+            log.info("creation #%s: fetched image %s from Slack again", campaign_id, number)
+            images[number - 1] = downloaded.path
+        self._store.set_spec(campaign_id, {**row.spec, "images": [str(p) for p in images]})
+
     def _source_images(self, source: CampaignRecord, folder: Path) -> list[Path]:
         """A duplicate's images (its image ads, or a flexible ad's pictures), in their order:
         the file AdBee kept, else the source's own Slack file downloaded again (a picture is
@@ -843,6 +887,27 @@ class CreationFlow:
         template = self._campaigns.template(form.template) if form.template else None
         video = template.values.get("video") if template else None
         return str(self._base_dir / str(video)) if video else None
+
+
+def _image_upload_open(row: CampaignRecord, spec: CampaignSpec, path: Path) -> bool:
+    """Whether Meta may still lack the image at ``path``: a row of it (an image ad's, a pair's
+    Feed cut, a flexible ad's picture) without Meta's hash, or whose answer was lost."""
+    keys: list[str] = []
+    for plan in spec.ads():
+        if plan.image_path == path:
+            keys.append(plan.key)
+        if plan.feed_image == path:
+            keys.append(feed_image_key(plan.key))
+        keys += [
+            group_image_key(number)
+            for number, image in enumerate(plan.group_images, start=1)
+            if image == path
+        ]
+    for key in keys:
+        image = row.object(ObjectRef(ObjectKind.IMAGE, key))
+        if image is None or not image.meta_id or image.pending:
+            return True
+    return False
 
 
 def _files_text(count: int) -> str:

@@ -24,6 +24,7 @@ from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.slack_emulator import SlackEmulator
 from tests.e2e.conftest import CAMPAIGNS, REQUESTER, new_slack
 from tests.e2e.test_campaign_story import good_values, upload_video
+from tests.media import make_test_image
 from tests.reliability.bot_process import BotProcess, bot_env, bot_process, rows
 
 pytestmark = pytest.mark.reliability
@@ -310,3 +311,49 @@ def test_when_slack_lost_the_video_too_the_thread_asks_for_it_and_a_resubmission
     [row] = rows(db, "campaigns")
     assert row["status"] == "created", row
     assert len(graph.objects("advideo")) == 1
+
+
+def _image_posts(graph: GraphEmulator) -> int:
+    return sum(1 for r in graph.requests if r.method == "POST" and r.path.endswith("/adimages"))
+
+
+def test_kill_9_while_the_image_uploads_with_the_kept_image_lost_fetches_it_from_slack_again(
+    slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    """A video and a picture in one form; Meta stored the picture but its answer was on its way
+    when the bot was killed, and the upload folder went with the container. The restart reads
+    the picture from Slack again (the form's picture 1), finds Meta's image by its md5 instead
+    of uploading it a second time, and finishes both ads."""
+    env = bot_env(slack, graph, tmp_path)
+    db = tmp_path / "adbee.db"
+    picture = tmp_path / "ainote2-hero.jpg"
+    make_test_image(picture, width=1080, height=1080)
+    graph.inject(Fault(delay_after_ms=60_000, path_contains="/adimages", method="POST"))
+    with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
+        slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="create")
+        view = slack.wait_for_view(user=REQUESTER, timeout=30)
+        image = slack.upload_file(
+            user=REQUESTER,
+            filename=picture.name,
+            content=picture.read_bytes(),
+            filetype="jpg",
+            mimetype="image/jpeg",
+        )
+        values = {
+            **good_values(upload_video(slack)),
+            B.NAME: "Image crash SG",
+        }
+        values[B.VIDEO] = [*values[B.VIDEO], image]
+        slack.submit_view(user=REQUESTER, view_id=view["id"], values=values, timeout=30)
+        _wait(slack, bot, lambda: _image_posts(graph) == 1, "the picture was never sent")
+        bot.kill()
+    shutil.rmtree(tmp_path / "uploads")  # the kept picture is lost with the container's disk
+    graph.clear_faults()
+
+    with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
+        wait_for_approvals(slack, ["Image crash SG"], bot)
+        assert "fetched image 1 from Slack again" in bot.output
+    [row] = rows(db, "campaigns")
+    assert row["status"] == "created" and row["error"] is None, row
+    assert _image_posts(graph) == 1, "adopted by its md5, not uploaded twice"
+    assert len(graph.objects("ad", include_deleted=True)) == 2
