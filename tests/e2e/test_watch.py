@@ -35,6 +35,30 @@ def thread_replies(slack: SlackEmulator, card: dict) -> list[dict]:
     return slack.thread(CAMPAIGNS, card["ts"])[1:]
 
 
+def alerted_once(
+    slack: SlackEmulator, card: dict, words: str, *, channel_words: str | None = None
+) -> dict:
+    """The alert in the alerts channel (``channel_words`` there, and ``words``) and in the card's
+    thread, each once; returns the channel's post.
+
+    Waited for, not read at once: the check queues the alert and flushes the outbox, but the
+    bot's own flush job may have claimed it a moment before and still be sending it.
+    """
+
+    def both() -> tuple[list[dict], list[dict]] | None:
+        posted = [
+            m
+            for m in slack.messages(ALERTS)
+            if words in m["text"] and (channel_words or words) in m["text"]
+        ]
+        in_thread = [m for m in thread_replies(slack, card) if words in m["text"]]
+        return (posted, in_thread) if posted and in_thread else None
+
+    posted, in_thread = slack.wait_until(both, timeout=15)
+    assert (len(posted), len(in_thread)) == (1, 1)
+    return posted[0]
+
+
 # ---------------------------------------------------------------------------------- reminders
 
 
@@ -143,10 +167,8 @@ def test_no_delivery_alerts_once_after_the_configured_hours(
     assert run_twice(live_bot, activated + timedelta(hours=3, minutes=1)) == [1, 0]
     assert alerts_of(live_bot) == ["pacing_no_delivery"]
 
-    posted = [m for m in slack.messages(ALERTS) if "not delivering" in m["text"]]
-    in_thread = [m for m in thread_replies(slack, card) if "not delivering" in m["text"]]
-    assert (len(posted), len(in_thread)) == (1, 1)
-    actions = [e for b in posted[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    posted = alerted_once(slack, card, "not delivering")
+    actions = [e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [e["action_id"] for e in actions] == [
         CampaignAction.PAUSE,
         CampaignAction.OPEN_ADS_MANAGER,
@@ -154,12 +176,12 @@ def test_no_delivery_alerts_once_after_the_configured_hours(
     ]
     assert row.meta_campaign_id in actions[1]["url"]
     # Slack opens the link itself and still sends the click: the bot acks it in time.
-    slack.click_button(APPROVER, ALERTS, posted[0]["ts"], CampaignAction.OPEN_ADS_MANAGER)
+    slack.click_button(APPROVER, ALERTS, posted["ts"], CampaignAction.OPEN_ADS_MANAGER)
     assert slack.problems == []
 
     # Report, clicked in the alerts channel, posts /campaign report's table and chart in the
     # campaign's thread (not in the alerts channel).
-    slack.click_button(APPROVER, ALERTS, posted[0]["ts"], CampaignAction.REPORT)
+    slack.click_button(APPROVER, ALERTS, posted["ts"], CampaignAction.REPORT)
     thread = slack.wait_until(
         lambda: (t := thread_replies(slack, card)) and any(m.get("files") for m in t) and t,
         timeout=15,
@@ -190,8 +212,7 @@ def test_each_spend_scenario_alerts_once(
     clock.advance(timedelta(days=1))  # live since 23:30 yesterday: today is a full day of delivery
     assert run_twice(live_bot, clock.now()) == [1, 0]
     assert alerts_of(live_bot) == [kind]
-    assert len([m for m in slack.messages(ALERTS) if words in m["text"]]) == 1
-    assert len([m for m in thread_replies(slack, card) if words in m["text"]]) == 1
+    alerted_once(slack, card, words)
 
 
 def test_a_normal_day_alerts_nothing(
@@ -217,9 +238,7 @@ def test_an_account_that_cannot_deliver_alerts_once(
         words = "reached its spend cap"
     assert run_twice(live_bot, clock.now()) == [1, 0]
     assert alerts_of(live_bot) == ["pacing_account_blocked"]
-    posted = [m for m in slack.messages(ALERTS) if "ad account is blocked" in m["text"]]
-    assert len(posted) == 1 and words in posted[0]["text"]
-    assert len([m for m in thread_replies(slack, card) if words in m["text"]]) == 1
+    alerted_once(slack, card, words, channel_words="ad account is blocked")
 
 
 # ---------------------------------------------------------------------------------- digest
