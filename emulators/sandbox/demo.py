@@ -124,6 +124,9 @@ def run_demo(*, out: TextIO, speed: float = 1.0) -> int:
             meta_graph_url=graph.url,
             meta_video_url=graph.url,
             database_url=f"sqlite:///{Path(tmp) / 'adbee.db'}",
+            # Beside its database: the checkout's data/uploads may be a running bot's (or, under
+            # pytest, another worker's), whose request-1 folder would be this one's too.
+            upload_dir=Path(tmp) / "uploads",
             accounts_file=PROJECT_ROOT / "configs" / "accounts.yaml",
             slack_bot_token=slack.bot_token,
             slack_app_token=slack.app_token,
