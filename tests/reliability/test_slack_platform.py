@@ -191,10 +191,16 @@ def test_a_command_answers_in_a_reply_of_its_own_not_by_replacing_its_ack(here: 
     slack.slash_command(REQUESTER, CAMPAIGNS, "/campaign", f"sync {campaign_id}")
 
     def replies() -> list[str]:
+        # The creation's own ephemerals to Alice may still be arriving: start at the command's ack.
         texts = [e["text"] for e in slack.ephemerals(REQUESTER)[before:]]
-        return texts if len(texts) >= 2 else []
+        acks = [
+            i
+            for i, text in enumerate(texts)
+            if text.startswith(":hourglass") and "Refreshing" in text
+        ]
+        return texts[acks[0] : acks[0] + 2] if acks and len(texts) >= acks[0] + 2 else []
 
-    ack, outcome = slack.wait_until(replies, timeout=10)[:2]
+    ack, outcome = slack.wait_until(replies, timeout=10)
     assert [p for p in slack.problems if "replace_original" in p] == []
     assert f"(#{campaign_id}) is now" in outcome
     assert f"#{campaign_id}" in ack and "Refreshing" in ack  # the ack reads well left above it
