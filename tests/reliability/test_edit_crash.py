@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from bot.bootstrap import build_services
+from meta.domain.records import EditStatus
 from sandbox.graph_emulator import Fault, GraphEmulator
-from tests.campaign_harness import ROOT
+from tests.campaign_harness import APPROVER, POLICY, REQUESTER, ROOT, settings_for
 from tests.media import distinct_copy
 from tests.reliability.conftest import (
     cli_env,
@@ -179,3 +181,79 @@ def test_kill_9_between_two_ads_of_a_three_ad_edit_then_run_again_finishes_it_on
         title = graph.get_object(creative)["object_story_spec"]["video_data"]["title"]  # type: ignore[index]
         assert title == "AINOTE 2 writes your notes"
         assert len(posts(graph, f"/{ad}", validating=False)) == 1, ad  # switched once each
+
+
+@pytest.mark.parametrize("where", ["video_processing", "new_ad_answer_lost"])
+def test_kill_9_in_an_approved_new_video_edit_then_run_again_finishes_it_once(
+    where: str, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    """An added video, approved: the process applying it is killed while Meta processes the
+    uploaded video (the upload committed), or after Meta made the new ad but before its answer
+    arrived. Run again, the edit finishes from there: one upload, one new creative, one new ad."""
+    db = tmp_path / "adbee.db"
+    env = cli_env(graph, db)
+    code, out = run_cli(env, "create", str(write_campaign(tmp_path)), timeout=60)
+    assert code == 0, out
+    campaign = db_row(db)
+    assert campaign is not None
+    cut = distinct_copy(EXAMPLE, tmp_path / "cut-b.mp4")
+    services = build_services(settings_for(f"sqlite:///{db}", graph), base_dir=ROOT)
+    try:
+        edits = services.edits(POLICY)
+        asked = edits.submit(campaign["id"], {"add_video": str(cut)}, REQUESTER, source="test")
+        assert asked.awaiting is not None
+        # Approved; the approver's process stops before applying it (the resume's case).
+        assert services.edit_store is not None
+        assert services.edit_store.update_edit(
+            asked.awaiting.id,
+            from_statuses=[EditStatus.AWAITING_APPROVAL],
+            status=EditStatus.APPLYING,
+            approved_by=APPROVER.user_id,
+        )
+    finally:
+        services.engine.dispose()
+    if where == "video_processing":
+        graph.video_processing_seconds = 3600  # still processing when the process is killed
+
+        def reached() -> bool:  # uploaded and committed; Meta still processing it
+            return len(graph.objects("advideo")) == 2 and _video_row_recorded(db)
+    else:
+        graph.inject(
+            Fault(delay_after_ms=HOLD_MS, path_contains="/ads", method="POST", validate_only=False)
+        )
+
+        def reached() -> bool:
+            return len(graph.objects("ad")) == 2
+
+    process = start_cli(env, "edit", str(campaign["id"]), out=tmp_path / "first-run.txt")
+    with killed_at_the_end(process, tmp_path / "first-run.txt"):
+        wait_for(lambda: reached() or process.poll() is not None, timeout=60)
+
+    stopped = edit_row(db)
+    assert stopped is not None and stopped["status"] == "applying", stopped
+    graph.clear_faults()
+    graph.video_processing_seconds = 0.2
+
+    code, out = run_cli(env, "edit", str(campaign["id"]), timeout=60)
+
+    assert code == 0, out
+    assert re.search(r"Finishing edit \d+, interrupted earlier", out), out
+    finished = edit_row(db)
+    assert finished is not None and finished["status"] == "applied", finished
+    progress = json.loads(finished["progress"])
+    assert len(graph.objects("advideo", include_deleted=True)) == 2  # uploaded once
+    assert len(graph.objects("adcreative", include_deleted=True)) == 2  # one new creative
+    ads = graph.objects("ad", include_deleted=True)
+    assert len(ads) == 2 and progress["new_ad_id"] in {str(ad["id"]) for ad in ads}
+    new_ad = graph.get_object(progress["new_ad_id"])
+    assert new_ad is not None and new_ad["creative_id"] == progress["creative_ids"]["new"]
+
+
+def _video_row_recorded(db: Path) -> bool:
+    """The edit's video has its Meta id committed (the upload is done; processing follows)."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        row = conn.execute(
+            "select meta_id from meta_objects where kind = 'video' and key like 'edit-%' "
+            "and meta_id is not null and not pending"
+        ).fetchone()
+        return row is not None
