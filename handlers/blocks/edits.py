@@ -120,7 +120,7 @@ def _media_inputs(state: MetaState, problem: str | None) -> list[Block]:
     )
     add = _media_option(MediaMode.ADD, "Add it as a new ad in the ad set")
     options = [add]
-    if state.creative_format != "asset_feed":
+    if state.creative_format not in ("asset_feed", "flexible"):
         ads = "the first ad's" if state.ads > 1 else "the ad's"
         options.append(_media_option(MediaMode.REPLACE, f"Replace {ads} video or image"))
     blocks.append(

@@ -165,3 +165,40 @@ def _set_first(feed: dict[str, Any], key: str, inner: str, value: Any) -> None:
     items = [dict(item) for item in feed.get(key) or [{}]]
     items[0][inner] = value
     feed[key] = items
+
+
+def edited_groups(groups: Mapping[str, Any], changes: Iterable[FieldChange]) -> dict[str, Any]:
+    """A flexible ad's ``creative_asset_groups_spec`` (``groups`` of ``videos``, ``texts``
+    ``{text, text_type}``, ``call_to_action``; the flexible ad format guide) with the edit's
+    texts, link and call to action: the first text of each type changed, as in an asset feed; an
+    empty description dropped. The ad's switch to its new creative carries it, so the ad shows
+    the edited texts in every combination Meta makes."""
+    wanted = {c.field: c.after for c in changes}
+    kinds = {
+        EditField.PRIMARY_TEXT: "primary_text",
+        EditField.HEADLINE: "headline",
+        EditField.DESCRIPTION: "description",
+    }
+    out = copy.deepcopy(dict(groups))
+    for group in out.get("groups") or []:
+        texts = [dict(t) for t in group.get("texts") or []]
+        for name, kind in kinds.items():
+            if name not in wanted:
+                continue
+            value = wanted[name]
+            place = next((i for i, t in enumerate(texts) if t.get("text_type") == kind), None)
+            if not value:
+                texts = [t for t in texts if t.get("text_type") != kind]
+            elif place is None:
+                texts.append({"text": value, "text_type": kind})
+            else:
+                texts[place]["text"] = value
+        group["texts"] = texts
+        cta = dict(group.get("call_to_action") or {})
+        if EditField.CALL_TO_ACTION in wanted:
+            cta["type"] = wanted[EditField.CALL_TO_ACTION]
+        if EditField.LINK in wanted:
+            cta["value"] = {**dict(cta.get("value") or {}), "link": wanted[EditField.LINK]}
+        if cta:
+            group["call_to_action"] = cta
+    return out

@@ -124,7 +124,8 @@ class MetaState:
     call_to_action: str | None = None
     url_tags: str | None = None
     # What the first ad's creative shows: "video" (video_data), "image" (link_data) or
-    # "asset_feed" (a placement pair or flexible ad: its media are not replaced by an edit),
+    # "asset_feed" (a placement pair) or "flexible" (a flexible ad, its assets on the ad): their
+    # media are not replaced by an edit;
     # with the video id or image hash; how many ads the campaign has.
     creative_format: str = "video"
     video: str | None = None
@@ -424,7 +425,7 @@ def _media(
     if not isinstance(text, str) or not text:
         bad(name.value, "name the file: a path, or attach it in the form")
         return None
-    if name in REPLACE_MEDIA and state.creative_format == "asset_feed":
+    if name in REPLACE_MEDIA and state.creative_format in ("asset_feed", "flexible"):
         bad(
             name.value,
             "the ad is a placement pair or a flexible ad; its videos are not replaced by an "

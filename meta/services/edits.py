@@ -47,6 +47,7 @@ from meta.domain.edit_creative import (
     CREATIVE_READ_FIELDS,
     creative_format,
     edited_creative,
+    edited_groups,
     texts_of,
 )
 from meta.domain.edits import (
@@ -91,7 +92,7 @@ from meta.services.changes import (
 )
 from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
 from meta.services.edit_media import EditMedia, EditMediaError, ReadyMedia, media_key
-from meta.services.previews import APPROVAL_KEY, REQUESTS_KEY
+from meta.services.previews import APPROVAL_KEY, REQUESTS_KEY, request_name
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,13 @@ def _ads(row: CampaignRecord) -> list[Any]:
 
 def _creative_level(key: str) -> str:
     """The name of an ad's creative among the requests as sent (``requests_of``)."""
-    return "creative" if key == MAIN else f"creative {key}"
+    return request_name("creative", key)
+
+
+def _sent(row: CampaignRecord, level: str, key: str) -> dict[str, Any]:
+    """Ad ``key``'s request of ``level`` (``creative``, ``ad``) as last sent, or {}."""
+    requests = (row.last_sync or {}).get(REQUESTS_KEY) or {}
+    return dict(requests.get(request_name(level, key)) or {})
 
 
 def _ad_label(key: str) -> str:
@@ -262,7 +269,11 @@ class EditService:
             link=texts.get("link"),
             call_to_action=texts.get("call_to_action"),
             url_tags=creative.get("url_tags"),
-            creative_format=creative_format(creative),
+            # A flexible ad carries its assets on the ad (creative_asset_groups_spec): its
+            # videos are not replaced by an edit, like a placement pair's.
+            creative_format="flexible"
+            if _sent(row, "ad", row.first_ad_key).get("creative_asset_groups_spec")
+            else creative_format(creative),
             video=texts.get("video"),
             image=texts.get("image"),
             ads=len(_ads(row)),
@@ -690,10 +701,12 @@ class EditService:
         """Point the ad ``key`` at its new creative (validated first; idempotent), then record
         the swap: the old creative stays in Meta, ``replaced``."""
         ad_id = row.meta_id(ObjectRef(ObjectKind.AD, key))
-        apply_changes(
-            self._graph,
-            [Change(str(ad_id), {"creative": {"creative_id": creative_id}}, _ad_label(key))],
-        )
+        switch: dict[str, Any] = {"creative": {"creative_id": creative_id}}
+        groups = _sent(row, "ad", key).get("creative_asset_groups_spec")
+        if groups:  # a flexible ad: its groups carry the texts too, edited with the creative
+            texts = [c for c in plan_of(edit).changes if c.field in CREATIVE_FIELDS]
+            switch["creative_asset_groups_spec"] = edited_groups(groups, texts)
+        apply_changes(self._graph, [Change(str(ad_id), switch, _ad_label(key))])
         new = ObjectRef(ObjectKind.CREATIVE, f"edit-{creative_id}")
         if media is not None:  # the new creative shows the edit's video or image
             shows = ObjectKind.VIDEO if media.video_id else ObjectKind.IMAGE
@@ -837,6 +850,16 @@ class EditService:
                 requests.setdefault(level, {}).update(update.params)
             for level, request in sent.items():
                 requests[level] = dict(request)
+            texts = [c for c in plan.changes if c.field in CREATIVE_FIELDS]
+            for ad in _ads(fresh):
+                ad_request = requests.get(request_name("ad", ad.key)) or {}
+                if texts and ad_request.get("creative_asset_groups_spec"):
+                    requests[request_name("ad", ad.key)] = {
+                        **ad_request,
+                        "creative_asset_groups_spec": edited_groups(
+                            ad_request["creative_asset_groups_spec"], texts
+                        ),
+                    }
             sync[REQUESTS_KEY] = requests
             approved = sync.get(APPROVAL_KEY)
             if approved and approved.get("material"):

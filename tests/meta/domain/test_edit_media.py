@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError as PydanticError
 
 from meta.domain.accounts import AccountConfig, AccountRegistry
-from meta.domain.edit_creative import creative_format, edited_creative, texts_of
+from meta.domain.edit_creative import creative_format, edited_creative, edited_groups, texts_of
 from meta.domain.edit_rules import EditKind, EditRules
 from meta.domain.edits import (
     Approval,
@@ -163,3 +163,37 @@ def test_a_placement_pair_s_texts_are_edited_in_its_asset_feed() -> None:
     assert feed["link_urls"] == [{"website_url": "https://shop/my"}]
     assert feed["videos"] == pair["asset_feed_spec"]["videos"]  # type: ignore[index]
     assert pair["asset_feed_spec"]["bodies"] == [{"text": "Meet AINOTE 2"}]  # type: ignore[index]
+
+
+def test_a_flexible_ad_s_groups_get_the_edited_texts_link_and_call_to_action() -> None:
+    groups = {
+        "groups": [
+            {
+                "videos": [{"video_id": "V1"}, {"video_id": "V2"}],
+                "texts": [
+                    {"text": "Meet AINOTE 2", "text_type": "primary_text"},
+                    {"text": "Notes, done", "text_type": "primary_text"},
+                    {"text": "AINOTE 2 is here", "text_type": "headline"},
+                    {"text": "Free shipping", "text_type": "description"},
+                ],
+                "call_to_action": {"type": "SHOP_NOW", "value": {"link": "https://shop/sg"}},
+            }
+        ]
+    }
+    made = edited_groups(
+        groups,
+        [
+            change(EditField.PRIMARY_TEXT, "Write less"),
+            change(EditField.DESCRIPTION, None),
+            change(EditField.LINK, "https://shop/my"),
+        ],
+    )
+    group = made["groups"][0]
+    assert group["texts"] == [
+        {"text": "Write less", "text_type": "primary_text"},
+        {"text": "Notes, done", "text_type": "primary_text"},
+        {"text": "AINOTE 2 is here", "text_type": "headline"},
+    ]
+    assert group["call_to_action"] == {"type": "SHOP_NOW", "value": {"link": "https://shop/my"}}
+    assert group["videos"] == groups["groups"][0]["videos"]
+    assert groups["groups"][0]["texts"][0]["text"] == "Meet AINOTE 2"  # the input is untouched

@@ -260,3 +260,39 @@ def test_a_lost_answer_to_one_ad_s_new_creative_is_found_by_its_name(
     assert [e.status for e in resumed] == [EditStatus.APPLIED]
     assert len(graph.objects("adcreative")) == 6  # three old, three new: none twice
     assert len(set(ad_creatives(graph).values())) == 3
+
+
+def test_a_flexible_ad_s_groups_carry_the_edited_texts_with_its_new_creative(
+    edits: EditService, bot: Harness, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    videos = [str(distinct_copy(EXAMPLE, tmp_path / f"flex-{n}.mp4")) for n in "ab"]
+    spec = bot.services.campaigns.validate(
+        {
+            "account": "iflytek-sg",
+            "name": "AINOTE2 flexible SG",
+            "daily_budget": 50,
+            "start_time": local(DAY, "20:00").strftime("%Y-%m-%d %H:%M"),
+            "countries": ["SG"],
+            "videos": videos,
+            "creative_mode": "flexible",
+            "primary_texts": ["Meet AINOTE 2", "Notes that write themselves"],
+            "headline": "AINOTE 2 is here",
+            "link": "https://shop.example.com/sg/ainote2",
+            "call_to_action": "SHOP_NOW",
+        }
+    )
+    campaign = bot.services.campaigns.create(spec, requested_by=REQUESTER.user_id, source="test").id
+    row = bot.services.store.get(campaign)
+    assert row is not None
+    state = edits.read_state(row)
+    assert state.creative_format == "flexible"
+    with pytest.raises(ValidationError, match="flexible ad"):
+        edits.propose(row, {"video": str(EXAMPLE)})
+    done = edits.submit(campaign, {"headline": "AINOTE 2 is in"}, REQUESTER, source="test")
+    assert done.applied is not None and done.applied.status is EditStatus.APPLIED, done.applied
+    ad = graph.get_object(str(row.ad_id))
+    assert ad is not None and ad["creative_id"] == done.campaign.creative_id
+    texts = ad["creative_asset_groups_spec"]["groups"][0]["texts"]
+    assert {"text": "AINOTE 2 is in", "text_type": "headline"} in texts
+    assert {"text": "Notes that write themselves", "text_type": "primary_text"} in texts
+    assert not any(t["text"] == "AINOTE 2 is here" for t in texts)
