@@ -86,7 +86,10 @@ def killed_at_the_end(process: subprocess.Popen[bytes], output: Path) -> Iterato
     message); it is killed on the way out in any case, so no test leaves one behind.
     """
     try:
-        yield
+        try:
+            yield
+        except TimeoutError as exc:  # say where the process was, not only that it never got there
+            raise TimeoutError(f"{exc}; the process printed:\n{output.read_text()}") from exc
         assert process.poll() is None, output.read_text()
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)

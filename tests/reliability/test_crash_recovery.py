@@ -134,7 +134,7 @@ def test_kill_9_during_a_step_then_rerun_resumes_with_one_of_each(
 
     process = start_cli(env, "create", str(path), out=tmp_path / "first-run.txt")
     with killed_at_the_end(process, tmp_path / "first-run.txt"):
-        wait_for(lambda: point.reached(graph, db) or process.poll() is not None, timeout=20)
+        wait_for(lambda: point.reached(graph, db) or process.poll() is not None, timeout=45)
 
     row = db_row(db)
     assert row is not None and row["status"] == "creating", row
