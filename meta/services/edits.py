@@ -905,6 +905,11 @@ class EditService:
                     self._graph.delete(str(new_id))
                 except MetaApiError as exc:
                     log.info("could not delete the unused creative %s: %s", new_id, exc)
+                    continue
+                if key == "new" and progress.get("new_ad_key"):  # recorded for the added ad
+                    self.store.mark_deleted(
+                        row.id, ObjectRef(ObjectKind.CREATIVE, str(progress["new_ad_key"]))
+                    )
         self.edits.update_edit(
             edit.id, from_statuses=[EditStatus.INCOMPLETE], status=EditStatus.UNDONE
         )

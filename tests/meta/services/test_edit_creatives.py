@@ -296,3 +296,23 @@ def test_a_flexible_ad_s_groups_carry_the_edited_texts_with_its_new_creative(
     assert {"text": "AINOTE 2 is in", "text_type": "headline"} in texts
     assert {"text": "Notes that write themselves", "text_type": "primary_text"} in texts
     assert not any(t["text"] == "AINOTE 2 is here" for t in texts)
+
+
+def test_an_added_ad_meta_refuses_is_reported_and_its_creative_undone(
+    edits: EditService, bot: Harness, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    campaign = bot.create(start=local(DAY, "20:00"))
+    cut = distinct_copy(EXAMPLE, tmp_path / "cut-b.mp4")
+    asked = edits.submit(campaign, {"add_video": str(cut)}, REQUESTER, source="test").awaiting
+    assert asked is not None
+    graph.inject(Fault(code=100, path_contains="/ads", method="POST", validate_only=False))
+    edit = edits.approve(asked.id, APPROVER)
+    assert edit.status is EditStatus.INCOMPLETE, edit.error
+    assert "new creative for the new ad" in str(edit.error) and len(graph.objects("ad")) == 1
+    graph.clear_faults()
+    assert edits.undo(edit.id, APPROVER).status is EditStatus.UNDONE
+    made = edit.progress["creative_ids"]["new"]
+    assert graph.get_object(made)["status"] == "DELETED"  # type: ignore[index]
+    row = bot.services.store.get(campaign)
+    assert row is not None and len(row.remaining_ads) == 1
+    assert made not in {o.meta_id for o in row.objects if o.live}
