@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.files import download_slack_file
+from bot.slack.files import download_slack_file, release_upload
 from handlers.blocks.edits import (
     EditCard,
     build_edit_card,
@@ -30,10 +30,15 @@ from handlers.ids import EditAction
 from meta.domain.access import Actor
 from meta.domain.edits import LABELS, VIDEO_FIELDS, step_label
 from meta.domain.errors import AdBeeError, ValidationError
-from meta.domain.records import EditRecord
+from meta.domain.records import EditRecord, EditStatus
 from meta.services.edits import EditError, EditService, budget_note
 
 log = logging.getLogger(__name__)
+# Once an edit is here, its downloaded video or image is needed no more (Finish of an incomplete
+# edit may still upload it; an edit awaiting approval will).
+_DONE_WITH_FILE = frozenset(
+    {EditStatus.APPLIED, EditStatus.REFUSED, EditStatus.REJECTED, EditStatus.UNDONE}
+)
 LABELS_FIELD = "video"  # a problem with the attached file is shown on the file input
 
 
@@ -120,11 +125,15 @@ class EditFlow:
         account = self._edits.account_of(row)
         wanted = parse_edit_form(values, account.timezone)
         media, _problem = edit_form_media(values)
+        downloaded: Path | None = None
         try:
             if media is not None:
-                wanted[media.field.value] = str(self._download(campaign_id, media))
+                downloaded = self._download(campaign_id, media)
+                wanted[media.field.value] = str(downloaded)
             done = self._edits.submit(campaign_id, wanted, actor, source="slack")
         except ValidationError as exc:  # the file's bytes (or a value changed meanwhile)
+            if downloaded is not None:
+                release_upload(downloaded, self._work_dir / "edits")
             self._refuse(campaign_id, view_id, "; ".join(p.message for p in exc.problems))
             return
         except EditError as exc:
@@ -193,7 +202,10 @@ class EditFlow:
 
     # ------------------------------------------------------------------ cards
     def show(self, edit: EditRecord) -> None:
-        """Post the edit's card in the campaign's thread, or update it where it is."""
+        """Post the edit's card in the campaign's thread, or update it where it is (and let go
+        of the edit's downloaded file once it is decided and done)."""
+        if edit.status in _DONE_WITH_FILE:
+            self._release_file(edit)
         row = self._edits.campaign(edit.campaign_id)
         account = self._edits.account_of(row)
         plan = EditService.plan(edit)
@@ -236,6 +248,12 @@ class EditFlow:
             )
         except Exception as exc:  # the edit is in the database either way; history shows it
             log.warning("could not show edit %s in Slack: %r", edit.id, exc)
+
+    def _release_file(self, edit: EditRecord) -> None:
+        media = EditService.plan(edit).media
+        path = getattr(media.after, "path", None) if media is not None else None
+        if path:  # only a download of this flow's (under its work folder) is deleted
+            release_upload(Path(path), self._work_dir / "edits")
 
     def _post_text(self, campaign_id: int, text: str) -> None:
         row = self._edits.campaign(campaign_id)

@@ -75,6 +75,10 @@ def test_a_second_video_added_to_a_live_campaign_becomes_a_new_ad_after_approval
     )
     shown = str(slack.message(CAMPAIGNS, waiting["ts"]))
     assert applied and f"New ad `{added.meta_id}`" in shown and APPROVER in shown
+    edit = bot.services.edit_store.list_edits(campaign_id=campaign_id)[-1]
+    download = Path(edit.plan["changes"][0]["after"]["path"])
+    assert download.name == "ainote2-cut-b.mp4"
+    slack.wait_until(lambda: not download.exists(), timeout=30)  # uploaded: let go
 
 
 def test_the_video_of_a_campaign_not_yet_live_is_replaced_after_approval(
