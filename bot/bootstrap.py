@@ -589,7 +589,14 @@ def build_bot(
         today=_home_today(services.reports, clock),
     )
     messages = CampaignMessages(
-        client, clock=clock, on_change=home.campaign_changed, progress=progress
+        client,
+        clock=clock,
+        on_change=home.campaign_changed,
+        progress=progress,
+        # An approval card is posted on its own and becomes the campaign's message.
+        record_message=lambda campaign_id, channel, ts: services.store.set_slack_message(
+            campaign_id, channel=channel, ts=ts
+        ),
     )
     notifier = SlackNotifier(
         client,

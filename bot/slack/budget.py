@@ -71,12 +71,15 @@ TIERS: dict[str, Tier] = {
     "chat.postMessage": Tier(rate=1.0, burst=3, per_channel=True),
     "chat.update": Tier(rate=50 / 60, burst=10, per_channel=False),
 }
-# chat.update tokens progress edits leave in the bucket for the cards (Approve) and alerts that
-# edit messages too. Without it, 20 creations' progress edits empty the burst just before their
-# cards are ready, and the 20 cards then go out at Tier 3's refill rate, one per 1.2 s (measured
-# through the bot: cards 12.3, 13.8, 14.8, 16.0 s ... 35.2 s, one every ~1.2 s). With it, the
-# first cards of a burst go at once; progress edits only ever use the refill above the reserve.
+# chat.update tokens progress edits leave in the bucket for the edits people wait for: a card
+# re-rendered after Approve/Reject, alerts refreshing a card, a failed creation's Resume. (An
+# approval card itself is a new message, chat.postMessage, paced per channel: campaign_messages.)
+# Without it, 20 creations' progress edits empty the burst and those edits then go out at Tier 3's
+# refill rate, one per 1.2 s; progress edits only ever use the refill above the reserve.
 CARD_RESERVE = 8.0
+# Tries of a message's final state (``ProgressEdits.edit(last=True)``), each paced by the budget
+# (a 429 blocks the method until its Retry-After), before it is given up and logged.
+LAST_TRIES = 8
 _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
     "adbee_slack_priority", default=Priority.URGENT
 )
@@ -340,6 +343,7 @@ class ProgressEdits:
         self._budget = budget
         self._reserve = reserve
         self._pending: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._last: dict[tuple[str, str], int] = {}  # final states pending: tries so far
         self._inflight: tuple[str, str] | None = None
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -348,13 +352,19 @@ class ProgressEdits:
         self.coalesced = 0  # edits replaced by a newer one before they were sent
         self.failed = 0
 
-    def edit(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
+    def edit(self, channel: str, ts: str, payload: dict[str, Any], *, last: bool = False) -> None:
+        """Queue the message's new state. ``last``: its final state (nothing follows to replace
+        it), so a failed send is tried again, up to ``LAST_TRIES`` times, instead of dropped."""
         key = (channel, ts)
         with self._cond:
             if self._stopped:
                 return
             if key in self._pending:
                 self.coalesced += 1
+            if last:
+                self._last[key] = 0
+            else:
+                self._last.pop(key, None)
             self._pending[key] = payload  # keeps its place in the queue: no starvation
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -369,6 +379,7 @@ class ProgressEdits:
         with self._cond:
             if self._pending.pop(key, None) is not None:
                 self.coalesced += 1
+            self._last.pop(key, None)
             while self._inflight == key:
                 self._cond.wait(timeout=1.0)
 
@@ -382,6 +393,21 @@ class ProgressEdits:
             self._pending.clear()
             self._cond.notify_all()
 
+    def _again_if_last(self, key: tuple[str, str], payload: dict[str, Any]) -> None:
+        """A message's final state that failed goes back in the queue (unless a newer state
+        came meanwhile): nothing else would ever replace a stale progress message."""
+        with self._cond:
+            tries = self._last.get(key)
+            if tries is None or key in self._pending or self._stopped:
+                return
+            if tries + 1 >= LAST_TRIES:
+                self._last.pop(key, None)
+                log.warning("the last state of message %s was not taken by Slack", key[1])
+                return
+            self._last[key] = tries + 1
+            self._pending[key] = payload
+            self._cond.notify_all()
+
     def _run(self) -> None:
         with sending_as(Priority.PROGRESS):
             while True:
@@ -390,8 +416,11 @@ class ProgressEdits:
                         self._cond.wait()
                     if self._stopped:
                         return
+                    # A message's final state is sent out of the reserve too: it is the last
+                    # edit of its message, and a stale "Creating…" would stay for good.
+                    last = next(iter(self._pending), None) in self._last
                 # Behind every card and alert, and only out of what they leave over.
-                self._budget.acquire("chat.update", reserve=self._reserve)
+                self._budget.acquire("chat.update", reserve=0.0 if last else self._reserve)
                 with self._cond:
                     if not self._pending:
                         continue
@@ -400,8 +429,12 @@ class ProgressEdits:
                 try:
                     self._client.chat_update(channel=key[0], ts=key[1], **payload)
                     self.sent += 1
+                    with self._cond:
+                        if key not in self._pending:
+                            self._last.pop(key, None)
                 except Exception as exc:  # expendable: the next edit or the card replaces it
                     self.failed += 1
+                    self._again_if_last(key, payload)
                     if is_rate_limited(exc):
                         assert isinstance(exc, SlackApiError)
                         headers = exc.response.headers or {}

@@ -1,4 +1,11 @@
-"""The campaign's one message in the campaigns channel, kept current; and alerts to the channel.
+"""The campaign's message in its channel, kept current; and alerts to the channel.
+
+A creation shows its progress in the message it posted when it started; once the campaign is
+ready for approval its card is posted as a message of its own (``post_card``) and becomes the
+campaign's message (``slack_ts``: approvals, alerts and reminders update it and reply in its
+thread). Slack paces ``chat.postMessage`` per channel (about 1 per second, short bursts) but
+``chat.update`` per workspace (Tier 3, about 50 per minute, docs.slack.dev "Rate limits"), so a
+card that were an edit would queue behind every other creation's progress edits.
 
 ``SlackNotifier`` implements the domain's ``Notifier``: it raises on any Slack failure so the
 alert outbox keeps the alert and retries it later. Its posts go through ``post_once``, so an alert
@@ -10,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -26,6 +34,7 @@ from handlers.blocks.digest import (
     digest_chart_title,
 )
 from handlers.blocks.monitoring import build_approval_reminder, build_pacing_alert
+from handlers.blocks.progress import build_created_note
 from meta.domain.digest import Digest
 from meta.domain.states import Status
 from meta.services.activation import utc
@@ -40,6 +49,8 @@ log = logging.getLogger(__name__)
 # Burst alerts whose campaign thread gets the alert it would have had on its own.
 THREAD_KINDS = frozenset({"activation_failed", "live_late"})
 Clock = Callable[[], datetime]
+# Records the message that shows a campaign from now on: (campaign id, channel, ts).
+RecordMessage = Callable[[int, str, str], object]
 
 
 def render_campaign_message(summary: CampaignSummary, now: datetime) -> dict:
@@ -58,12 +69,14 @@ class CampaignMessages:
         clock: Clock = lambda: datetime.now(UTC),
         on_change: Callable[[CampaignSummary], None] | None = None,
         progress: ProgressEdits | None = None,
+        record_message: RecordMessage | None = None,
     ) -> None:
         self._client = client
         self._clock = clock
         # Told after every re-render: other surfaces showing the campaign (the Home tabs).
         self._on_change = on_change or (lambda _summary: None)
         self._progress = progress
+        self._record_message = record_message
 
     def refresh_campaign_message(self, summary: CampaignSummary) -> None:
         """Best effort: what changed is already in the database (and in Meta)."""
@@ -87,6 +100,36 @@ class CampaignMessages:
                 **render_campaign_message(summary, self._clock()),
             )
         self._on_change(summary)
+
+    def post_card(
+        self, summary: CampaignSummary, *, key: str, since: float | None
+    ) -> CampaignSummary:
+        """Post the approval card as its own message in the campaign's channel and make it the
+        campaign's message; the progress message gets a last, expendable edit pointing at it.
+
+        Raises when Slack does not take the post (the outbox retries it). A retry looks for the
+        post by its key first (``post_once``), so the card is never posted twice, and a retry
+        after the card was recorded finds it and records the same message again.
+        """
+        if self._record_message is None:  # nowhere to record it: the card replaces the progress
+            self.update_campaign_message(summary)
+            return summary
+        channel, progress_ts = str(summary.slack_channel), str(summary.slack_ts)
+        posted = post_once(
+            self._client,
+            key=key,
+            channel=channel,
+            sent_before=since,
+            unfurl_links=False,
+            **render_campaign_message(summary, self._clock()),
+        )
+        self._record_message(summary.id, posted.channel, posted.ts)
+        if posted.ts != progress_ts and self._progress is not None:
+            # Latest state wins over any progress edit still pending for that message.
+            self._progress.edit(channel, progress_ts, build_created_note(summary), last=True)
+        moved = replace(summary, slack_channel=posted.channel, slack_ts=posted.ts)
+        self._on_change(moved)
+        return moved
 
 
 class SlackNotifier:
@@ -256,9 +299,14 @@ class SlackNotifier:
     def _finish_creation(
         self, summary: CampaignSummary | None, reply: str | None, *, key: str, since: float | None
     ) -> None:
-        """The campaign's message shows how its creation ended, and its thread says it once."""
+        """Ready for approval: the card is posted on its own (it mentions the requester, who is
+        notified). Otherwise (failed, stopped) the progress message shows how the creation
+        ended, with Resume, and its thread says it once."""
         if summary is None or not (summary.slack_channel and summary.slack_ts):
             return  # started from the command line: nothing in Slack to finish
+        if summary.status == Status.CREATED:
+            self._messages.post_card(summary, key=f"{key}:card", since=since)  # raises: retried
+            return
         self._messages.update_campaign_message(summary)  # raises: retried until Slack takes it
         if reply:
             post_once(

@@ -600,13 +600,12 @@ class CreationFlow:
             # the message will say what happened and offer what is next (Resume)
             self._announce_end(summary.id, f":x: {esc(exc.message)}")
             return
-        self._announce_end(
-            done.id,
-            f"<@{user_id}> {esc(done.name)} is ready and PAUSED; an approver can approve it now.",
-        )
+        # Its approval card is posted on its own and mentions the requester: no reply needed.
+        self._announce_end(done.id, None)
 
-    def _announce_end(self, campaign_id: int, reply: str) -> None:
-        """The campaign's message shows the outcome, and its thread gets ``reply``, exactly once.
+    def _announce_end(self, campaign_id: int, reply: str | None) -> None:
+        """The campaign shows the outcome (its approval card, or the progress message with what
+        went wrong), and the thread gets ``reply`` when there is one, exactly once.
 
         Queued in the alert outbox first (committed), then tried at once: if Slack does not
         answer now, the alert flush job delivers it when Slack is back. The message is

@@ -181,3 +181,29 @@ def _file_state(steps: Mapping[Step, StepState]) -> tuple[State, str]:
 def _file_line(index: int, name: str, steps: Mapping[Step, StepState]) -> str:
     state, words = _file_state(steps)
     return f"{_EMOJI[state]} {index}. `{esc(truncate(name, 80))}` — {words}"
+
+
+def build_created_note(summary: CampaignSummary) -> dict[str, Any]:
+    """The creation's progress message once its approval card is posted on its own.
+
+    The card is a new message (``chat.postMessage``, paced per channel) rather than the last
+    edit of this one (``chat.update``, one Tier 3 budget for the whole workspace, which a burst
+    of creations' progress edits empties); this message stays as the record of the creation,
+    with whatever its thread was told while it ran.
+    """
+    ads = len(summary.ads)
+    made = f"{ads} ads" if ads > 1 else "its ad"
+    blocks = [
+        section(
+            f":white_check_mark: *{esc(summary.name)}* is ready and PAUSED in Meta "
+            f"(campaign, ad set and {made}). Its approval card, with Approve and Reject, is "
+            "posted below.",
+            block_id=CampaignMessageBlock.STEPS,
+        ),
+        context(
+            f"AdBee #{summary.id}",
+            f"{esc(summary.account_name)} · {esc(summary.budget_text)}/day",
+            block_id=CampaignMessageBlock.DETAIL,
+        ),
+    ]
+    return message(f"{esc(summary.name)} is ready and PAUSED; its approval card is below", blocks)

@@ -90,19 +90,31 @@ def upload_video(slack, user=REQUESTER) -> str:
         )
 
 
-def approval_message(slack) -> dict:
+CARD_IS_BELOW = "its approval card is below"
+
+
+def approval_message(slack, channel: str = CAMPAIGNS) -> dict:
+    """The first approval card in ``channel``, once every creation's progress message points at
+    its card (AdBee records the card as the campaign's message before it edits that one)."""
+
     def ready():
-        for message in slack.messages(CAMPAIGNS):
-            for block in message.get("blocks", []):
-                for element in block.get("elements", []) or []:
-                    if element.get("action_id") == CampaignAction.APPROVE:
-                        return message
-        return None
+        messages = slack.messages(channel)
+        cards = [m for m in messages if has_approve(m)]
+        notes = [m for m in messages if CARD_IS_BELOW in m.get("text", "")]
+        return cards[0] if cards and len(notes) >= len(cards) else None
 
     try:
         return slack.wait_until(ready, timeout=20)
     except TimeoutError as exc:  # say where the creation stopped, not only that it did
         raise TimeoutError(f"no Approve card within 20 s\n{describe_slack(slack)}") from exc
+
+
+def has_approve(message: dict) -> bool:
+    return any(
+        element.get("action_id") == CampaignAction.APPROVE
+        for block in message.get("blocks", [])
+        for element in block.get("elements", []) or []
+    )
 
 
 def create_campaign(slack, user=REQUESTER) -> dict:
@@ -142,14 +154,20 @@ def test_alice_creates_bob_approves_and_the_channel_follows_along(slack, graph, 
     assert not (ack or {}).get("errors")
 
     message = approval_message(slack)
-    versions = slack.message_history(CAMPAIGNS, message["ts"])
+    # The card is a message of its own, under the one that followed the creation step by step,
+    # which ends by pointing at it.
+    progress, card = slack.messages(CAMPAIGNS)
+    assert card["ts"] == message["ts"] and REQUESTER in str(card["blocks"])  # who is told
+    versions = slack.message_history(CAMPAIGNS, progress["ts"])
     texts = " ".join(v.get("text", "") for v in versions)
     assert "downloading the video" in texts
     assert len(versions) >= 3, "progress is updated in place"
+    assert CARD_IS_BELOW in progress["text"]
     assert len(graph.objects("campaign")) == 1
     assert all(o["status"] == "PAUSED" for o in graph.objects("campaign") + graph.objects("ad"))
 
     campaign_id = campaign_id_of(message)
+    assert bot.services.store.get(campaign_id).slack_ts == card["ts"]  # approvals update it
 
     # Alice and Eve are no approvers; Mallory is listed but belongs to another workspace.
     value = ActionMetadata(campaign_id=campaign_id).model_dump_json()
@@ -247,7 +265,8 @@ def test_a_redelivered_submission_creates_once(slack, graph, bot):
     slack.redeliver_last("interactive")
     approval_message(slack)
     assert len(graph.objects("campaign")) == 1
-    assert len([m for m in slack.messages(CAMPAIGNS) if "AINOTE2" in m.get("text", "")]) == 1
+    progress, card = slack.messages(CAMPAIGNS)  # one creation's message and its card, once
+    assert CARD_IS_BELOW in progress["text"] and has_approve(card)
 
 
 def test_a_meta_failure_mid_creation_is_posted_in_the_thread(slack, graph, bot):

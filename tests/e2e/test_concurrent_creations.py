@@ -2,7 +2,8 @@
 
 The real bot in Socket Mode against both emulators, with the Slack emulator's rate tiers on
 (chat.postMessage ~1/s per channel, chat.update Tier 3 ~50/min, 429 + Retry-After). Before the
-shared budget, four creations at once already refused the final cards and Approve was lost.
+shared budget, four creations at once already refused the final cards and Approve was lost; each
+card is now a message of its own, so it no longer waits behind other creations' progress edits.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from handlers.ids import CampaignAction
 from handlers.ids import CampaignCreateBlock as B
 from meta.domain.states import Status
 from tests.e2e.conftest import CAMPAIGNS, REQUESTER, ROOT, running_bot
-from tests.e2e.test_campaign_story import campaign_id_of, good_values, open_new_form, upload_video
+from tests.e2e.test_campaign_story import (
+    CARD_IS_BELOW,
+    approval_message,
+    campaign_id_of,
+    good_values,
+    open_new_form,
+    upload_video,
+)
 
 CREATIONS = 20
 
@@ -51,23 +59,30 @@ def test_twenty_concurrent_creations_each_end_with_an_approve_card(slack, graph,
             values={**good_values(file_id), B.NAME: f"AINOTE2 launch {user}"},
         )
 
-    def told(card: dict) -> bool:
-        replies = slack.thread(CAMPAIGNS, card["ts"])[1:]
-        return any("is ready and PAUSED" in r.get("text", "") for r in replies)
-
     def all_done() -> list[dict] | None:
         cards = approve_cards(slack)
-        return cards if len(cards) == CREATIONS and all(told(c) for c in cards) else None
+        return cards if len(cards) == CREATIONS else None
 
     cards = slack.wait_until(all_done, timeout=240)
     ids = {campaign_id_of(card) for card in cards}
     assert len(ids) == CREATIONS, "one card per campaign, none lost, none twice"
+    # each card is posted on its own and mentions its requester (who Slack notifies)
+    assert {next(u for u in users if u in str(card["blocks"])) for card in cards} == set(users)
+    # every progress message ends pointing at its card (the latest state won), and none of
+    # them became a second card
+    notes = slack.wait_until(
+        lambda: (
+            (n := [m for m in slack.messages(CAMPAIGNS) if CARD_IS_BELOW in m["text"]])
+            and len(n) == CREATIONS
+            and n
+        ),
+        timeout=150,
+    )
+    assert {note["ts"] for note in notes}.isdisjoint(card["ts"] for card in cards)
     rows = bot.services.store.list_campaigns(statuses=[Status.CREATED], limit=100)
     assert {row.id for row in rows} == ids
-    for card in cards:
-        # the card is the message's last version: no progress edit landed on top of it
-        [last] = approve_cards_in(slack.message_history(CAMPAIGNS, card["ts"])[-1:])
-        assert last["blocks"] == card["blocks"]
+    # the card is the campaign's message from now on: approvals and alerts go there
+    assert {row.slack_ts for row in rows} == {card["ts"] for card in cards}
     # Slack's limits were kept by the budget: nothing the bot sent was refused.
     assert slack.rate_limited == []
     # the pending progress edits were coalesced (the latest state won), not all sent
@@ -96,12 +111,7 @@ def test_a_client_with_its_own_channel_gets_its_creations_and_cards_there(
             user=REQUESTER, view_id=view["id"], values=good_values(upload_video(slack))
         )
 
-        def told() -> list[dict] | None:
-            cards = approve_cards_in(slack.messages(CLIENT_CHANNEL))
-            replies = [r for c in cards for r in slack.thread(CLIENT_CHANNEL, c["ts"])[1:]]
-            return (
-                cards if any("is ready and PAUSED" in r.get("text", "") for r in replies) else None
-            )
-
-        assert len(slack.wait_until(told, timeout=30)) == 1
+        card = approval_message(slack, CLIENT_CHANNEL)
+        progress = slack.messages(CLIENT_CHANNEL)[0]
+        assert CARD_IS_BELOW in progress["text"] and len(approve_cards_in([card])) == 1
     assert slack.messages(CAMPAIGNS) == []  # nothing of this client's went to the shared channel

@@ -65,7 +65,7 @@ def test_three_videos_in_one_modal_make_three_ads(slack, graph, bot, tmp_path):
     # file may be skipped, but each file had its line).
     files = [
         block["text"]["text"]
-        for version in slack.message_history(CAMPAIGNS, card["ts"])
+        for version in slack.message_history(CAMPAIGNS, slack.messages(CAMPAIGNS)[0]["ts"])
         for block in version.get("blocks", [])
         if block.get("block_id") == CampaignMessageBlock.FILES
     ]

@@ -19,7 +19,7 @@ from handlers.metadata import ActionMetadata
 from jobs.activation import flush_alerts_job
 from meta.domain.states import Status
 from meta.services.alerts import CREATION_FINISHED
-from tests.e2e.test_campaign_story import approval_message, good_values, upload_video
+from tests.e2e.test_campaign_story import CARD_IS_BELOW, approval_message, good_values, upload_video
 from tests.reliability.conftest import ALERTS, APPROVER, CAMPAIGNS, KINDS, REQUESTER, ROOT, world
 
 pytestmark = pytest.mark.reliability
@@ -132,8 +132,9 @@ def test_a_campaign_story_survives_reconnects_redeliveries_and_rate_limits(
         # --- nothing twice -------------------------------------------------------------------
         opened_views = [c for c in slack.call_log if c.method == "views.open" and c.status == 200]
         assert len(opened_views) == 1
-        preparing = [m for m in slack.messages(CAMPAIGNS) if "AINOTE2" in str(m)]
-        assert len(preparing) == 1
+        # the creation's message (pointing at its card) and the card, once each
+        progress, card = [m for m in slack.messages(CAMPAIGNS) if "AINOTE2" in str(m)]
+        assert CARD_IS_BELOW in progress["text"] and card["ts"] == message["ts"]
         decisions = [e.action for e in store.audit_events(campaign_id=row.id) if e.outcome == "ok"]
         assert decisions.count("approve") == 1 and decisions.count("activate") == 1
         assert decisions.count("activated") == 1

@@ -22,7 +22,13 @@ from handlers.ids import CampaignAction
 from handlers.metadata import ActionMetadata
 from meta.domain.states import Status
 from sandbox.graph_emulator import Fault
-from tests.e2e.test_campaign_story import approval_message, good_values, open_form, upload_video
+from tests.e2e.test_campaign_story import (
+    CARD_IS_BELOW,
+    approval_message,
+    good_values,
+    open_form,
+    upload_video,
+)
 from tests.reliability.conftest import (
     CAMPAIGNS,
     KINDS,
@@ -90,14 +96,12 @@ def test_a_slack_outage_during_the_last_steps_delays_the_approval_message_only(
         message = approval_message(slack)
         landed = time.monotonic() - up_at
 
-        # The channel holds one campaign message, now with Approve and Reject ...
-        parents = [m for m in slack.messages(CAMPAIGNS) if "AINOTE2" in str(m)]
-        assert [m["ts"] for m in parents] == [message["ts"]]
+        # The channel holds the creation's message, now pointing at its card, and the card
+        # with Approve and Reject, once; nothing is left waiting for Slack.
+        progress, card = [m for m in slack.messages(CAMPAIGNS) if "AINOTE2" in str(m)]
+        assert card["ts"] == message["ts"] and CARD_IS_BELOW in progress["text"]
         assert {CampaignAction.APPROVE, CampaignAction.REJECT} <= _button_ids(message)
-        # ... and its thread says it is ready, once; nothing is left waiting for Slack.
         wait_for(lambda: all(a.status == "sent" for a in store.alerts()), timeout=10)
-        replies = [m["text"] for m in slack.thread(CAMPAIGNS, message["ts"])[1:]]
-        assert sum("is ready and PAUSED" in text for text in replies) == 1, replies
         print(
             f"\nSlack down {OUTAGE_SECONDS:.0f} s during the last creation steps "
             f"({refused} calls refused): Meta finished alone, the ad {ad_after:.1f} s into the "
@@ -152,9 +156,11 @@ def test_a_creation_meta_stops_during_a_slack_outage_ends_with_resume_once_slack
             action_id=CampaignAction.RESUME_CREATION,
             value=ActionMetadata(campaign_id=stopped.id).model_dump_json(),
         )
-        approved = _message_with(slack, CampaignAction.APPROVE)
-        assert approved["ts"] == message["ts"]
+        approved = approval_message(slack)  # its own message; the stopped one points at it
+        assert approved["ts"] != message["ts"]
+        assert CARD_IS_BELOW in slack.message(CAMPAIGNS, message["ts"])["text"]
         assert store.get(stopped.id).status == Status.CREATED
+        assert store.get(stopped.id).slack_ts == approved["ts"]
         assert live_counts(graph) == dict.fromkeys(KINDS, 1)
         print(
             f"\nSlack down while Meta stopped a creation: the failure with Resume landed "
