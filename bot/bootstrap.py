@@ -643,6 +643,8 @@ def build_bot(
         acks=acks,
         progress=progress,
         graph=services.graph,  # creations wait for Meta's video processing without a worker
+        usage=usage,  # a request the pool holds for its account's usage says so in Slack
+        usage_ceiling=ceiling,
     )
     sync = scheduling.context.sync
     assert sync is not None  # build_job_context always builds one

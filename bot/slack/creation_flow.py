@@ -39,7 +39,7 @@ from bot.slack.files import download_slack_file, release_upload
 from bot.slack.posts import post_once
 from handlers.blocks.common import esc
 from handlers.blocks.duplicate import build_duplicate_modal
-from handlers.blocks.progress import StepState, build_progress_message
+from handlers.blocks.progress import StepState, build_progress_message, build_usage_wait_message
 from handlers.blocks.results import build_refused_modal
 from handlers.forms import CampaignForm, form_errors
 from meta.domain.errors import AdBeeError, PipelineError, ValidationError
@@ -49,6 +49,7 @@ from meta.domain.spec import CampaignSpec, feed_image_key, group_image_key
 from meta.domain.states import ProgressEvent, Status, Step
 from meta.domain.stopping import CreationInterrupted, StopSignal
 from meta.graph.retry import throttle_listener
+from meta.graph.usage import AccountUsage
 from meta.services.alerts import CREATION_FINISHED, AlertOutbox, Notifier
 from meta.services.campaigns import CampaignService
 from meta.services.creation_lease import CreationBusyError, Lease, lease_is_free
@@ -57,7 +58,7 @@ from meta.services.pipeline import AwaitingVideo, needs_video_file, videos_to_se
 from meta.services.processing_watch import DEFAULT_INTERVAL, ProcessingWatch
 from meta.services.summary import CampaignSummary
 from meta.services.throttle_notice import StartDeadlineNotice
-from meta.services.work_pool import SHARED_LANE, FairPool
+from meta.services.work_pool import DEFAULT_CEILING_PERCENT, SHARED_LANE, FairPool
 from storage.repository import CampaignStore
 from storage.requests import CreationRequestStore
 from storage.transient import DatabaseUnavailableError
@@ -105,10 +106,13 @@ class CreationFlow:
         progress: ProgressEdits | None = None,
         graph: GraphApi | None = None,
         processing_interval: float = DEFAULT_INTERVAL,
+        usage: AccountUsage | None = None,
+        usage_ceiling: float = DEFAULT_CEILING_PERCENT,
     ) -> None:
         """``graph``: when given, a creation does not hold its worker while Meta processes its
         video: it is parked with one shared watch (``ProcessingWatch``) and queued again, first
-        in its requester's lane, once Meta is done."""
+        in its requester's lane, once Meta is done. ``usage``/``usage_ceiling``: what the pool
+        holds new work for (``FairPool`` ``admit``), so a held request can say why it waits."""
         self._client = client
         self._campaigns = campaigns
         self._store = store
@@ -136,6 +140,7 @@ class CreationFlow:
             else None
         )
         self._parked: dict[int, str] = {}  # campaign id -> requester, while Meta processes
+        self._usage, self._usage_ceiling = usage, usage_ceiling
 
     # Set by ``build_bot``: duplicates read their source from Meta (None without Meta).
     duplicates: DuplicateService | None = None
@@ -201,6 +206,8 @@ class CreationFlow:
                 return
             recorded = (request.requested_by, self._ad_account_of(request.form.get("account")))
         requester, account = recorded
+        if account is not None:
+            self._tell_if_held(request_id, account)
         # Submitted here: the ack this process sends for it is the one a refusal waits for.
         self._queue(
             ("request", request_id),
@@ -210,6 +217,38 @@ class CreationFlow:
             lane=lane or requester,
             account=account,
         )
+
+    def _tell_if_held(self, request_id: int, ad_account_id: str) -> None:
+        """A request its ad account's usage holds in the queue shows it in the channel at once,
+        in the message that later shows its progress, instead of nothing until Meta's usage
+        falls. Best effort: the request starts when its account allows, told or not."""
+        if self._usage is None:
+            return
+        ceiling = self._usage_ceiling
+        if self._usage.hold_seconds(ad_account_id, ceiling=ceiling) <= 0:
+            return
+        try:
+            request = self._requests.get(request_id)
+            if request is None or (request.slack_channel and request.slack_ts):
+                return
+            form = CampaignForm.model_validate(request.form)
+            account = self._campaigns.accounts.get(form.account) if form.account else None
+            posted = post_once(
+                self._client,
+                key=_start_key(request_id),  # the start message: _accept finds it recorded
+                channel=self._channel_for(form.account),
+                unfurl_links=False,
+                **build_usage_wait_message(
+                    name=form.name or "campaign",
+                    requested_by=request.requested_by,
+                    account_name=account.name if account else str(form.account),
+                    percent=self._usage.percent(ad_account_id),
+                    ceiling=ceiling,
+                ),
+            )
+            self._requests.set_slack_message(request_id, channel=posted.channel, ts=posted.ts)
+        except Exception:  # the start message is posted when the request starts, as usual
+            log.warning("could not say that request #%s waits for Meta", request_id, exc_info=True)
 
     def resume(
         self,
@@ -430,11 +469,10 @@ class CreationFlow:
                 posted = post_once(
                     self._client,
                     # one per request: a run after a crash finds the message an earlier one posted
-                    key=f"creation-start:request-{request.id}",
+                    key=_start_key(request.id),
                     channel=target,
-                    text=f"Preparing {esc(name)} for <@{request.requested_by}>: downloading "
-                    f"{_files_text(len(form.media_file_ids))} from Slack",
                     unfurl_links=False,
+                    **_preparing(name, request.requested_by, form),
                 )
             except SlackApiError as exc:
                 error = str(exc.response.get("error"))
@@ -447,6 +485,8 @@ class CreationFlow:
                 return None
             channel, ts = posted.channel, posted.ts
             self._requests.set_slack_message(request.id, channel=channel, ts=ts)
+        else:  # posted earlier: while it waited for its account (_tell_if_held), or a crash
+            self._progress.edit(channel, ts, _preparing(name, request.requested_by, form))
         folder = self._work_dir / f"request-{request.id}"
         spec = self._spec_with_video(form, folder, request.view_id or "", channel, ts, ack_key)
         if spec is None:
@@ -911,6 +951,17 @@ def _image_upload_open(row: CampaignRecord, spec: CampaignSpec, path: Path) -> b
 
 def _files_text(count: int) -> str:
     return f"the {count} files" if count > 1 else "the video"
+
+
+def _start_key(request_id: int) -> str:
+    return f"creation-start:request-{request_id}"
+
+
+def _preparing(name: str, user_id: str, form: CampaignForm) -> dict[str, Any]:
+    return {
+        "text": f"Preparing {esc(name)} for <@{user_id}>: downloading "
+        f"{_files_text(len(form.media_file_ids))} from Slack"
+    }
 
 
 class _Progress:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from handlers.blocks.common import context, esc, header, message, section, truncate
+from handlers.blocks.common import context, esc, header, mention, message, section, truncate
 from handlers.ids import CampaignMessageBlock
 from meta.domain.states import STEP_LABELS, ProgressEvent, Step, steps_of
 from meta.services.summary import CampaignSummary
@@ -207,3 +207,18 @@ def build_created_note(summary: CampaignSummary) -> dict[str, Any]:
         ),
     ]
     return message(f"{esc(summary.name)} is ready and PAUSED; its approval card is below", blocks)
+
+
+def build_usage_wait_message(
+    *, name: str, requested_by: str, account_name: str, percent: float, ceiling: float
+) -> dict[str, Any]:
+    """A request held before it starts: its ad account's rate-limit usage at Meta is at or
+    above ``META_USAGE_CEILING``, so new work there waits until Meta reports it lower (instead
+    of running into Meta's throttle, which blocks the whole account for a minute or more)."""
+    text = (
+        f":hourglass: {esc(name)} for {mention(requested_by)} is waiting: Meta reports "
+        f"{esc(account_name)} at {percent:.0f} % of its rate limit, and AdBee starts new work "
+        f"there below {ceiling:.0f} %. It starts by itself as soon as the usage falls; nothing "
+        "was sent to Meta yet."
+    )
+    return message(text, [section(text, block_id=CampaignMessageBlock.STEPS)])

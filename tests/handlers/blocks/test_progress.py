@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.blocks.progress import DOWNLOAD_LABEL, StepState, build_progress_message
+from handlers.blocks.progress import (
+    DOWNLOAD_LABEL,
+    StepState,
+    build_created_note,
+    build_progress_message,
+    build_usage_wait_message,
+)
 from meta.domain.states import STEP_LABELS, ProgressEvent, Step, steps_of
 from tests.handlers.factories import (
     HOSTILE,
@@ -166,3 +172,34 @@ def test_an_image_file_is_uploading_then_ready_without_processing():
     uploaded = {2: {Step.IMAGE: StepState("done", 100, "image 2 of 2: image 1f2e")}}
     message = build_progress_message(summary=summary, steps={}, ad_steps=uploaded)
     assert file_lines(message)[1] == ":white_check_mark: 2. `hero.jpg` — ready"
+
+
+def test_once_its_card_is_posted_the_progress_message_points_at_it():
+    note = build_created_note(several(3))
+    assert_slack_accepts("message", note)
+    text = str(note["blocks"])
+    assert "ready and PAUSED" in text and "3 ads" in text and "approval card" in text
+    assert "is below" in note["text"]
+
+
+def test_the_created_note_escapes_the_users_text():
+    note = build_created_note(hostile_summary())
+    assert_slack_accepts("message", note)
+    assert_escaped(note)
+
+
+def test_a_request_held_for_its_accounts_usage_says_why_and_that_nothing_was_sent():
+    held = build_usage_wait_message(
+        name="AINOTE2 launch SG",
+        requested_by="U0ALICE",
+        account_name="iFlytek SG",
+        percent=73.4,
+        ceiling=50,
+    )
+    assert_slack_accepts("message", held)
+    assert "<@U0ALICE>" in held["text"] and "73 %" in held["text"] and "below 50 %" in held["text"]
+    assert "nothing was sent to Meta yet" in held["text"]
+    hostile = build_usage_wait_message(
+        name=HOSTILE, requested_by="U0BOB", account_name=HOSTILE, percent=90, ceiling=50
+    )
+    assert_escaped(hostile)
