@@ -204,12 +204,11 @@ def _story(
 
     say.step("#campaigns shows live progress, updated in place")
     message = _wait(lambda: _with_button(slack, CampaignAction.APPROVE), 60, "the approval message")
-    versions = slack.message_history(CAMPAIGNS, message["ts"])
-    edits = [render_message({"text": v.get("text", "")}, NAMES)[0] for v in versions[:-1]]
-    for number, edit in enumerate(edits):  # each edit in one line: the message's own summary
-        if number == 0 or edit != edits[number - 1]:
-            say.lines("  #campaigns | (edit) ", [edit])
-    say.message("campaigns", versions[-1])
+    # The card is a message of its own, under the progress message (which ends pointing at it).
+    progress = next(m for m in slack.messages(CAMPAIGNS) if m["ts"] != message["ts"])
+    shown = _show_edits(slack, say, progress["ts"], [])
+    say.step("the approval card, posted on its own (it mentions @alice)")
+    say.message("campaigns", message)
     for reply in slack.thread(CAMPAIGNS, message["ts"])[1:]:
         say.message("campaigns (thread)", reply)
 
@@ -235,6 +234,13 @@ def _story(
         "the scheduled message",
     )
     say.message("campaigns", scheduled)
+    _wait(
+        lambda: _text_has(slack.message(CAMPAIGNS, progress["ts"]), "approval card is below"),
+        30,
+        "the progress message pointing at the card",
+    )
+    say.step("the progress message above the card now points at it")
+    _show_edits(slack, say, progress["ts"], shown)
     clock.release()  # now the minutes until the start pass in seconds
 
     say.step(
@@ -258,6 +264,18 @@ def _story(
         "Done: the campaign is ACTIVE in Meta (emulated)" if ok else "FAILED: campaign not active"
     )
     return 0 if ok else 1
+
+
+def _show_edits(slack: SlackEmulator, say: Transcript, ts: str, shown: list[str]) -> list[str]:
+    """Print each new state of message ``ts`` in one line (its own summary), after ``shown``."""
+    edits = [
+        render_message({"text": v.get("text", "")}, NAMES)[0]
+        for v in slack.message_history(CAMPAIGNS, ts)
+    ]
+    for number, edit in enumerate(edits[len(shown) :], start=len(shown)):
+        if number == 0 or edit != edits[number - 1]:
+            say.lines("  #campaigns | (edit) ", [edit])
+    return edits
 
 
 def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:

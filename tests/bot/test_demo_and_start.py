@@ -30,9 +30,10 @@ def test_the_demo_plays_the_whole_story_and_ends_active():
         "Done: the campaign is ACTIVE in Meta (emulated)",
     ):
         assert seen in transcript, seen
-    # Live progress is shown; its last state may be replaced by the card before it is sent
-    # (progress edits are coalesced and never land on top of the card).
+    # Live progress is shown (edits are coalesced: some states may be skipped), and the progress
+    # message ends pointing at the card, which is a message of its own.
     assert re.search(r"\(edit\) Creating AINOTE2 launch SG: \d of 6 steps done", transcript)
+    assert "(edit) AINOTE2 launch SG is ready and PAUSED; its approval card is below" in transcript
 
 
 def test_starting_the_bot_without_slack_tokens_says_what_is_missing(tmp_path):
