@@ -42,9 +42,9 @@ def approve_cards_in(messages: list[dict]) -> list[dict]:
     ]
 
 
-# Slack's own pace bounds it: ~40 posts in one channel (a "Preparing" message and a "ready"
-# reply per creation) at chat.postMessage's one per second is ~40 s on any machine, about twice
-# that on a loaded one; the suite's 120 s per test had cut it off in CI before its own wait did.
+# Slack's own pace bounds it: ~40 posts in one channel (a "Preparing" message and a card per
+# creation) at chat.postMessage's one per second is ~40 s on any machine, about twice that on a
+# loaded one; the suite's 120 s per test had cut it off in CI before its own wait did.
 @pytest.mark.timeout(300)
 def test_twenty_concurrent_creations_each_end_with_an_approve_card(slack, graph, bot):
     users = [f"U_REQ{n:02d}" for n in range(CREATIONS)]
