@@ -183,13 +183,14 @@ def test_kill_9_between_two_ads_of_a_three_ad_edit_then_run_again_finishes_it_on
         assert len(posts(graph, f"/{ad}", validating=False)) == 1, ad  # switched once each
 
 
-@pytest.mark.parametrize("where", ["video_processing", "new_ad_answer_lost"])
+@pytest.mark.parametrize("where", ["upload_answer_lost", "video_processing", "new_ad_answer_lost"])
 def test_kill_9_in_an_approved_new_video_edit_then_run_again_finishes_it_once(
     where: str, graph: GraphEmulator, tmp_path: Path
 ) -> None:
-    """An added video, approved: the process applying it is killed while Meta processes the
-    uploaded video (the upload committed), or after Meta made the new ad but before its answer
-    arrived. Run again, the edit finishes from there: one upload, one new creative, one new ad."""
+    """An added video, approved: the process applying it is killed after Meta opened the upload
+    but before its answer arrived, while Meta processes the uploaded video (the upload
+    committed), or after Meta made the new ad but before its answer arrived. Run again, the edit
+    finishes from there: one upload kept, one new creative, one new ad."""
     db = tmp_path / "adbee.db"
     env = cli_env(graph, db)
     code, out = run_cli(env, "create", str(write_campaign(tmp_path)), timeout=60)
@@ -212,7 +213,14 @@ def test_kill_9_in_an_approved_new_video_edit_then_run_again_finishes_it_once(
         )
     finally:
         services.engine.dispose()
-    if where == "video_processing":
+    if where == "upload_answer_lost":  # Meta opened the upload; its answer never arrived
+        graph.inject(
+            Fault(delay_after_ms=HOLD_MS, path_contains="/advideos", method="POST", times=1)
+        )
+
+        def reached() -> bool:
+            return len(graph.objects("advideo")) == 2
+    elif where == "video_processing":
         graph.video_processing_seconds = 3600  # still processing when the process is killed
 
         def reached() -> bool:  # uploaded and committed; Meta still processing it
@@ -241,7 +249,10 @@ def test_kill_9_in_an_approved_new_video_edit_then_run_again_finishes_it_once(
     finished = edit_row(db)
     assert finished is not None and finished["status"] == "applied", finished
     progress = json.loads(finished["progress"])
-    assert len(graph.objects("advideo", include_deleted=True)) == 2  # uploaded once
+    # Uploaded once: a lost upload is cleaned up by its title before the next one.
+    assert len(graph.objects("advideo")) == 2
+    made = 3 if where == "upload_answer_lost" else 2  # the orphan, deleted
+    assert len(graph.objects("advideo", include_deleted=True)) == made
     assert len(graph.objects("adcreative", include_deleted=True)) == 2  # one new creative
     ads = graph.objects("ad", include_deleted=True)
     assert len(ads) == 2 and progress["new_ad_id"] in {str(ad["id"]) for ad in ads}
