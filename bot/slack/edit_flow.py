@@ -128,7 +128,17 @@ class EditFlow:
         downloaded: Path | None = None
         try:
             if media is not None:
-                downloaded = self._download(campaign_id, media)
+                try:
+                    downloaded = self._download(campaign_id, media)
+                except (SlackApiError, OSError) as exc:  # nothing stored yet, nothing sent
+                    log.warning("edit of #%s: the file did not download: %r", campaign_id, exc)
+                    self._refuse(
+                        campaign_id,
+                        view_id,
+                        f"{media.file.name or 'the file'} could not be fetched from Slack; "
+                        "attach it again",
+                    )
+                    return
                 wanted[media.field.value] = str(downloaded)
             done = self._edits.submit(campaign_id, wanted, actor, source="slack")
         except ValidationError as exc:  # the file's bytes (or a value changed meanwhile)
