@@ -813,6 +813,12 @@ def test_transient_fault_then_success(
     assert len(emu.objects("adset")) == 1
 
 
+def test_a_skipping_fault_lets_the_first_matches_through_then_fires(emu: GraphEmulator) -> None:
+    fault = emu.inject(Fault(code=1, skip=2, path_contains=ACT))
+    assert [get(emu, ACT).status_code for _ in range(4)] == [200, 200, 500, 200]
+    assert (fault.skipped, fault.fired) == (2, 1)
+
+
 def test_throttle_fault_sets_regain_header(emu: GraphEmulator, acct: AdAccount) -> None:
     emu.inject(Fault(code=80004, subcode=2446079, times=1, regain_minutes=3))
     error = sdk_error(acct.api_get, fields=["name"])

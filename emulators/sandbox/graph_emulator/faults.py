@@ -66,6 +66,8 @@ class Fault:
     version prefix included, ending on a segment boundary: ``"/ads"`` matches the ads edge but
     not ``/adsets``). ``times`` counts firings (None = unlimited;
     default 1, or unlimited when ``rate`` < 1). ``rate`` fires on that fraction of matches.
+    ``skip`` lets that many matching requests through untouched first (``skip=1``: the second
+    creative, armed before the run starts instead of raced in between two requests).
 
     Effects, in precedence order:
     - ``drop_connection``: run the request normally (writes are applied!) then close the
@@ -101,7 +103,9 @@ class Fault:
     # None: any request; False: only real writes, not ``execution_options=["validate_only"]``
     # checks (a lost answer to the create that follows a validation); True: only those checks.
     validate_only: bool | None = None
+    skip: int = 0
     fired: int = field(default=0, init=False)
+    skipped: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         if self.times is _UNSET:
@@ -205,6 +209,9 @@ class FaultInjector:
                 if not fault.matches(method, path, validate_only=validate_only):
                     continue
                 if fault.rate < 1.0 and self._rng.random() >= fault.rate:
+                    continue
+                if fault.skipped < fault.skip:
+                    fault.skipped += 1
                     continue
                 fault.fired += 1
                 return fault
