@@ -96,7 +96,8 @@ def start_bot_process(
         handle.close()
     bot = BotProcess(process, log)
     try:
-        slack.wait_for_connection(timeout=30, count=connections)
+        # a fresh interpreter on a loaded machine imports for seconds before it connects
+        slack.wait_for_connection(timeout=60, count=connections)
     except Exception:
         bot.stop()
         raise AssertionError(f"the bot did not connect:\n{bot.output()[-3000:]}") from None
