@@ -322,11 +322,20 @@ def build_job_context(
     def rules(account: AccountConfig) -> PacingRules:
         return pacing_rules(services.settings, account)
 
+    outbox = AlertOutbox(store=services.store, accounts=services.accounts)
+
+    def announce(campaign_id: int) -> None:
+        """A sync someone asked for: its alerts now (a failure waits for the outbox's flush)."""
+        try:
+            outbox.deliver_pending(notifier, campaign_id=campaign_id)
+        except Exception:
+            log.exception("alerts of #%s wait for the next flush", campaign_id)
+
     return JobContext(
         lifecycle=lifecycle,
-        outbox=AlertOutbox(store=services.store, accounts=services.accounts),
+        outbox=outbox,
         notifier=notifier,
-        sync=StatusSync(store=services.store, graph=services.graph, clock=clock),
+        sync=StatusSync(store=services.store, graph=services.graph, clock=clock, announce=announce),
         reminders=build_reminders(services, clock),
         pacing=PacingWatch(
             store=services.store,

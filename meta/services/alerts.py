@@ -183,6 +183,15 @@ class AlertOutbox:
         log.info("announced a burst of %d alerts in one message", len(items))
         return True, len(mine)
 
+    def deliver_pending(self, notifier: Notifier, *, campaign_id: int) -> int:
+        """Send one campaign's pending alerts now, oldest first (each claimed, as in ``flush``);
+        returns how many went out. What fails stays pending for ``flush``."""
+        sent = 0
+        for alert in self._store.pending_alerts(limit=BATCH):
+            if alert.campaign_id == campaign_id and alert.attempts < MAX_ATTEMPTS:
+                sent += bool(self._send(alert, notifier))
+        return sent
+
     def deliver_now(self, key: str, notifier: Notifier) -> bool:
         """Try one queued alert at once (the end of a creation); False leaves it to ``flush``."""
         alert = self._store.pending_alert(key)

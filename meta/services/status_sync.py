@@ -253,10 +253,16 @@ class StatusSync:
         store: CampaignRepository,
         graph: GraphApi,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        announce: Callable[[int], object] | None = None,
     ) -> None:
+        """``announce(campaign_id)``: sends a campaign's queued alerts now. A sync someone asked
+        for (``/campaign sync``, Refresh from Meta) uses it, so what changed is told while they
+        look, not at the outbox's next flush (up to ALERT_FLUSH_SECONDS later); the periodic
+        ``sync_all`` leaves its alerts to the flush that follows it."""
         self._store = store
         self._graph = graph
         self._clock = clock
+        self._announce = announce
 
     def sync_all(self) -> int:
         """Sync every campaign that can still change, one paged read per ad account; returns the
@@ -299,7 +305,10 @@ class StatusSync:
         row = self._store.get(campaign_id)
         if row is None or not row.meta_campaign_id or row.status == Status.ACTIVATING:
             return 0  # an activation in flight records Meta's state itself when it is done
-        return self._record(row, read_state(self._graph, row))
+        queued = self._record(row, read_state(self._graph, row))
+        if queued and self._announce is not None:
+            self._announce(row.id)
+        return queued
 
     def _record(self, row: CampaignRecord, state: dict[str, Any]) -> int:
         """Keep Meta's state on the row and queue one alert per change since the last read."""

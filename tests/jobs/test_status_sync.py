@@ -162,3 +162,26 @@ def test_the_review_passing_before_activation_is_no_status_change_and_live_is_to
     assert activate_due(bot.context, now=bot.clock.set(local(DAY, "20:00"))) == 1
     bot.sync.sync_all()
     assert kinds(bot) == ["live"]
+
+
+def test_a_sync_someone_asked_for_tells_its_change_at_once_the_periodic_one_at_the_flush(
+    bot: Harness, graph: GraphEmulator, meta_time: EmulatorTime
+):
+    """``/campaign sync`` and Refresh from Meta: the change is told while the person looks, not
+    at the outbox's next flush; the periodic pass leaves its alerts to the flush after it."""
+    graph.disapprove_next_ad(REASON, policy="Misleading claims")
+    campaign_id = bot.create(start=local(DAY, "20:00"))
+    other_id = bot.create(start=local(DAY, "21:00"), name="Other SG")
+    assert bot.sync.sync_all() == 0
+    meta_time.advance(601)  # Meta finishes both reviews: the first ad is disapproved
+
+    assert bot.sync.sync(campaign_id) == 1
+    assert bot.notifier.kinds() == ["ad_disapproved"]  # sent, no flush needed
+    assert [a.status for a in bot.alerts()] == ["sent"]
+
+    row = bot.services.store.get(other_id)
+    assert row is not None and row.ad_id
+    graph.set_status(row.ad_id, effective_status="DISAPPROVED")
+    assert bot.sync.sync_all() == 1  # the periodic pass: queued for the flush that follows it
+    assert bot.notifier.kinds() == ["ad_disapproved"]
+    assert [a.status for a in bot.alerts()] == ["sent", "pending"]
