@@ -322,11 +322,9 @@ def test_markup_in_a_campaign_name_never_pings_the_channel_or_disguises_a_link(
         slack.wait_until(
             lambda: any("Approval needed" in str(m) for m in slack.messages(CAMPAIGNS)), timeout=15
         )
-        slack.wait_until(
+        slack.wait_until(  # and the progress message's last edit, pointing at the card
             lambda: any(
-                "is ready" in r.get("text", "")
-                for m in slack.messages(CAMPAIGNS)
-                for r in slack.thread(CAMPAIGNS, m["ts"])[1:]
+                "approval card is below" in m.get("text", "") for m in slack.messages(CAMPAIGNS)
             ),
             timeout=10,
         )

@@ -11,6 +11,7 @@ outage is alerted once, and ``python -m bot health`` tells a frozen scheduler fr
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,11 +73,34 @@ def _approve(slack: SlackEmulator, campaign: dict[str, Any]) -> None:
 def _created_and_approved(slack: SlackEmulator, db: Db, name: str) -> dict[str, Any]:
     """Alice creates ``name`` for two days ahead; Bob approves it."""
     _submit(slack, name)
-    row = wait_until(lambda: db.status(name) == "created" and db.campaign(name), 30)
-    wait_until(lambda: _has_approve_button(slack, row["slack_ts"]), 15)
+    wait_until(lambda: db.status(name) == "created", 30)
+    row = _with_card(slack, lambda: db.campaign(name))
     _approve(slack, row)
     wait_until(lambda: db.status(name) == "scheduled")
     return row
+
+
+def _with_card(
+    slack: SlackEmulator, read: Callable[[], dict[str, Any] | None], timeout: float = 15
+) -> dict[str, Any]:
+    """The campaign's row once its approval card is posted and recorded as its message (the card
+    is a message of its own, posted after the row says "created")."""
+
+    def carded() -> dict[str, Any] | None:
+        row = read()
+        return (
+            row if row and row["slack_ts"] and _has_approve_button(slack, row["slack_ts"]) else None
+        )
+
+    return wait_until(carded, timeout)
+
+
+def _campaign_threads(slack: SlackEmulator, name: str) -> str:
+    """Every thread the campaign's messages hold: its progress message's (what the creation was
+    told while it ran) and its approval card's."""
+    return "\n".join(
+        _thread_text(slack, m["ts"]) for m in slack.messages(CAMPAIGNS) if name in str(m)
+    )
 
 
 def _has_approve_button(slack: SlackEmulator, ts: str) -> bool:
@@ -178,8 +202,8 @@ def test_a_database_lock_at_a_start_time_delays_the_activation_and_the_creation_
             wait_until(lambda: db.status("Lock creation") in ("created", "failed"), 40)
             creation = db.campaign("Lock creation")
             assert creation is not None and creation["status"] == "created", creation
-            wait_until(lambda: _has_approve_button(slack, creation["slack_ts"]), 10)
-            assert "unexpected error" not in _thread_text(slack, creation["slack_ts"])
+            _with_card(slack, lambda: db.campaign("Lock creation"))
+            assert "unexpected error" not in _campaign_threads(slack, "Lock creation")
             # The outage was told once in the alerts channel, and its end.
             wait_until(lambda: _alerts(slack, "can use its database again"), 20)
             assert len(_alerts(slack, "cannot use its database")) == 1, slack.messages(ALERTS)
@@ -246,10 +270,8 @@ def test_postgresql_restarts_during_creations_pause_them_and_they_finish(
                     lambda name=name: (_pg_campaign(pg.url, name) or {}).get("status") == "created",
                     60,
                 )
-                row = _pg_campaign(pg.url, name)
-                assert row is not None
-                wait_until(lambda row=row: _has_approve_button(slack, row["slack_ts"]), 15)
-                thread = _thread_text(slack, row["slack_ts"])
+                _with_card(slack, lambda name=name: _pg_campaign(pg.url, name))
+                thread = _campaign_threads(slack, name)
                 assert "unexpected error" not in thread, thread
                 if down > 3:
                     assert "the database was unavailable for" in thread, thread
