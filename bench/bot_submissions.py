@@ -265,13 +265,15 @@ def main(argv: list[str] | None = None) -> int:
                 if spread and many.submissions == 20
                 else None,
                 limit=(
-                    "Slack's chat.update tier (Tier 3, ~50/min for the workspace): every card "
-                    "is an edit of its progress message; progress edits leave 8 of the 10-token "
-                    f"burst to the cards, the other {max(many.submissions - 8, 0)} cards go one "
-                    "per 1.2 s; Meta's 5 s processing holds no worker"
+                    "each card is a chat.postMessage of its own in its client's channel (~1/s "
+                    "per channel, not chat.update's Tier 3 for the workspace): "
+                    f"{2 * many.submissions // max(many.clients, 1)} posts per channel (a start "
+                    "message and a card per creation); what is left is the creations' own "
+                    "spread on a shared 2-CPU machine (submitted back to back, parked at Meta's "
+                    "processing seconds apart); Meta's 5 s processing holds no worker"
                     if spread
                     else f"Slack's posting rate in the one channel: {2 * many.submissions} "
-                    "chat.postMessage (a start message and a thread reply per creation) at "
+                    "chat.postMessage (a start message and a card per creation) at "
                     "~1/s, about "
                     f"{2 * many.submissions - 3} s; the creations themselves overlap"
                 ),
