@@ -1,10 +1,16 @@
 """Slack's rate tiers for the methods the bot calls often, answered with 429 + ``Retry-After``.
 
-Slack limits each method per app per workspace (docs.slack.dev "Rate limits"):
+Slack limits each method per app per workspace (docs.slack.dev "Rate limits",
+https://docs.slack.dev/apis/web-api/rate-limits: limits apply "per API method per workspace/team
+per app"):
 
 - ``chat.postMessage`` has its own tier: about one message per second **per channel**, with short
-  bursts allowed above that;
-- ``chat.update`` is Tier 3: about 50 calls per minute for the workspace, bursts tolerated;
+  bursts allowed above that ("Posting messages: 1 per second. Short bursts >1 allowed"; the
+  Special tier also keeps "a workspace-wide limit", whose figure Slack does not publish and which
+  is not modelled);
+- ``chat.update`` is Tier 3: "50+ per minute", "sporadic bursts are welcome", counted for the
+  method in the workspace for this app: the emulator serves one workspace and one app, so one
+  bucket per method is Slack's own keying, not a stricter one (checked for issue 18);
 - ``files.list`` is Tier 3 as well (docs.slack.dev/reference/methods/files.list) [uncertain:
   its page states the tier, the burst below is ours].
 
