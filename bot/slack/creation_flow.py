@@ -289,7 +289,18 @@ class CreationFlow:
 
         Called at start-up and periodically; a live run holds a lease with a heartbeat, so on
         several replicas each item is taken by one of them only.
+
+        Creations go first, ahead of their requesters' queued requests: one may own the upload a
+        queued request's campaign shares (``SharedVideos``), and that campaign, run first,
+        waited for it holding the worker (WORKER_THREADS=1: the only one) until it took the
+        upload over after 20 s and sent the video to Meta a second time.
         """
+        for row in self._store.list_campaigns(statuses=[Status.CREATING], limit=100):
+            if lease_is_free(row) and not self._is_mine("campaign", row.id):
+                log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
+                self.resume(
+                    row.id, user_id=row.requested_by or "", team_id=None, automatic=True, first=True
+                )
         for request in self._requests.list_requests(statuses=[RequestStatus.QUEUED]):
             if lease_is_free(request) and not self._is_mine("request", request.id):
                 log.info("carrying on create request #%s of %s", request.id, request.requested_by)
@@ -301,10 +312,6 @@ class CreationFlow:
                     lane=request.requested_by,
                     account=self._ad_account_of(request.form.get("account")),
                 )
-        for row in self._store.list_campaigns(statuses=[Status.CREATING], limit=100):
-            if lease_is_free(row) and not self._is_mine("campaign", row.id):
-                log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
-                self.resume(row.id, user_id=row.requested_by or "", team_id=None, automatic=True)
 
     def stop(self, deadline: float) -> int:
         """Stop taking work; give running work until ``deadline`` (monotonic) to checkpoint.

@@ -246,6 +246,12 @@ def test_sigterm_with_creations_queued_stops_within_the_grace_and_the_restart_fi
     if moment == "inside_a_meta_call":
         extra["SHUTDOWN_GRACE_SECONDS"] = "2"
         graph.inject(Fault(delay_after_ms=60_000, path_contains="/adsets", method="POST"))
+        # The shared upload is still going when the stop comes (it runs beside the ad set):
+        # the restart must carry on the owner's upload, not wait 20 s and send it again.
+        graph.chunk_size = 16 * 1024
+        graph.inject(
+            Fault(delay_after_ms=1500, path_contains="/advideos", method="POST", times=None)
+        )
         reached = _in_adset_call
 
     env = bot_env(slack, graph, tmp_path, **extra)
