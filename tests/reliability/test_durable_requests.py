@@ -134,9 +134,16 @@ def _mid_upload(graph: GraphEmulator, db: Path) -> bool:
 
 
 def _processing(graph: GraphEmulator, db: Path) -> bool:
+    """The video is uploaded and the creation parked while Meta processes it (no lease held).
+
+    Not read from the row's step: that is whichever branch wrote last, often the ad set's
+    ``create_adset`` after the video's ``wait_for_processing``, and waiting for the latter then
+    timed out now and then (a clean CI run once).
+    """
     row = (rows(db, "campaigns") or [{}])[-1]
     videos = [r for r in rows(db, "meta_objects") if r["kind"] == "video"]
-    return row.get("step") == "wait_for_processing" and bool(videos and videos[-1]["meta_id"])
+    parked = row.get("status") == "creating" and row.get("claimed_by") is None
+    return parked and bool(videos and videos[-1]["meta_id"])
 
 
 @pytest.mark.parametrize("moment", ["mid_upload", "after_upload"])
