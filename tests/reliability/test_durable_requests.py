@@ -83,7 +83,8 @@ def assert_one_set_each(graph: GraphEmulator, slack: SlackEmulator, names: list[
         sum(made == name or f"_{name}_" in made for made in made_names) == 1 for name in names
     ), made_names
     # Every request attached the same file: one upload for the account, shared by content.
-    assert len(graph.objects("advideo", include_deleted=True)) == 1
+    videos = graph.objects("advideo", include_deleted=True)
+    assert len(videos) == 1, [(v.get("id"), v.get("title"), v.get("status")) for v in videos]
     assert all(c["status"] == "PAUSED" for c in graph.objects("campaign"))
     for name in names:  # one approval card per request, and the one message its creation ran in
         cards = [m for m in approval_messages(slack) if name in str(m)]
