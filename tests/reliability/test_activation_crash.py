@@ -37,7 +37,13 @@ from tests.reliability.conftest import (
 
 pytestmark = pytest.mark.reliability
 
-HOLD_MS = 20_000  # far longer than the test waits: the bot is killed while the answer is held
+# The bot is killed while the answer is held. The ad's write is the head of a batch chain (ad,
+# then ad set, then campaign): Meta runs the rest of the dead bot's batch once the ad's answer is
+# done, and writes the ad set and campaign ACTIVE a second time, a write nobody can call back.
+# With 20 s, a run that took longer after the kill (a loaded machine: the restart imports for
+# 10-14 s) counted those late writes as doubles ([1, 2, 2]). Held past the suite's per-test
+# timeout (120 s), so every write counted is one a bot decided while the test watched.
+HOLD_MS = 600_000
 TAKE_OVER_TIMEOUT = 30  # seconds; the old rule released a dead claim after 30 minutes
 # A fresh ``python -m bot`` on a loaded two-CPU machine spends seconds importing before it
 # connects (10-14 s measured at a load of 8): its start is waited for on its own, so the
@@ -69,6 +75,21 @@ def status_writes(graph: GraphEmulator, object_id: str) -> int:
         and r.params.get("status") == "ACTIVE"
         and r.status == 200
     )
+
+
+def status_write_log(graph: GraphEmulator, ids: dict[str, str], since: float) -> list[str]:
+    """Every ``status=ACTIVE`` write Meta saw for these objects: when (seconds after ``since``,
+    the emulator's clock), to what, answered how, and whether inside a batch request."""
+    names = {object_id: label for label, object_id in ids.items()}
+    return [
+        f"{r.time - since:+.1f}s {names[object_id]} {r.status}"
+        f"{' (batch item)' if r.via_batch else ''}"
+        for r in graph.requests
+        for object_id in names
+        if r.method == "POST"
+        and r.path.rstrip("/").endswith(f"/{object_id}")
+        and r.params.get("status") == "ACTIVE"
+    ]
 
 
 def live_posts(here: World) -> list[dict]:
@@ -109,6 +130,7 @@ def test_kill_9_between_the_ad_and_the_ad_set_then_restart_goes_live_and_tells_o
         # Meta applies the ad's switch; the answer never reaches the bot.
         graph.inject(Fault(delay_after_ms=HOLD_MS, path_contains=f"/{ad}", method="POST"))
 
+        since = graph.clock()
         first = start_cli(env, out=tmp_path / "first-run.txt")
         try:
             slack.wait_for_connection(timeout=START_TIMEOUT)
@@ -117,6 +139,7 @@ def test_kill_9_between_the_ad_and_the_ad_set_then_restart_goes_live_and_tells_o
             assert first.poll() is None, (tmp_path / "first-run.txt").read_text()
             os.kill(first.pid, signal.SIGKILL)
             first.wait(timeout=10)
+            killed_at = graph.clock() - since
         finally:
             stop(first, signal.SIGKILL)
 
@@ -151,7 +174,14 @@ def test_kill_9_between_the_ad_and_the_ad_set_then_restart_goes_live_and_tells_o
         statuses = [graph.get_object(i)["status"] for i in (ad, adset, campaign)]  # type: ignore[index]
         assert statuses == ["ACTIVE"] * 3
         # Each object was switched on once: the take-over did not write the ad again.
-        assert [status_writes(graph, i) for i in (ad, adset, campaign)] == [1, 1, 1]
+        assert [status_writes(graph, i) for i in (ad, adset, campaign)] == [1, 1, 1], "\n".join(
+            [
+                f"killed at {killed_at:+.1f}s, stopped at {graph.clock() - since:+.1f}s; writes:",
+                *status_write_log(graph, {"ad": ad, "ad set": adset, "campaign": campaign}, since),
+                "second run (last lines):",
+                (tmp_path / "second-run.txt").read_text()[-3000:],
+            ]
+        )
         [post] = live_posts(here)
         assert f"(AdBee #{campaign_id})" in str(post)
         assert alert_rows(here.db) == [("live", "sent")]
