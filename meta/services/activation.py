@@ -74,6 +74,9 @@ CLAIM_TIMING = LeaseTiming(
     heartbeat_seconds=2.0, stale_after=timedelta(seconds=20), dead_grace=timedelta(seconds=5)
 )
 MAX_POSTPONEMENTS = 10
+# Rounds of "read Meta, write what it does not show ACTIVE" after switches whose answers were
+# lost, before the activation is postponed (a transport error) like any other.
+UNKNOWN_OUTCOME_REREADS = 3
 DEFAULT_RETRY_SECONDS = 60.0
 # The order matters: the campaign switch is the one that starts delivery, so it goes last.
 _OBJECTS = (
@@ -264,30 +267,25 @@ class Activator:
                 self._failed(row, state, now, step="reading the campaign from Meta", touched=False)
                 continue
             plans.append((row, self._writes(row, state, now)))
-        held = self._still_held([row for row, _ in plans])
-        plans = [(row, ops) for row, ops in plans if row.id in held]
-        operations = [op for _row, ops in plans for op, _label, _touch in ops]
-        results = iter(run_batch(graph, operations, policy=self._retry) if operations else [])
-        written: list[CampaignRecord] = []
-        for row, ops in plans:
-            answers = [next(results) for _ in ops]
-            failure = next(
-                (
-                    (label, a)
-                    for (_op, label, _t), a in zip(ops, answers, strict=True)
-                    if not isinstance(a, dict)
-                ),
-                None,
-            )
-            if failure is None:
-                written.append(row)
-                continue
-            label, error = failure
-            touched = any(
-                t and not isinstance(a, NotSentError)
-                for (_op, _l, t), a in zip(ops, answers, strict=True)
-            )
-            self._failed(row, _as_exception(error), now, step=label, touched=touched)
+        written, unsure = self._write(graph, plans, now)
+        # A switch whose answer was lost (Meta may or may not have applied it) is never sent
+        # blind again: Meta's state is read, and only what it does not show ACTIVE is written.
+        for _round in range(UNKNOWN_OUTCOME_REREADS):
+            if not unsure:
+                break
+            rows_again = [row for row, _failure in unsure]
+            plans = []
+            for row, state in zip(rows_again, self._read_states(graph, rows_again), strict=True):
+                if isinstance(state, Exception):
+                    self._failed(
+                        row, state, now, step="reading the campaign from Meta", touched=True
+                    )
+                    continue
+                plans.append((row, self._writes(row, state, now, again=True)))
+            more, unsure = self._write(graph, plans, now)
+            written += more
+        for row, (label, error, touched) in unsure:
+            self._failed(row, error, now, step=label, touched=touched)
         after = self._read_states(graph, written)
         for row, state in zip(written, after, strict=True):
             if isinstance(state, Exception):
@@ -307,10 +305,52 @@ class Activator:
                 outcome[row.id] = self._went_live(row, state, now)
         return [outcome[row.id] for row in rows]
 
+    def _write(
+        self,
+        graph: GraphApi,
+        plans: list[tuple[CampaignRecord, list[tuple[Operation, str, bool]]]],
+        now: datetime,
+    ) -> tuple[list[CampaignRecord], list[tuple[CampaignRecord, tuple[str, Exception, bool]]]]:
+        """Run the plans whose claims are still ours: the campaigns written, and those whose
+        outcome is unknown (a lost answer: step label, error, campaign touched); a refusal is
+        recorded on its row at once."""
+        held = self._still_held([row for row, _ in plans])
+        plans = [(row, ops) for row, ops in plans if row.id in held]
+        operations = [op for _row, ops in plans for op, _label, _touch in ops]
+        results = iter(run_batch(graph, operations, policy=self._retry) if operations else [])
+        written: list[CampaignRecord] = []
+        unsure: list[tuple[CampaignRecord, tuple[str, Exception, bool]]] = []
+        for row, ops in plans:
+            answers = [next(results) for _ in ops]
+            failure = next(
+                (
+                    (label, a)
+                    for (_op, label, _t), a in zip(ops, answers, strict=True)
+                    if not isinstance(a, dict)
+                ),
+                None,
+            )
+            if failure is None:
+                written.append(row)
+                continue
+            label, error = failure
+            touched = any(
+                t and not isinstance(a, NotSentError)
+                for (_op, _l, t), a in zip(ops, answers, strict=True)
+            )
+            if isinstance(error, MetaTransportError):
+                unsure.append((row, (label, error, touched)))
+            else:
+                self._failed(row, _as_exception(error), now, step=label, touched=touched)
+        return written, unsure
+
     def _writes(
-        self, row: CampaignRecord, before: dict[str, Any], now: datetime
+        self, row: CampaignRecord, before: dict[str, Any], now: datetime, *, again: bool = False
     ) -> list[tuple[Operation, str, bool]]:
-        """The chain of switches a campaign still needs: (operation, step label, delivers?)."""
+        """The chain of switches a campaign still needs: (operation, step label, delivers?).
+
+        ``again``: after a lost answer, an ad set Meta shows ACTIVE gets its start time only (the
+        lost write carried both; the status is not written a second time)."""
         chain: list[tuple[Operation, str, bool]] = []
         assert row.activate_at is not None
         previous: str | None = None
@@ -325,7 +365,8 @@ class Activator:
                 # Armed ahead: the ad set's own start time holds delivery back until the start
                 # (moved there if the start was rescheduled since creation).
                 params["start_time"] = to_meta(row.activate_at, self._tz(row))
-                params["status"] = "ACTIVE"
+                if not again:
+                    params["status"] = "ACTIVE"
             elif level == "adset" and now < row.start_time:
                 # Activated before its planned start ("Activate now", an earlier
                 # reschedule): the ad set's own start_time would still hold delivery back.
@@ -342,7 +383,11 @@ class Activator:
                 if not change:
                     continue
                 name = f"c{row.id}-{len(chain)}"
-                op = Operation.post(target, change, name=name, depends_on=previous)
+                # Not resent blind when its answer is lost (``idempotent=False``): Meta's state is
+                # read first (``_switch_on_many``), so an applied switch is not written twice.
+                op = Operation.post(
+                    target, change, name=name, depends_on=previous, idempotent=False
+                )
                 chain.append((op, step, level == "campaign"))
                 previous = name
         return chain

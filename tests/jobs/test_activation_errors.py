@@ -193,3 +193,24 @@ def test_meta_failing_for_too_long_ends_in_one_failure_alert(bot: Harness, graph
         if e.action == "activation_postponed"
     ]
     assert len(postponed) == MAX_POSTPONEMENTS
+
+
+def test_a_switch_whose_answer_was_lost_is_read_from_meta_before_anything_is_sent_again(
+    bot: Harness, graph: GraphEmulator
+):
+    """Meta applied the ad's status=ACTIVE inside the batch, but its answer never came back
+    (null): the switch is not sent blind a second time; Meta's state is read and only the ad set
+    and the campaign, still paused there, are switched on."""
+    campaign_id, ids = scheduled_campaign(bot)
+    ad_id = ids[2]
+    lost = graph.inject(
+        Fault(drop_connection=True, times=1, path_contains=f"/{ad_id}", method="POST")
+    )
+
+    assert activate_due(bot.context, now=bot.clock.set(local(DAY, "20:00"))) == 1
+
+    assert lost.fired == 1
+    assert statuses(graph, ids) == ["ACTIVE"] * 3
+    assert [meta_status_posts(graph, i) for i in ids] == [1, 1, 1]
+    assert bot.notifier.kinds() == ["live"]
+    assert row_status(bot, campaign_id) == Status.ACTIVE

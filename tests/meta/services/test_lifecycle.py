@@ -352,10 +352,12 @@ def test_reschedule_uses_the_account_timezone_and_refuses_dst_gaps(bot: Harness)
     assert winter.activate_at == datetime(year, 11, autumn.day, 17, 0, tzinfo=UTC)  # PST
 
 
-def test_a_lost_batch_answer_while_arming_is_adopted_at_the_start_and_nothing_is_doubled(
+def test_a_lost_batch_answer_while_arming_is_read_back_at_once_and_nothing_is_doubled(
     bot: Harness, graph: GraphEmulator, clock: FakeClock
 ):
-    """Meta applied the switches of a batch request whose answer never came back."""
+    """Meta applied the switches of a batch request whose answer never came back: what Meta
+    shows is read before anything is sent again, so the campaign is armed without a second
+    status write (it used to be postponed to its start and adopted then)."""
     campaign_id = bot.create(start=local(DAY, "20:00"))
     clock.set(local(DAY, "14:00"))
     bot.lifecycle.approve(campaign_id, APPROVER)
@@ -371,15 +373,14 @@ def test_a_lost_batch_answer_while_arming_is_adopted_at_the_start_and_nothing_is
     lost: list[bool] = []
     bot.graph.post = post  # type: ignore[method-assign]
 
-    assert activate_due(bot.context, now=clock.set(local(DAY, "19:30"))) == 0
+    assert activate_due(bot.context, now=clock.set(local(DAY, "19:30"))) == 1
     row = bot.services.store.get(campaign_id)
-    assert lost and row is not None and row.status == Status.SCHEDULED
-    assert row.error and row.error.startswith("Activation postponed")
+    assert lost and row is not None and row.status == Status.ARMED, row
     assert row.activate_at == local(DAY, "20:00")  # the start does not move
     assert meta_statuses(graph, bot, campaign_id) == ["ACTIVE"] * 3  # Meta did apply them
+    assert activation_posts(graph, bot, campaign_id) == [1, 1, 1]
 
-    # The next try (at the start, a postponement waits out its cause) reads what Meta applied
-    # and switches nothing again.
+    # At the start: reads only.
     assert activate_due(bot.context, now=clock.set(local(DAY, "20:00"))) == 1
     assert activation_posts(graph, bot, campaign_id) == [1, 1, 1]
     assert bot.notifier.kinds() == ["live"]
