@@ -200,6 +200,21 @@ def status_writes(graph: GraphEmulator) -> Counter[str]:
     )
 
 
+def burst_state(setup: Harness, ids: list[int], victims: Callable[[str | None], bool]) -> str:
+    """Where the burst stands: rows per status (and whose claim), live alerts per status."""
+    store = setup.services.store
+    rows = [store.get(i) for i in ids]
+    statuses = Counter(
+        f"{r.status}{' (victim)' if victims(r.claimed_by) else ''}" for r in rows if r is not None
+    )
+    alerts = Counter(a.status for a in setup.alerts("live"))
+    return f"rows {dict(statuses)}; live alerts {dict(alerts)}"
+
+
+# Its own waits (replicas starting, the victim's half-switch, the survivor's 60 s) add up past the
+# suite's 120 s per-test timeout on a loaded machine, which cut the test off before its failure
+# could say where the burst stood.
+@pytest.mark.timeout(300)
 def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce_every_one(
     setup: Harness, pg_url: str, graph: GraphEmulator, tmp_path: Path
 ):
@@ -214,7 +229,9 @@ def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce
     graph.clear_requests()
     graph.latency_ms = 200
 
+    began = time.monotonic()
     victim, survivor = start_replicas("scheduler", pg_url, graph, tmp_path)
+    print(f"\nreplicas started in {time.monotonic() - began:.1f} s")
 
     def victims(claim: str | None) -> bool:
         # A claim names its holder's host:pid:token (before, the worker id it was given).
@@ -232,6 +249,7 @@ def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce
     try:
         held = wait_for(lambda: half_switched_by_victim() or victim.poll() is not None, 60)
         assert victim.poll() is None, victim.communicate()
+        print(f"victim killed {time.monotonic() - began:.1f} s after the start, holding {held}")
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
         stuck = [r.id for r in store.list_campaigns(statuses=[Status.ACTIVATING], limit=None)]
@@ -242,7 +260,18 @@ def test_a_replica_killed_mid_burst_leaves_the_survivor_to_activate_and_announce
             statuses = {store.get(i).status for i in ids}  # type: ignore[union-attr]
             return statuses == {Status.ACTIVE} and len(live) == BURST
 
-        wait_for(all_live_and_told, 60)  # the issue's bound for the survivor
+        killed = time.monotonic()
+        try:
+            wait_for(all_live_and_told, 60)  # the issue's bound for the survivor
+        except TimeoutError:
+            state = burst_state(setup, ids, victims)
+            survivor.kill()
+            _out, err = survivor.communicate()
+            raise AssertionError(
+                f"{time.monotonic() - killed:.0f} s after the kill (held {held}): {state}\n"
+                f"survivor's log (last lines):\n{err[-3000:]}"
+            ) from None
+        print(f"\nsurvivor: all live and told {time.monotonic() - killed:.1f} s after the kill")
         out, err = survivor.communicate(timeout=90)
         assert survivor.returncode == 0, err
     finally:
