@@ -170,6 +170,8 @@ def alert_record(row: Alert) -> AlertRecord:
         last_error=row.last_error,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        claimed_by=row.claimed_by,
+        claimed_at=row.claimed_at,
     )
 
 
@@ -988,13 +990,18 @@ class CampaignStore:
                 or 0
             )
 
-    def claim_alert(self, alert_id: int) -> bool:
+    def claim_alert(self, alert_id: int, *, holder: str | None = None) -> bool:
         """Take one pending alert for sending, so two replicas never post it twice."""
         with self._sessions() as session:
             result = session.execute(
                 update(Alert)
                 .where(Alert.id == alert_id, Alert.status == "pending")
-                .values(status="sending", attempts=Alert.attempts + 1)
+                .values(
+                    status="sending",
+                    attempts=Alert.attempts + 1,
+                    claimed_by=holder,
+                    claimed_at=utcnow(),
+                )
             )
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -1007,11 +1014,33 @@ class CampaignStore:
                 if error is None
                 else {"status": "pending", "last_error": error}
             )
-            session.execute(update(Alert).where(Alert.id == alert_id).values(**values))
+            session.execute(
+                update(Alert).where(Alert.id == alert_id).values(**values, claimed_by=None)
+            )
             session.commit()
 
     @_retried
-    def claim_alerts(self, alert_ids: Iterable[int]) -> list[int]:
+    def release_alert(self, alert_id: int, *, holder: str, error: str) -> bool:
+        """Put an alert ``holder`` was sending back to pending, unless it moved on since."""
+        with self._sessions() as session:
+            result = session.execute(
+                update(Alert)
+                .where(Alert.id == alert_id, Alert.status == "sending", Alert.claimed_by == holder)
+                .values(status="pending", last_error=error, claimed_by=None)
+            )
+            session.commit()
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    @_retried
+    def sending_alerts(self) -> list[AlertRecord]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Alert).where(Alert.status == "sending").order_by(Alert.id)
+            )
+            return [alert_record(row) for row in rows]
+
+    @_retried
+    def claim_alerts(self, alert_ids: Iterable[int], *, holder: str | None = None) -> list[int]:
         """``claim_alert`` for a burst's alerts in one transaction: the ids this caller got."""
         ids = list(alert_ids)
         if not ids:
@@ -1026,7 +1055,12 @@ class CampaignStore:
                 if session.execute(
                     update(Alert)
                     .where(Alert.id == alert_id, Alert.status == "pending")
-                    .values(status="sending", attempts=Alert.attempts + 1)
+                    .values(
+                        status="sending",
+                        attempts=Alert.attempts + 1,
+                        claimed_by=holder,
+                        claimed_at=utcnow(),
+                    )
                 ).rowcount  # type: ignore[attr-defined]
                 == 1
             ]
@@ -1045,7 +1079,9 @@ class CampaignStore:
                 if error is None
                 else {"status": "pending", "last_error": error}
             )
-            session.execute(update(Alert).where(Alert.id.in_(ids)).values(**values))
+            session.execute(
+                update(Alert).where(Alert.id.in_(ids)).values(**values, claimed_by=None)
+            )
             session.commit()
 
     @_retried

@@ -273,6 +273,8 @@ class AlertRecord:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    claimed_by: str | None = None  # the sender while ``sending``
+    claimed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

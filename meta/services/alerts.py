@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from meta.domain.accounts import AccountRegistry
 from meta.domain.ports import CampaignRepository
 from meta.domain.records import AlertRecord
 from meta.domain.states import Status
+from meta.services.leases import LeaseTiming, lease_cutoff, names_this_process, new_holder_id
 from meta.services.summary import CampaignSummary, summarize
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,23 @@ BURST_MIN = 3
 # While other activations of the moment are still running (or due), fewer than BURST_MIN such
 # alerts are held, at most this long, so that the burst they belong to is announced as one.
 BURST_HOLD_SECONDS = 30.0
+
+
+# An alert claim as a lease (``meta.services.leases``): a sender of this host that no longer
+# exists gave up its alerts 5 s after claiming them; any other sender after 10 minutes (a send,
+# with Slack's own retries and a burst's paced posts, takes far less).
+ALERT_CLAIM_TIMING = LeaseTiming(
+    heartbeat_seconds=0.0, stale_after=timedelta(minutes=10), dead_grace=timedelta(seconds=5)
+)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """An alert's claim in the shape ``lease_cutoff`` reads."""
+
+    id: int
+    claimed_by: str | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -81,6 +99,7 @@ class AlertOutbox:
     def __init__(self, *, store: CampaignRepository, accounts: AccountRegistry) -> None:
         self._store = store
         self._accounts = accounts
+        self._holder = new_holder_id()  # what this outbox's claims name
 
     def queue(self, *, kind: str, campaign_id: int | None, detail: str | None, key: str) -> bool:
         return self._store.enqueue_alert(
@@ -98,12 +117,33 @@ class AlertOutbox:
             self._store.finish_alert(alert.id, error="interrupted while sending")
         return len(stuck)
 
+    def release_abandoned(self) -> int:
+        """Alerts another process was sending when it died (kill -9, a lost replica) go back to
+        pending, so the replica still running sends them; before, they stayed ``sending`` until
+        some process started again. The notifier is told to look for an earlier post."""
+        released = 0
+        for alert in self._store.sending_alerts():
+            holder = alert.claimed_by
+            if holder is None or alert.claimed_at is None or names_this_process(holder):
+                continue  # an older claim without a holder, or a send of this process
+            claim = _Claim(alert.id, holder, alert.claimed_at)
+            if lease_cutoff(claim, ALERT_CLAIM_TIMING) is None:
+                continue  # its sender may still be at it
+            if self._store.release_alert(
+                alert.id, holder=holder, error="interrupted while sending: its sender stopped"
+            ):
+                log.warning("alert %s: its sender %s stopped; sending it again", alert.id, holder)
+                released += 1
+        return released
+
     def flush(self, notifier: Notifier) -> tuple[int, int]:
         """Send what is pending, oldest first; returns (sent, failed).
 
-        Safe on several replicas at once (each alert is claimed before sending). Nothing is
-        ever dropped: a failed send stays pending with its attempt counted and the error kept.
+        Safe on several replicas at once (each alert is claimed before sending, and a dead
+        sender's claims are released first). Nothing is ever dropped: a failed send stays
+        pending with its attempt counted and the error kept.
         """
+        self.release_abandoned()
         sent = failed = streak = 0
         pending = sorted(
             self._store.pending_alerts(limit=BATCH),
@@ -146,7 +186,7 @@ class AlertOutbox:
         # One transaction to claim them, one read for their campaigns, one to finish them: a
         # 500-campaign start took 1,500 round trips to SQLite here, one per alert and step,
         # before its summary could go out (bench/activation_burst.py).
-        claimed = set(self._store.claim_alerts([alert.id for alert in alerts]))
+        claimed = set(self._store.claim_alerts([alert.id for alert in alerts], holder=self._holder))
         mine = [alert for alert in alerts if alert.id in claimed]
         if not mine:
             return True, 0
@@ -199,7 +239,7 @@ class AlertOutbox:
 
     def _send(self, alert: AlertRecord, notifier: Notifier) -> bool | None:
         """True: sent; False: failed and kept pending; None: another process has it."""
-        if not self._store.claim_alert(alert.id):
+        if not self._store.claim_alert(alert.id, holder=self._holder):
             return None
         try:
             row = self._store.get(alert.campaign_id) if alert.campaign_id else None

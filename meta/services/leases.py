@@ -82,6 +82,12 @@ def lease_cutoff(
     return cutoff if row.updated_at < cutoff else None
 
 
+def names_this_process(owner: str) -> bool:
+    """Does this holder id name this very process (``new_holder_id``'s host and pid)?"""
+    host, _, rest = owner.partition(":")
+    return host == socket.gethostname() and rest.split(":", 1)[0] == str(os.getpid())
+
+
 def _held_here(owner: str, row_id: int) -> bool:
     with _live_lock:
         return (owner, row_id) in _live

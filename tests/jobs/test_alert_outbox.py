@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +97,51 @@ def test_deliver_now_sends_one_queued_alert_and_leaves_it_queued_when_slack_is_d
     assert bot.outbox.deliver_now("mine", bot.notifier) is False  # sent already: not again
     assert [alert.detail for alert in bot.notifier.sent] == ["mine"]
     assert [a.dedupe_key for a in bot.services.store.pending_alerts()] == ["older"]
+
+
+# A sender process that claimed the alert and died before it finished the send (kill -9): it
+# names itself as new_holder_id does (host:pid:token) and is gone once this returns.
+_DYING_SENDER = """
+import os, socket, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+holder = f"{socket.gethostname()}:{os.getpid()}:dead01"
+conn.execute(
+    "update alerts set status='sending', attempts=attempts+1, claimed_by=?,"
+    " claimed_at=datetime('now', '-10 seconds') where id=?",
+    (holder, int(sys.argv[2])),
+)
+conn.commit()
+os._exit(0)
+"""
+
+
+def test_an_alert_a_dead_replica_was_sending_is_sent_by_the_replica_still_running(
+    bot: Harness, tmp_path: Path
+):
+    bot.outbox.queue(kind="meta_auth", campaign_id=None, detail="token", key="auth-1")
+    [alert] = bot.alerts()
+    subprocess.run(
+        [sys.executable, "-c", _DYING_SENDER, str(tmp_path / "adbee.db"), str(alert.id)],
+        check=True,
+        timeout=60,
+    )
+    [claimed] = bot.alerts()
+    assert claimed.status == "sending" and claimed.claimed_by is not None
+
+    assert bot.outbox.flush(bot.notifier) == (1, 0)  # no restart needed, unlike requeue_interrupted
+    assert bot.outbox.flush(bot.notifier) == (0, 0)
+    assert bot.notifier.kinds() == ["meta_auth"]
+    [sent] = bot.alerts()
+    assert (sent.status, sent.attempts, sent.claimed_by) == ("sent", 2, None)
+
+
+def test_an_alert_another_live_sender_holds_is_left_to_it(bot: Harness):
+    bot.outbox.queue(kind="meta_auth", campaign_id=None, detail="token", key="auth-1")
+    [alert] = bot.alerts()
+    # A replica of this host that is alive (this test's own parent process) is sending it.
+    sender = f"{socket.gethostname()}:{os.getppid()}:alive1"
+    assert bot.services.store.claim_alert(alert.id, holder=sender)
+
+    assert bot.outbox.flush(bot.notifier) == (0, 0)
+    assert bot.notifier.sent == []
+    assert bot.alerts()[0].status == "sending"
