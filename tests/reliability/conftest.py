@@ -100,7 +100,9 @@ def killed_at_the_end(process: subprocess.Popen[bytes], output: Path) -> Iterato
     assert process.returncode == -signal.SIGKILL
 
 
-def run_cli(env: dict[str, str], *argv: str, timeout: float = 30) -> tuple[int, str]:
+def run_cli(env: dict[str, str], *argv: str, timeout: float = 90) -> tuple[int, str]:
+    """``python -m bot <argv>`` to its end. A fresh interpreter imports for 10-14 s at a load
+    of 8, so a whole ``create`` hit the old 30 s at a load of 11 (the activation crash story)."""
     done = subprocess.run(
         [sys.executable, "-m", "bot", *argv],
         cwd=ROOT,
