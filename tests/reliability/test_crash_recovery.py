@@ -73,8 +73,14 @@ def _slow_chunks(graph: GraphEmulator) -> None:
 
 
 def _polling(graph: GraphEmulator, db: Path) -> bool:
+    """The video is uploaded and AdBee is asking Meta whether it is processed.
+
+    Not read from the row's step: that is whichever branch wrote last, and the campaign and ad
+    set are made while Meta processes the video, so it often says ``create_adset`` by then (the
+    wait timed out in a clean CI run, the process printing "Creating ad set: done").
+    """
     row = db_row(db)
-    return bool(row and row["step"] == "wait_for_processing") and any(
+    return bool(row and row["status"] == "creating" and graph.objects("advideo")) and any(
         r.method == "GET" and r.params.get("fields") == "status" for r in graph.requests
     )
 
