@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from meta.domain.ports import KEEP, Keep, NewAlert, NewAudit, Transition
 from meta.domain.records import (
@@ -155,6 +156,18 @@ def audit_record(row: AuditEvent) -> AuditRecord:
         outcome=row.outcome,
         detail=row.detail,
         at=row.at,
+    )
+
+
+def _claim_pending_alert(alert_id: int, holder: str | None) -> Update:
+    """The compare-and-set that makes a pending alert ``holder``'s to send (its row count says
+    whether it did), shared by the one-alert and the burst claims."""
+    return (
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.status == "pending")
+        .values(
+            status="sending", attempts=Alert.attempts + 1, claimed_by=holder, claimed_at=utcnow()
+        )
     )
 
 
@@ -993,16 +1006,7 @@ class CampaignStore:
     def claim_alert(self, alert_id: int, *, holder: str | None = None) -> bool:
         """Take one pending alert for sending, so two replicas never post it twice."""
         with self._sessions() as session:
-            result = session.execute(
-                update(Alert)
-                .where(Alert.id == alert_id, Alert.status == "pending")
-                .values(
-                    status="sending",
-                    attempts=Alert.attempts + 1,
-                    claimed_by=holder,
-                    claimed_at=utcnow(),
-                )
-            )
+            result = session.execute(_claim_pending_alert(alert_id, holder))
             session.commit()
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -1052,16 +1056,7 @@ class CampaignStore:
             claimed = [
                 alert_id
                 for alert_id in ids
-                if session.execute(
-                    update(Alert)
-                    .where(Alert.id == alert_id, Alert.status == "pending")
-                    .values(
-                        status="sending",
-                        attempts=Alert.attempts + 1,
-                        claimed_by=holder,
-                        claimed_at=utcnow(),
-                    )
-                ).rowcount  # type: ignore[attr-defined]
+                if session.execute(_claim_pending_alert(alert_id, holder)).rowcount  # type: ignore[attr-defined]
                 == 1
             ]
             session.commit()

@@ -490,15 +490,7 @@ class EditService:
                     if with_media is not None:  # made after the upload: checked by Meta now
                         self._validate(row, [], [request])
                     new_id, progress = self._new_creative(edit, row, key, request, progress)
-                    done.append(step)
-                    made = {**dict(progress.get("creative_ids") or {}), key: new_id}
-                    progress = self._save(
-                        edit,
-                        progress,
-                        done=done,
-                        creative_ids=made,
-                        creative_id=progress.get("creative_id") or new_id,
-                    )
+                    progress = self._save_creative(edit, progress, done, step, key, new_id)
                 step = f"switched:{key}"
                 if step not in done:
                     self._switch(row, key, str(progress["creative_ids"][key]), with_media, edit)
@@ -759,15 +751,7 @@ class EditService:
                 name=str(request["name"]),
                 uses=ObjectRef(shows, media_key(edit.id)),
             )
-            done.append("creative:new")
-            made = {**dict(progress.get("creative_ids") or {}), "new": new_id}
-            progress = self._save(
-                edit,
-                progress,
-                done=done,
-                creative_ids=made,
-                creative_id=progress.get("creative_id") or new_id,
-            )
+            progress = self._save_creative(edit, progress, done, "creative:new", "new", new_id)
         if "ad:new" in done:
             return progress
         creative_id = str(progress["creative_ids"]["new"])
@@ -807,6 +791,27 @@ class EditService:
         ):
             raise EditError(self._state_text(edit.id, "applied"))
         return merged
+
+    def _save_creative(
+        self,
+        edit: EditRecord,
+        progress: dict[str, Any],
+        done: list[str],
+        step: str,
+        key: str,
+        new_id: str,
+    ) -> dict[str, Any]:
+        """Step ``step`` made creative ``new_id`` for ``key``: committed with the others made so
+        far (``creative_id`` stays the first one, what an older one-ad edit recorded)."""
+        done.append(step)
+        made = {**dict(progress.get("creative_ids") or {}), key: new_id}
+        return self._save(
+            edit,
+            progress,
+            done=done,
+            creative_ids=made,
+            creative_id=progress.get("creative_id") or new_id,
+        )
 
     def _remember(
         self,
