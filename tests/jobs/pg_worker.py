@@ -48,7 +48,10 @@ def main(argv: list[str]) -> int:
     else:
         scheduling = build_scheduling(services, notifier, policy=POLICY, worker_id=worker_id)
         scheduling.start()
-        waiting = [Status.SCHEDULED, Status.ACTIVATING]
+        # Armed counts as waiting: a replica started before the start time arms the campaigns
+        # (ACTIVE in Meta, its ad set's start time holding delivery) and the start's check still
+        # has to make them live; stopping at "armed" left them so (seen on a fast start).
+        waiting = [Status.SCHEDULED, Status.ACTIVATING, Status.ARMED]
         deadline = time.monotonic() + 90
         while (
             services.store.list_campaigns(statuses=waiting, limit=1) and time.monotonic() < deadline
