@@ -597,11 +597,20 @@ def build_bot(
         clock=clock,
         today=_home_today(services.reports, clock),
     )
+    from bot.slack.batch_board import BatchBoard
+
     messages = CampaignMessages(
         client,
         clock=clock,
         on_change=home.campaign_changed,
         progress=progress,
+        # A bulk row shows in its batch message, re-rendered whole from the store.
+        board=BatchBoard(
+            client,
+            requests=services.requests,
+            summaries=services.campaigns.get,
+            progress=progress,
+        ),
         # An approval card is posted on its own and becomes the campaign's message.
         record_message=lambda campaign_id, channel, ts: services.store.set_slack_message(
             campaign_id, channel=channel, ts=ts

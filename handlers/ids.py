@@ -78,6 +78,7 @@ class CampaignBulk(StrEnum):
     VIDEOS = "campaign-bulk-videos-file"
     APPROVE_ALL = "campaign-bulk-approve-all"
     BATCH_ACTIONS = "campaign-bulk-batch-actions"
+    BATCH_ROW = "campaign-bulk-row"  # a row's Approve/Reject block, suffixed with its campaign id
 
 
 class CampaignAction(StrEnum):

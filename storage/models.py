@@ -187,6 +187,10 @@ class CreationRequestRow(Base):
     campaign_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     slack_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
     slack_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # A ``/campaign bulk`` row: its batch and sheet row. ``slack_channel/slack_ts`` are then the
+    # batch message that shows it among the other rows (bot/slack/batch_board.py).
+    batch: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    batch_row: Mapped[int | None] = mapped_column(Integer, nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started (crashes included)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

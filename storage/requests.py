@@ -37,6 +37,8 @@ def request_record(row: CreationRequestRow) -> CreationRequestRecord:
         error=row.error,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        batch=row.batch,
+        batch_row=row.batch_row,
     )
 
 
@@ -94,6 +96,37 @@ class CreationRequestStore:
     def set_slack_message(self, request_id: int, *, channel: str, ts: str) -> CreationRequestRecord:
         """The message that shows this request (and later its campaign) in the channel."""
         return self._change(request_id, slack_channel=channel, slack_ts=ts)
+
+    def join_batch(
+        self, request_id: int, *, batch: str, row: int, channel: str, ts: str
+    ) -> CreationRequestRecord:
+        """A bulk row is shown in its batch message (``channel``/``ts``), not in one of its own."""
+        return self._change(
+            request_id, batch=batch, batch_row=row, slack_channel=channel, slack_ts=ts
+        )
+
+    def in_batch(self, batch: str) -> list[CreationRequestRecord]:
+        """Every row of a bulk batch, in the order they were recorded (the sheet's)."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(CreationRequestRow)
+                .where(CreationRequestRow.batch == batch)
+                .order_by(CreationRequestRow.id)
+            )
+            return [request_record(row) for row in rows]
+
+    def batch_shown_in(self, channel: str, ts: str) -> str | None:
+        """The batch whose message is ``channel``/``ts``; None for any other message."""
+        with self._sessions() as session:
+            return session.scalars(
+                select(CreationRequestRow.batch)
+                .where(
+                    CreationRequestRow.slack_channel == channel,
+                    CreationRequestRow.slack_ts == ts,
+                    CreationRequestRow.batch.is_not(None),
+                )
+                .limit(1)
+            ).first()
 
     def finish(
         self,

@@ -2,8 +2,9 @@
 as a create request, post the batch message, and Approve all.
 
 Each row takes the road a single create form takes (``CreationFlow``: recorded before the ack,
-its videos downloaded and checked by content, created with live progress, its own card with
-Approve/Reject), in a worker lane of its own batch (``FairPool``), so a colleague's single
+its videos downloaded and checked by content, created with live progress), but shows in the
+batch message, not in messages of its own (``BatchBoard``): its progress, then its Approve and
+Reject there; in a worker lane of its own batch (``FairPool``), so a colleague's single
 campaign never waits behind a fifty-row sheet. The videos a row names are the files attached in
 the same modal, by file name; one used by several rows is uploaded to Meta once per ad account
 (``meta.services.shared_videos``).
@@ -26,11 +27,12 @@ from pathlib import Path
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.batch_board import parts_of
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.creation_flow import CreationFlow
 from bot.slack.files import download_slack_file
 from bot.slack.posts import post_once
-from handlers.blocks.bulk import BatchOutcome, BatchRow, build_batch_message, build_batch_outcome
+from handlers.blocks.bulk import BatchOutcome, BoardRow, build_batch_board, build_batch_outcome
 from handlers.bulk_sheet import FORM_LESS, BulkPlan, row_form, video_names
 from handlers.forms import split_headlines, split_primary_texts
 from handlers.ids import CampaignBulk
@@ -205,30 +207,54 @@ class BulkLaunch:
         return ids
 
     def start(self, plan: BulkPlan, request_ids: list[int], *, user_id: str) -> None:
+        """Post the batch message(s), show each row in one, then start the rows.
+
+        Each row is recorded in its message before it starts (``join_batch``), so it never
+        posts a progress message or a card of its own, and a restart finds it there. A message
+        Slack did not take leaves its rows on their own: each posts its progress and card as a
+        single creation does, so nothing is lost.
+        """
         batch = f"B{request_ids[0]}"
-        rows = [
-            BatchRow(row=number, name=form.name or "", account=form.account or "")
-            for number, form in plan.forms
-        ]
         numbers = [number for number, _form in plan.forms]
         if len(numbers) != len(request_ids):  # some rows were recorded by an earlier delivery
             numbers = list(range(1, len(request_ids) + 1))
-        value = json.dumps(
-            {
-                "batch": batch,
-                "rows": [list(pair) for pair in zip(numbers, request_ids, strict=True)],
-            },
-            separators=(",", ":"),
-        )
-        try:
-            post_once(
-                self._client,
-                key=f"bulk:{batch}",
-                channel=self._channel,
-                **build_batch_message(batch=batch, rows=rows, requested_by=user_id, value=value),
-            )
-        except Exception:  # the campaigns and their cards still come; each can be approved there
-            log.exception("could not post the message of bulk batch %s", batch)
+        names = [form.name or "" for _number, form in plan.forms]
+        board = self._messages.board
+        pairs = list(zip(numbers, request_ids, strict=True))
+        for index, rows in enumerate(parts_of(len(pairs)), start=1):
+            mine = [pairs[i] for i in rows]
+            try:
+                posted = post_once(
+                    self._client,
+                    key=f"bulk:{batch}" if index == 1 else f"bulk:{batch}:part{index}",
+                    channel=self._channel,
+                    **build_batch_board(
+                        batch=batch,
+                        rows=[
+                            BoardRow(row=n, name=names[i] if i < len(names) else "")
+                            for i, (n, _id) in zip(rows, mine, strict=True)
+                        ],
+                        requested_by=user_id,
+                        total=len(pairs),
+                        part=index,
+                        parts_count=len(parts_of(len(pairs))),
+                        value=json.dumps(
+                            {"batch": batch, "rows": [list(pair) for pair in mine]},
+                            separators=(",", ":"),
+                        ),
+                    ),
+                )
+                if board is not None:
+                    for number, request_id in mine:
+                        self._requests.join_batch(
+                            request_id,
+                            batch=batch,
+                            row=number,
+                            channel=posted.channel,
+                            ts=posted.ts,
+                        )
+            except Exception:  # its rows post their own progress and cards instead
+                log.exception("could not post message %s of bulk batch %s", index, batch)
         for request_id in request_ids:
             self._creation.start(request_id, lane=f"bulk:{batch}")
 
@@ -244,10 +270,14 @@ class BulkLaunch:
         request = self._requests.get(request_id)
         name = str((request.form if request else {}).get("name") or f"request {request_id}")
         if request is None or request.campaign_id is None:
-            return BatchOutcome(row, name, False, "still being created; approve it on its card")
+            return BatchOutcome(
+                row, name, False, "still being created; approve it on its row when it is ready"
+            )
         summary = self._campaigns.get(request.campaign_id)
         if summary is not None and summary.status == Status.CREATING:
-            return BatchOutcome(row, name, False, "still being created; approve it on its card")
+            return BatchOutcome(
+                row, name, False, "still being created; approve it on its row when it is ready"
+            )
         try:
             approved = self._lifecycle.approve(request.campaign_id, actor)
         except AdBeeError as exc:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.batch_board import BatchBoard
 from bot.slack.budget import ProgressEdits
 from bot.slack.posts import post_once
 from handlers.blocks.alerts import build_alert, build_burst_summary
@@ -70,6 +71,7 @@ class CampaignMessages:
         on_change: Callable[[CampaignSummary], None] | None = None,
         progress: ProgressEdits | None = None,
         record_message: RecordMessage | None = None,
+        board: BatchBoard | None = None,
     ) -> None:
         self._client = client
         self._clock = clock
@@ -77,10 +79,22 @@ class CampaignMessages:
         self._on_change = on_change or (lambda _summary: None)
         self._progress = progress
         self._record_message = record_message
+        # A bulk row's message is its batch message: it is re-rendered whole, never one card.
+        self.board = board
+
+    def _in_batch(self, summary: CampaignSummary) -> bool:
+        return self.board is not None and self.board.is_batch(
+            summary.slack_channel, summary.slack_ts
+        )
 
     def refresh_campaign_message(self, summary: CampaignSummary) -> None:
         """Best effort: what changed is already in the database (and in Meta)."""
         try:
+            if self.board is not None and self._in_batch(summary):
+                # coalesced: Approve all of 20 rows is one edit of their message, not 20
+                self.board.refresh_soon(str(summary.slack_channel), str(summary.slack_ts))
+                self._on_change(summary)
+                return
             self.update_campaign_message(summary)
         except SlackApiError as exc:
             log.warning(
@@ -91,7 +105,9 @@ class CampaignMessages:
 
     def update_campaign_message(self, summary: CampaignSummary) -> None:
         """Re-render the message now; raises when Slack does not take it."""
-        if summary.slack_channel and summary.slack_ts:
+        if self.board is not None and self._in_batch(summary):
+            self.board.update_now(str(summary.slack_channel), str(summary.slack_ts))
+        elif summary.slack_channel and summary.slack_ts:
             if self._progress is not None:  # a pending progress edit must not overwrite it
                 self._progress.close(summary.slack_channel, summary.slack_ts)
             self._client.chat_update(
@@ -110,8 +126,13 @@ class CampaignMessages:
         Raises when Slack does not take the post (the outbox retries it). A retry looks for the
         post by its key first (``post_once``), so the card is never posted twice, and a retry
         after the card was recorded finds it and records the same message again.
+
+        A bulk row's card is its row in the batch message: that message is re-rendered (and
+        raises the same way), nothing is posted.
         """
-        if self._record_message is None:  # nowhere to record it: the card replaces the progress
+        if self._record_message is None or self._in_batch(
+            summary
+        ):  # nowhere to record it: the card replaces the progress
             self.update_campaign_message(summary)
             return summary
         channel, progress_ts = str(summary.slack_channel), str(summary.slack_ts)

@@ -33,10 +33,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.acks import SubmissionAcks
+from bot.slack.batch_board import BatchBoard
 from bot.slack.budget import ProgressEdits, SlackBudget
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.files import download_slack_file, release_upload
 from bot.slack.posts import post_once
+from handlers.blocks.bulk import progress_text
 from handlers.blocks.common import esc
 from handlers.blocks.duplicate import build_duplicate_modal
 from handlers.blocks.progress import StepState, build_progress_message, build_usage_wait_message
@@ -492,12 +494,17 @@ class CreationFlow:
                 return None
             channel, ts = posted.channel, posted.ts
             self._requests.set_slack_message(request.id, channel=channel, ts=ts)
+        elif self._board_of(channel, ts) is not None:  # a bulk row: its batch message shows it
+            board = self._board_of(channel, ts)
+            assert board is not None
+            board.step(channel, ts, text=progress_text({}, StepState()), request_id=request.id)
         else:  # posted earlier: while it waited for its account (_tell_if_held), or a crash
             self._progress.edit(channel, ts, _preparing(name, request.requested_by, form))
         folder = self._work_dir / f"request-{request.id}"
         spec = self._spec_with_video(form, folder, request.view_id or "", channel, ts, ack_key)
         if spec is None:
             self._requests.finish(request.id, RequestStatus.REFUSED)
+            self._show_in_batch(channel, ts)
             shutil.rmtree(folder, ignore_errors=True)
             return None
         try:
@@ -511,6 +518,7 @@ class CreationFlow:
         except AdBeeError as exc:
             self._finish_failed(channel, ts, exc.message)
             self._requests.finish(request.id, RequestStatus.REFUSED, error=exc.message)
+            self._show_in_batch(channel, ts)
             shutil.rmtree(folder, ignore_errors=True)
             return None
         self._requests.finish(request.id, RequestStatus.STARTED, campaign_id=summary.id)
@@ -611,7 +619,12 @@ class CreationFlow:
         creation stopped at a checkpoint and the next process continues it.
         """
         progress = _Progress(
-            self._progress, channel, ts, self._campaigns.get(summary.id), self._interval
+            self._progress,
+            channel,
+            ts,
+            self._campaigns.get(summary.id),
+            self._interval,
+            board=self._board_of(channel, ts),
         )
         if downloaded:
             progress.download = StepState("done", 100, "downloaded")
@@ -818,7 +831,21 @@ class CreationFlow:
         except SlackApiError as exc:
             log.warning("could not DM %s either: %s", user_id, exc.response.get("error"))
 
+    def _board_of(self, channel: str | None, ts: str | None) -> BatchBoard | None:
+        """The batch board when ``channel``/``ts`` is a bulk batch message, else None."""
+        board = self._messages.board
+        return board if board is not None and board.is_batch(channel, ts) else None
+
+    def _show_in_batch(self, channel: str, ts: str) -> None:
+        """A refused bulk row: its batch message shows why (rendered from the request)."""
+        board = self._board_of(channel, ts)
+        if board is not None:
+            board.refresh_soon(channel, ts)
+
     def _finish_failed(self, channel: str, ts: str, problem: str) -> None:
+        if self._board_of(channel, ts) is not None:  # its row says "not created"; the thread why
+            self._thread_reply(channel, ts, f":x: Not created: {esc(problem)}")
+            return
         # Names and Meta's words are the user's text: escaped, "<!channel>" stays text.
         self._progress.close(channel, ts)  # no progress edit may land on top of this
         self._client.chat_update(channel=channel, ts=ts, text=f":x: Not created: {esc(problem)}")
@@ -982,9 +1009,12 @@ class _Progress:
         ts: str,
         summary: CampaignSummary | None,
         interval: float,
+        *,
+        board: BatchBoard | None = None,
     ) -> None:
         assert summary is not None
         self._edits, self._channel, self._ts = edits, channel, ts
+        self._board = board  # a bulk row: its step goes to its row of the batch message
         self._summary = summary
         self._interval = interval
         self._steps: dict[Step, StepState] = {}
@@ -1009,10 +1039,16 @@ class _Progress:
             if not force and now - self._last < self._interval:
                 return
             self._last = now
-            payload = build_progress_message(
-                summary=self._summary,
-                steps=dict(self._steps),
-                download=self.download,
-                ad_steps={ad: dict(steps) for ad, steps in self._ad_steps.items()},
-            )
+            if self._board is not None:
+                text = progress_text(dict(self._steps), self.download)
+            else:
+                payload = build_progress_message(
+                    summary=self._summary,
+                    steps=dict(self._steps),
+                    download=self.download,
+                    ad_steps={ad: dict(steps) for ad, steps in self._ad_steps.items()},
+                )
+        if self._board is not None:
+            self._board.step(self._channel, self._ts, text=text, campaign_id=self._summary.id)
+            return
         self._edits.edit(self._channel, self._ts, payload)

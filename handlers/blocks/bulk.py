@@ -1,5 +1,11 @@
 """``/campaign bulk``: the modal that takes a launch sheet and its videos, and the batch message
-whose one button approves every campaign of the batch (pure builders, unit-tested).
+that shows every row of the batch, with each ready row's Approve and Reject and one button that
+approves them all (pure builders, unit-tested).
+
+The batch message is the bulk's only message in the channel: Slack paces ``chat.postMessage`` at
+about one per second per channel, so N progress messages and N cards took 2N seconds however
+fast Meta was. A batch of more than ``ROWS_PER_MESSAGE`` rows is shown in several messages
+(Slack's 50 blocks per message: two per row, a header and a footer).
 
 The sheet is the CLI's (``meta.domain.sheet``): one campaign per row, the campaign-file fields as
 columns, list items separated by ``|``. Its ``video``/``videos`` cells name the videos by file
@@ -12,33 +18,37 @@ Meta once per ad account.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.blocks import campaign_parts as parts
 from handlers.blocks.common import (
     actions,
     button,
     confirm_dialog,
     context,
+    dialog_name,
     esc,
+    mention,
     message,
     plain,
     section,
     truncate,
 )
 from handlers.blocks.modal_inputs import input_block
-from handlers.ids import CampaignBulk
+from handlers.blocks.progress import StepState
+from handlers.ids import CampaignAction, CampaignBulk
 from handlers.uploads import MAX_FORM_FILES, VIDEO_EXTENSIONS
+from meta.domain.states import STEP_LABELS, Status, Step
+from meta.services.summary import CampaignSummary
 
 SHEET_HINT = (
     "A CSV export of your sheet (UTF-8): a header row of campaign-file fields (account, name, "
     "daily_budget, start_time, countries, video or videos, primary_text, headline, link, "
     "call_to_action…), then one campaign per row; list items separated by |."
 )
-
-
-LISTED = 15
 
 
 def build_bulk_modal(channel_id: str | None = None) -> dict[str, Any]:
@@ -112,57 +122,6 @@ def build_bulk_working_modal(count: int) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class BatchRow:
-    """One campaign of a batch as its message lists it."""
-
-    row: int
-    name: str
-    account: str
-
-
-def build_batch_message(
-    *, batch: str, rows: Sequence[BatchRow], requested_by: str, value: str
-) -> dict[str, Any]:
-    """The batch in the channel: what it holds and the one button that approves all of it.
-
-    ``value`` is the button's (``BatchMetadata``); each campaign's own card keeps its own
-    Approve/Reject, so the batch can also be decided one by one.
-    """
-    # At most LISTED rows, each name cut, so the section stays within Slack's 3,000 characters
-    # (escaping can triple a hostile name's length).
-    listed = "\n".join(
-        f"• row {r.row}: *{esc(truncate(r.name, 60))}* ({esc(truncate(r.account, 40))})"
-        for r in rows[:LISTED]
-    )
-    more = f"\n…and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
-    count = len(rows)
-    approve = button(
-        f"Approve all {count}",
-        action_id=CampaignBulk.APPROVE_ALL,
-        value=value,
-        style="primary",
-        confirm=confirm_dialog(
-            f"Approve all {count}?",
-            "Each campaign of this batch is approved as if you clicked its own Approve: "
-            "the approval rules apply to each (big budgets need their approvers). "
-            "Campaigns still being created are left for later.",
-            f"Approve all {count}",
-        ),
-    )
-    return message(
-        f"Bulk launch of {count} campaigns by <@{requested_by}>",
-        [
-            section(
-                f":package: *Bulk launch of {count} campaigns* by <@{requested_by}> "
-                f"(batch {esc(batch)}), created PAUSED:\n{listed}{more}"
-            ),
-            actions([approve], block_id=CampaignBulk.BATCH_ACTIONS),
-            context("Or approve each on its own card as it is ready."),
-        ],
-    )
-
-
-@dataclass(frozen=True)
 class BatchOutcome:
     """What Approve all did to one campaign of the batch."""
 
@@ -182,3 +141,146 @@ def build_batch_outcome(outcomes: Sequence[BatchOutcome], *, approver: str) -> d
         for o in left[:40]
     ]
     return message(lines[0], [section("\n".join(lines))])
+
+
+_REJECTED_BY = re.compile(r"^rejected by ([UW][A-Z0-9]{2,20})$")  # the reason reject records
+# Rows one batch message shows: two blocks each (the row, its buttons) plus a header, the
+# Approve all buttons and a footer stay within Slack's 50 blocks per message.
+ROWS_PER_MESSAGE = 20
+_STEP_ORDER = (Step.UPLOAD, Step.PROCESS, Step.IMAGE, Step.CREATIVE, Step.CAMPAIGN, Step.ADSET)
+
+
+def progress_text(steps: dict[Step, StepState], download: StepState | None = None) -> str:
+    """One row's progress in a few words: the step it is at (``Uploading video 40%``)."""
+    if download is not None and download.state != "done":
+        return "downloading the videos from Slack"
+    for step in (*_STEP_ORDER, Step.AD):
+        state = steps.get(step)
+        if state is None or state.state in ("done", "skipped"):
+            continue
+        if state.state == "failed":
+            return f"{STEP_LABELS[step]}: failed"
+        percent = f" {state.percent}%" if state.percent is not None else ""
+        retry = " (retrying)" if state.state == "retrying" else ""
+        return f"{STEP_LABELS[step]}{percent}{retry}"
+    return "creating" if steps else "starting"
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One row of a batch message: the sheet row and what its campaign is at now.
+
+    ``summary`` is its campaign once one exists; ``failed`` a refusal before that (a video that
+    did not pass its check); ``progress`` the in-flight step (``progress_text``), if known.
+    """
+
+    row: int
+    name: str
+    summary: CampaignSummary | None = None
+    failed: str | None = None
+    progress: str | None = None
+
+
+def row_state(row: BoardRow) -> str:
+    """What the row shows after its name: queued, a step, ready, approved by X, rejected, failed."""
+    summary = row.summary
+    if summary is None:
+        if row.failed is not None:
+            return f":x: not created: {esc(truncate(row.failed, 300))}"
+        return f":hourglass_flowing_sand: {esc(row.progress or 'queued')}"
+    status = summary.status
+    if status == Status.CREATING:
+        return f":hourglass_flowing_sand: {esc(row.progress or 'creating')}"
+    if status == Status.CREATED:
+        return ":white_check_mark: ready for approval"
+    if status in (Status.FAILED, Status.ROLLED_BACK):
+        why = esc(truncate(summary.error or "see the thread", 300))
+        return f":x: {'failed' if status == Status.FAILED else 'rolled back'}: {why}"
+    if status == Status.REJECTED:
+        match = _REJECTED_BY.match(summary.error or "")
+        return f":no_entry_sign: rejected{_by(match.group(1) if match else None)}"
+    if status == Status.CANCELLED:
+        return ":no_entry_sign: cancelled"
+    approved = f"approved by {mention(summary.approved_by)}" if summary.approved_by else "approved"
+    return f":rocket: {approved} ({esc(status.replace('_', ' '))})"
+
+
+def _by(user_id: str | None) -> str:
+    return f" by {mention(user_id)}" if user_id and user_id.startswith(("U", "W")) else ""
+
+
+def _decide(summary: CampaignSummary) -> dict[str, Any]:
+    """The single card's Approve and Reject (same action ids and value), so the same listeners
+    and approval rules decide a batch row."""
+    approve = button(
+        "Approve",
+        action_id=CampaignAction.APPROVE,
+        value=parts.value(summary),
+        style="primary",
+        confirm=confirm_dialog(
+            "Approve this campaign?",
+            f"{dialog_name(summary.name)} goes live at its start with {summary.budget_text}/day.",
+            "Approve",
+        ),
+    )
+    reject = button(
+        "Reject",
+        action_id=CampaignAction.REJECT,
+        value=parts.value(summary),
+        style="danger",
+        confirm=confirm_dialog(
+            "Reject and delete?",
+            f"AdBee deletes the paused campaign {dialog_name(summary.name)} from Meta; the "
+            "other campaigns of the batch stay. This cannot be undone.",
+            "Reject",
+            style="danger",
+        ),
+    )
+    return actions([approve, reject], block_id=f"{CampaignBulk.BATCH_ROW}-{summary.id}")
+
+
+def build_batch_board(
+    *,
+    batch: str,
+    rows: Sequence[BoardRow],
+    requested_by: str,
+    total: int,
+    part: int = 1,
+    parts_count: int = 1,
+    value: str,
+) -> dict[str, Any]:
+    """One batch message: each of its rows (at most ``ROWS_PER_MESSAGE``) with its state, a
+    ready row's Approve/Reject, and Approve all for the rows of this message (``value``:
+    ``BatchMetadata``)."""
+    shown = list(rows[:ROWS_PER_MESSAGE])
+    ready = sum(1 for r in shown if r.summary is not None and r.summary.status == Status.CREATED)
+    where = f", part {part} of {parts_count}" if parts_count > 1 else ""
+    blocks: list[dict[str, Any]] = [
+        section(
+            f":package: *Bulk launch of {total} campaigns* by {mention(requested_by)} "
+            f"(batch {esc(batch)}{where}), created PAUSED. {ready} of {len(shown)} here "
+            "ready for approval."
+        )
+    ]
+    for r in shown:
+        blocks.append(section(f"*row {r.row}: {esc(truncate(r.name, 80))}* · {row_state(r)}"))
+        if r.summary is not None and r.summary.status == Status.CREATED:
+            blocks.append(_decide(r.summary))
+    count = len(shown)
+    label = f"Approve all {count}" + (" of this message" if parts_count > 1 else "")
+    approve = button(
+        label,
+        action_id=CampaignBulk.APPROVE_ALL,
+        value=value,
+        style="primary",
+        confirm=confirm_dialog(
+            f"Approve all {count}?",
+            "Each campaign of this message is approved as if you clicked its own Approve: "
+            "the approval rules apply to each (big budgets need their approvers). "
+            "Campaigns still being created are left for later.",
+            label,
+        ),
+    )
+    blocks.append(actions([approve], block_id=CampaignBulk.BATCH_ACTIONS))
+    blocks.append(context("Approve or reject each row here as it is ready, or all at once."))
+    return message(f"Bulk launch of {total} campaigns by <@{requested_by}>", blocks)

@@ -296,6 +296,9 @@ class CreationRequestRecord:
     error: str | None
     created_at: datetime
     updated_at: datetime
+    # A bulk row: its batch and sheet row (its Slack message is then the batch message).
+    batch: str | None = None
+    batch_row: int | None = None
 
 
 class EditStatus(StrEnum):

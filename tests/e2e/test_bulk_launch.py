@@ -3,9 +3,11 @@ with one click (issue 14, bulk launch in Slack).
 
 Through the real bot (Socket Mode) and both emulators: the modal takes the CSV and the video it
 names; a bad row refuses the whole sheet on the sheet's field, naming the row and the field,
-before anything is sent to Meta; the fixed sheet makes one campaign per row, each with its own
-card, the video uploaded once, and the batch message's Approve all approves each one Bob may
-approve (a big budget waits on its card for the big-budget approvers).
+before anything is sent to Meta; the fixed sheet makes one campaign per row, the video uploaded
+once. The whole bulk is one message in the channel (Slack paces posts at about one per second per
+channel): each row shows its progress there, then its own Approve and Reject; Bob rejects one
+row, the others stay, and Approve all approves each one Bob may approve (a big budget waits on
+its row for the big-budget approvers).
 """
 
 from __future__ import annotations
@@ -63,15 +65,22 @@ def open_bulk_form(slack) -> dict:
     return slack.wait_for_view(user=REQUESTER, timeout=5, callback_id=str(CampaignBulk.CALLBACK))
 
 
-def cards(slack) -> list[dict]:
-    return [
-        message
+def approve_buttons(slack) -> dict[int, tuple[str, dict]]:
+    """The Approve buttons the channel shows, by campaign id: (the message's ts, the button)."""
+    return {
+        json.loads(element["value"])["campaign_id"]: (message["ts"], element)
         for message in slack.messages(CAMPAIGNS)
-        if any(
-            element.get("action_id") == CampaignAction.APPROVE
-            for block in message.get("blocks", [])
-            for element in block.get("elements", []) or []
-        )
+        for block in message.get("blocks", [])
+        for element in block.get("elements", []) or []
+        if element.get("action_id") == CampaignAction.APPROVE
+    }
+
+
+def row_lines(message: dict) -> list[str]:
+    return [
+        block["text"]["text"]
+        for block in message.get("blocks", [])
+        if block["type"] == "section" and block["text"]["text"].startswith("*row ")
     ]
 
 
@@ -114,9 +123,41 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
 
     message, approve_all = batch_message(slack)
     assert approve_all["text"]["text"] == "Approve all 3"
-    slack.wait_until(lambda: len(cards(slack)) == 3, timeout=120)
+    slack.wait_until(lambda: len(approve_buttons(slack)) == 3, timeout=120)
     assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
     assert len(graph.objects("advideo", include_deleted=True)) == 1  # one video, uploaded once
+
+    # One message for the whole bulk: no progress message nor card per row.
+    posted = [m for m in slack.messages(CAMPAIGNS) if m.get("bot_id") or m.get("app_id")]
+    assert [m["ts"] for m in posted] == [message["ts"]], [m.get("text") for m in posted]
+    versions = [row_lines(v) for v in slack.message_history(CAMPAIGNS, message["ts"])]
+    assert all("queued" in line for line in versions[0]) and len(versions[0]) == 3
+    assert any(
+        ":hourglass_flowing_sand:" in line and "queued" not in line
+        for lines in versions
+        for line in lines
+    ), "the rows' progress is shown in the batch message"
+    buttons = approve_buttons(slack)
+    assert {ts for ts, _button in buttons.values()} == {message["ts"]}
+    final = slack.message(CAMPAIGNS, message["ts"])
+    assert all("ready for approval" in line for line in row_lines(final))
+
+    # Bob rejects the first row on its own Reject: that campaign only.
+    by_name = {c.name: c for c in bot.services.store.list_campaigns(limit=None)}
+    first = by_name["AINOTE2 bulk 1"]
+    slack.click_button(
+        user=APPROVER,
+        channel=CAMPAIGNS,
+        message_ts=message["ts"],
+        action_id=str(CampaignAction.REJECT),
+        value=buttons[first.id][1]["value"],
+    )
+    slack.wait_until(lambda: bot.services.store.get(first.id).status == Status.REJECTED, timeout=60)
+    slack.wait_until(lambda: first.id not in approve_buttons(slack), timeout=30)
+    lines = row_lines(slack.message(CAMPAIGNS, message["ts"]))
+    assert ":no_entry_sign: rejected" in lines[0] and "AINOTE2 bulk 1" in lines[0]
+    assert all("ready for approval" in line for line in lines[1:])
+    assert len(approve_buttons(slack)) == 2  # the others stay, each with its Approve
 
     slack.click_button(
         user=APPROVER,
@@ -132,18 +173,32 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
         ),
         timeout=60,
     )
-    # Each campaign under its own rules: Bob may approve two; the big budget needs its approvers.
-    assert "approved 2 of 3 campaigns" in reply["text"]
+    # Each campaign under its own rules: the rejected one stays rejected, Bob may approve one;
+    # the big budget needs its approvers.
+    assert "approved 1 of 3 campaigns" in reply["text"]
     text = reply["blocks"][0]["text"]["text"]
-    assert "row 4 *AINOTE2 bulk 3*:" in text and "row 2" not in text and "row 3" not in text
+    assert "row 2 *AINOTE2 bulk 1*:" in text and "row 4 *AINOTE2 bulk 3*:" in text
+    assert "row 3" not in text
     rows = [int(r) for r, _request in json.loads(approve_all["value"])["rows"]]
     assert rows == [2, 3, 4]
     statuses = {c.name: c.status for c in bot.services.store.list_campaigns(limit=None)}
     assert statuses == {
-        "AINOTE2 bulk 1": Status.SCHEDULED,
+        "AINOTE2 bulk 1": Status.REJECTED,
         "AINOTE2 bulk 2": Status.SCHEDULED,
-        "AINOTE2 bulk 3": Status.CREATED,  # still on its card for a big-budget approver
+        "AINOTE2 bulk 3": Status.CREATED,  # still on its row for a big-budget approver
     }
+    lines = slack.wait_until(
+        lambda: (
+            (found := row_lines(slack.message(CAMPAIGNS, message["ts"])))
+            and "approved by" in found[1]
+            and found
+        ),
+        timeout=30,
+    )
+    assert "ready for approval" in lines[2] and list(approve_buttons(slack)) == [
+        by_name["AINOTE2 bulk 3"].id
+    ]
+    assert len([m for m in slack.messages(CAMPAIGNS) if m.get("bot_id")]) == 1
 
 
 def test_a_row_naming_a_video_not_attached_is_refused_naming_row_and_file(slack, graph, bot):
@@ -222,7 +277,7 @@ def test_videos_already_shared_in_the_channel_need_not_be_attached_again(
         values={CampaignBulk.SHEET_BLOCK: [fixed], CampaignBulk.VIDEOS_BLOCK: [video]},
     )
     assert not (ack or {}).get("errors"), ack
-    slack.wait_until(lambda: len(cards(slack)) == 3, timeout=120)
+    slack.wait_until(lambda: len(approve_buttons(slack)) == 3, timeout=120)
     assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
     uploads = graph.objects("advideo", include_deleted=True)
     assert len(uploads) == 2, "ainote2.mp4 and the channel's cut-b.mp4, each uploaded once"

@@ -6,19 +6,23 @@ from __future__ import annotations
 import json
 
 from handlers.blocks.bulk import (
+    ROWS_PER_MESSAGE,
     BatchOutcome,
-    BatchRow,
-    build_batch_message,
+    BoardRow,
+    build_batch_board,
     build_batch_outcome,
     build_bulk_modal,
     build_bulk_working_modal,
     bulk_channel,
+    progress_text,
 )
+from handlers.blocks.progress import StepState
 from handlers.bulk_sheet import row_form, video_names
 from handlers.forms import split_headlines, split_primary_texts
-from handlers.ids import CampaignBulk
+from handlers.ids import CampaignAction, CampaignBulk
 from handlers.uploads import SlackFile
-from tests.handlers.factories import HOSTILE, assert_slack_accepts
+from meta.domain.states import Step
+from tests.handlers.factories import HOSTILE, assert_slack_accepts, make_summary
 
 
 def test_the_modal_takes_one_csv_and_up_to_ten_videos():
@@ -46,17 +50,83 @@ def test_a_cell_may_name_a_file_or_give_its_slack_link():
     assert video_names({"videos": ["clips/cut-a.mp4", link]}) == ["cut-a.mp4", link]
 
 
-def test_the_batch_message_approves_all_with_one_confirmed_click():
-    rows = [BatchRow(row=n + 1, name=f"{HOSTILE} {n}", account="iflytek-sg") for n in range(60)]
-    value = json.dumps({"batch": "B1", "rows": [[n + 1, n] for n in range(60)]})
-    message = build_batch_message(batch="B1", rows=rows, requested_by="U_ALICE", value=value)
+def test_the_batch_message_shows_every_row_with_its_own_approve_and_reject_once_ready():
+    rows = [
+        BoardRow(row=2, name=f"{HOSTILE} queued"),
+        BoardRow(
+            row=3,
+            name="uploading",
+            summary=make_summary(id=3, status="creating"),
+            progress="Uploading video 40%",
+        ),
+        BoardRow(row=4, name="ready", summary=make_summary(id=4, status="created")),
+        BoardRow(
+            row=5,
+            name="approved",
+            summary=make_summary(id=5, status="scheduled", approved_by="U0BOB123"),
+        ),
+        BoardRow(
+            row=6,
+            name="rejected",
+            summary=make_summary(id=6, status="rejected", error="rejected by U0BOB123"),
+        ),
+        BoardRow(row=7, name="refused", failed="the video is 3:2, not 9:16"),
+    ]
+    value = json.dumps({"batch": "B1", "rows": [[r.row, r.row] for r in rows]})
+    message = build_batch_board(batch="B1", rows=rows, requested_by="U_ALICE", total=6, value=value)
     assert_slack_accepts("message", message)
-    [button] = next(b for b in message["blocks"] if b["type"] == "actions")["elements"]
-    assert button["action_id"] == CampaignBulk.APPROVE_ALL and button["value"] == value
-    assert button["text"]["text"] == "Approve all 60"
-    assert button["confirm"]["text"]["type"] == "plain_text"
-    assert "…and 45 more" in message["blocks"][0]["text"]["text"]
-    assert "<!channel>" not in json.dumps(message)  # names are escaped, never a mention
+    text = json.dumps(message)
+    for shown in (
+        "queued",
+        "Uploading video 40%",
+        "ready for approval",
+        "approved by <@U0BOB123>",
+        "rejected by <@U0BOB123>",
+        "not created: the video is 3:2",
+    ):
+        assert shown in text
+    decisions = [
+        b for b in message["blocks"] if b.get("block_id", "").startswith(CampaignBulk.BATCH_ROW)
+    ]
+    [ready] = decisions  # only the row ready for approval can be decided
+    approve, reject = ready["elements"]
+    assert (approve["action_id"], reject["action_id"]) == (
+        CampaignAction.APPROVE,
+        CampaignAction.REJECT,
+    )
+    assert json.loads(approve["value"])["campaign_id"] == 4
+    [approve_all] = next(
+        b for b in message["blocks"] if b.get("block_id") == CampaignBulk.BATCH_ACTIONS
+    )["elements"]
+    assert approve_all["action_id"] == CampaignBulk.APPROVE_ALL and approve_all["value"] == value
+    assert approve_all["confirm"]["text"]["type"] == "plain_text"
+    assert "<!channel>" not in text  # names are escaped, never a mention
+
+
+def test_a_full_message_of_ready_rows_stays_within_slacks_fifty_blocks():
+    rows = [
+        BoardRow(row=n, name=HOSTILE * 3, summary=make_summary(id=n, status="created"))
+        for n in range(1, ROWS_PER_MESSAGE + 1)
+    ]
+    message = build_batch_board(
+        batch="B1",
+        rows=rows,
+        requested_by="U_ALICE",
+        total=50,
+        part=2,
+        parts_count=3,
+        value="{}",
+    )
+    assert_slack_accepts("message", message)
+    assert len(message["blocks"]) <= 50
+    assert "part 2 of 3" in message["blocks"][0]["text"]["text"]
+
+
+def test_a_rows_progress_is_the_step_it_is_at():
+    assert progress_text({}) == "starting"
+    assert progress_text({}, StepState("running")) == "downloading the videos from Slack"
+    steps = {Step.UPLOAD: StepState("done"), Step.PROCESS: StepState("running", 50)}
+    assert progress_text(steps) == "Meta is processing the video 50%"
 
 
 def test_the_outcome_says_how_many_and_why_each_other_one_was_not_approved():

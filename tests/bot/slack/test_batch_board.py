@@ -1,0 +1,161 @@
+"""A bulk row lives in its batch message: every re-render of that row's "campaign message" is a
+re-render of the whole batch message from the store, and the card that must land (the end of a
+creation, through the outbox) raises when Slack does not take it, so the outbox retries it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.slack.batch_board import BatchBoard, parts_of
+from bot.slack.budget import ProgressEdits, SlackBudget
+from bot.slack.campaign_messages import CampaignMessages
+from handlers.ids import CampaignAction
+from storage.db import create_schema, make_engine, make_session_factory
+from storage.requests import CreationRequestStore
+from tests.handlers.factories import make_summary
+
+
+class Slack:
+    """Records chat.update and chat.postMessage; ``down`` makes every call fail."""
+
+    def __init__(self) -> None:
+        self.updates: list[dict[str, Any]] = []
+        self.posts: list[dict[str, Any]] = []
+        self.down = False
+
+    def _answer(self, kwargs: dict[str, Any]) -> SlackResponse:
+        if self.down:
+            raise SlackApiError(
+                "down",
+                SlackResponse(
+                    client=None,
+                    http_verb="POST",
+                    api_url="",
+                    req_args={},
+                    data={"ok": False, "error": "service_unavailable"},
+                    headers={},
+                    status_code=503,
+                ),
+            )
+        return SlackResponse(
+            client=None,
+            http_verb="POST",
+            api_url="",
+            req_args={},
+            data={"ok": True, "channel": kwargs.get("channel"), "ts": "9.9"},
+            headers={},
+            status_code=200,
+        )
+
+    def chat_update(self, **kwargs: Any) -> SlackResponse:
+        self.updates.append(kwargs)
+        return self._answer(kwargs)
+
+    def chat_postMessage(self, **kwargs: Any) -> SlackResponse:
+        self.posts.append(kwargs)
+        return self._answer(kwargs)
+
+
+@pytest.fixture
+def requests(tmp_path: Path) -> CreationRequestStore:
+    engine = make_engine(f"sqlite:///{tmp_path / 'requests.db'}")
+    create_schema(engine)
+    return CreationRequestStore(make_session_factory(engine))
+
+
+def _bulk(requests: CreationRequestStore, rows: int, *, ts: str = "1.1") -> list[int]:
+    ids = []
+    for n in range(1, rows + 1):
+        record = requests.add(
+            key=f"bulk:row{n}",
+            form={"name": f"AINOTE2 bulk {n}"},
+            requested_by="U_ALICE",
+            team_id="T1",
+            view_id="V1",
+            status="queued",
+        )
+        assert record is not None
+        requests.join_batch(record.id, batch="B1", row=n + 1, channel="C1", ts=ts)
+        ids.append(record.id)
+    return ids
+
+
+def test_a_ready_rows_card_is_its_row_in_the_batch_message_not_a_post(requests):
+    ids = _bulk(requests, 3)
+    requests.finish(ids[1], "started", campaign_id=42)
+    summaries = {42: make_summary(id=42, name="AINOTE2 bulk 2", status="created")}
+    slack = Slack()
+    progress = ProgressEdits(slack, SlackBudget())  # type: ignore[arg-type]
+    board = BatchBoard(
+        slack,  # type: ignore[arg-type]
+        requests=requests,
+        summaries=summaries.get,
+        progress=progress,
+    )
+    recorded: list[tuple[int, str, str]] = []
+    messages = CampaignMessages(
+        slack,  # type: ignore[arg-type]
+        progress=progress,
+        board=board,
+        record_message=lambda *args: recorded.append(args),
+    )
+    summary = make_summary(
+        id=42, name="AINOTE2 bulk 2", status="created", slack_channel="C1", slack_ts="1.1"
+    )
+
+    moved = messages.post_card(summary, key="creation-finished:42:card", since=None)
+
+    assert slack.posts == [] and recorded == []  # no card of its own
+    assert (moved.slack_channel, moved.slack_ts) == ("C1", "1.1")
+    [update] = slack.updates
+    assert (update["channel"], update["ts"]) == ("C1", "1.1")
+    lines = [b["text"]["text"] for b in update["blocks"] if b["type"] == "section"][1:]
+    assert [("queued" in line, "ready for approval" in line) for line in lines] == [
+        (True, False),
+        (False, True),
+        (True, False),
+    ]
+    [approve] = [
+        e
+        for b in update["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == CampaignAction.APPROVE
+    ]
+    assert json.loads(approve["value"])["campaign_id"] == 42
+
+    slack.down = True  # the outbox keeps the end of the creation and tries again
+    with pytest.raises(SlackApiError):
+        messages.post_card(summary, key="creation-finished:42:card", since=None)
+
+
+def test_a_single_creations_card_is_still_posted_on_its_own(requests):
+    _bulk(requests, 1)
+    slack = Slack()
+    progress = ProgressEdits(slack, SlackBudget())  # type: ignore[arg-type]
+    board = BatchBoard(
+        slack,  # type: ignore[arg-type]
+        requests=requests,
+        summaries=lambda _id: None,
+        progress=progress,
+    )
+    recorded: list[tuple[int, str, str]] = []
+    messages = CampaignMessages(
+        slack,  # type: ignore[arg-type]
+        progress=progress,
+        board=board,
+        record_message=lambda *args: recorded.append(args),
+    )
+    alone = make_summary(id=7, status="created", slack_channel="C1", slack_ts="5.5")
+    messages.post_card(alone, key="creation-finished:7:card", since=None)
+    assert len(slack.posts) == 1 and recorded == [(7, "C1", "9.9")]
+
+
+def test_fifty_rows_are_three_messages_of_at_most_twenty():
+    assert [len(part) for part in parts_of(50)] == [20, 20, 10]
+    assert [len(part) for part in parts_of(20)] == [20]
