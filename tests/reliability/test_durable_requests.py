@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from handlers.ids import CampaignAction
+from handlers.ids import CampaignAction, CampaignBulk
 from handlers.ids import CampaignCreateBlock as B
 from sandbox.graph_emulator import Fault, GraphEmulator
 from sandbox.slack_emulator import SlackEmulator
 from tests.e2e.conftest import CAMPAIGNS, REQUESTER, new_slack
+from tests.e2e.test_bulk_launch import approve_buttons, sheet_csv
 from tests.e2e.test_campaign_story import good_values, upload_video
 from tests.media import make_test_image
 from tests.reliability.bot_process import BotProcess, bot_env, bot_process, rows
@@ -375,3 +376,63 @@ def test_kill_9_while_the_image_uploads_with_the_kept_image_lost_fetches_it_from
     assert row["status"] == "created" and row["error"] is None, row
     assert _image_posts(graph) == 1, "adopted by its md5, not uploaded twice"
     assert len(graph.objects("ad", include_deleted=True)) == 2
+
+
+def test_kill_9_in_the_middle_of_a_ten_row_slack_bulk_resumes_in_its_one_batch_message(
+    slack: SlackEmulator, graph: GraphEmulator, tmp_path: Path
+) -> None:
+    """Alice launches ten campaigns with /campaign bulk; the bot is killed while the ten wait
+    for Meta's processing of their shared video. The restart carries each on in the same batch
+    message: ten campaigns, none made twice, the video uploaded once, every row's Approve in that
+    one message and no message of a row's own.
+
+    (The kill waits until every request has become its campaign: a kill between a campaign's
+    first row and its request's ``started`` is a window of its own, for single creations too.)"""
+    env = bot_env(slack, graph, tmp_path)
+    db = tmp_path / "adbee.db"
+    graph.video_processing_seconds = 600
+    with bot_process(slack, env, tmp_path / "bot-1.log") as bot:
+        video = upload_video(slack)
+        sheet = slack.upload_file(
+            user=REQUESTER,
+            filename="launches.csv",
+            content=sheet_csv(10),
+            filetype="csv",
+            mimetype="text/csv",
+        )
+        slack.slash_command(user=REQUESTER, channel=CAMPAIGNS, command="/campaign", text="bulk")
+        view = slack.wait_for_view(
+            user=REQUESTER, timeout=30, callback_id=str(CampaignBulk.CALLBACK)
+        )
+        ack = slack.submit_view(
+            user=REQUESTER,
+            view_id=view["id"],
+            values={CampaignBulk.SHEET_BLOCK: [sheet], CampaignBulk.VIDEOS_BLOCK: [video]},
+            timeout=30,
+        )
+        assert not (ack or {}).get("errors"), ack
+        _wait(
+            slack,
+            bot,
+            lambda: (
+                [r["status"] for r in rows(db, "creation_requests")] == ["started"] * 10
+                and len(graph.objects("advideo")) == 1
+            ),
+            "the ten rows never all waited for Meta's processing",
+        )
+        bot.kill()
+    assert len(rows(db, "creation_requests")) == 10
+    assert all(r["status"] == "creating" for r in rows(db, "campaigns"))
+
+    graph.video_processing_seconds = 0.2
+    with bot_process(slack, env, tmp_path / "bot-2.log") as bot:
+        _wait(slack, bot, lambda: len(approve_buttons(slack)) == 10, "not every row got Approve")
+    names = [f"AINOTE2 bulk {n}" for n in range(1, 11)]
+    for kind in KINDS:
+        made = graph.objects(kind, include_deleted=True)
+        assert len(made) == 10 and len(graph.objects(kind)) == 10, (kind, len(made))
+    assert len(graph.objects("advideo", include_deleted=True)) == 1
+    assert sorted(r["name"] for r in rows(db, "campaigns")) == sorted(names)  # each row once
+    posted = [m for m in slack.messages(CAMPAIGNS) if m.get("bot_id")]
+    assert len(posted) == 1, [m.get("text") for m in posted]  # the batch message, no other
+    assert {ts for ts, _button in approve_buttons(slack).values()} == {posted[0]["ts"]}
