@@ -130,9 +130,8 @@ class CampaignMessages:
         A bulk row's card is its row in the batch message: that message is re-rendered (and
         raises the same way), nothing is posted.
         """
-        if self._record_message is None or self._in_batch(
-            summary
-        ):  # nowhere to record it: the card replaces the progress
+        # Nowhere to record it, or a bulk row: the card is an update of the message it is in.
+        if self._record_message is None or self._in_batch(summary):
             self.update_campaign_message(summary)
             return summary
         channel, progress_ts = str(summary.slack_channel), str(summary.slack_ts)

@@ -494,9 +494,7 @@ class CreationFlow:
                 return None
             channel, ts = posted.channel, posted.ts
             self._requests.set_slack_message(request.id, channel=channel, ts=ts)
-        elif self._board_of(channel, ts) is not None:  # a bulk row: its batch message shows it
-            board = self._board_of(channel, ts)
-            assert board is not None
+        elif (board := self._board_of(channel, ts)) is not None:  # a bulk row: its batch message
             board.step(channel, ts, text=progress_text({}, StepState()), request_id=request.id)
         else:  # posted earlier: while it waited for its account (_tell_if_held), or a crash
             self._progress.edit(channel, ts, _preparing(name, request.requested_by, form))

@@ -7,7 +7,6 @@ changes a campaign (approve, reject, cancel, pause, resume, activate, sync) ends
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +30,6 @@ from handlers.ids import CampaignAction, CampaignMessageBlock
 from meta.services.summary import CampaignSummary
 
 _M = CampaignMessageBlock
-_REJECTED_BY = re.compile(r"^rejected by ([UW][A-Z0-9]{2,20})$")
 
 
 def build_approval_message(*, summary: CampaignSummary, now: datetime) -> dict[str, Any]:
@@ -144,10 +142,8 @@ def _status_line(summary: CampaignSummary, now: datetime) -> tuple[str, str]:
             "schedule cancelled",
         )
     if status == "rejected":
-        match = _REJECTED_BY.match(summary.error or "")
-        by = f" by {mention(match.group(1))}" if match else ""
         return (
-            f":no_entry_sign: *Rejected*{by}. The paused campaign, ad set, ad and creative were "
+            f":no_entry_sign: *Rejected*{parts.rejected_by(summary)}. The paused campaign, ad set, ad and creative were "
             "deleted from Meta.",
             "rejected",
         )

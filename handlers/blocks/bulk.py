@@ -18,7 +18,6 @@ Meta once per ad account.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -143,7 +142,6 @@ def build_batch_outcome(outcomes: Sequence[BatchOutcome], *, approver: str) -> d
     return message(lines[0], [section("\n".join(lines))])
 
 
-_REJECTED_BY = re.compile(r"^rejected by ([UW][A-Z0-9]{2,20})$")  # the reason reject records
 # Rows one batch message shows: two blocks each (the row, its buttons) plus a header, the
 # Approve all buttons and a footer stay within Slack's 50 blocks per message.
 ROWS_PER_MESSAGE = 20
@@ -197,16 +195,11 @@ def row_state(row: BoardRow) -> str:
         why = esc(truncate(summary.error or "see the thread", 300))
         return f":x: {'failed' if status == Status.FAILED else 'rolled back'}: {why}"
     if status == Status.REJECTED:
-        match = _REJECTED_BY.match(summary.error or "")
-        return f":no_entry_sign: rejected{_by(match.group(1) if match else None)}"
+        return f":no_entry_sign: rejected{parts.rejected_by(summary)}"
     if status == Status.CANCELLED:
         return ":no_entry_sign: cancelled"
     approved = f"approved by {mention(summary.approved_by)}" if summary.approved_by else "approved"
     return f":rocket: {approved} ({esc(status.replace('_', ' '))})"
-
-
-def _by(user_id: str | None) -> str:
-    return f" by {mention(user_id)}" if user_id and user_id.startswith(("U", "W")) else ""
 
 
 def _decide(summary: CampaignSummary) -> dict[str, Any]:

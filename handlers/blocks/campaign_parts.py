@@ -6,6 +6,7 @@ how a budget, a start time or a set of ids reads.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -177,3 +178,13 @@ def management_buttons(summary: CampaignSummary) -> list[Block]:
     }
     elements = by_status.get(summary.status, [])
     return [actions(elements, block_id=CampaignMessageBlock.ACTIONS)] if elements else []
+
+
+# The reason ``CampaignLifecycle.reject`` records on a rejected campaign.
+_REJECTED_BY = re.compile(r"^rejected by ([UW][A-Z0-9]{2,20})$")
+
+
+def rejected_by(summary: CampaignSummary) -> str:
+    """ " by @someone" for a rejected campaign whose reason names its rejecter, else ""."""
+    match = _REJECTED_BY.match(summary.error or "")
+    return f" by {mention(match.group(1))}" if match else ""
