@@ -250,9 +250,12 @@ class EditFlow:
             posted = self._client.chat_postMessage(
                 channel=channel, thread_ts=self._thread_of(row.slack_channel, row.slack_ts), **card
             )
+            # Where the card is belongs to the edit in any status: an approver may already
+            # have moved it on (a click on the card just posted), and its next render must
+            # update this card, not post another.
             self._edits.edits.update_edit(
                 edit.id,
-                from_statuses=[edit.status],
+                from_statuses=list(EditStatus),
                 slack_channel=str(posted["channel"]),
                 slack_ts=str(posted["ts"]),
             )
