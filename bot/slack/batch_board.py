@@ -15,7 +15,6 @@ row shows "creating" until its next step; everything else comes from the store.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -147,7 +146,6 @@ class BatchBoard:
             total=len(everyone),
             part=part,
             parts_count=max(1, len(messages)),
-            value=batch_value(batch, mine),
         )
 
     def _row(self, request: CreationRequestRecord) -> BoardRow:
@@ -168,14 +166,6 @@ class BatchBoard:
             failed=failed,
             progress=step,
         )
-
-
-def batch_value(batch: str, requests: list[CreationRequestRecord]) -> str:
-    """Approve all's value (``BatchMetadata``): the batch and (sheet row, request id) pairs."""
-    return json.dumps(
-        {"batch": batch, "rows": [[r.batch_row or 0, r.id] for r in requests]},
-        separators=(",", ":"),
-    )
 
 
 def parts_of(count: int) -> list[range]:

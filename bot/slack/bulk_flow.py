@@ -18,10 +18,8 @@ before anything is recorded or sent to Meta.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -29,10 +27,16 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.batch_board import parts_of
 from bot.slack.campaign_messages import CampaignMessages
-from bot.slack.creation_flow import CreationFlow
+from bot.slack.creation_flow import CreationFlow, RequestStatus
 from bot.slack.files import download_slack_file
 from bot.slack.posts import post_once
-from handlers.blocks.bulk import BatchOutcome, BoardRow, build_batch_board, build_batch_outcome
+from handlers.blocks.bulk import (
+    BatchOutcome,
+    BoardRow,
+    build_batch_board,
+    build_batch_outcome,
+    read_approve_all,
+)
 from handlers.bulk_sheet import FORM_LESS, BulkPlan, row_form, video_names
 from handlers.forms import split_headlines, split_primary_texts
 from handlers.ids import CampaignBulk
@@ -47,8 +51,8 @@ from storage.requests import CreationRequestStore
 
 log = logging.getLogger(__name__)
 
-# Rows one modal takes: the Approve all button carries the batch's request ids in its value
-# (Slack allows 2,000 characters there); a longer launch goes through the CLI's --sheet.
+# Rows one modal takes (the batch messages and Approve all's outcome reply are sized for it); a
+# longer launch goes through the CLI's --sheet.
 MAX_SLACK_ROWS = 100
 ERROR_LIMIT = 2000  # characters of one field error the modal shows
 # files.list is paged ``count`` at a time (default 100, slack_sdk ``files_list``); the sheet is
@@ -238,10 +242,6 @@ class BulkLaunch:
                         total=len(pairs),
                         part=index,
                         parts_count=len(parts_of(len(pairs))),
-                        value=json.dumps(
-                            {"batch": batch, "rows": [list(pair) for pair in mine]},
-                            separators=(",", ":"),
-                        ),
                     ),
                 )
                 if board is not None:
@@ -260,7 +260,30 @@ class BulkLaunch:
 
     # ------------------------------------------------------------------ approve all
     def approve_all(self, value: str, actor: Actor, *, channel: str, ts: str) -> None:
-        outcomes = [self._approve_one(row, request_id, actor) for row, request_id in _batch(value)]
+        """Approve every row of the batch ``value`` names, each under its own approval rules,
+        then reply in the thread of the message clicked (``channel``/``ts``) with every row's
+        outcome.
+
+        The rows are read from the store (``in_batch``), so one click covers every message of
+        a multi-message batch. A button posted before that (its value lists its own message's
+        rows) approves those rows only, as its confirm dialog said. Two clicks at once, or a
+        click beside someone's Approve of one row, approve each campaign once:
+        ``CampaignLifecycle.approve`` moves CREATED to SCHEDULED by compare-and-set, and the
+        loser's row says why in its outcome.
+        """
+        try:
+            named = read_approve_all(value)
+        except ValueError:
+            raise AdBeeError(
+                "This button's data is not valid; approve each campaign on its row."
+            ) from None
+        if named.rows is not None:
+            rows = list(named.rows)
+        else:
+            rows = [(r.batch_row or 0, r.id) for r in self._requests.in_batch(named.batch)]
+        if not rows:
+            raise AdBeeError(f"AdBee has no batch {named.batch}; approve each campaign on its row.")
+        outcomes = [self._approve_one(row, request_id, actor) for row, request_id in rows]
         reply = build_batch_outcome(outcomes, approver=actor.user_id)
         self._client.chat_postMessage(
             channel=channel or self._channel, thread_ts=ts or None, **reply
@@ -269,6 +292,8 @@ class BulkLaunch:
     def _approve_one(self, row: int, request_id: int, actor: Actor) -> BatchOutcome:
         request = self._requests.get(request_id)
         name = str((request.form if request else {}).get("name") or f"request {request_id}")
+        if request is not None and request.status in (RequestStatus.REFUSED, RequestStatus.FAILED):
+            return BatchOutcome(row, name, False, f"not created: {request.error or 'see its row'}")
         if request is None or request.campaign_id is None:
             return BatchOutcome(
                 row, name, False, "still being created; approve it on its row when it is ready"
@@ -281,7 +306,7 @@ class BulkLaunch:
         try:
             approved = self._lifecycle.approve(request.campaign_id, actor)
         except AdBeeError as exc:
-            return BatchOutcome(row, name, False, exc.message)
+            return BatchOutcome(row, summary.name if summary else name, False, exc.message)
         try:
             self._messages.refresh_campaign_message(approved)
         except Exception:  # the card catches up at its next refresh
@@ -302,13 +327,3 @@ def _refused(text: str) -> BulkPlan:
     if len(text) > ERROR_LIMIT:
         text = text[: ERROR_LIMIT - 1] + "…"
     return BulkPlan(errors={str(CampaignBulk.SHEET_BLOCK): text})
-
-
-def _batch(value: str) -> Iterable[tuple[int, int]]:
-    """(sheet row, request id) of each campaign the Approve all button's value names."""
-    try:
-        return [(int(row), int(request)) for row, request in json.loads(value)["rows"]]
-    except (ValueError, KeyError, TypeError):
-        raise AdBeeError(
-            "This button's data is not valid; approve each campaign on its card."
-        ) from None

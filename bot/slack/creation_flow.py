@@ -39,7 +39,7 @@ from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.files import download_slack_file, release_upload
 from bot.slack.posts import post_once
 from handlers.blocks.bulk import progress_text
-from handlers.blocks.common import esc
+from handlers.blocks.common import esc, truncate
 from handlers.blocks.duplicate import build_duplicate_modal
 from handlers.blocks.progress import StepState, build_progress_message, build_usage_wait_message
 from handlers.blocks.results import build_refused_modal
@@ -499,9 +499,9 @@ class CreationFlow:
         else:  # posted earlier: while it waited for its account (_tell_if_held), or a crash
             self._progress.edit(channel, ts, _preparing(name, request.requested_by, form))
         folder = self._work_dir / f"request-{request.id}"
-        spec = self._spec_with_video(form, folder, request.view_id or "", channel, ts, ack_key)
-        if spec is None:
-            self._requests.finish(request.id, RequestStatus.REFUSED)
+        spec = self._spec_with_video(form, folder, request, channel, ts, ack_key)
+        if isinstance(spec, str):  # refused, and told; a bulk row shows why on its row too
+            self._requests.finish(request.id, RequestStatus.REFUSED, error=spec)
             self._show_in_batch(channel, ts)
             shutil.rmtree(folder, ignore_errors=True)
             return None
@@ -514,7 +514,7 @@ class CreationFlow:
                 slack_ts=ts,
             )
         except AdBeeError as exc:
-            self._finish_failed(channel, ts, exc.message)
+            self._finish_failed(channel, ts, exc.message, request=request)
             self._requests.finish(request.id, RequestStatus.REFUSED, error=exc.message)
             self._show_in_batch(channel, ts)
             shutil.rmtree(folder, ignore_errors=True)
@@ -715,11 +715,14 @@ class CreationFlow:
         self,
         form: CampaignForm,
         folder: Path,
-        view_id: str,
+        record: CreationRequestRecord,
         channel: str,
         ts: str,
         ack_key: str | None,
-    ) -> CampaignSpec | None:
+    ) -> CampaignSpec | str:
+        """The campaign's spec with its videos downloaded and checked by content; or, refused,
+        the problem (the requester was told, in the form and in the channel)."""
+        view_id = record.view_id or ""
         template_video = self._template_video(form)
         videos: list[Path | str] = [template_video] if template_video else []
         images: list[Path] = []
@@ -756,9 +759,10 @@ class CreationFlow:
             problem = "; ".join(p.message for p in exc.problems)
         except DuplicateError as exc:  # the source campaign is gone
             problem = exc.message
-        self._refuse_in_modal(form, view_id, problem, ack_key)
-        self._finish_failed(channel, ts, problem)
-        return None
+        told = f"{label}: {problem}" if (label := self._batch_row_label(record)) else problem
+        self._refuse_in_modal(form, view_id, told, ack_key)
+        self._finish_failed(channel, ts, problem, request=record)
+        return problem
 
     def _refuse_in_modal(
         self, form: CampaignForm, view_id: str, problem: str, ack_key: str | None
@@ -840,9 +844,27 @@ class CreationFlow:
         if board is not None:
             board.refresh_soon(channel, ts)
 
-    def _finish_failed(self, channel: str, ts: str, problem: str) -> None:
+    @staticmethod
+    def _batch_row_label(request: CreationRequestRecord | None) -> str | None:
+        """``row 7 (AINOTE2 bulk 6)`` for a bulk row: its batch thread and the re-shown form are
+        shared by every row of the sheet, so a refusal there says whose it is."""
+        if request is None or request.batch is None:
+            return None
+        name = str(request.form.get("name") or f"request {request.id}")
+        return f"row {request.batch_row} ({truncate(name, 80)})"
+
+    def _finish_failed(
+        self,
+        channel: str,
+        ts: str,
+        problem: str,
+        *,
+        request: CreationRequestRecord | None = None,
+    ) -> None:
         if self._board_of(channel, ts) is not None:  # its row says "not created"; the thread why
-            self._thread_reply(channel, ts, f":x: Not created: {esc(problem)}")
+            label = self._batch_row_label(request)
+            whose = f"{esc(label)}: " if label else ""
+            self._thread_reply(channel, ts, f":x: {whose}Not created: {esc(problem)}")
             return
         # Names and Meta's words are the user's text: escaped, "<!channel>" stays text.
         self._progress.close(channel, ts)  # no progress edit may land on top of this

@@ -24,6 +24,7 @@ from typing import Any
 
 from handlers.blocks import campaign_parts as parts
 from handlers.blocks.common import (
+    SECTION_TEXT,
     actions,
     button,
     confirm_dialog,
@@ -130,16 +131,49 @@ class BatchOutcome:
     detail: str
 
 
+# The outcome reply within Slack's limits: 50 blocks a message, ``SECTION_TEXT`` characters a
+# section's text, and 40,000 characters a message's text (kept for the sections together too).
+OUTCOME_TEXT = 40000
+_OUTCOME_BLOCKS = 50
+
+
 def build_batch_outcome(outcomes: Sequence[BatchOutcome], *, approver: str) -> dict[str, Any]:
-    """The reply in the batch's thread: how many were approved, and why each other one was not."""
-    done = [o for o in outcomes if o.approved]
-    left = [o for o in outcomes if not o.approved]
-    lines = [f"<@{approver}> approved {len(done)} of {len(outcomes)} campaigns of this batch."]
-    lines += [
-        f"• row {o.row} *{esc(truncate(o.name, 120))}*: {esc(truncate(o.detail, 300))}"
-        for o in left[:40]
+    """The reply in the thread Approve all was clicked in: how many were approved, which rows
+    were not (in the first line, so a long batch's leftovers are seen at once), then every row's
+    outcome in sheet order. Rows are packed into sections of at most ``SECTION_TEXT``
+    characters; a batch whose lines do not fit in one message (far beyond Slack's 100 rows of
+    hostile names) ends with how many rows were left out, never a silently cut block list."""
+    rows = sorted(outcomes, key=lambda o: o.row)
+    left = [o for o in rows if not o.approved]
+    head = f"<@{approver}> approved {len(rows) - len(left)} of {len(rows)} campaigns of this batch."
+    if left:
+        numbers = ", ".join(str(o.row) for o in left[:40]) + (", …" if len(left) > 40 else "")
+        head += f" Not approved: row{'s' if len(left) > 1 else ''} {numbers}."
+    lines = [
+        f"{':white_check_mark:' if o.approved else ':warning:'} row {o.row} "
+        f"*{truncate(esc(o.name), 120)}*: {truncate(esc(o.detail), 300)}"
+        for o in rows
     ]
-    return message(lines[0], [section("\n".join(lines))])
+    sections: list[str] = [head]
+    used = len(head)
+    shown = 0
+    for line in lines:
+        if used + len(line) + 1 > OUTCOME_TEXT - 200:
+            break
+        if len(sections[-1]) + len(line) + 1 <= SECTION_TEXT:
+            sections[-1] += "\n" + line
+        elif len(sections) < _OUTCOME_BLOCKS - 1:
+            sections.append(line)
+        else:
+            break
+        used += len(line) + 1
+        shown += 1
+    blocks = [section(text) for text in sections]
+    if shown < len(lines):
+        blocks.append(
+            context(f"…and {len(lines) - shown} more rows: each shows its state in the batch.")
+        )
+    return message(head, blocks)
 
 
 # Rows one batch message shows: two blocks each (the row, its buttons) plus a header, the
@@ -232,6 +266,38 @@ def _decide(summary: CampaignSummary) -> dict[str, Any]:
     return actions([approve, reject], block_id=f"{CampaignBulk.BATCH_ROW}-{summary.id}")
 
 
+def approve_all_value(batch: str) -> str:
+    """Approve all's button value: the batch only (``{"batch": "B12"}``), its rows are looked up
+    in the store when clicked, so the value stays far below Slack's 2,000 characters however
+    many rows the batch has."""
+    return json.dumps({"batch": batch}, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class ApproveAll:
+    """What an Approve all button names: its batch, and for a button posted before Approve all
+    covered the whole batch, the (sheet row, request id) pairs of its own message (``rows``):
+    such a button keeps doing what its confirm dialog said, approving those rows only."""
+
+    batch: str
+    rows: tuple[tuple[int, int], ...] | None = None
+
+
+def read_approve_all(value: str) -> ApproveAll:
+    """The batch (and rows, in the old format) an Approve all button's value names; raises
+    ``ValueError`` for a value no AdBee message carried."""
+    try:
+        data = json.loads(value)
+        batch = data["batch"]
+        if not isinstance(batch, str) or not batch:
+            raise ValueError(value)
+        if "rows" not in data:
+            return ApproveAll(batch)
+        return ApproveAll(batch, tuple((int(row), int(rid)) for row, rid in data["rows"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"not an Approve all value: {value[:80]!r}") from exc
+
+
 def build_batch_board(
     *,
     batch: str,
@@ -240,11 +306,16 @@ def build_batch_board(
     total: int,
     part: int = 1,
     parts_count: int = 1,
-    value: str,
 ) -> dict[str, Any]:
     """One batch message: each of its rows (at most ``ROWS_PER_MESSAGE``) with its state, a
-    ready row's Approve/Reject, and Approve all for the rows of this message (``value``:
-    ``BatchMetadata``)."""
+    ready row's Approve/Reject, and Approve all.
+
+    Approve all approves every row of the batch, whichever message it is clicked in: each part
+    of a multi-message batch carries the same button, so whoever reads part 3 need not scroll
+    back to part 1, and one click does a fifty-row bulk. Its label counts the batch's rows
+    (``total``), which do not change, rather than the rows ready now: a row becoming ready
+    re-renders only its own message, so a count of ready rows on the other parts would be stale.
+    """
     shown = list(rows[:ROWS_PER_MESSAGE])
     ready = sum(1 for r in shown if r.summary is not None and r.summary.status == Status.CREATED)
     where = f", part {part} of {parts_count}" if parts_count > 1 else ""
@@ -259,18 +330,19 @@ def build_batch_board(
         blocks.append(section(f"*row {r.row}: {esc(truncate(r.name, 80))}* · {row_state(r)}"))
         if r.summary is not None and r.summary.status == Status.CREATED:
             blocks.append(_decide(r.summary))
-    count = len(shown)
-    label = f"Approve all {count}" + (" of this message" if parts_count > 1 else "")
+    label = f"Approve all {total}"
+    everywhere = f" (all {parts_count} messages)" if parts_count > 1 else ""
     approve = button(
         label,
         action_id=CampaignBulk.APPROVE_ALL,
-        value=value,
+        value=approve_all_value(batch),
         style="primary",
         confirm=confirm_dialog(
-            f"Approve all {count}?",
-            "Each campaign of this message is approved as if you clicked its own Approve: "
-            "the approval rules apply to each (big budgets need their approvers). "
-            "Campaigns still being created are left for later.",
+            f"{label}?",
+            f"All {total} campaigns of this batch{everywhere} are approved, each as if you "
+            "clicked its own Approve: its approval rules apply (big budgets need their "
+            "approvers). Rows still being created are left for later: approve them on their "
+            "rows when ready.",
             label,
         ),
     )

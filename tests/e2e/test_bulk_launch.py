@@ -7,7 +7,8 @@ before anything is sent to Meta; the fixed sheet makes one campaign per row, the
 once. The whole bulk is one message in the channel (Slack paces posts at about one per second per
 channel): each row shows its progress there, then its own Approve and Reject; Bob rejects one
 row, the others stay, and Approve all approves each one Bob may approve (a big budget waits on
-its row for the big-budget approvers).
+its row for the big-budget approvers). A bulk longer than one message is approved with one
+click too, and a row refused after the ack is named in the batch thread.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 from handlers.ids import CampaignAction, CampaignBulk
 from meta.domain.states import Status
 from tests.e2e.conftest import APPROVER, CAMPAIGNS, REQUESTER, start_in
-from tests.e2e.test_campaign_story import ROOT_VIDEO, upload_video
+from tests.e2e.test_campaign_story import ROOT_VIDEO, upload_disguised, upload_video
 from tests.helpers import nothing_sent_but_budget_reads
 from tests.media import distinct_copy
 
@@ -175,12 +176,15 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
     )
     # Each campaign under its own rules: the rejected one stays rejected, Bob may approve one;
     # the big budget needs its approvers.
-    assert "approved 1 of 3 campaigns" in reply["text"]
+    assert (
+        "approved 1 of 3 campaigns" in reply["text"] and "Not approved: rows 2, 4." in reply["text"]
+    )
     text = reply["blocks"][0]["text"]["text"]
-    assert "row 2 *AINOTE2 bulk 1*:" in text and "row 4 *AINOTE2 bulk 3*:" in text
-    assert "row 3" not in text
-    rows = [int(r) for r, _request in json.loads(approve_all["value"])["rows"]]
-    assert rows == [2, 3, 4]
+    assert (
+        ":warning: row 2 *AINOTE2 bulk 1*:" in text and ":warning: row 4 *AINOTE2 bulk 3*:" in text
+    )
+    assert ":white_check_mark: row 3 *AINOTE2 bulk 2*: approved" in text
+    assert set(json.loads(approve_all["value"])) == {"batch"}  # its rows: read when clicked
     statuses = {c.name: c.status for c in bot.services.store.list_campaigns(limit=None)}
     assert statuses == {
         "AINOTE2 bulk 1": Status.REJECTED,
@@ -282,3 +286,90 @@ def test_videos_already_shared_in_the_channel_need_not_be_attached_again(
     uploads = graph.objects("advideo", include_deleted=True)
     assert len(uploads) == 2, "ainote2.mp4 and the channel's cut-b.mp4, each uploaded once"
     assert any(shared in d["path"] for d in slack.downloads), "the channel's file was read"
+
+
+def batch_messages(slack) -> list[tuple[dict, dict]]:
+    """Each batch message in the channel with its Approve all button, oldest first."""
+    return [
+        (message, element)
+        for message in slack.messages(CAMPAIGNS)
+        for block in message.get("blocks", [])
+        for element in block.get("elements", []) or []
+        if element.get("action_id") == CampaignBulk.APPROVE_ALL
+    ]
+
+
+def test_one_click_approves_a_bulk_spread_over_two_messages_and_a_refused_row_is_named(
+    slack, graph, bot
+):
+    """Twenty-two rows are two batch messages (twenty rows a message). Row 23 names a ZIP
+    archive disguised as ad.mp4: refused after the ack, its reply in the batch thread says which
+    row. Bob clicks Approve all once, in the second message: the twenty-one campaigns of both
+    messages are approved, and his reply lists every row."""
+    video = upload_video(slack)
+    disguised = upload_disguised(slack)
+    view = open_bulk_form(slack)
+    sheet = upload_sheet(slack, sheet_csv(22, row23={"video": "ad.mp4"}))
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={CampaignBulk.SHEET_BLOCK: [sheet], CampaignBulk.VIDEOS_BLOCK: [video, disguised]},
+    )
+    assert not (ack or {}).get("errors"), ack
+
+    slack.wait_until(lambda: len(approve_buttons(slack)) == 21, timeout=240)
+    (first, first_all), (second, second_all) = batch_messages(slack)
+    assert len(row_lines(first)) == 20 and len(row_lines(second)) == 2
+    assert {b["text"]["text"] for b in (first_all, second_all)} == {"Approve all 22"}
+    assert first_all["value"] == second_all["value"] and len(second_all["value"]) < 100
+
+    refusal = slack.wait_until(
+        lambda: next(
+            (m for m in slack.thread(CAMPAIGNS, second["ts"]) if "Not created" in m["text"]),
+            None,
+        ),
+        timeout=60,
+    )
+    assert refusal["text"].startswith(":x: row 23 (AINOTE2 bulk 22): Not created: "), refusal
+    assert "ZIP" in refusal["text"]
+    assert "row 23 (AINOTE2 bulk 22): " in str(slack.view(view["id"])["blocks"])
+    slack.wait_until(
+        lambda: "not created" in row_lines(slack.message(CAMPAIGNS, second["ts"]))[1], timeout=30
+    )
+
+    slack.click_button(
+        user=APPROVER,
+        channel=CAMPAIGNS,
+        message_ts=second["ts"],
+        action_id=str(CampaignBulk.APPROVE_ALL),
+        value=second_all["value"],
+    )
+    reply = slack.wait_until(
+        lambda: next(
+            (
+                m
+                for m in slack.thread(CAMPAIGNS, second["ts"])
+                if "campaigns of this batch" in m.get("text", "")
+            ),
+            None,
+        ),
+        timeout=60,
+    )
+    assert reply["text"] == (
+        f"<@{APPROVER}> approved 21 of 22 campaigns of this batch. Not approved: row 23."
+    )
+    lines = [line for b in reply["blocks"] for line in b["text"]["text"].splitlines()][1:]
+    assert len(lines) == 22 and all(line.endswith(": approved") for line in lines[:21])
+    assert lines[21].startswith(":warning: row 23 *AINOTE2 bulk 22*: not created: ")
+    assert not [m for m in slack.thread(CAMPAIGNS, first["ts"])[1:] if "approved" in m["text"]]
+    statuses = [c.status for c in bot.services.store.list_campaigns(limit=None)]
+    assert len(statuses) == 21 and set(statuses) == {Status.SCHEDULED}
+    for message in (first, second):  # both messages show their rows approved
+        slack.wait_until(
+            lambda m=message: all(
+                "approved by" in line or "not created" in line
+                for line in row_lines(slack.message(CAMPAIGNS, m["ts"]))
+            ),
+            timeout=30,
+        )
+    assert approve_buttons(slack) == {}

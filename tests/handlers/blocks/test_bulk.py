@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from handlers.blocks.bulk import (
     ROWS_PER_MESSAGE,
+    ApproveAll,
     BatchOutcome,
     BoardRow,
     build_batch_board,
@@ -15,6 +18,7 @@ from handlers.blocks.bulk import (
     build_bulk_working_modal,
     bulk_channel,
     progress_text,
+    read_approve_all,
 )
 from handlers.blocks.progress import StepState
 from handlers.bulk_sheet import row_form, video_names
@@ -72,8 +76,7 @@ def test_the_batch_message_shows_every_row_with_its_own_approve_and_reject_once_
         ),
         BoardRow(row=7, name="refused", failed="the video is 3:2, not 9:16"),
     ]
-    value = json.dumps({"batch": "B1", "rows": [[r.row, r.row] for r in rows]})
-    message = build_batch_board(batch="B1", rows=rows, requested_by="U_ALICE", total=6, value=value)
+    message = build_batch_board(batch="B1", rows=rows, requested_by="U_ALICE", total=6)
     assert_slack_accepts("message", message)
     text = json.dumps(message)
     for shown in (
@@ -98,7 +101,9 @@ def test_the_batch_message_shows_every_row_with_its_own_approve_and_reject_once_
     [approve_all] = next(
         b for b in message["blocks"] if b.get("block_id") == CampaignBulk.BATCH_ACTIONS
     )["elements"]
-    assert approve_all["action_id"] == CampaignBulk.APPROVE_ALL and approve_all["value"] == value
+    assert approve_all["action_id"] == CampaignBulk.APPROVE_ALL
+    assert read_approve_all(approve_all["value"]) == ApproveAll("B1")
+    assert approve_all["text"]["text"] == "Approve all 6"
     assert approve_all["confirm"]["text"]["type"] == "plain_text"
     assert "<!channel>" not in text  # names are escaped, never a mention
 
@@ -115,7 +120,6 @@ def test_a_full_message_of_ready_rows_stays_within_slacks_fifty_blocks():
         total=50,
         part=2,
         parts_count=3,
-        value="{}",
     )
     assert_slack_accepts("message", message)
     assert len(message["blocks"]) <= 50
@@ -129,19 +133,88 @@ def test_a_rows_progress_is_the_step_it_is_at():
     assert progress_text(steps) == "Meta is processing the video 50%"
 
 
-def test_the_outcome_says_how_many_and_why_each_other_one_was_not_approved():
+def test_the_outcome_says_how_many_and_each_rows_outcome():
     outcomes = [
+        BatchOutcome(4, "AINOTE2 launch 3", False, "still being created; approve it on its row"),
         BatchOutcome(2, "AINOTE2 launch 1", True, "approved"),
         BatchOutcome(3, "AINOTE2 launch 2", False, "needs a big-budget approver"),
-        BatchOutcome(4, "AINOTE2 launch 3", False, "still being created; approve it on its card"),
     ]
     reply = build_batch_outcome(outcomes, approver="U_BOB")
     assert_slack_accepts("message", reply)
     text = reply["blocks"][0]["text"]["text"]
-    assert reply["text"] == "<@U_BOB> approved 1 of 3 campaigns of this batch."
-    assert "row 3 *AINOTE2 launch 2*: needs a big-budget approver" in text
-    assert "row 4 *AINOTE2 launch 3*: still being created" in text
-    assert "row 2" not in text
+    assert reply["text"] == (
+        "<@U_BOB> approved 1 of 3 campaigns of this batch. Not approved: rows 3, 4."
+    )
+    lines = text.splitlines()[1:]
+    assert lines == [
+        ":white_check_mark: row 2 *AINOTE2 launch 1*: approved",
+        ":warning: row 3 *AINOTE2 launch 2*: needs a big-budget approver",
+        ":warning: row 4 *AINOTE2 launch 3*: still being created; approve it on its row",
+    ]
+
+
+def test_the_outcome_of_a_hundred_rows_lists_every_row_within_slacks_limits():
+    """Slack's largest bulk (100 rows, ``bulk_flow.MAX_SLACK_ROWS``) with long hostile names and
+    long refusals: every row is in the reply, no section is cut (``section`` would truncate it
+    silently at 3,000 characters) and the blocks stay within Slack's 50."""
+    outcomes = [
+        BatchOutcome(
+            n + 1,
+            f"{HOSTILE} {n}",
+            n % 3 == 0,
+            "approved" if n % 3 == 0 else f"Meta said no & <no> {'x' * 250}",
+        )
+        for n in range(1, 101)
+    ]
+    reply = build_batch_outcome(outcomes, approver="U_BOB")
+    assert_slack_accepts("message", reply)
+    assert len(reply["blocks"]) <= 50
+    texts = [block["text"]["text"] for block in reply["blocks"]]
+    assert all(len(text) <= 3000 and not text.endswith("…") for text in texts)
+    assert sum(len(text) for text in texts) <= 40000
+    lines = [line for text in texts for line in text.splitlines()][1:]
+    assert [line.split(" *")[0].split(" row ")[1] for line in lines] == [
+        str(n + 1) for n in range(1, 101)
+    ]
+    assert "<!channel>" not in json.dumps(reply)
+    assert reply["text"].startswith("<@U_BOB> approved 33 of 100 campaigns of this batch.")
+
+
+def test_every_part_of_a_batch_approves_the_whole_batch_with_a_small_value():
+    rows = [
+        BoardRow(row=n, name=f"AINOTE2 bulk {n}", summary=make_summary(id=n, status="created"))
+        for n in range(21, 41)
+    ]
+    parts = [
+        build_batch_board(
+            batch="B12345", rows=rows, requested_by="U_ALICE", total=100, part=p, parts_count=5
+        )
+        for p in (1, 2, 5)
+    ]
+    buttons = []
+    for message in parts:
+        assert_slack_accepts("message", message)
+        [approve_all] = next(
+            b for b in message["blocks"] if b.get("block_id") == CampaignBulk.BATCH_ACTIONS
+        )["elements"]
+        buttons.append(approve_all)
+    assert {b["value"] for b in buttons} == {'{"batch":"B12345"}'}
+    assert {b["text"]["text"] for b in buttons} == {"Approve all 100"}
+    confirm = buttons[0]["confirm"]
+    assert confirm["title"]["text"] == "Approve all 100?"
+    said = confirm["text"]["text"]
+    assert "All 100 campaigns of this batch (all 5 messages)" in said
+    assert "approval rules apply" in said and "still being created are left for later" in said
+    assert not said.endswith("…")
+
+
+def test_approve_all_reads_its_value_and_the_old_one_that_named_its_rows():
+    assert read_approve_all('{"batch":"B7"}') == ApproveAll("B7")
+    old = json.dumps({"batch": "B7", "rows": [[2, 7], [3, 8]]})  # messages posted before
+    assert read_approve_all(old) == ApproveAll("B7", ((2, 7), (3, 8)))
+    for bad in ("", "not json", "{}", '{"batch": 3}', '{"batch":"B7","rows":[["x"]]}'):
+        with pytest.raises(ValueError):
+            read_approve_all(bad)
 
 
 def test_a_row_becomes_the_create_form_its_campaign_would_have_had():
