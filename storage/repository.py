@@ -215,8 +215,14 @@ class CampaignStore:
         source: str,
         start_time: datetime,
         status: Status = Status.CREATING,
+        slack_channel: str | None = None,
+        slack_ts: str | None = None,
     ) -> CampaignRecord:
-        """A new creation; ``status`` other than CREATING only for fixtures and benchmarks."""
+        """A new creation; ``status`` other than CREATING only for fixtures and benchmarks.
+
+        ``slack_channel``/``slack_ts``: the message that shows it, written in the same insert, so
+        a process killed right after it still leaves a row that says where it belongs.
+        """
         with self._sessions() as session:
             row = CampaignRow(
                 account_key=account_key,
@@ -227,6 +233,8 @@ class CampaignStore:
                 requested_by=requested_by,
                 source=source,
                 start_time=start_time,
+                slack_channel=slack_channel,
+                slack_ts=slack_ts,
             )
             session.add(row)
             session.commit()

@@ -128,6 +128,23 @@ class CreationRequestStore:
                 .limit(1)
             ).first()
 
+    def shown_in(
+        self, channel: str, ts: str, *, statuses: Iterable[str]
+    ) -> list[CreationRequestRecord]:
+        """The requests of these statuses whose message is ``channel``/``ts``: a request's own,
+        or every row of the bulk batch that message shows."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(CreationRequestRow)
+                .where(
+                    CreationRequestRow.slack_channel == channel,
+                    CreationRequestRow.slack_ts == ts,
+                    CreationRequestRow.status.in_(list(statuses)),
+                )
+                .order_by(CreationRequestRow.id)
+            )
+            return [request_record(row) for row in rows]
+
     def finish(
         self,
         request_id: int,

@@ -299,6 +299,8 @@ class CreationFlow:
         """
         for row in self._store.list_campaigns(statuses=[Status.CREATING], limit=100):
             if lease_is_free(row) and not self._is_mine("campaign", row.id):
+                if not self._adopt_request_of(row):
+                    continue  # its request is being run right now: that run carries it on
                 log.info("resuming abandoned creation #%s (%s)", row.id, row.name)
                 self.resume(
                     row.id, user_id=row.requested_by or "", team_id=None, automatic=True, first=True
@@ -330,6 +332,46 @@ class CreationFlow:
         _done, still = wait(running, timeout=max(deadline - time.monotonic(), 0))
         self._progress.stop()
         return len(still)
+
+    def _adopt_request_of(self, row: CampaignRecord) -> bool:
+        """Before an abandoned creation is resumed, the queued request it was made for is
+        marked started with it; False when that request is being run right now.
+
+        A process killed (or a database that failed) after the campaign's insert and before its
+        request was marked started leaves both: the campaign, shown in the request's message
+        (written in the same insert), and the request, still queued. Resumed alone, the campaign
+        posts its card, which becomes its message, and the request's own run afterwards found
+        the name taken and said "already exists" in the message of a campaign being created.
+        A request some other run holds is left to it: its ``begin`` takes the campaign over
+        (same name, same message), so the campaign is not resumed beside it now.
+        """
+        if not (row.slack_channel and row.slack_ts):
+            return True  # from the command line, or recorded before campaigns kept their message
+        try:
+            for request in self._requests.shown_in(
+                row.slack_channel, row.slack_ts, statuses=[RequestStatus.QUEUED]
+            ):
+                if request.batch is not None and not _is_row_of(request, row):
+                    continue  # another row of the same bulk batch message
+                if self._is_mine("request", request.id):
+                    return False
+                with Lease(self._requests, request, busy="another AdBee process has it"):
+                    current = self._requests.get(request.id)
+                    if current is None or current.status != RequestStatus.QUEUED:
+                        return True
+                    self._requests.finish(request.id, RequestStatus.STARTED, campaign_id=row.id)
+                log.info(
+                    "create request #%s takes over creation #%s, recorded before its run ended",
+                    request.id,
+                    row.id,
+                )
+                return True
+        except CreationBusyError:
+            return False
+        except Exception:  # the database did not answer: the next scan looks again
+            log.warning("could not check the request of creation #%s", row.id, exc_info=True)
+            return False
+        return True
 
     def _queue(
         self,
@@ -520,6 +562,19 @@ class CreationFlow:
             shutil.rmtree(folder, ignore_errors=True)
             return None
         self._requests.finish(request.id, RequestStatus.STARTED, campaign_id=summary.id)
+        if summary.status not in (Status.CREATING, Status.FAILED):
+            # This message's own campaign, made by a run that died before marking the request
+            # started, and already past creating: its end was announced by the run that
+            # finished it (its card, or its row of the batch message), so nothing runs again.
+            log.info(
+                "create request #%s: its campaign #%s is already %s",
+                request.id,
+                summary.id,
+                summary.status,
+            )
+            self._show_in_batch(channel, ts)
+            self._release_video_if_done(summary.id)
+            return None
         source = self._source_of(form)
         if source is not None and self.duplicates is not None:
             self.duplicates.audit(
@@ -1001,6 +1056,12 @@ def _image_upload_open(row: CampaignRecord, spec: CampaignSpec, path: Path) -> b
         if image is None or not image.meta_id or image.pending:
             return True
     return False
+
+
+def _is_row_of(request: CreationRequestRecord, row: CampaignRecord) -> bool:
+    """Whether a bulk row's request asked for ``row`` (names are unique within a batch)."""
+    name = request.form.get("name")
+    return isinstance(name, str) and name.strip() == row.name
 
 
 def _files_text(count: int) -> str:

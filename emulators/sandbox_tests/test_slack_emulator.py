@@ -8,6 +8,7 @@ retry, dropped connection, refresh request, redelivery with retry_attempt.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -503,6 +504,34 @@ def test_downloads_go_through_a_redirect_and_a_hidden_file_gets_the_sign_in_page
     page = requests.get(url, headers=auth, timeout=5)
     assert page.status_code == 200 and b"Sign in" in page.content
     assert [d["bot_token"] for d in emu.downloads] == [True, True, False, True]
+
+
+def test_a_held_download_starts_and_waits_until_released(emu):
+    """A test stalls the bot in its download (``hold_file_downloads``), optionally of one file
+    name only, and lets it go on when it is ready; nothing is timed."""
+    video = emu.upload_file("U_ALICE", "ad.mp4", VIDEO)
+    sheet = emu.upload_file("U_ALICE", "launches.csv", b"name\n", filetype="csv")
+    auth = {"Authorization": f"Bearer {emu.bot_token}"}
+
+    def url(fid: str) -> str:
+        return str(web(emu).files_info(file=fid)["file"]["url_private_download"])
+
+    emu.hold_file_downloads(named="ad.mp4")
+    assert requests.get(url(sheet), headers=auth, timeout=5).content == b"name\n"  # not held
+    got: list[bytes] = []
+    getting = threading.Thread(
+        target=lambda: got.append(requests.get(url(video), headers=auth, timeout=30).content)
+    )
+    getting.start()
+    held = emu.wait_until(
+        lambda: [d for d in emu.file_downloads() if "ad.mp4" in d["path"] and not d["finished"]],
+        timeout=10,
+    )
+    assert held and got == []
+    emu.release_file_downloads()
+    getting.join(timeout=10)
+    assert got == [VIDEO]
+    assert all(d["finished"] for d in emu.file_downloads())
 
 
 def test_chat_methods_follow_slacks_rate_tiers(emu):

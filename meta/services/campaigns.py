@@ -22,7 +22,7 @@ from meta.domain.templates import BrokenTemplate, Template
 from meta.domain.yaml_files import YamlFileError, load_yaml_file
 from meta.graph.payloads import GraphCall, dry_run_calls
 from meta.services.creative_review import check_spec_policy
-from meta.services.pipeline import CampaignPipeline
+from meta.services.pipeline import CampaignPipeline, shown_in
 from meta.services.summary import CampaignSummary, summarize
 
 Clock = Callable[[], datetime]
@@ -153,8 +153,19 @@ class CampaignService:
         slack_channel: str | None = None,
         slack_ts: str | None = None,
     ) -> CampaignSummary:
-        row = self.pipeline.begin(spec, requested_by=requested_by, source=source)
-        if slack_channel and slack_ts:  # the message that shows this creation from now on
+        """Record the creation (or take over the unfinished one of this name); its Slack
+        message is written in the row's insert, so no crash leaves it without one. A campaign
+        already shown in this very message is returned as it is, even past creating
+        (``CampaignPipeline.begin``): the caller checks its status before running it again."""
+        row = self.pipeline.begin(
+            spec,
+            requested_by=requested_by,
+            source=source,
+            slack_channel=slack_channel,
+            slack_ts=slack_ts,
+        )
+        if slack_channel and slack_ts and not shown_in(row, slack_channel, slack_ts):
+            # an unfinished creation resubmitted from another message: shown there from now on
             row = self.store.set_slack_message(row.id, channel=slack_channel, ts=slack_ts)
         return summarize(row, self.accounts)
 

@@ -124,6 +124,11 @@ class AwaitingVideo(Exception):
         self.seconds_left = seconds_left
 
 
+def shown_in(row: CampaignRecord, channel: str | None, ts: str | None) -> bool:
+    """Whether ``row`` is shown in the message ``channel``/``ts`` (False without a message)."""
+    return bool(channel and ts) and (row.slack_channel, row.slack_ts) == (channel, ts)
+
+
 class CampaignPipeline:
     """Creates (or resumes creating) the four PAUSED objects of one campaign."""
 
@@ -152,10 +157,29 @@ class CampaignPipeline:
         self._images = ImageSteps(store, graph, self._stopping)
 
     # ---------------------------------------------------------------- entry points
-    def begin(self, spec: CampaignSpec, *, requested_by: str | None, source: str) -> CampaignRecord:
-        """Record a creation, or return the unfinished one for the same account and name."""
+    def begin(
+        self,
+        spec: CampaignSpec,
+        *,
+        requested_by: str | None,
+        source: str,
+        slack_channel: str | None = None,
+        slack_ts: str | None = None,
+    ) -> CampaignRecord:
+        """Record a creation, or return the unfinished one for the same account and name.
+
+        ``slack_channel``/``slack_ts``: the message that shows the request, recorded in the
+        campaign's own insert. A campaign of this name already shown in that very message is
+        the request's own, whatever its status: a run killed after the insert and before its
+        request was marked started left it, and the retry takes it over instead of refusing
+        the name (``shown_in``). A bulk row's message is its batch's, whose names are unique.
+        """
         account = self._account(spec)
         existing = self._store.find_open(ad_account_id=account.ad_account_id, name=spec.name)
+        if existing is not None and shown_in(existing, slack_channel, slack_ts):
+            if existing.status in (Status.CREATING, Status.FAILED):
+                return self._with_video_of(existing, spec)
+            return existing  # already past creating: nothing to run again
         taken = self.name_taken(spec)
         if taken is not None:
             raise AlreadyCreatedError(taken)
@@ -169,6 +193,8 @@ class CampaignPipeline:
             requested_by=requested_by,
             source=source,
             start_time=spec.start_time,
+            slack_channel=slack_channel,
+            slack_ts=slack_ts,
         )
 
     def name_taken(self, spec: CampaignSpec) -> str | None:

@@ -110,6 +110,7 @@ class SlackEmulator(UserDriver):
     def stop(self) -> None:
         self.socket.stop()
         if self._http is not None:
+            self._http.downloads_flowing.set()  # no download handler is left waiting
             self._http.stop()
             self._http = None
 
@@ -270,6 +271,20 @@ class SlackEmulator(UserDriver):
         if self._http is None:
             raise RuntimeError("start() the emulator first")
         self._http.download_seconds = seconds
+
+    def hold_file_downloads(self, named: str | None = None) -> None:
+        """From now on each file download (of files called ``named`` only, when given) starts
+        (it is in ``file_downloads``, unfinished) and then waits for ``release_file_downloads``:
+        a link that stalls, for as long as a test needs the bot to stay in its download."""
+        if self._http is None:
+            raise RuntimeError("start() the emulator first")
+        self._http.held_only = f"/{named}" if named else None
+        self._http.downloads_flowing.clear()
+
+    def release_file_downloads(self) -> None:
+        """Downloads held by ``hold_file_downloads`` go on, and new ones no longer wait."""
+        if self._http is not None:
+            self._http.downloads_flowing.set()
 
     def file_downloads(self) -> list[dict[str, Any]]:
         """Every GET of a file URL: ``{"path", "status", "finished", "host", "bot_token"}``."""

@@ -162,6 +162,12 @@ class HttpFrontend:
         # A big file over a slow link: each download's body is spread over this many seconds
         # (headers at once, the bytes in pieces), so a test can act while one is in progress.
         self.download_seconds = 0.0
+        # Cleared: each download (of a path containing ``held_only``, when set) is recorded,
+        # then its answer waits until this is set again (a test holds the bot at "downloading"
+        # for as long as it needs, with no timing).
+        self.downloads_flowing = threading.Event()
+        self.downloads_flowing.set()
+        self.held_only: str | None = None
         # Every request to the file host: {"path", "status", "finished", "host", "bot_token"}.
         self.downloads: list[dict[str, Any]] = []
         self._on_response_url = on_response_url
@@ -389,6 +395,8 @@ class _Handler(BaseHTTPRequestHandler):
                 with owner._calls_lock:
                     owner.downloads.append(record)
                 owner.ws.notify()
+                if owner.held_only is None or owner.held_only in path:
+                    owner.downloads_flowing.wait()
                 if status == 200 and owner.download_seconds > 0 and self.command != "HEAD":
                     self._send_slowly(headers, data, owner.download_seconds)
                 else:
