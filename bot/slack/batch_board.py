@@ -9,8 +9,9 @@ instead, from the store (``render``): progress coalesced (at most one render per
 ``interval`` seconds, sent through ``ProgressEdits``, latest state wins), a finished creation at
 once and raising (``update_now``: the outbox retries it until Slack takes it).
 
-The in-flight step of a row (uploading, processing…) is kept in memory only: after a restart a
-row shows "creating" until its next step; everything else comes from the store.
+The in-flight step of a row (uploading 40%, processing…) is kept in memory; after a restart a
+row shows the step its campaign row recorded (``recorded_step``, without the percent) until its
+next progress event; everything else comes from the store.
 """
 
 from __future__ import annotations

@@ -213,6 +213,18 @@ class BoardRow:
     progress: str | None = None
 
 
+def recorded_step(summary: CampaignSummary) -> str:
+    """The step a creating campaign's row records (``CampaignStore.set_step``), in words.
+
+    A row's live step, with its percent, is kept in memory by the process making it
+    (``BatchBoard``); a process started since (a restart, another replica re-rendering the
+    message) has only this, which the pipeline commits as each step begins."""
+    try:
+        return STEP_LABELS[Step(summary.step)] if summary.step else "creating"
+    except ValueError:  # a step this version does not know
+        return "creating"
+
+
 def row_state(row: BoardRow) -> str:
     """What the row shows after its name: queued, a step, ready, approved by X, rejected, failed."""
     summary = row.summary
@@ -222,7 +234,7 @@ def row_state(row: BoardRow) -> str:
         return f":hourglass_flowing_sand: {esc(row.progress or 'queued')}"
     status = summary.status
     if status == Status.CREATING:
-        return f":hourglass_flowing_sand: {esc(row.progress or 'creating')}"
+        return f":hourglass_flowing_sand: {esc(row.progress or recorded_step(summary))}"
     if status == Status.CREATED:
         return ":white_check_mark: ready for approval"
     if status in (Status.FAILED, Status.ROLLED_BACK):

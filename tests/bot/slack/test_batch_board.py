@@ -159,3 +159,23 @@ def test_a_single_creations_card_is_still_posted_on_its_own(requests):
 def test_fifty_rows_are_three_messages_of_at_most_twenty():
     assert [len(part) for part in parts_of(50)] == [20, 20, 10]
     assert [len(part) for part in parts_of(20)] == [20]
+
+
+def test_a_new_process_shows_the_step_a_creating_row_recorded_not_creating(requests):
+    """The process that was making row 2 died; the new one has no progress events yet, only the
+    campaign row the pipeline committed as it began Meta's processing."""
+    ids = _bulk(requests, 2)
+    requests.finish(ids[0], "started", campaign_id=42)
+    summaries = {42: make_summary(id=42, status="creating", step="wait_for_processing")}
+    slack = Slack()
+    board = BatchBoard(
+        slack,  # type: ignore[arg-type]
+        requests=requests,
+        summaries=summaries.get,
+        progress=ProgressEdits(slack, SlackBudget()),  # type: ignore[arg-type]
+    )
+    lines = [
+        b["text"]["text"] for b in board.render("C1", "1.1")["blocks"] if b["type"] == "section"
+    ]
+    assert lines[1].endswith(":hourglass_flowing_sand: Meta is processing the video")
+    assert lines[2].endswith(":hourglass_flowing_sand: queued")

@@ -19,6 +19,7 @@ from handlers.blocks.bulk import (
     bulk_channel,
     progress_text,
     read_approve_all,
+    row_state,
 )
 from handlers.blocks.progress import StepState
 from handlers.bulk_sheet import row_form, video_names
@@ -124,6 +125,23 @@ def test_a_full_message_of_ready_rows_stays_within_slacks_fifty_blocks():
     assert_slack_accepts("message", message)
     assert len(message["blocks"]) <= 50
     assert "part 2 of 3" in message["blocks"][0]["text"]["text"]
+
+
+def test_after_a_restart_a_creating_row_shows_the_step_its_campaign_recorded():
+    """The in-flight step (with its percent) is kept in memory; a new process has only the
+    campaign row's persisted step until the next progress event, and shows that, not
+    "creating"."""
+    processing = make_summary(id=3, status="creating", step=Step.PROCESS.value)
+    assert row_state(BoardRow(row=3, name="n", summary=processing)) == (
+        ":hourglass_flowing_sand: Meta is processing the video"
+    )
+    live = BoardRow(
+        row=3, name="n", summary=processing, progress="Meta is processing the video 40%"
+    )
+    assert row_state(live).endswith("the video 40%")  # what this process saw wins
+    unknown = make_summary(id=4, status="creating", step="a step of a newer AdBee")
+    assert row_state(BoardRow(row=4, name="n", summary=unknown)).endswith(" creating")
+    assert row_state(BoardRow(row=4, name="n", summary=make_summary(id=4, status="creating")))
 
 
 def test_a_rows_progress_is_the_step_it_is_at():
