@@ -282,7 +282,9 @@ class BulkLaunch:
         else:
             rows = [(r.batch_row or 0, r.id) for r in self._requests.in_batch(named.batch)]
         if not rows:
-            raise AdBeeError(f"AdBee has no batch {named.batch}; approve each campaign on its row.")
+            raise AdBeeError(
+                "AdBee has no record of this batch's campaigns; approve each campaign on its row."
+            )
         outcomes = [self._approve_one(row, request_id, actor) for row, request_id in rows]
         reply = build_batch_outcome(outcomes, approver=actor.user_id)
         self._client.chat_postMessage(

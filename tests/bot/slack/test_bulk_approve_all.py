@@ -162,9 +162,16 @@ def test_a_button_posted_before_still_approves_only_the_rows_it_named(bulk: Bulk
 
 
 def test_an_unknown_or_garbled_value_approves_nothing_and_says_so(bulk: Bulk):
+    told = []
     for value in ('{"batch":"B404"}', "not json"):
-        with pytest.raises(AdBeeError):
+        with pytest.raises(AdBeeError) as refused:
             bulk.launch.approve_all(value, APPROVER, channel="C1", ts=FIRST)
+        told.append(refused.value.message)
+    # Said as a sentence the approver can act on: no internal batch id.
+    assert told[0] == (
+        "AdBee has no record of this batch's campaigns; approve each campaign on its row."
+    )
+    assert "B404" not in told[0] and told[1].endswith("approve each campaign on its row.")
     assert set(statuses(bulk).values()) == {Status.CREATED}
     assert bulk.slack.posts == []
 
