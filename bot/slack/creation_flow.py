@@ -38,7 +38,7 @@ from bot.slack.budget import ProgressEdits, SlackBudget
 from bot.slack.campaign_messages import CampaignMessages
 from bot.slack.files import download_slack_file, release_upload
 from bot.slack.posts import post_once
-from handlers.blocks.bulk import progress_text
+from handlers.blocks.bulk import build_bulk_refused_rows_modal, progress_text
 from handlers.blocks.common import esc, truncate
 from handlers.blocks.duplicate import build_duplicate_modal
 from handlers.blocks.progress import StepState, build_progress_message, build_usage_wait_message
@@ -545,6 +545,7 @@ class CreationFlow:
         if isinstance(spec, str):  # refused, and told; a bulk row shows why on its row too
             self._requests.finish(request.id, RequestStatus.REFUSED, error=spec)
             self._show_in_batch(channel, ts)
+            self._refuse_in_bulk_modal(request, ack_key)
             shutil.rmtree(folder, ignore_errors=True)
             return None
         try:
@@ -559,6 +560,7 @@ class CreationFlow:
             self._finish_failed(channel, ts, exc.message, request=request)
             self._requests.finish(request.id, RequestStatus.REFUSED, error=exc.message)
             self._show_in_batch(channel, ts)
+            self._refuse_in_bulk_modal(request, ack_key)
             shutil.rmtree(folder, ignore_errors=True)
             return None
         self._requests.finish(request.id, RequestStatus.STARTED, campaign_id=summary.id)
@@ -814,8 +816,8 @@ class CreationFlow:
             problem = "; ".join(p.message for p in exc.problems)
         except DuplicateError as exc:  # the source campaign is gone
             problem = exc.message
-        told = f"{label}: {problem}" if (label := self._batch_row_label(record)) else problem
-        self._refuse_in_modal(form, view_id, told, ack_key)
+        if record.batch is None:  # a bulk row's modal is the bulk's (_refuse_in_bulk_modal)
+            self._refuse_in_modal(form, view_id, problem, ack_key)
         self._finish_failed(channel, ts, problem, request=record)
         return problem
 
@@ -842,6 +844,33 @@ class CreationFlow:
             self._client.views_update(view_id=view_id, view=view)
         except SlackApiError as exc:  # the user closed the modal: the channel still says why
             log.info("could not reopen the form: %s", exc.response.get("error"))
+
+    def _refuse_in_bulk_modal(self, request: CreationRequestRecord, ack_key: str | None) -> None:
+        """A bulk row refused after the ack: the bulk modal (if still open) names every row of
+        the batch refused so far and why, and stays the bulk's (the single-campaign form would
+        offer to create one campaign from a row of a sheet). Rows refused at once each write
+        the whole list, read from the store, so the last write names them all."""
+        if request.batch is None or not request.view_id:
+            return
+        rows = self._requests.in_batch(request.batch)
+        refused = [
+            (r.batch_row or 0, str(r.form.get("name") or f"request {r.id}"), r.error or "")
+            for r in rows
+            if r.status == RequestStatus.REFUSED
+        ]
+        if not refused:
+            return
+        # The row's key is the bulk submission's plus ":row<n>" (BulkLaunch.launch); the
+        # submission's own ack is the one that shows the working view this update replaces.
+        submission = ack_key.rsplit(":row", 1)[0] if ack_key else None
+        if submission is not None and not self._acks.wait(submission, timeout=ACK_WAIT_SECONDS):
+            log.info("no ack went out for %s; showing the refused rows anyway", submission)
+        try:
+            self._client.views_update(
+                view_id=request.view_id, view=build_bulk_refused_rows_modal(len(rows), refused)
+            )
+        except SlackApiError as exc:  # the user closed the modal: the batch thread says why
+            log.info("could not show the refused rows: %s", exc.response.get("error"))
 
     def _channel_for(self, account_key: str | None) -> str:
         """The client's own channel when its account names one, else CAMPAIGNS_CHANNEL."""

@@ -121,6 +121,52 @@ def build_bulk_working_modal(count: int) -> dict[str, Any]:
     }
 
 
+# A modal's most blocks (Slack's 100), kept below for the header and the footer.
+_REFUSED_SECTIONS = 90
+
+
+def build_bulk_refused_rows_modal(
+    count: int, refused: Sequence[tuple[int, str, str]]
+) -> dict[str, Any]:
+    """The bulk modal once rows were refused after the sheet passed (a video that is not what
+    its name says, a name taken meanwhile): the user who is still looking at it sees which rows
+    and why, and that the others go on. It stays the bulk's view: the single-campaign form would
+    offer to create one campaign from a row of a sheet.
+
+    ``refused``: (sheet row, campaign name, why) of every row refused so far, in sheet order.
+    """
+    lines = [
+        f"*row {row}* ({truncate(esc(name), 120)}): {truncate(esc(why), 600)}"
+        for row, name, why in refused
+    ]
+    sections: list[str] = []
+    for line in lines:
+        if sections and len(sections[-1]) + len(line) + 1 <= SECTION_TEXT:
+            sections[-1] += "\n" + line
+        elif len(sections) < _REFUSED_SECTIONS:
+            sections.append(line)
+    others = count - len(refused)
+    return {
+        "type": "modal",
+        "callback_id": f"{CampaignBulk.CALLBACK}-refused",
+        "title": plain("Bulk launch", 24),
+        "close": plain("Close", 24),
+        "blocks": [
+            section(
+                f":warning: {len(refused)} of the {count} rows were not created: each passed the "
+                f"sheet's checks, then was refused. The {others} other rows go on, paused, in the "
+                "batch message in the campaigns channel, where they can be approved with one "
+                "click; its thread says the same of each refused row."
+            ),
+            *(section(text) for text in sections),
+            context(
+                "Fix these rows and launch them again in a sheet of their own (or one by one "
+                "with /campaign create)."
+            ),
+        ],
+    }
+
+
 @dataclass(frozen=True)
 class BatchOutcome:
     """What Approve all did to one campaign of the batch."""

@@ -332,7 +332,13 @@ def test_one_click_approves_a_bulk_spread_over_two_messages_and_a_refused_row_is
     )
     assert refusal["text"].startswith(":x: row 23 (AINOTE2 bulk 22): Not created: "), refusal
     assert "ZIP" in refusal["text"]
-    assert "row 23 (AINOTE2 bulk 22): " in str(slack.view(view["id"])["blocks"])
+    shown = slack.wait_until(
+        lambda: (v := slack.view(view["id"]))["callback_id"].endswith("-refused") and v,
+        timeout=30,
+    )  # Alice stays in the bulk flow: her modal names the row, the others go on
+    assert shown["title"]["text"] == "Bulk launch" and not shown.get("submit")
+    assert "*row 23* (AINOTE2 bulk 22): " in str(shown["blocks"]) and "ZIP" in str(shown["blocks"])
+    assert "21 other rows go on" in str(shown["blocks"])
     slack.wait_until(
         lambda: "not created" in row_lines(slack.message(CAMPAIGNS, second["ts"]))[1], timeout=30
     )
@@ -373,3 +379,78 @@ def test_one_click_approves_a_bulk_spread_over_two_messages_and_a_refused_row_is
             timeout=30,
         )
     assert approve_buttons(slack) == {}
+
+
+def test_rows_whose_names_were_taken_after_the_check_are_refused_on_their_rows_only(
+    slack, graph, bot
+):
+    """Alice's first sheet made AINOTE2 bulk 1 and 2. Her next sheet repeats those two names
+    beside a new one; each row is created on its own once the sheet passed, so the two taken
+    names are refused on their rows (named in the batch thread and in her bulk modal, which
+    stays the bulk's), nothing is doubled in Meta, and the third row is created."""
+    video = upload_video(slack)
+    view = open_bulk_form(slack)
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={
+            CampaignBulk.SHEET_BLOCK: [upload_sheet(slack, sheet_csv(2))],
+            CampaignBulk.VIDEOS_BLOCK: [video],
+        },
+    )
+    assert not (ack or {}).get("errors"), ack
+    slack.wait_until(lambda: len(approve_buttons(slack)) == 2, timeout=120)
+
+    view = open_bulk_form(slack)
+    ack = slack.submit_view(
+        user=REQUESTER,
+        view_id=view["id"],
+        values={
+            CampaignBulk.SHEET_BLOCK: [upload_sheet(slack, sheet_csv(3))],
+            CampaignBulk.VIDEOS_BLOCK: [video],
+        },
+    )
+    assert not (ack or {}).get("errors"), ack
+    slack.wait_until(lambda: len(approve_buttons(slack)) == 3, timeout=120)
+    second, _approve_all = batch_messages(slack)[-1]
+    refusals = slack.wait_until(
+        lambda: (
+            (
+                found := [
+                    m["text"]
+                    for m in slack.thread(CAMPAIGNS, second["ts"])
+                    if "Not created" in m["text"]
+                ]
+            )
+            and len(found) == 2
+            and found
+        ),
+        timeout=60,
+    )
+    assert sorted(r.split(": Not created: ")[0] for r in refusals) == [
+        ":x: row 2 (AINOTE2 bulk 1)",
+        ":x: row 3 (AINOTE2 bulk 2)",
+    ]
+    assert all("already exists in iflytek-sg" in r for r in refusals), refusals
+    lines = slack.wait_until(
+        lambda: (
+            (found := row_lines(slack.message(CAMPAIGNS, second["ts"])))
+            and sum("not created" in line for line in found) == 2
+            and found
+        ),
+        timeout=30,
+    )
+    assert "ready for approval" in lines[2] and "AINOTE2 bulk 3" in lines[2]
+
+    shown = slack.wait_until(
+        lambda: (v := slack.view(view["id"]))["callback_id"].endswith("-refused") and v,
+        timeout=30,
+    )
+    text = str(shown["blocks"])
+    assert "2 of the 3 rows were not created" in text and "1 other rows go on" in text
+    assert "*row 2* (AINOTE2 bulk 1): " in text and "*row 3* (AINOTE2 bulk 2): " in text
+    assert shown["title"]["text"] == "Bulk launch", "not the single-campaign form"
+
+    names = sorted(c.name for c in bot.services.store.list_campaigns(limit=None))
+    assert names == ["AINOTE2 bulk 1", "AINOTE2 bulk 2", "AINOTE2 bulk 3"]
+    assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3

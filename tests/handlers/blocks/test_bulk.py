@@ -15,6 +15,7 @@ from handlers.blocks.bulk import (
     build_batch_board,
     build_batch_outcome,
     build_bulk_modal,
+    build_bulk_refused_rows_modal,
     build_bulk_working_modal,
     bulk_channel,
     progress_text,
@@ -53,6 +54,29 @@ def test_the_modal_remembers_the_channel_whose_shared_files_it_may_use():
 def test_a_cell_may_name_a_file_or_give_its_slack_link():
     link = "https://adbee.slack.com/files/U_ALICE/F0ABC12345/cut-b.mp4"
     assert video_names({"videos": ["clips/cut-a.mp4", link]}) == ["cut-a.mp4", link]
+
+
+def test_rows_refused_after_the_ack_are_named_in_the_bulk_modal_the_others_go_on():
+    """Alice is still looking at the bulk modal: it stays the bulk's, names each refused row
+    and why, and says the other rows are still being created (not the single-campaign form)."""
+    view = build_bulk_refused_rows_modal(
+        12,
+        [(7, "AINOTE2 bulk 6", "ad.mp4 is a ZIP archive, not a video"), (9, HOSTILE, "taken")],
+    )
+    assert_slack_accepts("modal", view)
+    assert view["callback_id"].startswith(str(CampaignBulk.CALLBACK)) and "submit" not in view
+    assert view["title"]["text"] == "Bulk launch"
+    text = "\n".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
+    assert "2 of the 12 rows were not created" in text
+    assert "10 other rows" in text and "batch message" in text
+    assert "*row 7* (AINOTE2 bulk 6): ad.mp4 is a ZIP archive, not a video" in text
+    assert "<!channel>" not in text  # a row's name is the user's text, escaped
+
+
+def test_a_hundred_refused_rows_fit_in_one_modal():
+    view = build_bulk_refused_rows_modal(100, [(n, "x" * 300, "y" * 3000) for n in range(2, 102)])
+    assert_slack_accepts("modal", view)
+    assert "100 of the 100 rows were not created" in view["blocks"][0]["text"]["text"]
 
 
 def test_the_batch_message_shows_every_row_with_its_own_approve_and_reject_once_ready():
