@@ -647,6 +647,7 @@ class ProgressPrinter:
 _STEP_WORDS = {
     Step.UPLOAD: "uploaded",
     Step.PROCESS: "processed",
+    Step.IMAGE: "image",
     Step.CAMPAIGN: "campaign",
     Step.ADSET: "ad set",
     Step.CREATIVE: "creative",
@@ -666,4 +667,6 @@ class StepWords:
         if event.state not in ("done", "skipped") or event.step in self._said:
             return
         self._said.add(event.step)
-        print(f" {_STEP_WORDS[event.step]}", end="", file=self._out, flush=True)
+        # A step without a word of its own still shows (a progress line must never stop a run).
+        word = _STEP_WORDS.get(event.step, str(event.step).replace("_", " "))
+        print(f" {word}", end="", file=self._out, flush=True)

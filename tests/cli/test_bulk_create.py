@@ -91,3 +91,17 @@ def test_a_batch_naming_a_campaign_adbee_already_made_is_refused_before_meta(
     assert "1 of 3 files have problems" in out
     assert all(r.method == "GET" for r in graph.requests[before:])
     assert len(graph.objects("campaign")) == 1
+
+
+@pytest.mark.usefixtures("meta_env")
+def test_the_example_campaign_files_launch_as_one_batch(graph: GraphEmulator):
+    """``python -m bot create configs/campaigns/*.yaml`` as the README shows it: a video ad's
+    campaign and one with a video and an image ad, one progress line each, then the table."""
+    names = sorted(str(p) for p in Path("configs/campaigns").glob("*.yaml"))
+    assert len(names) >= 2, names
+    code, out = run("create", *names)
+    assert code == 0, out
+    lines = [line for line in out.splitlines() if line.startswith("[")]
+    assert len(lines) == len(names) and all("-> created" in line for line in lines), out
+    assert any(" image " in line and "2 ad(s)" in line for line in lines), out
+    assert len(graph.objects("campaign")) == len(names)
