@@ -1157,6 +1157,26 @@ def test_cli_with_example_seed(tmp_path: Path) -> None:
         proc.wait(timeout=5)
 
 
+def test_the_example_seed_knows_every_account_of_the_example_accounts_file() -> None:
+    """A hand-run CLI or bot reads configs/accounts.yaml; against the standalone emulator started
+    with the example seed, every account it names must exist there with its page and pixel
+    (``python -m bot create --sheet configs/launches.example.csv`` uses iflytek-my too)."""
+    import yaml
+
+    seed = yaml.safe_load((REPO / "emulators/sandbox/graph_seed.example.yaml").read_text())
+    accounts = yaml.safe_load((REPO / "configs/accounts.yaml").read_text())["accounts"]
+    seeded = {a["id"]: a for a in seed["accounts"]}
+    for key, account in accounts.items():
+        found = seeded.get(account["ad_account_id"])
+        assert found is not None, f"{key}: {account['ad_account_id']} is not in the example seed"
+        assert account["page_id"] in found["page_ids"], key
+        assert account["pixel_id"] in found["pixel_ids"], key
+        assert (found["currency"], found["timezone_name"]) == (
+            account["currency"],
+            account["timezone"],
+        ), key
+
+
 def test_other_edges_deletes_and_wire_options(
     emu: GraphEmulator, clock: FakeClock, acct: AdAccount, video_file: Path
 ) -> None:
