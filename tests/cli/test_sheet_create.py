@@ -105,12 +105,14 @@ def test_the_example_sheet_in_configs_passes_every_check(graph: GraphEmulator):
 
 @pytest.mark.usefixtures("meta_env")
 def test_the_example_sheet_creates_its_three_campaigns_one_line_each(graph: GraphEmulator):
-    """As the README runs it: row 3 has a video and an image (its two texts separated by a bar);
-    its progress line names the image's upload too."""
+    """As the README runs it: row 3 targets two countries, its cell's items separated by a bar."""
     code, out = run("create", "--sheet", "configs/launches.example.csv")
     assert code == 0, out
     lines = [line for line in out.splitlines() if line.startswith("[")]
     assert len(lines) == 3 and all("-> created" in line for line in lines), out
-    assert lines[1].startswith("[2/3] AINOTE2 students SG (row 3):") and " image " in lines[1]
-    assert "1 ad(s)" in lines[0] and "2 ad(s)" in lines[1]
-    assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 4
+    assert lines[1].startswith("[2/3] AINOTE2 students SG MY (row 3):")
+    assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
+    targets = sorted(
+        str(a["targeting"]["geo_locations"]["countries"]) for a in graph.objects("adset")
+    )
+    assert targets == ["['MY']", "['SG', 'MY']", "['SG']"], targets
