@@ -38,6 +38,7 @@ from bot.slack.creation_flow import CreationFlow
 from jobs import runtime
 from jobs.monitoring import digest_job, pacing_job, reminders_job
 from meta.domain.access import AccessPolicy
+from meta.domain.minimum_budgets import WARM_EVERY_SECONDS, MinimumBudgets
 from meta.graph.client import GraphClient
 from meta.graph.versions import version_warning
 from meta.services.campaigns import Clock, utcnow
@@ -160,6 +161,7 @@ def start_bot(
     bot.scheduling.scheduler.add_interval("pacing", pacing_job, settings.sync_interval_seconds)
     bot.scheduling.scheduler.add_interval("digest", digest_job, settings.scan_interval_seconds)
     _follow_token_renewals(bot.services, settings, bot.scheduling, bot.base_dir)
+    _keep_budget_floors_warm(bot.services, bot.scheduling)
     served = None
     if settings.metrics_port is not None:
         served = serve_metrics(settings.metrics_port, bot.services.store)
@@ -181,6 +183,23 @@ def start_bot(
         served,
         probe_server,
     )
+
+
+def _keep_budget_floors_warm(services: Services, scheduling: Scheduling) -> None:
+    """Meta's minimum budget of every account, read now (on a thread of its own: start-up does
+    not wait for Meta) and every hour ahead of its expiry, so the form's check inside Slack's
+    3-second ack never waits for a Graph call (``meta.domain.minimum_budgets``)."""
+    floors = services.campaigns.budget_floors
+    if not isinstance(floors, MinimumBudgets):  # offline: AdBee's own estimate, nothing to read
+        return
+    accounts = services.accounts.all
+
+    def warm() -> None:
+        floors.warm(accounts())
+
+    threading.Thread(target=warm, name="adbee-budget-floors", daemon=True).start()
+    # An interval the scheduler's supervisor keeps when it has to start a new scheduler.
+    scheduling.scheduler.add_interval("budget-floors", warm, WARM_EVERY_SECONDS)
 
 
 def _follow_token_renewals(

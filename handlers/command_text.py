@@ -165,6 +165,11 @@ def _markup_label(match: re.Match[str]) -> str:
 def strip_invisible(text: str) -> str:
     """Whitespace becomes a space; control, format (zero-width, bidi overrides), surrogate,
     private-use and unassigned code points are dropped."""
+    if text.isascii() and text.isprintable():
+        # Printable ASCII has no invisible code point and no whitespace but the space itself.
+        # Most of what users type, and every form field is checked: the per-character loop
+        # below showed up in the bot's profile with 20 submissions at once (issue 18).
+        return text
     return "".join(
         " " if ch.isspace() else ch
         for ch in text

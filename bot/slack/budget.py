@@ -70,6 +70,8 @@ class Tier:
 TIERS: dict[str, Tier] = {
     "chat.postMessage": Tier(rate=1.0, burst=3, per_channel=True),
     "chat.update": Tier(rate=50 / 60, burst=10, per_channel=False),
+    # Tier 4, "100+ per minute" for the workspace: every user's Home tab shares it.
+    "views.publish": Tier(rate=100 / 60, burst=15, per_channel=False),
 }
 # chat.update tokens progress edits leave in the bucket for the edits people wait for: a card
 # re-rendered after Approve/Reject, alerts refreshing a card, a failed creation's Resume. (An

@@ -560,6 +560,23 @@ def test_chat_methods_follow_slacks_rate_tiers(emu):
     client.chat_update(channel=CHANNEL, ts=ts, text="unlimited")
 
 
+def test_home_tabs_share_one_tier_4_budget_for_the_workspace(emu):
+    """views.publish is Tier 4 (100+ per minute) for the app in the workspace, not per user."""
+    client = WebClient(token=emu.bot_token, base_url=emu.api_url)  # no retry handler
+    view = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}}],
+    }
+    burst = ratelimit.TIERS["views.publish"].burst
+    users = ["U_ALICE", "U_BOB"]
+    for i in range(burst):
+        client.views_publish(user_id=users[i % 2], view=view)
+    with pytest.raises(SlackApiError, match="ratelimited") as refused:
+        client.views_publish(user_id="U_BOB", view=view)
+    assert refused.value.response.status_code == 429
+    assert int(refused.value.response.headers["Retry-After"]) >= 1
+
+
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_messages_updates_and_errors(emu):
     client = web(emu)

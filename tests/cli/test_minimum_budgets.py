@@ -111,3 +111,41 @@ def test_a_failed_read_is_retried_a_minute_later_not_a_day(graph, accounts):
     assert not floors(sg).from_meta
     now[0] += 61
     assert floors(sg).from_meta and floors(sg).minor == 135
+
+
+def test_the_bot_reads_every_accounts_figure_ahead_so_the_form_check_asks_meta_nothing(
+    graph, accounts
+):
+    from meta.graph.client import GraphClient, MetaConfig
+    from sandbox.seeding import SANDBOX_META_TOKEN
+
+    now = [1000.0]
+    client = GraphClient(MetaConfig(access_token=SANDBOX_META_TOKEN, graph_url=graph.url))
+    floors = MinimumBudgets(client, clock=lambda: now[0])
+    every = accounts.all()
+
+    assert floors.warm(every) == len(every)
+    graph.clear_requests()
+    assert all(floors(account).from_meta for account in every)  # the form's check
+    assert graph.requests == []
+    now[0] += 3600
+    assert floors.warm(every) == 0  # still 22 hours to go: nothing to read
+    now[0] += 22 * 3600  # within an hour of expiry: read again before any form needs it
+    assert floors.warm(every) == len(every)
+
+
+def test_warming_with_meta_away_keeps_the_labelled_estimate_and_tries_again(graph, accounts):
+    from meta.graph.client import GraphClient, MetaConfig
+    from sandbox.seeding import SANDBOX_META_TOKEN
+
+    client = GraphClient(
+        MetaConfig(access_token=SANDBOX_META_TOKEN, graph_url=graph.url, retry_attempts=1)
+    )
+    floors = MinimumBudgets(client)
+    sg = accounts.get("iflytek-sg")
+    graph.inject(Fault(code=2, times=1, path_contains="/minimum_budgets", http_status=503))
+
+    assert floors.warm([sg]) == 1
+    assert not floors(sg).from_meta  # the form still works, on the labelled estimate
+    assert floors.warm([sg]) == 1  # a failed figure is read again at the next warm-up
+    assert floors(sg).from_meta

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers.command_text import MAX_COMMAND_TEXT, clean_command_text
+from handlers.command_text import MAX_COMMAND_TEXT, clean_command_text, strip_invisible
 from handlers.forms import CommandRequest, Subcommand, parse_command_text
 
 S = Subcommand
@@ -117,3 +117,11 @@ def test_any_text_parses_to_a_known_subcommand(text):
 @given(st.one_of(st.none(), st.integers(), st.binary(max_size=20), st.lists(st.text(max_size=3))))
 def test_non_text_is_help(value):
     assert parse_command_text(value).subcommand is S.HELP
+
+
+def test_plain_ascii_is_kept_whitespace_becomes_a_space_and_control_characters_go() -> None:
+    printable = "".join(chr(n) for n in range(0x20, 0x7F))
+    assert strip_invisible(printable) == printable
+    assert strip_invisible("Sale\tday\nnow\r!") == "Sale day now !"
+    assert strip_invisible("a\x00b\x07c\x1bd\x7fe") == "abcde"
+    assert strip_invisible("zero\u200bwidth\u202eflip") == "zerowidthflip"

@@ -12,7 +12,10 @@ per app"):
   method in the workspace for this app: the emulator serves one workspace and one app, so one
   bucket per method is Slack's own keying, not a stricter one (checked for issue 18);
 - ``files.list`` is Tier 3 as well (docs.slack.dev/reference/methods/files.list) [uncertain:
-  its page states the tier, the burst below is ours].
+  its page states the tier, the burst below is ours];
+- ``views.publish`` is Tier 4: "100+ per minute", "generous burst behavior" (the method's page,
+  docs.slack.dev/reference/methods/views.publish, "Rate limits: Tier 4"), per workspace like the
+  others: every user's Home tab draws from one bucket.
 
 Both are modelled as token buckets: ``burst`` calls at once, then ``rate`` per second. Slack
 publishes no burst size ("short bursts" for chat.postMessage, "occasional bursts" for the tiers)
@@ -51,6 +54,7 @@ TIERS: dict[str, Tier] = {
     "chat.postMessage": Tier(rate=1.0, burst=4, key=_per_channel),
     "chat.update": Tier(rate=50 / 60, burst=20, key=_per_workspace),
     "files.list": Tier(rate=50 / 60, burst=20, key=_per_workspace),
+    "views.publish": Tier(rate=100 / 60, burst=30, key=_per_workspace),
 }
 
 
