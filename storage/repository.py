@@ -576,19 +576,22 @@ class CampaignStore:
         create: bool = True,
         parent: ObjectRef | None = None,
         uses: ObjectRef | None = None,
+        campaign_step: Step | Keep | None = KEEP,
         **values: Any,
     ) -> MetaObject | None:
         """Set ``values`` on one object row (created when missing) and show the campaign alive,
-        in one transaction; ``parent``/``uses`` link it to those objects when they exist."""
+        in one transaction; ``parent``/``uses`` link it to those objects when they exist;
+        ``campaign_step`` is written on the campaign's row in the same commit."""
+        campaign = _kept(step=campaign_step)
         try:
             with self._engine.begin() as connection:
                 return self._write_object_in(
-                    connection, campaign_id, ref, create, parent, uses, values
+                    connection, campaign_id, ref, create, parent, uses, values, campaign
                 )
         except IntegrityError:  # another writer created the same (campaign, kind, key)
             with self._engine.begin() as connection:
                 obj = self._write_object_in(
-                    connection, campaign_id, ref, False, parent, uses, values
+                    connection, campaign_id, ref, False, parent, uses, values, campaign
                 )
                 assert obj is not None
                 return obj
@@ -602,6 +605,7 @@ class CampaignStore:
         parent: ObjectRef | None,
         uses: ObjectRef | None,
         values: dict[str, Any],
+        campaign: dict[str, Any],
     ) -> MetaObject | None:
         for column, linked in (("parent_id", parent), ("uses_id", uses)):
             row = _object_row(connection, campaign_id, linked) if linked is not None else None
@@ -630,7 +634,9 @@ class CampaignStore:
                 },
             )
         # Same as when the ids were columns: writing one is a sign of life for the lease.
-        connection.execute(_UPDATE_CAMPAIGN, {"updated_at": now, "target_id": campaign_id})
+        connection.execute(
+            _UPDATE_CAMPAIGN, {**campaign, "updated_at": now, "target_id": campaign_id}
+        )
         written = _object_row(connection, campaign_id, ref)
         assert written is not None
         return meta_object(written)
@@ -641,6 +647,12 @@ class CampaignStore:
     ) -> None:
         """Before a create goes out (``pending=True``), or to withdraw the marker (False)."""
         self._write_object(campaign_id, ref, step=step, pending=pending)
+
+    @_retried
+    def begin_step(self, campaign_id: int, ref: ObjectRef, *, step: Step) -> None:
+        """The campaign's step and ``ref``'s pending marker in one commit: every create step
+        wrote both, one after the other, and each commit waits its turn for SQLite's lock."""
+        self._write_object(campaign_id, ref, campaign_step=step, step=step, pending=True)
 
     @_retried
     def record_meta_object(

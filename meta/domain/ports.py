@@ -198,6 +198,11 @@ class CampaignRepository(Protocol):
     def mark_pending(
         self, campaign_id: int, ref: ObjectRef, *, step: Step, pending: bool = True
     ) -> None: ...
+    def begin_step(self, campaign_id: int, ref: ObjectRef, *, step: Step) -> None:
+        """The campaign is at ``step`` and ``ref``'s create is about to go out (``set_step``
+        and ``mark_pending`` in one commit)."""
+        ...
+
     def record_meta_object(
         self,
         campaign_id: int,

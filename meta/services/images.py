@@ -90,8 +90,7 @@ class ImageSteps:
                 tell(ProgressEvent(campaign_id, Step.IMAGE, "done", f"{label}found image {digest}"))
                 return digest
         self._stopping.check()  # before the marker: a stopped run has sent nothing here
-        self._store.set_step(campaign_id, Step.IMAGE)
-        self._store.mark_pending(campaign_id, ref, step=Step.IMAGE)
+        self._store.begin_step(campaign_id, ref, step=Step.IMAGE)
         tell(ProgressEvent(campaign_id, Step.IMAGE, "started", f"{label}{path.name}", 0))
         filename = upload_filename(path)
         try:

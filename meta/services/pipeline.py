@@ -250,7 +250,8 @@ class CampaignPipeline:
     def _run_leased(self, campaign_id: int, notify: ProgressSink, park: bool) -> CampaignRecord:
         row = self._store.get(campaign_id)
         assert row is not None
-        self._store.set_status(campaign_id, Status.CREATING, error=None)
+        if row.status != Status.CREATING or row.error is not None:  # a failed one, resumed
+            self._store.set_status(campaign_id, Status.CREATING, error=None)
         spec = CampaignSpec.from_json(row.spec)
         account = self._account(spec)
         stop = threading.Event()
@@ -312,15 +313,13 @@ class CampaignPipeline:
         except Exception as exc:
             return self._fail(campaign_id, exc, notify)
         metrics.CREATIONS.labels("created", "none").inc()
-        self._store.set_status(
+        row = self._store.set_status(
             campaign_id,
             Status.CREATED,
             error=None,
             step=None,
             last_sync=self._classification(campaign_id, spec, account),
         )
-        row = self._store.get(campaign_id)
-        assert row is not None
         drift = (row.last_sync or {}).get(DRIFT_KEY)
         if drift:  # Meta already shows other settings than were sent: said at once, once
             self._store.enqueue_alert(
@@ -962,8 +961,7 @@ class CampaignPipeline:
                 )
                 return found
         self._stopping.check()  # before the marker: a stopped run has posted nothing here
-        self._store.set_step(campaign_id, step)
-        self._store.mark_pending(campaign_id, ref, step=step)
+        self._store.begin_step(campaign_id, ref, step=step)
         notify(ProgressEvent(campaign_id, step, "started", ad=ad))
         try:
             object_id = str(self._graph.post(call.path, call.params)["id"])

@@ -185,3 +185,26 @@ def test_a_new_creative_swapped_into_the_ad_keeps_the_old_one_as_replaced(
     assert old.status is ObjectStatus.REPLACED and swapped is not None
     assert record.object(ad).uses_id == swapped.id  # type: ignore[union-attr]
     assert swapped.uses_id == record.object(VIDEO).id  # type: ignore[union-attr]
+
+
+def test_a_create_step_begins_with_the_campaigns_step_and_its_marker_in_one_write(
+    store: CampaignStore,
+) -> None:
+    campaign = new(store)
+    ad = ObjectRef(ObjectKind.AD, "2")
+    store.begin_step(campaign.id, ad, step=Step.AD)
+    began = store.get(campaign.id)
+    assert began is not None and began.step == Step.AD and began.pending_steps == ["create_ad"]
+    assert began.updated_at >= campaign.updated_at
+    store.record_meta_object(campaign.id, ad, "AD2", step=Step.AD)
+    done = store.get(campaign.id)
+    assert done is not None and done.pending_steps == [] and done.meta_id(ad) == "AD2"
+    with pytest.raises(KeyError):
+        store.begin_step(campaign.id + 99, ad, step=Step.AD)  # no such campaign: nothing made
+
+
+def test_a_step_of_a_campaign_that_is_not_there_is_an_error(store: CampaignStore) -> None:
+    with pytest.raises(KeyError):
+        store.set_step(404, Step.UPLOAD)
+    with pytest.raises(KeyError):
+        store.set_status(404, Status.FAILED, error="gone")
