@@ -160,6 +160,18 @@ class ScoreWatch:
         self._sample()
 
 
+def _wait_for_budget_floors(graph: GraphServer, accounts: int, timeout: float = 30.0) -> None:
+    """Until the bot has read Meta's minimum budget of every account (it does at start-up, on a
+    thread of its own): a bot that has run for a while has them, so no run times that read."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        read = {r["path"] for r in graph.requests() if str(r["path"]).endswith("/minimum_budgets")}
+        if len(read) >= accounts:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the bot did not read the accounts' minimum budgets within 30 s")
+
+
 def _submit_all(slack: Any, forms: list[tuple[str, str, dict]], *, at_once: bool) -> list[float]:
     """Submit every form; the seconds each submission took to be acknowledged."""
     acks: list[float] = [0.0] * len(forms)
@@ -227,6 +239,8 @@ def run(submissions: int, label: str, *, clients: int = 0, at_once: bool = True)
             child(["-m", "bot"], env=env, log_name=f"bot_submissions-{label}")
         )
         slack.wait_for_connection(timeout=60)
+        every = yaml.safe_load((accounts_file or ROOT / "configs" / "accounts.yaml").read_text())
+        _wait_for_budget_floors(graph, len(every["accounts"]))
         content = VIDEO.read_bytes()
         forms = []
         for n, user in enumerate(users):  # forms open, videos attached before the clock runs
