@@ -10,7 +10,7 @@ Every status change is checked against ``meta.domain.states.TRANSITIONS``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -60,11 +60,20 @@ from storage.transient import DEFAULT_BUDGET_SECONDS, retrying
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _replayable(value: Any) -> Any:
+    """An iterator argument as a tuple, so a second try sees the same values: a generator
+    handed to a call that met a locked database was used up by the first try, and the retry
+    then wrote nothing (the activation burst's moves, at a start time under a lock)."""
+    return tuple(value) if isinstance(value, Iterator) else value
+
+
 def _retried(method: F) -> F:
     """Run a store call again after a transient database error (``storage.transient``)."""
 
     @functools.wraps(method)
     def wrapper(self: CampaignStore, *args: Any, **kwargs: Any) -> Any:
+        args = tuple(_replayable(value) for value in args)
+        kwargs = {name: _replayable(value) for name, value in kwargs.items()}
         return retrying(
             lambda: method(self, *args, **kwargs),
             budget=self.retry_seconds,

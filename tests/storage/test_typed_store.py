@@ -208,3 +208,42 @@ def test_a_step_of_a_campaign_that_is_not_there_is_an_error(store: CampaignStore
         store.set_step(404, Step.UPLOAD)
     with pytest.raises(KeyError):
         store.set_status(404, Status.FAILED, error="gone")
+
+
+def test_a_burst_handed_over_as_a_generator_still_moves_when_the_first_try_meets_a_lock(
+    tmp_path: Path,
+) -> None:
+    """A locked database makes a store call try again; the activation burst passed its moves as
+    a generator, which the first try had used up, so the retry moved nothing and the burst's
+    check crashed (seen with a backup holding the file's lock at a start time)."""
+    import sqlite3
+    import threading
+    import time
+
+    path = tmp_path / "adbee.db"
+    engine = make_engine(f"sqlite:///{path}", busy_timeout=0.1)
+    create_schema(engine)
+    store = CampaignStore(make_session_factory(engine), retry_seconds=10)
+    campaigns = [new(store) for _ in range(2)]
+    for campaign in campaigns:
+        store.set_status(campaign.id, Status.CREATED, error=None)
+    locked = threading.Event()
+
+    def hold_the_lock() -> None:  # another process's writer, e.g. a backup or a migration
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(0.6)
+        conn.execute("COMMIT")
+        conn.close()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    locked.wait(5)
+    moves = (Transition(c.id, (Status.CREATED,), Status.SCHEDULED) for c in campaigns)
+    try:
+        assert store.transition_many(moves) == [True, True]
+    finally:
+        holder.join()
+        engine.dispose()
+    assert [store.get(c.id).status for c in campaigns] == [Status.SCHEDULED] * 2  # type: ignore[union-attr]
