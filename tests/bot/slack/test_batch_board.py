@@ -5,6 +5,8 @@ creation, through the outbox) raises when Slack does not take it, so the outbox 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -179,3 +181,72 @@ def test_a_new_process_shows_the_step_a_creating_row_recorded_not_creating(reque
     ]
     assert lines[1].endswith(":hourglass_flowing_sand: Meta is processing the video")
     assert lines[2].endswith(":hourglass_flowing_sand: queued")
+
+
+class SlowSlack(Slack):
+    """chat.update takes a while, as it does when the budget paces it (Tier 3, ~50 a minute)."""
+
+    def chat_update(self, **kwargs: Any) -> SlackResponse:
+        time.sleep(0.2)
+        return super().chat_update(**kwargs)
+
+
+def test_twenty_rows_finishing_together_are_one_or_two_edits_of_their_message_not_twenty(
+    requests,
+):
+    """Each row's end re-rendered the whole batch message at once, one after another: 20 rows
+    ready within a second were 20 chat.update of one message, paced at Tier 3's ~50 a minute,
+    and the last row's Approve waited ~12 s behind them. A render that starts after a row's
+    end reads that row from the store, so the rows waiting behind it need no render of their own.
+    """
+    ids = _bulk(requests, 20)
+    summaries = {}
+    for n, request_id in enumerate(ids, start=1):
+        requests.finish(request_id, "started", campaign_id=100 + n)
+        summaries[100 + n] = make_summary(id=100 + n, name=f"AINOTE2 bulk {n}", status="created")
+    slack = SlowSlack()
+    board = BatchBoard(
+        slack,  # type: ignore[arg-type]
+        requests=requests,
+        summaries=summaries.get,
+        progress=ProgressEdits(slack, SlackBudget()),  # type: ignore[arg-type]
+    )
+    errors: list[BaseException] = []
+
+    def row_ends() -> None:
+        try:
+            board.update_now("C1", "1.1")
+        except BaseException as exc:
+            errors.append(exc)
+
+    ends = [threading.Thread(target=row_ends) for _ in ids]
+    for end in ends:
+        end.start()
+    for end in ends:
+        end.join()
+
+    assert errors == []
+    assert 1 <= len(slack.updates) <= 2
+    last = slack.updates[-1]
+    lines = [b["text"]["text"] for b in last["blocks"] if b["type"] == "section"][1:]
+    assert len(lines) == 20 and all("ready for approval" in line for line in lines)
+
+
+def test_a_row_behind_a_render_slack_refused_renders_and_raises_itself(requests):
+    ids = _bulk(requests, 2)
+    requests.finish(ids[0], "started", campaign_id=7)
+    slack = Slack()
+    board = BatchBoard(
+        slack,  # type: ignore[arg-type]
+        requests=requests,
+        summaries={7: make_summary(id=7, name="AINOTE2 bulk 1", status="created")}.get,
+        progress=ProgressEdits(slack, SlackBudget()),  # type: ignore[arg-type]
+    )
+    slack.down = True
+    with pytest.raises(SlackApiError):
+        board.update_now("C1", "1.1")
+    with pytest.raises(SlackApiError):  # nothing landed: this row's end is not taken as shown
+        board.update_now("C1", "1.1")
+    slack.down = False
+    board.update_now("C1", "1.1")
+    assert len(slack.updates) == 3
