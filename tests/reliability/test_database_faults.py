@@ -48,7 +48,11 @@ from tests.reliability.db_bot_process import (
 pytestmark = pytest.mark.reliability
 
 BUSY_TIMEOUT_SECONDS = 4  # the bot's SQLite busy timeout in this test (30 s by default)
-LOCK_SECONDS = 10  # longer than that busy timeout: every waiting writer gives up once
+# Longer than that busy timeout (every waiting writer gives up once), and long enough for the
+# health probe started 6 s into it to read the database while it is still locked: the probe is
+# a new process (imports, Meta's and Slack's token checks), and in a loaded CI run it read the
+# heartbeat after a 10 s lock had already ended, so it reported the recovered bot as healthy.
+LOCK_SECONDS = 16
 HOLD_ADSET_MS = 8000  # Meta's answer to the ad set is held back this long (the lock comes first)
 
 
@@ -181,6 +185,7 @@ def test_a_database_lock_at_a_start_time_delays_the_activation_and_the_creation_
             lock = hold_exclusive_lock(db_path, LOCK_SECONDS)
             time.sleep(6)
             during, during_text = health(env)
+            probed_within = time.monotonic() - lock.taken_at
             lock.wait()
             released = time.monotonic()
 
@@ -211,6 +216,7 @@ def test_a_database_lock_at_a_start_time_delays_the_activation_and_the_creation_
                 f"\nlock: {LOCK_SECONDS} s; launch live {live_after:.1f} s after the release "
                 f"(seen by polling); health during the lock: {during_text.strip()!r}"
             )
+            assert probed_within < LOCK_SECONDS, f"the health probe took {probed_within:.1f} s"
             assert during == 2 and "scheduler" in during_text, during_text  # 2: down
 
             # health: healthy now; a frozen bot (SIGSTOP) is reported, a thawed one healthy again.
