@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import Base
+from storage.sqlite_turn import connection_factory
 
 # How long a SQLite writer waits for another one's lock before "database is locked"; the store
 # then retries on top of it (storage.transient).
@@ -49,9 +50,11 @@ def make_engine(
             path.parent.mkdir(parents=True, exist_ok=True)
         if path is not None and not create_file:
             url = f"sqlite:///file:{path}?mode=rw&uri=true"
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
-        )
+        connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": busy_timeout}
+        if path is not None:
+            # This process's writers take turns instead of sleeping in SQLite's busy handler.
+            connect_args["factory"] = connection_factory(path, busy_timeout)
+        engine = create_engine(url, connect_args=connect_args)
         busy_ms = int(busy_timeout * 1000)
 
         @event.listens_for(engine, "connect")
