@@ -18,7 +18,7 @@ import pytest
 from meta.domain.errors import PipelineError
 from meta.domain.states import Status
 from meta.services.pipeline import AwaitingVideo
-from meta.services.processing_watch import ProcessingWatch
+from meta.services.processing_watch import ProcessingWatch, projected_finish
 from sandbox.graph_emulator import GraphEmulator
 from tests.campaign_harness import REQUESTER, FakeClock, Harness, build_harness, local, soon_day
 
@@ -132,3 +132,31 @@ def test_a_video_still_processing_after_the_timeout_stops_the_creation_resumably
         assert row is not None and row.status == Status.FAILED
     finally:
         bot.close()
+
+
+# ---------------------------------------------------------------- when the next round comes
+def processing(percent: int) -> dict:
+    return {"status": {"video_status": "processing", "processing_progress": percent}}
+
+
+READY = {"status": {"video_status": "ready", "processing_progress": 100}}
+
+
+def test_a_video_meta_reports_90_percent_done_after_4_5_s_is_looked_at_half_a_second_later() -> (
+    None
+):
+    finish = projected_finish(["v1"], {"v1": processing(90)}, since=100.0, now=104.5)
+    assert finish == pytest.approx(105.0)
+
+
+def test_the_creation_is_looked_at_when_its_slowest_video_should_be_done() -> None:
+    statuses = {"v1": processing(90), "v2": processing(50), "v3": READY}
+    finish = projected_finish(["v1", "v2", "v3"], statuses, since=0.0, now=4.0)
+    assert finish == pytest.approx(8.0)  # v2: half done in 4 s; v3 is done and does not count
+
+
+def test_without_meta_s_progress_the_watch_keeps_its_interval() -> None:
+    assert projected_finish(["v1"], {"v1": processing(0)}, since=0.0, now=1.0) is None
+    assert projected_finish(["v1"], {"v1": {"status": {}}}, since=0.0, now=1.0) is None
+    # a read that failed this round (left out of the answer) is not a guess
+    assert projected_finish(["v1", "v2"], {"v1": processing(40)}, since=0.0, now=1.0) is None
