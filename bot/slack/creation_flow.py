@@ -34,9 +34,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack.acks import SubmissionAcks
 from bot.slack.batch_board import BatchBoard
+from bot.slack.batch_downloads import BatchDownloads
 from bot.slack.budget import ProgressEdits, SlackBudget
 from bot.slack.campaign_messages import CampaignMessages
-from bot.slack.files import download_slack_file, release_upload
+from bot.slack.files import DownloadedFile, download_slack_file, release_upload
 from bot.slack.posts import post_once
 from handlers.blocks.bulk import build_bulk_refused_rows_modal, progress_text
 from handlers.blocks.common import esc, truncate
@@ -131,6 +132,7 @@ class CreationFlow:
         # Work this process has queued or is running, so a scan does not queue it twice.
         self._mine: dict[tuple[str, int], Future[None]] = {}
         self._mine_lock = threading.Lock()
+        self._downloads = BatchDownloads()  # a bulk's rows naming one file download it once
         # Requests recorded here and not started yet: (requester, ad account id).
         self._recorded: dict[int, tuple[str, str | None]] = {}
         # Progress edits are many and expendable: coalesced (the latest state of a message wins)
@@ -793,16 +795,8 @@ class CreationFlow:
                 images = self._source_images(source, folder)
             if form.media_file_ids:
                 downloaded = {
-                    file_id: download_slack_file(
-                        self._client,
-                        file_id,
-                        # one folder per file: two attachments may share a name
-                        dest_dir=folder / str(number),
-                        # a stop ends the download; the request stays queued and starts over
-                        on_progress=lambda _done, _total: self._stopping.check(),
-                        # a picture is judged by its content after download (meta.image.check)
-                        video=file_id not in form.image_file_ids,
-                    ).path
+                    # one folder per file: two attachments may share a name
+                    file_id: self._download(record, form, file_id, folder / str(number)).path
                     for number, file_id in enumerate(form.media_file_ids, start=1)
                 }
                 # The videos' ads first, then the images' (as in a campaign file).
@@ -820,6 +814,25 @@ class CreationFlow:
             self._refuse_in_modal(form, view_id, problem, ack_key)
         self._finish_failed(channel, ts, problem, request=record)
         return problem
+
+    def _download(
+        self, record: CreationRequestRecord, form: CampaignForm, file_id: str, dest_dir: Path
+    ) -> DownloadedFile:
+        """A form's file from Slack into ``dest_dir``: once per bulk, linked for its other rows."""
+        return self._downloads.fetch(
+            record.batch,
+            file_id,
+            dest_dir,
+            lambda dest: download_slack_file(
+                self._client,
+                file_id,
+                dest_dir=dest,
+                # a stop ends the download; the request stays queued and starts over
+                on_progress=lambda _done, _total: self._stopping.check(),
+                # a picture is judged by its content after download (meta.image.check)
+                video=file_id not in form.image_file_ids,
+            ),
+        )
 
     def _refuse_in_modal(
         self, form: CampaignForm, view_id: str, problem: str, ack_key: str | None

@@ -127,6 +127,11 @@ def test_a_bad_row_refuses_the_sheet_then_three_campaigns_are_approved_with_one_
     slack.wait_until(lambda: len(approve_buttons(slack)) == 3, timeout=120)
     assert len(graph.objects("campaign")) == 3 and len(graph.objects("ad")) == 3
     assert len(graph.objects("advideo", include_deleted=True)) == 1  # one video, uploaded once
+    # ... and downloaded from Slack once for its three rows (each row has a link to that copy)
+    first_hops = [
+        d for d in slack.downloads if d["path"].startswith("/files-pri/") and video in d["path"]
+    ]
+    assert len(first_hops) == 1, slack.downloads
 
     # One message for the whole bulk: no progress message nor card per row.
     posted = [m for m in slack.messages(CAMPAIGNS) if m.get("bot_id") or m.get("app_id")]

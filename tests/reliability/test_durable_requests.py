@@ -417,6 +417,9 @@ def test_kill_9_in_the_middle_of_a_ten_row_slack_bulk_resumes_in_its_one_batch_m
             lambda: (
                 [r["status"] for r in rows(db, "creation_requests")] == ["started"] * 10
                 and len(graph.objects("advideo")) == 1
+                # the upload is finished and recorded: Meta has the video (a kill in the middle
+                # of the upload is its own story, test_crash_recovery's)
+                and [bool(r["meta_id"]) for r in rows(db, "shared_videos")] == [True]
             ),
             "the ten rows never all waited for Meta's processing",
         )
