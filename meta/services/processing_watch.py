@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from meta.domain.errors import AdBeeError, VideoProcessingError
 from meta.domain.ports import GraphApi
 from meta.graph.multi_read import read_many
-from meta.video.processing import is_ready, processing_status
+from meta.video.processing import is_ready, processing_status, seconds_left
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +166,8 @@ def projected_finish(
     and ``now``), from the ``processing_progress`` Meta reports in ``statuses``; None when one of
     them reports no progress or was not read (then rounds keep their interval).
 
-    Progress is assumed steady since ``since``: with ``p`` percent done after ``elapsed``
-    seconds, the rest takes ``elapsed * (100 - p) / p``. Processing began a little before the
+    Progress is assumed steady since ``since`` (``seconds_left``, as a single creation's own
+    polls project it). Processing began a little before the
     creation was handed here (early guesses) and Meta reports whole percents (late ones), so a
     projection is off by a fraction of a second either way; an early one costs one more round,
     ``MIN_GAP`` later.
@@ -180,10 +180,10 @@ def projected_finish(
         node = statuses[video]
         if node is None or _finished(node):
             continue
-        percent = float(processing_status(node).get("processing_progress") or 0)
-        if not 0 < percent < 100 or elapsed <= 0:
+        left = seconds_left(elapsed, processing_status(node))
+        if left is None:
             return None
-        finishes.append(now + elapsed * (100 - percent) / percent)
+        finishes.append(now + left)
     return max(finishes) if finishes else None
 
 

@@ -85,6 +85,15 @@ def still_processing(status: Mapping[str, Any], timeout: float) -> VideoProcessi
 _FIRST_POLL = 0.5  # seconds; short clips are often ready within a few seconds
 
 
+def seconds_left(elapsed: float, status: Mapping[str, Any]) -> float | None:
+    """Meta's processing time still to come, projected from its ``processing_progress`` after
+    ``elapsed`` seconds (steady progress assumed); None when Meta reports no progress."""
+    percent = float(status.get("processing_progress") or 0)
+    if 0 < percent < 100 and elapsed > 0:
+        return elapsed * (100 - percent) / percent
+    return None
+
+
 def _next_poll(interval: float, polls: int, elapsed: float, status: Mapping[str, Any]) -> float:
     """Seconds until the next status poll: soon at first, then guided by Meta's progress.
 
@@ -93,9 +102,8 @@ def _next_poll(interval: float, polls: int, elapsed: float, status: Mapping[str,
     reports progress, the next poll aims at the projected finish, never later than ``interval``.
     """
     backoff = min(interval, _FIRST_POLL * 2 ** (polls - 1))
-    percent = float(status.get("processing_progress") or 0)
-    if 0 < percent < 100 and elapsed > 0:
-        projected = elapsed * (100 - percent) / percent
+    projected = seconds_left(elapsed, status)
+    if projected is not None:
         return max(min(_FIRST_POLL, interval), min(backoff, projected))
     return backoff
 
