@@ -610,6 +610,7 @@ def build_bot(
             requests=services.requests,
             summaries=services.campaigns.get,
             progress=progress,
+            budget=budget,
         ),
         # An approval card is posted on its own and becomes the campaign's message.
         record_message=lambda campaign_id, channel, ts: services.store.set_slack_message(

@@ -16,6 +16,7 @@ next progress event; everything else comes from the store.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -24,7 +25,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.slack.budget import ProgressEdits
+from bot.slack.budget import ProgressEdits, SlackBudget
 from handlers.blocks.bulk import ROWS_PER_MESSAGE, BoardRow, build_batch_board
 from meta.domain.records import CreationRequestRecord
 from meta.services.summary import CampaignSummary
@@ -34,6 +35,11 @@ log = logging.getLogger(__name__)
 Summaries = Callable[[int], CampaignSummary | None]
 Message = tuple[str, str]  # (channel, ts)
 FAILED = frozenset({"refused", "failed"})
+# Seconds a finished row's edit waits after the previous edit of its message, so rows ending
+# within it share one edit: 20 rows of one video end over ~0.3 s, and an edit per row in that
+# time would empty chat.update's Tier 3 burst (the budget keeps ~8 tokens for these), leaving the
+# last rows' Approve ~1.2 s behind each refill.
+GATHER_SECONDS = 0.15
 
 
 class BatchBoard:
@@ -44,9 +50,13 @@ class BatchBoard:
         requests: CreationRequestStore,
         summaries: Summaries,
         progress: ProgressEdits,
+        budget: SlackBudget | None = None,
         interval: float = 1.0,
+        gather: float = GATHER_SECONDS,
     ) -> None:
         self._client = client
+        self._budget = budget
+        self._gather = gather
         self._requests = requests
         self._summaries = summaries
         self._progress = progress
@@ -58,8 +68,14 @@ class BatchBoard:
         # update_now's calls per message, and how many of them the last landed render covers
         self._asked: dict[Message, int] = {}
         self._shown: dict[Message, int] = {}
+        self._edited: dict[Message, float] = {}  # when update_now's last edit of it landed
         self._lock = threading.Lock()
-        self._render_lock = threading.Lock()
+        # Per message: its renders reach Slack in the order they were made.
+        self._render_locks: dict[Message, threading.Lock] = {}
+
+    def _render_lock(self, message: Message) -> threading.Lock:
+        with self._lock:
+            return self._render_locks.setdefault(message, threading.Lock())
 
     # ------------------------------------------------------------------ which messages
     def is_batch(self, channel: str | None, ts: str | None) -> bool:
@@ -114,7 +130,7 @@ class BatchBoard:
             self._timers.pop(message, None)
             self._last[message] = time.monotonic()
         try:
-            with self._render_lock:  # renders reach ProgressEdits in the order they were made
+            with self._render_lock(message):
                 payload = self.render(*message)
                 self._progress.edit(*message, payload)
         except Exception:  # best effort: the next change or the card's update renders it again
@@ -128,22 +144,32 @@ class BatchBoard:
         The caller's change is in the store before it calls. Rows ending together queue here
         one behind the other, and a render that began after a caller asked reads that caller's
         row too: once such a render has landed, the caller is shown and sends nothing. So 20
-        rows ready within a second are one or two edits of their message, not 20 paced at
-        ``chat.update``'s Tier 3 (~50 a minute), the last row's Approve waiting ~12 s.
+        rows ready within a second are a few edits of their message, not 20 paced at
+        ``chat.update``'s Tier 3 (~50 a minute), the last row's Approve waiting ~12 s. To make
+        them few, an edit waits ``gather`` seconds after the one before it, and takes its
+        ``chat.update`` token before it renders: if it had to wait for one, it shows every row
+        that ended meanwhile.
         """
         message = (channel, ts)
         with self._lock:
             asked = self._asked[message] = self._asked.get(message, 0) + 1
-        with self._render_lock:
+        with self._render_lock(message):
             with self._lock:
                 if self._shown.get(message, 0) >= asked:
                     return  # a render that read the store after this call asked has landed
-                reading = self._asked[message]
-            payload = self.render(channel, ts)
-            self._progress.close(channel, ts)  # an older pending render must not land after it
-            self._client.chat_update(channel=channel, ts=ts, **payload)
+                wait = self._edited.get(message, float("-inf")) + self._gather - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)  # rows ending meanwhile queue behind this lock: shown by it
+            paid = self._budget.paid("chat.update") if self._budget else contextlib.nullcontext()
+            with paid:
+                with self._lock:
+                    reading = self._asked[message]
+                payload = self.render(channel, ts)
+                self._progress.close(channel, ts)  # an older pending render must not land after
+                self._client.chat_update(channel=channel, ts=ts, **payload)
             with self._lock:
                 self._shown[message] = max(self._shown.get(message, 0), reading)
+                self._edited[message] = time.monotonic()
 
     # ------------------------------------------------------------------ rendering
     def render(self, channel: str, ts: str) -> dict[str, Any]:

@@ -85,6 +85,8 @@ LAST_TRIES = 8
 _priority: contextvars.ContextVar[Priority] = contextvars.ContextVar(
     "adbee_slack_priority", default=Priority.URGENT
 )
+# The method whose token this context took ahead of its call (``SlackBudget.paid``).
+_paid: contextvars.ContextVar[str | None] = contextvars.ContextVar("adbee_slack_paid", default=None)
 
 
 @contextlib.contextmanager
@@ -202,6 +204,25 @@ class SlackBudget:
         self.waited[method] = self.waited.get(method, 0.0) + waited
         return waited
 
+    @contextlib.contextmanager
+    def paid(
+        self, method: str, key: str = "", priority: Priority | None = None, *, reserve: float = 0.0
+    ) -> Iterator[float]:
+        """Take the token of one ``method`` call now, before what the call sends is made; yields
+        the seconds waited. The first ``method`` call of a ``BudgetedWebClient`` in the body
+        uses this token instead of taking another.
+
+        A sender that waited for its token then renders what is true after the wait (a batch
+        message shows the rows that ended meanwhile), instead of sending what it rendered
+        before and leaving those rows to an edit of their own behind another wait.
+        """
+        waited = self.acquire(method, key, priority, reserve=reserve)
+        token = _paid.set(method)
+        try:
+            yield waited
+        finally:
+            _paid.reset(token)
+
     def refused(self, method: str, key: str, retry_after: float) -> None:
         """Slack answered 429: nothing more of ``method``/``key`` until ``retry_after`` is over."""
         now = self._clock()
@@ -312,7 +333,10 @@ class BudgetedWebClient(WebClient):
         auth: dict | None = None,
     ) -> SlackResponse:
         args = json or data or params or {}
-        self.budget.acquire(api_method, self.budget.key(api_method, args))
+        if _paid.get() == api_method:
+            _paid.set(None)  # its token was taken before the call was made (SlackBudget.paid)
+        else:
+            self.budget.acquire(api_method, self.budget.key(api_method, args))
         return super().api_call(
             api_method,
             http_verb=http_verb,
@@ -422,31 +446,33 @@ class ProgressEdits:
                     # edit of its message, and a stale "Creating…" would stay for good.
                     last = next(iter(self._pending), None) in self._last
                 # Behind every card and alert, and only out of what they leave over.
-                self._budget.acquire("chat.update", reserve=0.0 if last else self._reserve)
-                with self._cond:
-                    if not self._pending:
-                        continue
-                    key, payload = self._pending.popitem(last=False)
-                    self._inflight = key
-                try:
-                    self._client.chat_update(channel=key[0], ts=key[1], **payload)
-                    self.sent += 1
+                # One token per edit: the client's own draw is this one (SlackBudget.paid).
+                with self._budget.paid("chat.update", reserve=0.0 if last else self._reserve):
                     with self._cond:
-                        if key not in self._pending:
-                            self._last.pop(key, None)
-                except Exception as exc:  # expendable: the next edit or the card replaces it
-                    self.failed += 1
-                    self._again_if_last(key, payload)
-                    if is_rate_limited(exc):
-                        assert isinstance(exc, SlackApiError)
-                        headers = exc.response.headers or {}
-                        wait = next(
-                            (v for k, v in headers.items() if k.lower() == "retry-after"), "1"
-                        )
-                        self._budget.refused("chat.update", "", float(wait))
-                    detail = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
-                    log.info("progress edit of %s dropped: %r", key[1], detail)
-                finally:
-                    with self._cond:
-                        self._inflight = None
-                        self._cond.notify_all()
+                        if not self._pending:
+                            continue
+                        key, payload = self._pending.popitem(last=False)
+                        self._inflight = key
+                    self._send(key, payload)
+
+    def _send(self, key: tuple[str, str], payload: dict[str, Any]) -> None:
+        try:
+            self._client.chat_update(channel=key[0], ts=key[1], **payload)
+            self.sent += 1
+            with self._cond:
+                if key not in self._pending:
+                    self._last.pop(key, None)
+        except Exception as exc:  # expendable: the next edit or the card replaces it
+            self.failed += 1
+            self._again_if_last(key, payload)
+            if is_rate_limited(exc):
+                assert isinstance(exc, SlackApiError)
+                headers = exc.response.headers or {}
+                wait = next((v for k, v in headers.items() if k.lower() == "retry-after"), "1")
+                self._budget.refused("chat.update", "", float(wait))
+            detail = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+            log.info("progress edit of %s dropped: %r", key[1], detail)
+        finally:
+            with self._cond:
+                self._inflight = None
+                self._cond.notify_all()

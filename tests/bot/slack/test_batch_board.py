@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.slack.batch_board import BatchBoard, parts_of
-from bot.slack.budget import ProgressEdits, SlackBudget
+from bot.slack.budget import ProgressEdits, SlackBudget, Tier
 from bot.slack.campaign_messages import CampaignMessages
 from handlers.ids import CampaignAction
 from storage.db import create_schema, make_engine, make_session_factory
@@ -227,6 +227,50 @@ def test_twenty_rows_finishing_together_are_one_or_two_edits_of_their_message_no
 
     assert errors == []
     assert 1 <= len(slack.updates) <= 2
+    last = slack.updates[-1]
+    lines = [b["text"]["text"] for b in last["blocks"] if b["type"] == "section"][1:]
+    assert len(lines) == 20 and all("ready for approval" in line for line in lines)
+
+
+def test_rows_ending_one_after_another_share_a_few_edits_within_slacks_burst(requests):
+    """20 rows of one video end over ~0.3 s, not at one instant. Each row's end rendered at once
+    when the one before had landed, so they were ~10 edits in that time: chat.update's burst
+    was gone, the budget made the next edit wait a refill (1.2 s at Tier 3) with a render made
+    before the wait, and the last row's Approve waited another refill behind it. Edits now
+    wait a moment after the one before (rows ending meanwhile share it) and take their token
+    before they render."""
+    budget = SlackBudget({"chat.update": Tier(rate=10.0, burst=4, per_channel=False)})
+    ids = _bulk(requests, 20)
+    summaries: dict[int, Any] = {}
+    slack = Slack()
+    board = BatchBoard(
+        slack,  # type: ignore[arg-type]
+        requests=requests,
+        summaries=summaries.get,
+        progress=ProgressEdits(slack, budget),  # type: ignore[arg-type]
+        budget=budget,
+    )
+    errors: list[BaseException] = []
+
+    def row_ends() -> None:
+        try:
+            board.update_now("C1", "1.1")
+        except BaseException as exc:
+            errors.append(exc)
+
+    ends = []
+    for n, request_id in enumerate(ids, start=1):
+        requests.finish(request_id, "started", campaign_id=100 + n)
+        summaries[100 + n] = make_summary(id=100 + n, name=f"AINOTE2 bulk {n}", status="created")
+        ends.append(threading.Thread(target=row_ends))
+        ends[-1].start()
+        time.sleep(0.01)
+    for end in ends:
+        end.join()
+
+    assert errors == []
+    assert len(slack.updates) <= 4  # within the burst: no edit waited for a refill
+    assert budget.waited.get("chat.update", 0.0) == 0.0
     last = slack.updates[-1]
     lines = [b["text"]["text"] for b in last["blocks"] if b["type"] == "section"][1:]
     assert len(lines) == 20 and all("ready for approval" in line for line in lines)

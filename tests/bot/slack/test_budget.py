@@ -8,10 +8,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.bootstrap import build_slack_client as slack_client
 from bot.settings import Settings
-from bot.slack.budget import Priority, ProgressEdits, SlackBudget, Tier, sending_as
+from bot.slack.budget import (
+    BudgetedWebClient,
+    Priority,
+    ProgressEdits,
+    SlackBudget,
+    Tier,
+    sending_as,
+)
 from sandbox.slack_emulator import SlackEmulator
 
 CHANNEL = "C_CAMPAIGNS"
@@ -179,6 +187,23 @@ def test_progress_edits_leave_a_reserve_so_a_burst_of_cards_goes_at_once() -> No
     assert budget.acquire("chat.update") == 0.0  # card 1: at once
     assert budget.acquire("chat.update") == 0.0  # card 2: at once
     assert sent == ["progress 0", "progress 1"]
+    edits.stop()
+
+
+def test_a_progress_edit_costs_one_chat_update_token_not_two(slack: SlackEmulator) -> None:
+    """The sender took a token with its reserve, then the budgeted client took a second one for
+    the same call: progress edits went at half the rate Slack grants them."""
+    poster = WebClient(token=slack.bot_token, base_url=slack.api_url)
+    messages = [poster.chat_postMessage(channel=CHANNEL, text=f"m{n}")["ts"] for n in range(3)]
+    budget = SlackBudget({"chat.update": Tier(rate=0.01, burst=4, per_channel=False)})
+    client = BudgetedWebClient(token=slack.bot_token, base_url=slack.api_url, budget=budget)
+    edits = ProgressEdits(client, budget, reserve=2)
+    for n, ts in enumerate(messages):
+        edits.edit(CHANNEL, ts, {"text": f"progress {n}"})
+    wait_for(lambda: edits.sent == 2)
+    time.sleep(0.1)
+    assert edits.sent == 2  # 4 tokens, 2 kept for cards: two edits, one token each
+    assert [m["text"] for m in slack.messages(CHANNEL)] == ["progress 0", "progress 1", "m2"]
     edits.stop()
 
 
