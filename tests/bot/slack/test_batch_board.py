@@ -183,6 +183,18 @@ def test_a_new_process_shows_the_step_a_creating_row_recorded_not_creating(reque
     assert lines[2].endswith(":hourglass_flowing_sand: queued")
 
 
+def _row_end(board: BatchBoard, errors: list[BaseException]) -> Any:
+    """What a creation thread does when its row ends: show it (errors are collected)."""
+
+    def row_ends() -> None:
+        try:
+            board.update_now("C1", "1.1")
+        except BaseException as exc:
+            errors.append(exc)
+
+    return row_ends
+
+
 class SlowSlack(Slack):
     """chat.update takes a while, as it does when the budget paces it (Tier 3, ~50 a minute)."""
 
@@ -212,13 +224,7 @@ def test_twenty_rows_finishing_together_are_one_or_two_edits_of_their_message_no
         progress=ProgressEdits(slack, SlackBudget()),  # type: ignore[arg-type]
     )
     errors: list[BaseException] = []
-
-    def row_ends() -> None:
-        try:
-            board.update_now("C1", "1.1")
-        except BaseException as exc:
-            errors.append(exc)
-
+    row_ends = _row_end(board, errors)
     ends = [threading.Thread(target=row_ends) for _ in ids]
     for end in ends:
         end.start()
@@ -251,13 +257,7 @@ def test_rows_ending_one_after_another_share_a_few_edits_within_slacks_burst(req
         budget=budget,
     )
     errors: list[BaseException] = []
-
-    def row_ends() -> None:
-        try:
-            board.update_now("C1", "1.1")
-        except BaseException as exc:
-            errors.append(exc)
-
+    row_ends = _row_end(board, errors)
     ends = []
     for n, request_id in enumerate(ids, start=1):
         requests.finish(request_id, "started", campaign_id=100 + n)
