@@ -40,7 +40,17 @@ from bench.bot_submissions import (
     _peak_rss_mib,
 )
 from bench.bot_submissions import run as run_submissions
-from bench.common import VIDEO, Figure, GraphServer, bot_env, child, quiet_logs, report, workdir
+from bench.common import (
+    VIDEO,
+    Figure,
+    GraphServer,
+    bot_env,
+    child,
+    quiet_logs,
+    report,
+    video_of_its_own,
+    workdir,
+)
 
 REQUESTER = "U_BULK"
 COLLEAGUE = "U_COLLEAGUE"
@@ -87,7 +97,7 @@ class Colleague:
         video = slack.upload_file(
             user=COLLEAGUE,
             filename="ainote2-colleague.mp4",
-            content=VIDEO.read_bytes() + b"\0" * 64,
+            content=video_of_its_own("colleague"),
             filetype="mp4",
             mimetype="video/mp4",
         )

@@ -236,12 +236,20 @@ def bot_env(
     return env
 
 
+def video_of_its_own(tag: str) -> bytes:
+    """The bench video's bytes with a top-level MP4 ``free`` box carrying ``tag``: the same clip,
+    other content. AdBee uploads a video once per ad account and content (``shared_videos``,
+    sha256 of the bytes), so creations timed as separate launches each need their own."""
+    payload = tag.encode()
+    return VIDEO.read_bytes() + (8 + len(payload)).to_bytes(4, "big") + b"free" + payload
+
+
 def campaign_raw(name: str, **overrides: Any) -> dict[str, Any]:
     """The example campaign file's fields with another name (names must be unique per account)."""
     from meta.domain.yaml_files import load_yaml_file
 
     raw = dict(load_yaml_file(CAMPAIGN_FILE))
-    raw.update(name=name, video=str(VIDEO), **overrides)
+    raw.update({"name": name, "video": str(VIDEO), **overrides})
     return raw
 
 

@@ -36,6 +36,7 @@ from bench.common import (
     median,
     quiet_logs,
     report,
+    video_of_its_own,
     widen_listen_backlog,
     workdir,
 )
@@ -67,9 +68,13 @@ class Harness:
         self.timeout = self.settings.video_timeout
 
     def spec(self, label: str):  # type: ignore[no-untyped-def]
-        return self.services.campaigns.validate(
-            campaign_raw(f"Bench {label} {uuid.uuid4().hex[:8]}")
-        )
+        """A campaign with a video of its own: each timed creation uploads and processes it
+        (the same bytes would be uploaded once and found by every later creation)."""
+        name = f"Bench {label} {uuid.uuid4().hex[:8]}"
+        video = self.folder / "videos" / f"{uuid.uuid4().hex}.mp4"
+        video.parent.mkdir(exist_ok=True)
+        video.write_bytes(video_of_its_own(name))
+        return self.services.campaigns.validate(campaign_raw(name, video=str(video)))
 
     def account(self, spec):  # type: ignore[no-untyped-def]
         account = self.services.accounts.get(spec.account_key)
