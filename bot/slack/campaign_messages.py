@@ -39,7 +39,7 @@ from handlers.blocks.progress import build_created_note
 from meta.domain.digest import Digest
 from meta.domain.states import Status
 from meta.services.activation import utc
-from meta.services.alerts import CREATION_FINISHED, BurstAlert
+from meta.services.alerts import CREATION_FINISHED, START_DELAYED, BurstAlert
 from meta.services.digest import DAILY_DIGEST, DAILY_DIGEST_QUIET
 from meta.services.pacing import KIND_PREFIX as PACING_PREFIX
 from meta.services.reminders import APPROVAL_REMINDER
@@ -193,6 +193,10 @@ class SlackNotifier:
         if kind == APPROVAL_REMINDER and summary is not None:
             reminder = build_approval_reminder(summary, self._approvers_of(summary.id), detail)
             self._in_thread_and_channel(summary, reminder, key=key, since=since, channel=False)
+            return
+        if kind == START_DELAYED and summary is not None:  # that campaign's news: its thread
+            alert = build_alert(kind=kind, summary=summary, detail=detail, now=self._clock())
+            self._in_thread_and_channel(summary, alert, key=key, since=since, channel=False)
             return
         if kind.startswith(PACING_PREFIX) and summary is not None:
             alert = build_pacing_alert(kind.removeprefix(PACING_PREFIX), summary, detail)

@@ -30,6 +30,12 @@ _M = CampaignMessageBlock
 KINDS: dict[str, tuple[str, str, str]] = {
     "live": (":rocket:", "is live", ""),
     "live_late": (":rocket:", "went live late", "Check the start time and budget pacing."),
+    "start_delayed": (
+        ":hourglass_flowing_sand:",
+        "will start late: Meta asked AdBee to wait",
+        "Nothing to do: AdBee switches it on when Meta allows. Reschedule it if a later start "
+        "suits better.",
+    ),
     "activation_failed": (
         ":red_circle:",
         "could not be activated",

@@ -58,6 +58,7 @@ from meta.domain.states import Status
 from meta.domain.times import format_local, to_meta
 from meta.graph.batch import NotSentError, Operation, Result, run_batch
 from meta.graph.retry import RetryPolicy
+from meta.services.alerts import START_DELAYED
 from meta.services.creation_lease import stale_before
 from meta.services.leases import Heartbeat, LeaseTiming, lease_cutoff, new_holder_id
 from meta.services.status_sync import STATE_PARAMS, merge_state, state_from_body
@@ -592,6 +593,7 @@ class Activator:
                 claimed_by=None,
                 activate_at=KEEP if early else when,
                 error=f"{POSTPONED} while {step}: {message}",
+                alert=None if early else self._start_delayed(row, when, wait, message),
             ):
                 self._store.audit(
                     actor=self._worker_id,
@@ -630,6 +632,27 @@ class Activator:
         )
 
     # ------------------------------------------------------------------ helpers
+    def _start_delayed(
+        self, row: CampaignRecord, when: datetime, wait: float, message: str
+    ) -> NewAlert | None:
+        """The thread notice of a throttle wait that outlasts the time left before the start
+        (issue 18: "reported in the campaign's thread, not silent"); None when the campaign
+        still goes live by its start."""
+        if when <= row.start_time:
+            return None
+        return NewAlert(
+            kind=START_DELAYED,
+            # once per start: a throttled retry postponed again is not news again
+            dedupe_key=f"{row.id}:{START_DELAYED}:{row.start_time.isoformat()}",
+            payload={
+                "detail": f"Meta asked AdBee to wait {duration_text(timedelta(seconds=wait))} "
+                f"before switching it on ({message}), which is past its start: it starts about "
+                f"{duration_text(when - row.start_time)} late. AdBee tries again at "
+                f"{format_local(when, self._tz(row))} on its own."
+            },
+            campaign_id=row.id,
+        )
+
     def _postponements(self, campaign_id: int) -> int:
         """Postponements since the last decision (approve, reschedule, activate now)."""
         count = 0

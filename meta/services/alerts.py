@@ -31,6 +31,9 @@ BATCH = 500
 # ``detail`` as the reply). Queued here so that it reaches Slack even when Slack is down at the
 # moment the creation finishes.
 CREATION_FINISHED = "creation_finished"
+# A throttle wait that moves a campaign's activation past its start: said in its thread
+# (``bot.slack.campaign_messages``), not in the alerts channel: it is that campaign's news.
+START_DELAYED = "start_delayed"
 # Alerts that come in bursts (many campaigns due at one start time). When at least BURST_MIN of
 # them are pending at one flush they are announced in one summary message (per channel: AdBee
 # posts alerts to one), and each campaign's own card and thread carry its detail; 500 "is live"

@@ -119,7 +119,14 @@ def test_a_long_throttle_postpones_instead_of_failing(bot: Harness, graph: Graph
     assert row.activate_at.replace(tzinfo=due.tzinfo) == due + timedelta(minutes=5)
     assert row.error and row.error.startswith("Activation postponed")
     assert bot.schedule_calls[-1] == (campaign_id, due + timedelta(minutes=5))
-    assert bot.notifier.sent == []
+    # The wait outlasts the time left before the start: the campaign's people hear it now,
+    # in its thread, not only from a late "is live" five minutes on.
+    [delayed] = bot.notifier.sent
+    assert delayed.kind == "start_delayed"
+    assert delayed.detail is not None
+    assert "Meta asked AdBee to wait 5 minutes" in delayed.detail
+    assert "starts about 5 minutes late" in delayed.detail
+    assert "20:05" in delayed.detail
     assert statuses(graph, ids)[0] == "PAUSED"  # nothing delivers meanwhile
 
     assert activate_due(bot.context, now=bot.clock.advance(minutes=4)) == 0
@@ -127,7 +134,7 @@ def test_a_long_throttle_postpones_instead_of_failing(bot: Harness, graph: Graph
     assert statuses(graph, ids) == ["ACTIVE"] * 3
     # The ad and ad set were already ACTIVE: the retry does not write them again.
     assert [meta_status_posts(graph, i) for i in ids] == [1, 1, 1]
-    [live] = bot.notifier.sent
+    [_, live] = bot.notifier.sent
     assert live.kind == "live" and "postponed it 1 time" in (live.detail or "")
 
 
@@ -165,13 +172,13 @@ def test_what_meta_says_to_wait_out_postpones_the_activation_instead_of_failing_
     assert (
         row.error and row.error.startswith("Activation postponed") and f"code {code}" in row.error
     )
-    assert bot.notifier.sent == []
+    assert bot.notifier.kinds() == ["start_delayed"]  # due now: any wait is past the start
     assert row.activate_at is not None and row.activate_at.replace(tzinfo=due.tzinfo) > due
     # Meta's wait: its rate-limit headers' if it sent them, else AdBee's default minute.
     retry_at = row.activate_at.replace(tzinfo=due.tzinfo)
     assert activate_due(bot.context, now=bot.clock.set(retry_at)) == 1
     assert statuses(graph, ids) == ["ACTIVE"] * 3
-    assert bot.notifier.kinds() == ["live"]
+    assert bot.notifier.kinds() == ["start_delayed", "live"]
 
 
 def test_meta_failing_for_too_long_ends_in_one_failure_alert(bot: Harness, graph: GraphEmulator):
@@ -185,8 +192,9 @@ def test_meta_failing_for_too_long_ends_in_one_failure_alert(bot: Harness, graph
 
     assert row_status(bot, campaign_id) == Status.ACTIVATION_FAILED
     assert statuses(graph, ids) == ["PAUSED"] * 3
-    assert bot.notifier.kinds() == ["activation_failed"]
-    assert "Meta kept failing" in (bot.notifier.sent[0].detail or "")
+    # Told once that the start is late (not at each of its retries), then once that it failed.
+    assert bot.notifier.kinds() == ["start_delayed", "activation_failed"]
+    assert "Meta kept failing" in (bot.notifier.sent[1].detail or "")
     postponed = [
         e
         for e in bot.services.store.audit_events(campaign_id=campaign_id)

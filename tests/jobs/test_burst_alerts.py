@@ -133,3 +133,25 @@ def test_slack_gets_one_summary_and_the_failed_campaigns_thread_the_detail(bot: 
             else:
                 assert replies == []
         assert slack.rate_limited == []
+
+
+def test_a_start_delayed_by_metas_wait_is_said_in_the_campaigns_thread_only(bot: Harness):
+    [campaign_id] = approved(bot, 1)
+    with SlackEmulator() as slack:  # Slack's rate tiers on
+        slack.add_channel(CAMPAIGNS, "campaigns")
+        slack.add_channel(ALERTS, "campaign-alerts")
+        settings = Settings(_env_file=None, slack_api_url=slack.api_url)  # type: ignore[call-arg]
+        client = slack_client(settings, slack.bot_token)
+        card = client.chat_postMessage(channel=CAMPAIGNS, text="card")
+        summary = summarize(bot.services.store.get(campaign_id), bot.services.accounts)
+        summary = dataclasses.replace(summary, slack_channel=CAMPAIGNS, slack_ts=card["ts"])
+        notifier = SlackNotifier(
+            client, channel=ALERTS, messages=CampaignMessages(client), clock=bot.clock
+        )
+        detail = "Meta asked AdBee to wait 5 minutes before switching it on (…)"
+        notifier.send(kind="start_delayed", summary=summary, detail=detail, key=f"{campaign_id}:d")
+
+        [reply] = slack.thread(CAMPAIGNS, card["ts"])[1:]
+        assert "will start late: Meta asked AdBee to wait" in reply["text"]
+        assert "wait 5 minutes" in reply["text"]
+        assert slack.messages(ALERTS) == []  # the campaign's news, not the alerts channel's
