@@ -107,6 +107,15 @@ def test_three_videos_and_an_image_in_one_modal_make_four_ads(slack, graph, bot,
         "ainote2-c.mp4",
         "ainote2-hero.jpg",
     ]
+    pictures = [
+        b["accessory"]["image_url"]
+        for b in card["blocks"]
+        if b["type"] == "section"
+        and str(b["block_id"]).startswith(f"{CampaignMessageBlock.AD}-")
+        and b.get("accessory", {}).get("type") == "image"
+    ]
+    assert len(set(pictures)) == 4  # three video frames and the image itself
+    assert f"/images/{picture['image_hash']}." in pictures[-1]  # the uploaded image's own url
 
 
 def test_a_file_that_is_neither_video_nor_image_is_refused_naming_it(slack, graph, bot, tmp_path):
