@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import asdict
 from http.server import ThreadingHTTPServer
@@ -36,11 +37,32 @@ LISTEN_BACKLOG = 1024
 _KEEP_PARAMS = ("status", "upload_phase", "fields", "name")
 
 
+_CREATE_EDGE = re.compile(r"act_\d+/(campaigns|adsets|adcreatives|ads)(\?|$)")
+
+
 def _record(request: Any) -> dict[str, Any]:
     data = asdict(request)
     params = {**data.pop("query"), **data.pop("body")}
     data["params"] = {key: params[key] for key in _KEEP_PARAMS if key in params}
+    data["batch_creates"] = _batch_creates(params.get("batch"))
     return data
+
+
+def _batch_creates(batch: Any) -> int:
+    """How many of a batch request's operations create a campaign, ad set, creative or ad."""
+    try:
+        items = json.loads(batch) if isinstance(batch, str) else []
+    except ValueError:
+        return 0
+    if not isinstance(items, list):
+        return 0
+    return sum(
+        1
+        for item in items
+        if isinstance(item, dict)
+        and str(item.get("method", "")).upper() == "POST"
+        and _CREATE_EDGE.search(str(item.get("relative_url", "")))
+    )
 
 
 def _command(emu: GraphEmulator, line: str) -> dict[str, Any]:

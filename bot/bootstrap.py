@@ -33,6 +33,7 @@ from meta.domain.pacing import PacingRules
 from meta.domain.stopping import StopSignal
 from meta.domain.templates import load_templates
 from meta.graph.client import GraphClient, MetaConfig
+from meta.graph.create_batches import BatchedCreates
 from meta.graph.insights import InsightsReader
 from meta.graph.upload import VideoUploader
 from meta.image.check import check_image
@@ -230,10 +231,14 @@ def _pipeline_factory(
     accounts: AccountRegistry,
     stopping: StopSignal,
 ) -> Callable[[], CampaignPipeline]:
+    # One for every creation of the process: creates of rows that reach a step together
+    # (a bulk's rows share one video) go to Meta as one batch request (meta.graph.create_batches).
+    creates = BatchedCreates(graph, on_headers=graph.usage.record)
+
     def build() -> CampaignPipeline:
         return CampaignPipeline(
             store=store,
-            graph=graph,
+            graph=creates,
             uploader=_uploader(meta, graph, stopping),
             wait_until_ready=wait_until_ready,
             accounts=accounts,

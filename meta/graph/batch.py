@@ -178,11 +178,14 @@ def run_batch(
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     pacer: MutationPacer | None = None,
+    on_headers: Callable[[Mapping[str, str]], None] | None = None,
 ) -> list[Result]:
     """Send ``operations`` in as few batch requests as Meta allows; one result per operation.
 
     Operation names must be unique within the call; an operation's ``depends_on`` names an
     earlier one. Results are bodies (``dict``) or the error that ended the operation.
+    ``on_headers`` gets each operation's answer headers: the ad account's rate-limit usage is in
+    them, not in the batch request's own answer (which names no ad account).
     """
     policy = policy or RetryPolicy()
     pacer = pacer or _default_pacer
@@ -202,12 +205,17 @@ def run_batch(
             # Reads are not paced: up to READ_CONCURRENCY requests at once (each operation still
             # counts against the ad account's score, one point per read).
             with ThreadPoolExecutor(min(READ_CONCURRENCY, len(chunks))) as pool:
-                list(pool.map(lambda c: _send(graph, [slots[i] for i in _flat(chains, c)]), chunks))
+                list(
+                    pool.map(
+                        lambda c: _send(graph, [slots[i] for i in _flat(chains, c)], on_headers),
+                        chunks,
+                    )
+                )
         for chunk in chunks:
             indices = _flat(chains, chunk)
             if not parallel:
                 pacer.take(sum(1 for i in indices if slots[i].operation.is_mutation))
-                _send(graph, [slots[i] for i in indices])
+                _send(graph, [slots[i] for i in indices], on_headers)
             for chain_index in chunk:
                 wait = _settle_chain(slots, chains[chain_index], policy)
                 if wait is not None:
@@ -259,7 +267,11 @@ def _chunks(chains: list[list[int]], ids: list[int], limit: int) -> list[list[in
     return chunks
 
 
-def _send(graph: GraphApi, slots: list[_Slot]) -> None:
+def _send(
+    graph: GraphApi,
+    slots: list[_Slot],
+    on_headers: Callable[[Mapping[str, str]], None] | None = None,
+) -> None:
     """One batch request; each slot's ``result`` is its answer, or None when it came back null."""
     idempotent = all(slot.operation.idempotent for slot in slots)
     params = {
@@ -279,6 +291,8 @@ def _send(graph: GraphApi, slots: list[_Slot]) -> None:
         return
     for slot, item in zip(slots, items, strict=True):
         slot.result = _item_result(item)
+        if on_headers is not None and isinstance(item, Mapping):
+            on_headers(_headers_of(item))
 
 
 def _whole_request_failed(exc: AdBeeError, op: Operation) -> AdBeeError:
@@ -294,11 +308,7 @@ def _item_result(item: Any) -> Result | None:
     if not isinstance(item, Mapping):
         return None  # null: Meta did not finish it
     code = int(item.get("code") or 0)
-    headers = {
-        str(h.get("name")): str(h.get("value"))
-        for h in item.get("headers") or []
-        if isinstance(h, Mapping)
-    }
+    headers = _headers_of(item)
     text = item.get("body")
     text = text if isinstance(text, str) else json.dumps(text) if text is not None else ""
     try:
@@ -308,6 +318,14 @@ def _item_result(item: Any) -> Result | None:
     if code == 200 and isinstance(body, dict) and "error" not in body:
         return body
     return error_from_response(code or 500, headers, text)
+
+
+def _headers_of(item: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        str(h.get("name")): str(h.get("value"))
+        for h in item.get("headers") or []
+        if isinstance(h, Mapping)
+    }
 
 
 def _settle_chain(slots: list[_Slot], chain: list[int], policy: RetryPolicy) -> float | None:

@@ -17,6 +17,7 @@ from slack_sdk.web import SlackResponse
 
 from bot.bootstrap import Bot, build_bot
 from meta.graph.client import GraphClient
+from meta.graph.create_batches import BatchedCreates
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.slack_emulator import SlackEmulator
 from tests.e2e.conftest import ALERTS, ROOT, bot_settings
@@ -82,7 +83,8 @@ def test_overrides_replace_the_slack_client_and_the_graph_client(
         assert client.methods[-1] == "chat.postMessage"
         assert any("composition test" in str(m) for m in slack.messages(ALERTS))
         assert bot.services.graph is meta
-        assert bot.services.campaigns.pipeline._graph is meta  # the pipeline creates through it
+        creates = bot.services.campaigns.pipeline._graph  # the pipeline creates through it
+        assert isinstance(creates, BatchedCreates) and creates.wrapped is meta
     finally:
         dispose(bot)
 
