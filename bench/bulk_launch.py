@@ -343,13 +343,14 @@ def main(argv: list[str] | None = None) -> int:
                 passed=score <= max_score // 2,
             ),
             Figure(
-                f"bulk of {rows}: Graph HTTP requests carrying its {bulk.creates[0]} creates",
+                f"bulk of {rows}: Graph HTTP requests carrying the run's {bulk.creates[0]} creates",
                 float(bulk.creates[1]),
                 "",
                 baseline=float(bulk.creates[0]),
                 baseline_label="one request per create",
-                limit="creates of rows that reach a step together share one batch request "
-                "(20 ms window, at most 50 operations); each still counts on Meta's score",
+                limit="creates that come together share one batch request (20 ms window, at "
+                "most 50 operations; the first of a burst goes at once); each still counts on "
+                "Meta's score",
             ),
             Figure(f"bulk of {rows}: 429s Slack answered", float(bulk.refused), ""),
             *_colleague_figure(rows, bulk, one.seconds),

@@ -5,8 +5,10 @@ each step within milliseconds of each other (they wait on one shared video). ``B
 is the ``GraphApi`` a creation's pipeline posts through: a create (``POST act_<id>/campaigns``,
 ``adsets``, ``adcreatives``, ``ads``) waits ``window`` seconds for the creates of other creations,
 and what has gathered goes as one Graph batch request (``meta.graph.batch.run_batch``, at most
-50 operations each). A create alone after the window goes as the plain call it always was.
-Everything else (reads, status writes, deletes, uploads) passes straight through.
+50 operations each). Only while creates come together does one wait: a create with no other
+within ``together`` seconds before it goes at once as the plain call it always was (a single
+campaign pays nothing), and so does one alone after the window. Everything else (reads, status
+writes, deletes, uploads) passes straight through.
 
 Meta counts each operation of a batch against the rate limits as its own call ("Batch
 Requests", Limitations), so a batch saves HTTP requests and their latency, not score points.
@@ -45,6 +47,9 @@ CREATE_PATH = re.compile(r"^act_\d+/(campaigns|adsets|adcreatives|ads)$")
 # Long enough for rows that reach a step together (a shared video's rows wake within a few ms of
 # each other), short beside a create's own round trip (300 ms in the benches, more at Meta).
 WINDOW_SECONDS = 0.02
+# Creates closer together than this are a burst (a bulk's rows); a create with none before it
+# this recently is taken to be alone and waits for nobody.
+TOGETHER_SECONDS = 0.1
 # Every operation's answer goes back to its caller: retries are the caller's (see above).
 _ANSWER_ONCE = RetryPolicy(max_attempts=1)
 
@@ -64,11 +69,16 @@ class BatchedCreates:
         graph: GraphApi,
         *,
         window: float = WINDOW_SECONDS,
+        together: float = TOGETHER_SECONDS,
         on_headers: Callable[[Mapping[str, str]], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._graph = graph
         self._window = window
+        self._together = together
+        self._clock = clock
+        self._last_create = float("-inf")
         self._on_headers = on_headers
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -89,14 +99,21 @@ class BatchedCreates:
     def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict:
         if idempotent or not CREATE_PATH.match(path):
             return self._graph.post(path, params, idempotent=idempotent)
-        waiting = _Waiting(Operation.post(path, dict(params), idempotent=False))
         with self._lock:
-            leads = self._gathering is None
-            if leads:
-                self._gathering = []
-            assert self._gathering is not None
-            self._gathering.append(waiting)
-            full = len(self._gathering) >= MAX_OPERATIONS
+            now, before = self._clock(), self._last_create
+            self._last_create = now
+            if self._gathering is None and now - before > self._together:
+                gathered = None  # no create came just before: alone, it waits for nobody
+            else:
+                leads = self._gathering is None
+                if self._gathering is None:
+                    self._gathering = []
+                gathered = self._gathering
+                waiting = _Waiting(Operation.post(path, dict(params), idempotent=False))
+                gathered.append(waiting)
+                full = len(gathered) >= MAX_OPERATIONS
+        if gathered is None:
+            return self._graph.post(path, params)
         if leads:
             self._lead()
         elif full:

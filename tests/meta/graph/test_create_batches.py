@@ -61,7 +61,12 @@ def names(client: GraphClient) -> list[str]:
 
 def batched(client: GraphClient, count: int, **kw: Any) -> BatchedCreates:
     holder: list[BatchedCreates] = []
-    creates = BatchedCreates(client, sleep=gathering_until(count, lambda: holder[0]), **kw)
+    creates = BatchedCreates(
+        client,
+        sleep=gathering_until(count, lambda: holder[0]),
+        together=float("inf"),  # every create counts as one of a burst: it gathers
+        **kw,
+    )
     holder.append(creates)
     return creates
 
@@ -79,8 +84,9 @@ def test_twelve_campaigns_created_at_the_same_moment_are_one_request(emu, client
     assert sorted(made.values()) == sorted(f"row {n}" for n in range(12))  # each its own id
 
 
-def test_a_create_alone_is_the_plain_call_and_reads_pass_straight_through(emu, client):
-    creates = BatchedCreates(client)
+def test_a_create_alone_is_the_plain_call_at_once_and_reads_pass_straight_through(emu, client):
+    waits: list[float] = []
+    creates = BatchedCreates(client, sleep=waits.append)
     before = batch_requests(emu)
 
     made = creates.post(*campaign("alone"))
@@ -88,6 +94,42 @@ def test_a_create_alone_is_the_plain_call_and_reads_pass_straight_through(emu, c
 
     assert read["name"] == "alone"
     assert batch_requests(emu) == before and creates.batches == 0
+    assert waits == []  # no create just before it: it waited for nobody
+
+
+def test_the_first_create_of_a_burst_goes_at_once_and_the_rest_gather():
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def post(self, path: str, params: dict[str, Any], *, idempotent: bool = False) -> dict:
+            self.calls.append(path if path else f"batch of {params['batch'].count('relative_url')}")
+            if not path:
+                return {"data": [{"code": 200, "body": '{"id": "1"}'}] * 2}
+            return {"id": "1"}
+
+    recorder = Recorder()
+    now = [0.0]
+    creates: BatchedCreates
+    held: list[threading.Thread] = []
+
+    def window(_: float) -> None:  # the third create comes during the second's window
+        now[0] += 0.01
+        held.append(threading.Thread(target=creates.post, args=campaign("third")))
+        held[-1].start()
+        deadline = time.monotonic() + 5
+        while creates.gathered() < 2 and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    creates = BatchedCreates(recorder, sleep=window, clock=lambda: now[0])  # type: ignore[arg-type]
+    creates.post(*campaign("first"))  # nothing before it: at once
+    now[0] += 0.05  # 50 ms later: one of a burst
+    creates.post(*campaign("second"))
+    held[0].join(5)
+    now[0] += 1.0  # a second later: alone again
+    creates.post(*campaign("fourth"))
+
+    assert recorder.calls == [f"{ACT}/campaigns", "batch of 2", f"{ACT}/campaigns"]
 
 
 def test_one_refused_create_fails_only_its_own_campaign(emu, client):
