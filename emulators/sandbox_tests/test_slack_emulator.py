@@ -8,6 +8,7 @@ retry, dropped connection, refresh request, redelivery with retry_attempt.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -793,3 +794,26 @@ def test_files_list_shows_what_the_bot_can_see_newest_first_in_pages(emu):
         web(emu).files_list(types="videos")
     with pytest.raises(SlackApiError, match="user_not_found"):
         web(emu).files_list(user="U_NOBODY")
+
+
+@pytest.mark.parametrize(
+    ("method", "per_minute"),
+    [
+        ("views.open", 100),
+        ("chat.postEphemeral", 100),
+        ("files.info", 100),
+        ("users.info", 100),
+        ("conversations.history", 50),
+        ("conversations.info", 50),
+    ],
+)
+def test_every_method_adbee_calls_is_held_to_its_tier(method, per_minute):
+    """Tier 4 is "100+ per minute", Tier 3 "50+" (each method's reference page): past its burst a
+    method waits for its refill, as at Slack, instead of answering however fast it is called."""
+    now = [0.0]
+    limiter = ratelimit.RateLimiter(clock=lambda: now[0])
+    burst = limiter.tiers[method].burst
+    assert all(limiter.take(method, {}) is None for _ in range(burst))
+    assert limiter.take(method, {}) == math.ceil(60 / per_minute)  # Retry-After, whole seconds
+    now[0] += 60 / per_minute
+    assert limiter.take(method, {}) is None  # one more after a refill

@@ -187,7 +187,7 @@ class SlackEmulator(UserDriver):
 
     @property
     def rate_limits(self) -> bool:
-        """Whether chat.postMessage/chat.update follow Slack's rate tiers (``ratelimit.TIERS``)."""
+        """Whether the Web API methods follow Slack's rate tiers (``ratelimit.TIERS``)."""
         return self.limiter.enabled
 
     @rate_limits.setter

@@ -1,4 +1,4 @@
-"""Slack's rate tiers for the methods the bot calls often, answered with 429 + ``Retry-After``.
+"""Slack's rate tiers for the methods the bot calls, answered with 429 + ``Retry-After``.
 
 Slack limits each method per app per workspace (docs.slack.dev "Rate limits",
 https://docs.slack.dev/apis/web-api/rate-limits: limits apply "per API method per workspace/team
@@ -50,11 +50,30 @@ def _per_workspace(params: dict[str, Any]) -> str:
     return ""
 
 
+_TIER_3 = Tier(rate=50 / 60, burst=20, key=_per_workspace)  # "50+ per minute"
+_TIER_4 = Tier(rate=100 / 60, burst=30, key=_per_workspace)  # "100+ per minute"
+
 TIERS: dict[str, Tier] = {
     "chat.postMessage": Tier(rate=1.0, burst=4, key=_per_channel),
-    "chat.update": Tier(rate=50 / 60, burst=20, key=_per_workspace),
-    "files.list": Tier(rate=50 / 60, burst=20, key=_per_workspace),
-    "views.publish": Tier(rate=100 / 60, burst=30, key=_per_workspace),
+    "chat.update": _TIER_3,
+    "files.list": _TIER_3,
+    "views.publish": _TIER_4,
+    # The other methods AdBee calls, at the tier each method's reference page states
+    # (docs.slack.dev/reference/methods/<method>, "Rate limits"; listed in the project's
+    # slack-platform facts, 5.2). conversations.history/replies are Tier 3 for an internal app
+    # like AdBee; Slack's lower 2025 limits apply to commercially distributed non-Marketplace
+    # apps only (docs.slack.dev rate-limits page).
+    "chat.postEphemeral": _TIER_4,
+    "views.open": _TIER_4,
+    "views.update": _TIER_4,
+    "views.push": _TIER_4,
+    "files.info": _TIER_4,
+    "files.getUploadURLExternal": _TIER_4,
+    "files.completeUploadExternal": _TIER_4,
+    "users.info": _TIER_4,
+    "conversations.info": _TIER_3,
+    "conversations.history": _TIER_3,
+    "conversations.replies": _TIER_3,
 }
 
 
