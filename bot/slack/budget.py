@@ -72,6 +72,16 @@ TIERS: dict[str, Tier] = {
     "chat.update": Tier(rate=50 / 60, burst=10, per_channel=False),
     # Tier 4, "100+ per minute" for the workspace: every user's Home tab shares it.
     "views.publish": Tier(rate=100 / 60, burst=15, per_channel=False),
+    # The other Tier 4 and Tier 3 methods AdBee calls in bursts (50 submissions at once read 50
+    # files). views.open/update/push are not paced here: a modal's trigger expires in 3 s, so
+    # a wait in the budget would fail it as surely as Slack's 429.
+    "files.info": Tier(rate=100 / 60, burst=28, per_channel=False),
+    "users.info": Tier(rate=100 / 60, burst=28, per_channel=False),
+    "chat.postEphemeral": Tier(rate=100 / 60, burst=28, per_channel=False),
+    "files.list": Tier(rate=50 / 60, burst=18, per_channel=False),
+    "conversations.info": Tier(rate=50 / 60, burst=18, per_channel=False),
+    "conversations.history": Tier(rate=50 / 60, burst=18, per_channel=False),
+    "conversations.replies": Tier(rate=50 / 60, burst=18, per_channel=False),
 }
 # chat.update tokens progress edits leave in the bucket for the edits people wait for: a card
 # re-rendered after Approve/Reject, alerts refreshing a card, a failed creation's Resume. (An
