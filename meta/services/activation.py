@@ -635,9 +635,9 @@ class Activator:
     def _start_delayed(
         self, row: CampaignRecord, when: datetime, wait: float, message: str
     ) -> NewAlert | None:
-        """The thread notice of a throttle wait that outlasts the time left before the start
-        (issue 18: "reported in the campaign's thread, not silent"); None when the campaign
-        still goes live by its start."""
+        """The thread notice of a throttle wait that outlasts the time left before the start:
+        the campaign's people hear it when it happens, not only from a late "is live"; None
+        when the campaign still goes live by its start."""
         if when <= row.start_time:
             return None
         return NewAlert(
