@@ -17,7 +17,8 @@ start), how many were armed by the start (Meta delivers them from their start by
 HTTP requests in the start minute (from the start to 60 s after), top-level alert messages sent
 within 10 s of the start (the burst summary is one message), when every row was announced live,
 throttle answers, objects written ACTIVE more than once and campaigns announced twice (both must
-be 0), and the ad account's score.
+be 0), and the ad account's score. Alerts go through AdBee's own ``SlackNotifier`` to the Slack
+emulator with Slack's rate tiers on; the top-level messages are counted in its alerts channel.
 """
 
 from __future__ import annotations
@@ -59,12 +60,25 @@ ALERT_WINDOW = 10.0
 ANNOUNCED = ("live", "live_late", "activation_failed")  # the kinds a burst summary lists
 
 
-class CountingNotifier:
-    """Stands in for Slack: the alert outbox delivers into a counter."""
+ALERTS_CHANNEL = "C_BENCH_ALERTS"
 
-    def __init__(self) -> None:
+
+class SlackAlerts:
+    """AdBee's real ``SlackNotifier`` against the Slack emulator, Slack's rate tiers on: the
+    alert outbox delivers through it, and it counts what it was asked to send."""
+
+    def __init__(self, slack: Any) -> None:
+        from bot.bootstrap import build_slack_client
+        from bot.settings import Settings
+        from bot.slack.campaign_messages import CampaignMessages, SlackNotifier
+
+        settings = Settings(_env_file=None, slack_api_url=slack.api_url)  # type: ignore[call-arg]
+        client = build_slack_client(settings, slack.bot_token)
+        self._slack = slack
+        self._notifier = SlackNotifier(
+            client, channel=ALERTS_CHANNEL, messages=CampaignMessages(client)
+        )
         self.sent: Counter[str] = Counter()
-        self.top_level: list[float] = []  # when each top-level message went out (Unix time)
         self._lock = threading.Lock()
 
     def send(
@@ -72,14 +86,25 @@ class CountingNotifier:
     ) -> None:
         with self._lock:
             self.sent[kind] += 1
-            self.top_level.append(time.time())
+        self._notifier.send(
+            kind=kind, summary=summary, detail=detail, key=key, sent_before=sent_before
+        )
 
     def send_burst(self, alerts: list[Any], *, key: str, sent_before: Any = None) -> None:
         with self._lock:
             self.sent["burst_summary"] += 1
-            self.top_level.append(time.time())
             for alert in alerts:
                 self.sent[alert.kind] += 1
+        self._notifier.send_burst(alerts, key=key, sent_before=sent_before)
+
+    @property
+    def top_level(self) -> list[float]:
+        """When each message of the alerts channel was posted (Slack's ``ts``, Unix time)."""
+        return [float(m["ts"]) for m in self._slack.messages(ALERTS_CHANNEL)]
+
+    @property
+    def refused(self) -> int:
+        return len(self._slack.rate_limited)
 
 
 @dataclass
@@ -187,7 +212,7 @@ class Harness:
             self.graph_server.set(max_score=limit)
             self.graph_server.reset_usage()
 
-    def context(self, notifier: CountingNotifier):  # type: ignore[no-untyped-def]
+    def context(self, notifier: SlackAlerts):  # type: ignore[no-untyped-def]
         from bot.bootstrap import build_job_context
         from meta.domain.access import StaticAccessPolicy
 
@@ -296,14 +321,18 @@ class Armed:
     alerts_in_window: int = 0
     alerts: dict[str, int] = field(default_factory=dict)
     result: dict[str, Any] = field(default_factory=dict)
+    slack_refused: int = 0  # 429s the Slack emulator answered
 
 
 def armed_burst(harness: Harness, count: int, label: str) -> Armed:
     """As in the running bot: date jobs at ``start - ARM_AHEAD_MINUTES``, the scan every 30 s."""
     from bot.bootstrap import build_scheduling
     from meta.domain.access import StaticAccessPolicy
+    from sandbox.slack_emulator import SlackEmulator
 
-    notifier = CountingNotifier()
+    slack = SlackEmulator().__enter__()  # Slack's rate tiers on (the default)
+    slack.add_channel(ALERTS_CHANNEL, "campaign-alerts")
+    notifier = SlackAlerts(slack)
     scheduling = build_scheduling(
         harness.services,
         notifier,
@@ -336,12 +365,15 @@ def armed_burst(harness: Harness, count: int, label: str) -> Armed:
         _sleep_until(start + timedelta(seconds=60))
     finally:
         scheduling.stop(wait=True)
+        top_level = notifier.top_level
+        run.slack_refused = notifier.refused
+        slack.__exit__(None, None, None)
     records = harness.graph_server.requests()
     begin, end = start.timestamp(), start.timestamp() + 60
     minute = [r for r in records if begin <= r["time"] < end]
     run.start_minute_requests = sum(1 for r in minute if not r.get("via_batch"))
     run.start_minute_operations = sum(1 for r in minute if r.get("via_batch"))
-    run.alerts_in_window = sum(1 for t in notifier.top_level if begin <= t < begin + ALERT_WINDOW)
+    run.alerts_in_window = sum(1 for t in top_level if begin <= t < begin + ALERT_WINDOW)
     run.alerts = dict(notifier.sent)
     run.result = harness.outcome(Burst(label, ids, start), records)
     harness.graph_server.set(latency_ms=0, max_mutation_qps=None)
@@ -486,6 +518,16 @@ def run(count: int = COUNT, arm_ahead_minutes: float = ARM_AHEAD_MINUTES) -> dic
             None,
             limit="the reads at the start (10 batch requests in a row) and the status writes",
         ),
+        Figure(
+            f"{count} due at once: 429s Slack answered",
+            float(burst.slack_refused),
+            "",
+            float(single.slack_refused),
+            "one campaign",
+            "",
+            None,
+            limit="one summary per channel, paced by the process's Slack budget",
+        ),
     ]
     return report(
         "activation_burst",
@@ -494,7 +536,8 @@ def run(count: int = COUNT, arm_ahead_minutes: float = ARM_AHEAD_MINUTES) -> dic
             f"Graph emulator {LATENCY_MS} ms per HTTP request in its own process, Meta's limits "
             f"on (score 9000 / 5 min, {MUTATIONS_PER_SECOND} mutations a second per ad "
             f"account), {count} campaigns in one ad account, SQLite (WAL), "
-            f"ARM_AHEAD_MINUTES={arm_ahead_minutes:g}, Slack modelled by a counter"
+            f"ARM_AHEAD_MINUTES={arm_ahead_minutes:g}, AdBee's SlackNotifier against the Slack "
+            "emulator with Slack's rate tiers on"
         ),
     )
 
