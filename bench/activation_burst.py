@@ -326,13 +326,17 @@ class Armed:
 
 def armed_burst(harness: Harness, count: int, label: str) -> Armed:
     """As in the running bot: date jobs at ``start - ARM_AHEAD_MINUTES``, the scan every 30 s."""
-    from bot.bootstrap import build_scheduling
-    from meta.domain.access import StaticAccessPolicy
     from sandbox.slack_emulator import SlackEmulator
 
-    slack = SlackEmulator().__enter__()  # Slack's rate tiers on (the default)
-    slack.add_channel(ALERTS_CHANNEL, "campaign-alerts")
-    notifier = SlackAlerts(slack)
+    with SlackEmulator() as slack:  # Slack's rate tiers on (the default)
+        slack.add_channel(ALERTS_CHANNEL, "campaign-alerts")
+        return _armed_burst(harness, count, label, SlackAlerts(slack))
+
+
+def _armed_burst(harness: Harness, count: int, label: str, notifier: SlackAlerts) -> Armed:
+    from bot.bootstrap import build_scheduling
+    from meta.domain.access import StaticAccessPolicy
+
     scheduling = build_scheduling(
         harness.services,
         notifier,
@@ -365,15 +369,13 @@ def armed_burst(harness: Harness, count: int, label: str) -> Armed:
         _sleep_until(start + timedelta(seconds=60))
     finally:
         scheduling.stop(wait=True)
-        top_level = notifier.top_level
-        run.slack_refused = notifier.refused
-        slack.__exit__(None, None, None)
+    run.slack_refused = notifier.refused
     records = harness.graph_server.requests()
     begin, end = start.timestamp(), start.timestamp() + 60
     minute = [r for r in records if begin <= r["time"] < end]
     run.start_minute_requests = sum(1 for r in minute if not r.get("via_batch"))
     run.start_minute_operations = sum(1 for r in minute if r.get("via_batch"))
-    run.alerts_in_window = sum(1 for t in top_level if begin <= t < begin + ALERT_WINDOW)
+    run.alerts_in_window = sum(1 for t in notifier.top_level if begin <= t < begin + ALERT_WINDOW)
     run.alerts = dict(notifier.sent)
     run.result = harness.outcome(Burst(label, ids, start), records)
     harness.graph_server.set(latency_ms=0, max_mutation_qps=None)

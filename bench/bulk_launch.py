@@ -25,10 +25,10 @@ import argparse
 import contextlib
 import csv
 import io
-import re
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.bot_submissions import (
@@ -42,6 +42,7 @@ from bench.bot_submissions import (
 )
 from bench.bot_submissions import run as run_submissions
 from bench.common import (
+    CREATE_EDGE,
     VIDEO,
     Figure,
     GraphServer,
@@ -49,7 +50,6 @@ from bench.common import (
     child,
     quiet_logs,
     report,
-    video_of_its_own,
     workdir,
 )
 
@@ -85,9 +85,6 @@ def colleague_cards(slack: Any, channel: str) -> int:
     return sum(_is_card(m) and not _is_batch_message(m) for m in slack.messages(channel))
 
 
-CREATE_EDGE = re.compile(r"/act_\d+/(campaigns|adsets|adcreatives|ads)$")
-
-
 def creates_and_requests(requests: list[dict[str, Any]]) -> tuple[int, int]:
     """Creates Meta received, and the HTTP requests that carried them: a create sent on its own
     is one; creates gathered in a batch request (``meta.graph.create_batches``) share one."""
@@ -101,16 +98,18 @@ class Colleague:
     """A colleague's create form, opened before the clock runs and submitted on a thread of
     its own ``COLLEAGUE_AFTER_SECONDS`` after the bulk; ``seconds`` until its card's Approve."""
 
-    def __init__(self, slack: Any) -> None:
+    def __init__(self, slack: Any, folder: Path) -> None:
         from bench.ack_latency import _values
         from handlers.ids import CampaignCreate
+        from tests.media import distinct_copy
 
         self._slack = slack
         # A video of their own: the same bytes would be the bulk's shared upload.
+        own = distinct_copy(VIDEO, folder / "ainote2-colleague.mp4")
         video = slack.upload_file(
             user=COLLEAGUE,
-            filename="ainote2-colleague.mp4",
-            content=video_of_its_own("colleague"),
+            filename=own.name,
+            content=own.read_bytes(),
             filetype="mp4",
             mimetype="video/mp4",
         )
@@ -219,7 +218,7 @@ def run(rows: int, *, colleague: bool = False) -> Bulk:
             filetype="csv",
             mimetype="text/csv",
         )
-        single = Colleague(slack) if colleague else None
+        single = Colleague(slack, folder) if colleague else None
         slack.slash_command(user=REQUESTER, channel=CHANNEL, command="/campaign", text="bulk")
         view = slack.wait_for_view(REQUESTER, timeout=10, callback_id=CampaignBulk.CALLBACK)
         started = time.monotonic()

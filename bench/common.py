@@ -14,6 +14,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -236,12 +237,8 @@ def bot_env(
     return env
 
 
-def video_of_its_own(tag: str) -> bytes:
-    """The bench video's bytes with a top-level MP4 ``free`` box carrying ``tag``: the same clip,
-    other content. AdBee uploads a video once per ad account and content (``shared_videos``,
-    sha256 of the bytes), so creations timed as separate launches each need their own."""
-    payload = tag.encode()
-    return VIDEO.read_bytes() + (8 + len(payload)).to_bytes(4, "big") + b"free" + payload
+# A campaign, ad set, creative or ad create, in a recorded path or a batch operation's URL.
+CREATE_EDGE = re.compile(r"act_\d+/(campaigns|adsets|adcreatives|ads)(\?|$)")
 
 
 def campaign_raw(name: str, **overrides: Any) -> dict[str, Any]:

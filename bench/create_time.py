@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.common import (
+    VIDEO,
     Figure,
     GraphServer,
     Timeline,
@@ -36,10 +37,10 @@ from bench.common import (
     median,
     quiet_logs,
     report,
-    video_of_its_own,
     widen_listen_backlog,
     workdir,
 )
+from tests.media import distinct_copy
 
 LATENCY_MS = 300
 PROCESSING_SECONDS = 5.0
@@ -73,7 +74,7 @@ class Harness:
         name = f"Bench {label} {uuid.uuid4().hex[:8]}"
         video = self.folder / "videos" / f"{uuid.uuid4().hex}.mp4"
         video.parent.mkdir(exist_ok=True)
-        video.write_bytes(video_of_its_own(name))
+        distinct_copy(VIDEO, video)
         return self.services.campaigns.validate(campaign_raw(name, video=str(video)))
 
     def account(self, spec):  # type: ignore[no-untyped-def]

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import asdict
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bench.common import CREATE_EDGE
 from meta.domain.accounts import load_accounts
 from sandbox.graph_emulator import GraphEmulator
 from sandbox.seeding import seed_graph
@@ -35,9 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # artefact graph.facebook.com does not have.
 LISTEN_BACKLOG = 1024
 _KEEP_PARAMS = ("status", "upload_phase", "fields", "name")
-
-
-_CREATE_EDGE = re.compile(r"act_\d+/(campaigns|adsets|adcreatives|ads)(\?|$)")
 
 
 def _record(request: Any) -> dict[str, Any]:
@@ -61,7 +58,7 @@ def _batch_creates(batch: Any) -> int:
         for item in items
         if isinstance(item, dict)
         and str(item.get("method", "")).upper() == "POST"
-        and _CREATE_EDGE.search(str(item.get("relative_url", "")))
+        and CREATE_EDGE.search(str(item.get("relative_url", "")))
     )
 
 
